@@ -1,0 +1,12 @@
+#include "sim/cli/builtin_commands.h"
+
+namespace memsim::cli {
+
+void RegisterBuiltinCommands(CommandRegistry& registry) {
+  registry.Add(ImportCommand());
+  registry.Add(InspectCommand());
+  registry.Add(GenCommand());
+  registry.Add(MachineCommand());
+}
+
+}  // namespace memsim::cli

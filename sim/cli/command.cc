@@ -1,0 +1,154 @@
+#include "sim/cli/command.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cctype>
+#include <cstring>
+#include <string_view>
+
+#include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace memsim::cli {
+
+void CommandRegistry::Add(Command command) { commands_.push_back(std::move(command)); }
+
+const Command* CommandRegistry::Find(const std::string& name) const {
+  for (const Command& c : commands_) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+namespace {
+
+constexpr char kVersion[] = "memsim 0.1.0";
+
+std::string TopHelp(const CommandRegistry& registry) {
+  std::string s =
+      "memsim: replay Linux physical-memory traces against memmap designs on a simulated\n"
+      "NUMA machine, and report metadata overhead, cache misses and latency.\n\n"
+      "Usage: memsim COMMAND [ARGS] [--flags]\n\nCommands:\n";
+  for (const Command& c : registry.commands()) {
+    absl::StrAppend(&s, "  ", c.name, std::string(c.name.size() < 14 ? 14 - c.name.size() : 1, ' '),
+                    c.summary, "\n");
+  }
+  absl::StrAppend(&s, "\nRun 'memsim COMMAND --help' for a command's arguments and flags.\n",
+                  "'memsim --version' prints the version.\n");
+  return s;
+}
+
+// "--name=value", "--name value", "-name", "--noname" -> "name" (or "noname").
+std::string FlagName(std::string_view arg) {
+  arg.remove_prefix(arg[1] == '-' ? 2 : 1);
+  size_t eq = arg.find('=');
+  return std::string(arg.substr(0, eq));
+}
+
+}  // namespace
+
+std::string CommandHelp(const Command& command) {
+  std::string s = absl::StrCat("Usage: ", command.usage, "\n\n", command.summary, "\n");
+  if (!command.description.empty()) absl::StrAppend(&s, "\n", command.description, "\n");
+  if (!command.flags.empty()) {
+    absl::StrAppend(&s, "\nFlags:\n");
+    for (const std::string& name : command.flags) {
+      absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+      if (flag == nullptr) {
+        absl::StrAppend(&s, "  --", name, "  (undefined flag: a memsim bug)\n");
+        continue;
+      }
+      absl::StrAppend(&s, "  --", name, "  ", flag->Help());
+      std::string def = flag->DefaultValue();
+      if (!def.empty()) absl::StrAppend(&s, " (default: ", def, ")");
+      absl::StrAppend(&s, "\n");
+    }
+  }
+  return s;
+}
+
+int RunMain(const CommandRegistry& registry, int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
+      std::strcmp(argv[1], "help") == 0) {
+    if (argc >= 3 && std::strcmp(argv[1], "help") == 0) {
+      if (const Command* c = registry.Find(argv[2])) {
+        std::fputs(CommandHelp(*c).c_str(), stdout);
+        return 0;
+      }
+    }
+    std::fputs(TopHelp(registry).c_str(), argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  if (std::strcmp(argv[1], "--version") == 0) {
+    std::printf("%s\n", kVersion);
+    return 0;
+  }
+  const Command* command = registry.Find(argv[1]);
+  if (command == nullptr) {
+    std::fprintf(stderr, "memsim: unknown command '%s'\n\n%s", argv[1], TopHelp(registry).c_str());
+    return 2;
+  }
+  // Check the flags before absl parses them: each command accepts only its own.
+  std::vector<char*> args = {argv[0]};
+  for (int i = 2; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--") {
+      for (; i < argc; ++i) args.push_back(argv[i]);
+      break;
+    }
+    if (a == "--help" || a == "-h" || a == "--helpfull" || a == "-help") {
+      std::fputs(CommandHelp(*command).c_str(), stdout);
+      return 0;
+    }
+    if (a.size() > 1 && a[0] == '-' && !(a.size() > 1 && std::isdigit(a[1]))) {
+      std::string name = FlagName(a);
+      bool known = false;
+      for (const std::string& f : command->flags) {
+        if (name == f || name == "no" + f) known = true;
+      }
+      if (!known) {
+        std::fprintf(stderr,
+                     "memsim %s: unknown flag '%s'\nRun 'memsim %s --help' for its flags.\n",
+                     command->name.c_str(), argv[i], command->name.c_str());
+        return 2;
+      }
+    }
+    args.push_back(argv[i]);
+  }
+  absl::SetProgramUsageMessage(command->usage);
+  std::vector<char*> rest = absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+  std::vector<std::string> positional(rest.begin() + 1, rest.end());
+  absl::Status status = command->run(positional);
+  ProgressDone();
+  if (!status.ok()) {
+    std::fprintf(stderr, "memsim %s: %s\n", command->name.c_str(),
+                 std::string(status.message()).c_str());
+    return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+  }
+  return 0;
+}
+
+namespace {
+bool progress_active = false;
+}
+
+void ProgressLine(const std::string& text) {
+  static const bool tty = isatty(2);
+  if (!tty) return;
+  std::fprintf(stderr, "\r\033[K%s", text.c_str());
+  std::fflush(stderr);
+  progress_active = true;
+}
+
+void ProgressDone() {
+  if (!progress_active) return;
+  std::fputs("\r\033[K", stderr);
+  progress_active = false;
+}
+
+}  // namespace memsim::cli

@@ -1,0 +1,16 @@
+// Flags shared by several subcommands (absl flags are process-global, so each name is
+// defined once, here).
+#ifndef MEMSIM_SIM_CLI_COMMON_FLAGS_H_
+#define MEMSIM_SIM_CLI_COMMON_FLAGS_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/flags/declare.h"
+
+ABSL_DECLARE_FLAG(std::string, o);       // output file
+ABSL_DECLARE_FLAG(bool, json);           // machine-readable output
+ABSL_DECLARE_FLAG(uint64_t, seed);       // random seed
+ABSL_DECLARE_FLAG(std::string, machine); // machine config (textproto or hwloc XML)
+
+#endif  // MEMSIM_SIM_CLI_COMMON_FLAGS_H_

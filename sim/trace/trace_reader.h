@@ -1,0 +1,76 @@
+// Streams a .mtrace file one chunk at a time (constant memory). Every structural problem —
+// bad magic, checksum mismatch, truncation, a malformed payload — is a DataLossError whose
+// message names the file and the byte offset of the offending header or chunk.
+#ifndef MEMSIM_SIM_TRACE_TRACE_READER_H_
+#define MEMSIM_SIM_TRACE_TRACE_READER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "proto/trace.pb.h"
+#include "sim/trace/event.h"
+
+namespace memsim {
+
+class TraceReader {
+ public:
+  // Opens the file and reads and checks the file header.
+  static absl::StatusOr<std::unique_ptr<TraceReader>> Open(const std::string& path);
+  ~TraceReader();
+
+  const trace::TraceHeader& header() const { return header_; }
+
+  // Replaces *runs with the next batch of snapshot runs. Returns false once the snapshot is
+  // exhausted (possibly at once: a trace need not carry one).
+  absl::StatusOr<bool> NextSnapshotRuns(std::vector<SnapshotRun>* runs);
+  // Replaces *events with the next chunk's events (skipping any unread snapshot). Returns
+  // false at the END chunk, after checking the footer's totals against what was read.
+  absl::StatusOr<bool> NextEvents(std::vector<Event>* events);
+
+  // Valid once NextEvents() has returned false.
+  const trace::TraceFooter& footer() const { return footer_; }
+  const std::string& path() const { return path_; }
+  // Offset of the next unread byte.
+  uint64_t offset() const { return offset_; }
+  uint64_t file_size() const { return file_size_; }
+
+ private:
+  TraceReader(std::string path, int fd, uint64_t file_size);
+  absl::Status ReadHeader();
+  // Reads the next chunk header and payload into raw_. Sets type; decompresses.
+  absl::Status ReadChunk();
+  absl::Status DecodeEvents(std::vector<Event>* events);
+  absl::Status DecodeSnapshot(std::vector<SnapshotRun>* runs);
+  absl::Status Corrupt(uint64_t at, const std::string& what) const;
+
+  std::string path_;
+  int fd_;
+  uint64_t file_size_;
+  uint64_t offset_ = 0;
+  trace::TraceHeader header_;
+  trace::TraceFooter footer_;
+  struct ZstdCtx;
+  std::unique_ptr<ZstdCtx> zstd_;
+  // The chunk most recently read and not yet consumed.
+  bool have_chunk_ = false;
+  uint8_t chunk_type_ = 0;
+  uint32_t chunk_records_ = 0;
+  uint64_t chunk_offset_ = 0;
+  std::string stored_;
+  std::string raw_;
+  trace::EventChunk events_msg_;
+  trace::SnapshotChunk snapshot_msg_;
+  bool at_end_ = false;
+  bool seen_events_ = false;
+  uint64_t events_read_ = 0;
+  uint64_t runs_read_ = 0;
+  uint64_t chunks_read_ = 0;
+};
+
+}  // namespace memsim
+
+#endif  // MEMSIM_SIM_TRACE_TRACE_READER_H_

@@ -1,0 +1,159 @@
+#include "sim/util/input_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "sim/util/status_macros.h"
+
+namespace memsim {
+
+namespace {
+constexpr unsigned char kZstdMagic[4] = {0x28, 0xB5, 0x2F, 0xFD};
+}  // namespace
+
+struct InputFile::ZstdState {
+  ZSTD_DCtx* dctx = nullptr;
+  std::vector<char> in;
+  ZSTD_inBuffer in_buf{nullptr, 0, 0};
+  bool input_eof = false;
+  size_t last_ret = 0;  // 0 when the last frame is complete
+  ~ZstdState() { ZSTD_freeDCtx(dctx); }
+};
+
+absl::StatusOr<std::unique_ptr<InputFile>> InputFile::Open(const std::string& path) {
+  int fd = path == "-" ? dup(0) : open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return absl::NotFoundError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
+  }
+  std::unique_ptr<InputFile> f(new InputFile(path, fd));
+  char magic[4];
+  size_t got = 0;
+  while (got < 4) {
+    ASSIGN_OR_RETURN(size_t n, f->ReadRaw(magic + got, 4 - got));
+    if (n == 0) break;
+    got += n;
+  }
+  f->peeked_.assign(magic, got);
+  if (got == 4 && std::memcmp(magic, kZstdMagic, 4) == 0) {
+    f->dctx_ = new ZstdState;
+    f->dctx_->dctx = ZSTD_createDCtx();
+    f->dctx_->in.resize(ZSTD_DStreamInSize());
+  }
+  return f;
+}
+
+InputFile::InputFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+
+InputFile::~InputFile() {
+  delete dctx_;
+  if (fd_ >= 0) close(fd_);
+}
+
+absl::StatusOr<size_t> InputFile::ReadRaw(char* buf, size_t n) {
+  if (peeked_pos_ < peeked_.size()) {
+    size_t k = std::min(n, peeked_.size() - peeked_pos_);
+    std::memcpy(buf, peeked_.data() + peeked_pos_, k);
+    peeked_pos_ += k;
+    return k;
+  }
+  for (;;) {
+    ssize_t r = ::read(fd_, buf, n);
+    if (r >= 0) {
+      raw_offset_ += static_cast<uint64_t>(r);
+      return static_cast<size_t>(r);
+    }
+    if (errno == EINTR) continue;
+    return absl::DataLossError(
+        absl::StrCat(path_, ": read error at byte ", raw_offset_, ": ", std::strerror(errno)));
+  }
+}
+
+absl::StatusOr<size_t> InputFile::Read(char* buf, size_t n) {
+  if (dctx_ == nullptr) return ReadRaw(buf, n);
+  ZstdState& z = *dctx_;
+  ZSTD_outBuffer out{buf, n, 0};
+  while (out.pos == 0) {
+    if (z.in_buf.pos == z.in_buf.size) {
+      if (z.input_eof) break;
+      ASSIGN_OR_RETURN(size_t got, ReadRaw(z.in.data(), z.in.size()));
+      if (got == 0) {
+        z.input_eof = true;
+        break;
+      }
+      z.in_buf = ZSTD_inBuffer{z.in.data(), got, 0};
+    }
+    size_t ret = ZSTD_decompressStream(z.dctx, &out, &z.in_buf);
+    if (ZSTD_isError(ret)) {
+      return absl::DataLossError(absl::StrCat(path_, ": corrupt zstd data near compressed byte ",
+                                              raw_offset_ - (z.in_buf.size - z.in_buf.pos), ": ",
+                                              ZSTD_getErrorName(ret)));
+    }
+    z.last_ret = ret;
+  }
+  if (out.pos == 0 && z.input_eof && z.last_ret != 0) {
+    return absl::DataLossError(
+        absl::StrCat(path_, ": truncated zstd stream (ends at compressed byte ", raw_offset_,
+                     " inside a frame)"));
+  }
+  return out.pos;
+}
+
+LineReader::LineReader(std::unique_ptr<InputFile> file, size_t block_bytes)
+    : file_(std::move(file)), buf_(block_bytes) {}
+
+absl::Status LineReader::Fill() {
+  // Move the partial line to the front, grow if a single line fills the buffer.
+  if (begin_ > 0) {
+    std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+  }
+  if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);
+  ASSIGN_OR_RETURN(size_t n, file_->Read(buf_.data() + end_, buf_.size() - end_));
+  if (n == 0) eof_ = true;
+  end_ += n;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> LineReader::Next(std::string_view* line) {
+  for (;;) {
+    const char* start = buf_.data() + begin_;
+    const void* nl = std::memchr(start, '\n', end_ - begin_);
+    if (nl != nullptr) {
+      size_t len = static_cast<const char*>(nl) - start;
+      size_t next = begin_ + len + 1;
+      if (len > 0 && start[len - 1] == '\r') --len;
+      *line = std::string_view(start, len);
+      begin_ = next;
+      ++line_number_;
+      return true;
+    }
+    if (eof_) {
+      if (begin_ == end_) return false;
+      *line = std::string_view(start, end_ - begin_);
+      begin_ = end_;
+      ++line_number_;
+      return true;
+    }
+    RETURN_IF_ERROR(Fill());
+  }
+}
+
+absl::StatusOr<std::string> ReadMaybeCompressedFile(const std::string& path) {
+  ASSIGN_OR_RETURN(auto f, InputFile::Open(path));
+  std::string out;
+  char buf[1 << 16];
+  for (;;) {
+    ASSIGN_OR_RETURN(size_t n, f->Read(buf, sizeof buf));
+    if (n == 0) break;
+    out.append(buf, n);
+  }
+  return out;
+}
+
+}  // namespace memsim

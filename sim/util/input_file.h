@@ -1,0 +1,73 @@
+// Reading user input files that may be plain or zstd-compressed (detected by the zstd
+// frame magic, not by the file name), in constant memory.
+#ifndef MEMSIM_SIM_UTIL_INPUT_FILE_H_
+#define MEMSIM_SIM_UTIL_INPUT_FILE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace memsim {
+
+class InputFile {
+ public:
+  // Opens `path` ("-" for stdin). Peeks at the first bytes to detect zstd.
+  static absl::StatusOr<std::unique_ptr<InputFile>> Open(const std::string& path);
+  ~InputFile();
+  InputFile(const InputFile&) = delete;
+  InputFile& operator=(const InputFile&) = delete;
+
+  // Reads up to `n` decompressed bytes into `buf`; returns 0 at the end of the input.
+  // A truncated or corrupt zstd stream is an error naming the compressed byte offset.
+  absl::StatusOr<size_t> Read(char* buf, size_t n);
+
+  const std::string& path() const { return path_; }
+  bool compressed() const { return dctx_ != nullptr; }
+  // Bytes consumed from the underlying file so far.
+  uint64_t raw_offset() const { return raw_offset_; }
+
+ private:
+  InputFile(std::string path, int fd);
+  absl::StatusOr<size_t> ReadRaw(char* buf, size_t n);
+
+  std::string path_;
+  int fd_;
+  uint64_t raw_offset_ = 0;
+  // Bytes peeked for magic detection, returned before further reads.
+  std::string peeked_;
+  size_t peeked_pos_ = 0;
+  // zstd state (null for plain input).
+  struct ZstdState;
+  ZstdState* dctx_ = nullptr;
+};
+
+// Splits an InputFile into lines without copying (a line is valid until the next call).
+class LineReader {
+ public:
+  explicit LineReader(std::unique_ptr<InputFile> file, size_t block_bytes = 1 << 20);
+  // Sets *line to the next line without its '\n' (and '\r'). Returns false at the end.
+  absl::StatusOr<bool> Next(std::string_view* line);
+  // 1-based number of the line last returned.
+  uint64_t line_number() const { return line_number_; }
+  const std::string& path() const { return file_->path(); }
+
+ private:
+  absl::Status Fill();
+  std::unique_ptr<InputFile> file_;
+  std::vector<char> buf_;
+  size_t begin_ = 0, end_ = 0;
+  bool eof_ = false;
+  uint64_t line_number_ = 0;
+};
+
+// Whole-file read of a possibly-compressed input (for small binary inputs).
+absl::StatusOr<std::string> ReadMaybeCompressedFile(const std::string& path);
+
+}  // namespace memsim
+
+#endif  // MEMSIM_SIM_UTIL_INPUT_FILE_H_

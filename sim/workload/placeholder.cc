@@ -1,0 +1,1 @@
+// SCAFFOLD: removed when the component's first real file lands.
