@@ -182,7 +182,6 @@ absl::StatusOr<bool> TraceReader::NextSnapshotRuns(std::vector<SnapshotRun>* run
 }
 
 absl::StatusOr<bool> TraceReader::NextEvents(std::vector<Event>* events) {
-  events->clear();
   while (!at_end_) {
     if (!have_chunk_) RETURN_IF_ERROR(ReadChunk());
     have_chunk_ = false;
@@ -212,6 +211,7 @@ absl::StatusOr<bool> TraceReader::NextEvents(std::vector<Event>* events) {
                                                " unexpected bytes after the END chunk"));
         }
         at_end_ = true;
+        events->clear();
         return false;
       }
     }
@@ -296,38 +296,56 @@ absl::Status TraceReader::DecodeEvents(std::vector<Event>* events) {
     return Corrupt(chunk_offset_, "event chunk: a per-kind column has the wrong length");
   }
 
-  events->resize(n);
+  // Raw column pointers: RepeatedField::Get() is not inlined from the shared library.
+  const int* kind = m.kind().data();
+  const int64_t* dt = m.time_delta_ns().data();
+  const uint32_t* cpu = m.cpu().data();
+  const int64_t* a_pfn = a.pfn_delta().data();
+  const uint32_t* a_order = a.order().data();
+  const int32_t* a_mt = a.migratetype().data();
+  const uint64_t* a_gfp = a.gfp_flags().data();
+  const int* a_owner = a.owner().data();
+  const int64_t* f_pfn = f.pfn_delta().data();
+  const uint32_t* f_order = f.order().data();
+  const bool* f_batched = f.batched().data();
+  const uint64_t* fa_addr = fa.address().data();
+  const uint64_t* fa_ip = fa.ip().data();
+  const uint32_t* fa_err = fa.error_code().data();
+  const int64_t* fa_pfn = fa.pfn_delta().data();
+
+  events->resize(n);  // reuses the previous chunk's storage
+  Event* out = events->data();
   int idx[8] = {};
   uint64_t pfn[8] = {};
   uint64_t pfn2[8] = {};
   uint64_t t = m.base_time_ns();
   for (int i = 0; i < n; ++i) {
-    Event& e = (*events)[i];
+    Event& e = out[i];
     e = Event{};
-    const int k = m.kind(i);
+    const int k = kind[i];
     e.kind = static_cast<EventKind>(k);
-    t += static_cast<uint64_t>(m.time_delta_ns(i));
+    t += static_cast<uint64_t>(dt[i]);
     e.time_ns = t;
-    e.cpu = m.cpu(i);
+    e.cpu = cpu[i];
     const int j = idx[k]++;
     switch (k) {
       case trace::EVENT_ALLOC:
-        e.pfn = pfn[k] += static_cast<uint64_t>(a.pfn_delta(j));
-        e.order = a.order(j);
-        e.migratetype = a.migratetype(j);
-        e.gfp_flags = a.gfp_flags(j);
-        e.owner = static_cast<OwnerType>(a.owner(j));
+        e.pfn = pfn[k] += static_cast<uint64_t>(a_pfn[j]);
+        e.order = a_order[j];
+        e.migratetype = a_mt[j];
+        e.gfp_flags = a_gfp[j];
+        e.owner = static_cast<OwnerType>(a_owner[j]);
         break;
       case trace::EVENT_FREE:
-        e.pfn = pfn[k] += static_cast<uint64_t>(f.pfn_delta(j));
-        e.order = f.order(j);
-        e.batched = f.batched(j);
+        e.pfn = pfn[k] += static_cast<uint64_t>(f_pfn[j]);
+        e.order = f_order[j];
+        e.batched = f_batched[j];
         break;
       case trace::EVENT_FAULT:
-        e.address = fa.address(j);
-        e.ip = fa.ip(j);
-        e.error_code = fa.error_code(j);
-        pfn[k] += static_cast<uint64_t>(fa.pfn_delta(j));
+        e.address = fa_addr[j];
+        e.ip = fa_ip[j];
+        e.error_code = fa_err[j];
+        pfn[k] += static_cast<uint64_t>(fa_pfn[j]);
         e.pfn = pfn[k] - 1;
         break;
       case trace::EVENT_MIGRATE:

@@ -1,0 +1,46 @@
+// A minimal streaming JSON writer with deterministic key order (the caller's), for
+// hand-shaped outputs such as `memsim inspect --json`. Integers are written as JSON numbers
+// (protobuf's JSON mapping writes 64-bit integers as strings, which consumers of counts
+// do not expect).
+#ifndef MEMSIM_SIM_UTIL_JSON_WRITER_H_
+#define MEMSIM_SIM_UTIL_JSON_WRITER_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace memsim {
+
+class JsonWriter {
+ public:
+  JsonWriter& BeginObject();
+  JsonWriter& EndObject();
+  JsonWriter& BeginArray();
+  JsonWriter& EndArray();
+  // Inside an object: the next value's key.
+  JsonWriter& Key(std::string_view key);
+  JsonWriter& String(std::string_view value);
+  JsonWriter& Int(int64_t value);
+  JsonWriter& Uint(uint64_t value);
+  JsonWriter& Double(double value);
+  JsonWriter& Bool(bool value);
+
+  // The document, pretty-printed with two-space indentation and a final newline.
+  std::string str() const { return out_ + "\n"; }
+
+ private:
+  void BeforeValue();
+  void Newline();
+  void Close(char bracket);
+  std::string out_;
+  // Per open container: number of values written so far.
+  std::vector<int> counts_;
+  bool after_key_ = false;
+};
+
+std::string JsonEscape(std::string_view s);
+
+}  // namespace memsim
+
+#endif  // MEMSIM_SIM_UTIL_JSON_WRITER_H_
