@@ -1,0 +1,245 @@
+#include "sim/memmap/memdesc_model.h"
+
+#include "sim/memmap/memmap_model_config.h"
+#include "sim/util/status_macros.h"
+
+namespace memsim::memmap {
+namespace {
+
+std::vector<uint64_t> NodeRamBytes(const std::vector<mm::NodeLayout>& nodes) {
+  std::vector<uint64_t> ram;
+  for (const mm::NodeLayout& n : nodes) ram.push_back(n.pages << mm::kPageShift);
+  return ram;
+}
+
+uint64_t HeadsIn(uint64_t a, uint64_t b, uint32_t order) {
+  const uint64_t m = uint64_t{1} << order;
+  return ((b + m - 1) >> order) - ((a + m - 1) >> order);
+}
+
+}  // namespace
+
+MemdescModel::MemdescModel(const std::vector<mm::NodeLayout>& nodes,
+                           const config::MemdescConfig& config)
+    : config_(config),
+      layout_(nodes, 8, uint64_t{config.section_mib()} << (20 - mm::kPageShift)),
+      overhead_(NodeRamBytes(nodes)),
+      table_(&layout_, SlabOptionsFrom(config.slab()), &overhead_) {
+  for (uint32_t n = 0; n < nodes.size(); ++n) overhead_.SetStatic(n, layout_.static_bytes(n));
+  for (int o = trace::OwnerType_MIN; o <= trace::OwnerType_MAX; ++o) {
+    const auto owner = static_cast<trace::OwnerType>(o);
+    table_.SetBytes(owner, DescriptorBytesFor(config.sizes(), owner));
+  }
+}
+
+uint32_t MemdescModel::TagOf(trace::OwnerType owner) {
+  switch (owner) {
+    case trace::OWNER_FREE: return 1;
+    case trace::OWNER_FILE: return 2;
+    case trace::OWNER_HUGETLB: return 2;  // hugetlbfs folios are file folios
+    case trace::OWNER_ANON: return 3;
+    case trace::OWNER_KSM: return 4;
+    case trace::OWNER_SLAB: return 5;
+    case trace::OWNER_PAGE_TABLE: return 8;
+    case trace::OWNER_HWPOISON: return 9;
+    case trace::OWNER_PERCPU: return 10;
+    case trace::OWNER_ZSMALLOC: return 12;
+    default: return 0;  // misc: unknown, vmalloc, kernel, reserved, offline
+  }
+}
+
+bool MemdescModel::IsFolio(trace::OwnerType owner) {
+  return owner == trace::OWNER_ANON || owner == trace::OWNER_FILE ||
+         owner == trace::OWNER_KSM || owner == trace::OWNER_UNKNOWN;
+}
+
+uint32_t MemdescModel::DescriptorNode(uint32_t memory_node, const OpContext& ctx) const {
+  if (config_.placement() == config::DescriptorPlacement::CPU_NODE &&
+      ctx.cpu_node < layout_.num_nodes()) {
+    return ctx.cpu_node;
+  }
+  return memory_node;
+}
+
+void MemdescModel::Seed(const mm::PhysMem& mem, uint64_t time_ns) {
+  mem.VisitRuns(0, ~uint64_t{0}, [&](const mm::PhysMem::Run& r) {
+    if (r.state != mm::PageState::kAllocated || !table_.HasDescriptor(r.owner)) return;
+    const uint64_t m = uint64_t{1} << r.order;
+    if (HeadsIn(r.start_pfn, r.end_pfn, r.order) == 0) return;
+    for (uint64_t head = (r.start_pfn + m - 1) & ~(m - 1); head < r.end_pfn; head += m) {
+      table_.Alloc(head, r.owner, r.node, time_ns, nullptr);
+    }
+  });
+}
+
+void MemdescModel::NewDescriptor(uint64_t head, trace::OwnerType owner, uint32_t node,
+                                 const OpContext& ctx, AccessBuffer& out) {
+  const uint64_t h = table_.Alloc(head, owner, node, ctx.time_ns, &out);
+  out.PushLines(table_.Addr(h), table_.bytes(owner), AccessKind::kWrite,
+                MetadataKind::kDescriptor, node);
+}
+
+void MemdescModel::BuddySplit(const mm::AllocResult& op, const OpContext& ctx,
+                              AccessBuffer& out) {
+  const uint32_t node = op.block.node;
+  for (const mm::Piece& p : op.displaced) {
+    if (p.state != mm::PageState::kAllocated) continue;
+    const uint64_t m = uint64_t{1} << p.order;
+    for (uint64_t head = p.pfn; head < p.pfn + p.pages; head += m) {
+      table_.Release(head & ~(m - 1), ctx.time_ns, nullptr);
+    }
+  }
+  for (const mm::BuddyBlock& f : op.removed_free) {
+    Word(out, node, f.pfn, AccessKind::kWrite);
+    FreePage(out, node, f.pfn, AccessKind::kWrite);
+  }
+  for (const mm::BuddyBlock& f : op.added_free) {
+    Word(out, node, f.pfn, AccessKind::kWrite);
+    FreePage(out, node, f.pfn, AccessKind::kWrite);
+  }
+}
+
+void MemdescModel::Alloc(const mm::AllocResult& op, const OpContext& ctx, AccessBuffer& out) {
+  if (!op.applied) return;
+  BuddySplit(op, ctx, out);
+  const mm::BlockInfo& b = op.block;
+  if (table_.HasDescriptor(b.owner)) {
+    NewDescriptor(b.head_pfn, b.owner, DescriptorNode(b.node, ctx), ctx, out);
+  }
+  Words(out, b.node, b.head_pfn, b.pages());
+}
+
+void MemdescModel::Free(const mm::FreeResult& op, const OpContext& ctx, AccessBuffer& out) {
+  if (!op.applied) return;
+  const uint32_t node = op.node;
+  for (const mm::Piece& p : op.freed) {
+    if (p.state == mm::PageState::kAllocated) {
+      const uint64_t m = uint64_t{1} << p.order;
+      for (uint64_t head = p.pfn; head < p.pfn + p.pages; head += m) {
+        table_.Release(head, ctx.time_ns, &out);
+      }
+    }
+    Words(out, p.node, p.pfn, p.pages);
+  }
+  for (const mm::BuddyCheck& c : op.checks) {
+    Word(out, node, c.pfn, AccessKind::kRead);
+    if (c.merged) {
+      Word(out, node, c.pfn, AccessKind::kWrite);
+      FreePage(out, node, c.pfn, AccessKind::kWrite);
+    }
+  }
+  for (const mm::BuddyBlock& f : op.final_blocks) {
+    Word(out, node, f.pfn, AccessKind::kWrite);
+    FreePage(out, node, f.pfn, AccessKind::kWrite);
+  }
+}
+
+void MemdescModel::Lookup(const mm::BlockInfo& block, uint64_t pfn, const OpContext& ctx,
+                          AccessBuffer& out) {
+  if (block.state == mm::PageState::kHole) return;
+  Word(out, block.node, pfn, AccessKind::kRead);
+  uint64_t h;
+  if (block.state == mm::PageState::kAllocated && table_.Find(block.head_pfn, &h)) {
+    out.Push(table_.Addr(h) + kFlagsOffset, 16, AccessKind::kRead, MetadataKind::kDescriptor,
+             DescriptorTable::NodeOf(h));
+  }
+}
+
+void MemdescModel::MapCount(const mm::BlockInfo& block, uint64_t pfn, const OpContext& ctx,
+                            AccessBuffer& out) {
+  uint64_t h;
+  if (block.state != mm::PageState::kAllocated || !table_.Find(block.head_pfn, &h)) return;
+  const uint32_t dn = DescriptorTable::NodeOf(h);
+  out.Push(table_.Addr(h) + kRefcountOffset, 4, AccessKind::kAtomic, MetadataKind::kDescriptor,
+           dn);
+  out.Push(table_.Addr(h) + kMapcountOffset, 4, AccessKind::kAtomic, MetadataKind::kDescriptor,
+           dn);
+}
+
+void MemdescModel::Migrate(const mm::MigrateResult& op, const OpContext& ctx,
+                           AccessBuffer& out) {
+  if (!op.applied) return;
+  const mm::BlockInfo& src = op.src;
+  const mm::BlockInfo& dst = op.dst;
+  uint64_t ds = 0;
+  const bool has_src_desc =
+      src.state == mm::PageState::kAllocated && table_.Find(src.head_pfn, &ds);
+  if (src.state != mm::PageState::kHole) Word(out, src.node, src.head_pfn, AccessKind::kRead);
+  if (has_src_desc) {
+    const uint32_t n = DescriptorTable::NodeOf(ds);
+    out.Push(table_.Addr(ds) + kFlagsOffset, 16, AccessKind::kRead, MetadataKind::kDescriptor, n);
+    out.Push(table_.Addr(ds) + kRefcountOffset, 4, AccessKind::kAtomic,
+             MetadataKind::kDescriptor, n);
+  }
+  if (op.dst_allocated_here) BuddySplit(op.dst_alloc, ctx, out);
+  uint64_t dd = 0;
+  const bool has_dst_desc = table_.Find(dst.head_pfn, &dd);
+  if (config_.reallocate_on_migrate()) {
+    if (!has_dst_desc && table_.HasDescriptor(dst.owner)) {
+      dd = table_.Alloc(dst.head_pfn, dst.owner, DescriptorNode(dst.node, ctx), ctx.time_ns,
+                        &out);
+    }
+    if (has_src_desc && table_.Find(dst.head_pfn, &dd)) {
+      const uint32_t bytes = table_.bytes(src.owner);
+      out.PushLines(table_.Addr(ds), bytes, AccessKind::kRead, MetadataKind::kDescriptor,
+                    DescriptorTable::NodeOf(ds));
+      out.PushLines(table_.Addr(dd), table_.bytes(dst.owner), AccessKind::kWrite,
+                    MetadataKind::kDescriptor, DescriptorTable::NodeOf(dd));
+    }
+  } else if (has_src_desc) {
+    if (has_dst_desc) table_.Release(dst.head_pfn, ctx.time_ns, &out);
+    table_.Move(src.head_pfn, dst.head_pfn);
+    out.Push(table_.Addr(ds) + kPfnOffset, 8, AccessKind::kWrite, MetadataKind::kDescriptor,
+             DescriptorTable::NodeOf(ds));
+  } else if (!has_dst_desc && table_.HasDescriptor(dst.owner)) {
+    NewDescriptor(dst.head_pfn, dst.owner, DescriptorNode(dst.node, ctx), ctx, out);
+  }
+  Words(out, dst.node, dst.head_pfn, dst.pages());
+  if (op.src_freed) Free(op.src_free, ctx, out);
+}
+
+ScanResult MemdescModel::CompactionScan(const mm::PhysMem& mem, uint64_t start_pfn,
+                                        uint64_t end_pfn, trace::ScannerKind scanner,
+                                        const OpContext& ctx, AccessBuffer& out) {
+  ScanResult result;
+  for (uint64_t p = start_pfn; p < end_pfn;) {
+    const mm::BlockInfo b = mem.Lookup(p);
+    if (b.state == mm::PageState::kHole) {
+      ++p;
+      continue;
+    }
+    ++result.pages_examined;
+    Word(out, b.node, p, AccessKind::kRead);
+    const uint64_t block_end = b.head_pfn + b.pages();
+    if (b.state == mm::PageState::kFree) {
+      // Only the head's word carries the buddy tag and order (as PageBuddy today).
+      p = p == b.head_pfn ? block_end : p + 1;
+    } else if (b.state == mm::PageState::kAllocated && b.order > 0) {
+      // Any page's word gives type and order: skip the whole block from wherever we are.
+      p = (scanner == trace::SCANNER_FREE && block_end > end_pfn) ? p + 1 : block_end;
+    } else if (b.state == mm::PageState::kAllocated && scanner == trace::SCANNER_MIGRATE &&
+               IsFolio(b.owner)) {
+      uint64_t h;
+      if (table_.Find(b.head_pfn, &h)) {
+        out.Push(table_.Addr(h) + kFlagsOffset, 8, AccessKind::kRead, MetadataKind::kDescriptor,
+                 DescriptorTable::NodeOf(h));
+        ++result.descriptor_reads;
+      }
+      ++p;
+    } else {
+      ++p;
+    }
+  }
+  return result;
+}
+
+absl::StatusOr<std::unique_ptr<MemmapModel>> CreateMemdescModel(
+    const config::MemmapModelConfig& config, const std::vector<mm::NodeLayout>& nodes) {
+  RETURN_IF_ERROR(ValidateMemmapModelConfig(config));
+  if (!config.has_memdesc()) {
+    return absl::InvalidArgumentError("memdesc factory given a config without `memdesc`");
+  }
+  return std::make_unique<MemdescModel>(nodes, config.memdesc());
+}
+
+}  // namespace memsim::memmap

@@ -1,0 +1,65 @@
+// MemmapLayout: where a model's per-page metadata and descriptor slabs live in simulated
+// physical memory, so that the cache model sees real line addresses and can tell the node
+// of each access. Deterministic: each node's metadata starts at the node's first byte.
+//
+//   node n:  [start_pfn * 4096, + memmap_bytes(n))    per-page array, section by section
+//            [descriptor_region_base(n), ...)         descriptor slab pages, 4 KiB aligned
+//
+// The per-page array is populated per sparsemem section (section_pages pages, a power of
+// two): pfn p of node n sits at
+//   base(n) + ((p >> section_shift) - first_section(n)) * section_bytes
+//           + (p & (section_pages - 1)) * bytes_per_page
+// and static memmap bytes of a node = sections it touches * section_bytes (the kernel
+// populates whole sections; x86-64: 128 MiB sections, 2 MiB of 64-byte struct pages each).
+#ifndef MEMSIM_SIM_MEMMAP_MEMMAP_LAYOUT_H_
+#define MEMSIM_SIM_MEMMAP_MEMMAP_LAYOUT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "sim/mm/mm_types.h"
+
+namespace memsim::memmap {
+
+class MemmapLayout {
+ public:
+  // REQUIRES: section_pages is a power of two; bytes_per_page > 0.
+  MemmapLayout(const std::vector<mm::NodeLayout>& nodes, uint32_t bytes_per_page,
+               uint64_t section_pages);
+
+  uint64_t Addr(uint32_t node, uint64_t pfn) const {
+    const NodeInfo& n = nodes_[node];
+    return n.base_addr + ((pfn >> section_shift_) - n.first_section) * section_bytes_ +
+           (pfn & (section_pages_ - 1)) * bytes_per_page_;
+  }
+  uint64_t static_bytes(uint32_t node) const { return nodes_[node].memmap_bytes; }
+  uint64_t descriptor_region_base(uint32_t node) const {
+    return nodes_[node].base_addr + ((nodes_[node].memmap_bytes + mm::kPageBytes - 1) &
+                                     ~(mm::kPageBytes - 1));
+  }
+  uint64_t ram_bytes(uint32_t node) const { return nodes_[node].ram_bytes; }
+  uint32_t bytes_per_page() const { return bytes_per_page_; }
+  size_t num_nodes() const { return nodes_.size(); }
+  // Node index holding simulated byte address addr (descriptor slab pages), by node
+  // ranges; the last node if beyond every node.
+  uint32_t NodeOfAddr(uint64_t addr) const;
+
+ private:
+  struct NodeInfo {
+    uint64_t start_pfn = 0;
+    uint64_t base_addr = 0;
+    uint64_t first_section = 0;
+    uint64_t memmap_bytes = 0;
+    uint64_t ram_bytes = 0;
+  };
+  std::vector<NodeInfo> nodes_;
+  uint32_t bytes_per_page_;
+  uint64_t section_pages_;
+  uint32_t section_shift_ = 0;
+  uint64_t section_bytes_;
+};
+
+}  // namespace memsim::memmap
+
+#endif  // MEMSIM_SIM_MEMMAP_MEMMAP_LAYOUT_H_

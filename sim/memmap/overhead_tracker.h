@@ -1,0 +1,72 @@
+// OverheadTracker: bytes of page metadata a model costs, per node and for the machine —
+// static memmap (vmemmap / word array), live descriptor bytes, slab pages holding them
+// (partially used slabs included, so slab - live = waste), HVO savings — with peak,
+// time-weighted mean and final values, and each as % of RAM.
+//
+//   total = static + slab - hvo_saved
+//
+// Time-weighted mean: integral of total over [first change, Finish()] / that duration;
+// the current total if no time has passed.
+#ifndef MEMSIM_SIM_MEMMAP_OVERHEAD_TRACKER_H_
+#define MEMSIM_SIM_MEMMAP_OVERHEAD_TRACKER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace memsim::memmap {
+
+class OverheadTracker {
+ public:
+  struct Figures {
+    uint64_t ram_bytes = 0;
+    uint64_t static_bytes = 0;
+    uint64_t descriptor_live_bytes = 0;
+    uint64_t slab_bytes = 0;
+    uint64_t hvo_saved_bytes = 0;
+    uint64_t total_bytes = 0;       // final (current) value
+    uint64_t peak_total_bytes = 0;
+    double mean_total_bytes = 0;
+    uint64_t slab_waste_bytes() const { return slab_bytes - descriptor_live_bytes; }
+    double percent_of_ram() const { return Percent(total_bytes); }
+    double peak_percent_of_ram() const { return Percent(peak_total_bytes); }
+    double mean_percent_of_ram() const { return Percent(mean_total_bytes); }
+    double Percent(double bytes) const {
+      return ram_bytes == 0 ? 0.0 : 100.0 * bytes / static_cast<double>(ram_bytes);
+    }
+  };
+
+  explicit OverheadTracker(std::vector<uint64_t> node_ram_bytes);
+
+  // Static memmap bytes of a node (set once, before any change).
+  void SetStatic(uint32_t node, uint64_t bytes);
+  // Applies deltas at time_ns (times may repeat; a time earlier than the last one counts
+  // as the last one).
+  void Change(uint64_t time_ns, uint32_t node, int64_t descriptor_live_delta,
+              int64_t slab_delta, int64_t hvo_saved_delta);
+  // Closes the time-weighted mean at time_ns.
+  void Finish(uint64_t time_ns);
+
+  size_t num_nodes() const { return nodes_.size(); }
+  Figures node(uint32_t node) const { return Snapshot(nodes_[node]); }
+  Figures machine() const { return Snapshot(machine_); }
+
+ private:
+  struct Account {
+    Figures f;
+    double integral = 0;  // byte-ns
+    uint64_t first_ns = 0;
+    uint64_t last_ns = 0;
+    bool started = false;
+  };
+  static void Advance(Account& a, uint64_t time_ns);
+  static void Apply(Account& a, int64_t live, int64_t slab, int64_t hvo);
+  static Figures Snapshot(const Account& a);
+
+  std::vector<Account> nodes_;
+  Account machine_;
+};
+
+}  // namespace memsim::memmap
+
+#endif  // MEMSIM_SIM_MEMMAP_OVERHEAD_TRACKER_H_

@@ -1,0 +1,121 @@
+// StructPageModel: today's memmap — one fixed-size `struct page` per 4 KiB page in a
+// node-local vmemmap, no separately allocated descriptors. Registered twice:
+//   page64  64-byte struct page (include/linux/mm_types.h, 64-bit, no debug options);
+//           a folio overlays page[0..3] (256 bytes).
+//   page32  the 32-byte interim struct page ("halves the size of memmap"); a folio still
+//           spans 256 bytes, page[0..7].
+//
+// Field offsets used (page64 / page32): flags 0 / 0, compound_head (lru) 8 / 8,
+// private 40 / 24, _mapcount (page_type) 48 / 16, _refcount 52 / 20; folio's
+// _large_mapcount lives in page[1] at offset 16.
+//
+// Emitted accesses and the kernel path each stands for (a(p) = struct page of pfn p):
+// Alloc (mm/page_alloc.c):
+//   - each free block taken off a list: write struct page at a(head)
+//       [del_page_from_free_list: list_del(lru), __ClearPageBuddy, set_page_private(0)]
+//   - each half the split returns: write struct page at a(half)
+//       [expand(): __add_to_free_list + set_buddy_order]
+//   - the new block's head: write struct page [post_alloc_hook: set_page_refcounted ...]
+//   - compound (order > 0, __GFP_COMP owners): write page[1..3] whole (folio fields,
+//       prep_compound_head) and every other tail's [8, 48) / [8, 32)
+//       [prep_compound_tail: compound_head, TAIL_MAPPING, private] — 2^order lines
+//       for a page64 folio. Non-compound order > 0: the head only.
+//   - HVO (option, hugetlb folios whose vmemmap spans > 1 page): tails are written
+//       before hugetlb_vmemmap_optimize remaps them; afterwards every tail struct page
+//       aliases the head's vmemmap page; (vmemmap pages - 1) * 4 KiB counted as saved.
+// Free:
+//   - HVO folio: write the restored vmemmap pages whole [hugetlb_vmemmap_restore]
+//   - compound: every tail's [8, 48) [free_tail_page_prepare], head whole;
+//     non-compound order > 0: flags word of every page [free_pages_prepare clears
+//     PAGE_FLAGS_CHECK_AT_PREP per page]; order 0: head whole.
+//   - each buddy check: read struct page at a(buddy) [page_is_buddy: PageBuddy,
+//     buddy_order, zone]; merged: write it [del_page_from_free_list]
+//   - final block: write struct page at a(head) [set_buddy_order + __add_to_free_list]
+// Lookup: read flags+compound_head (16 B) of the pfn's struct page [page_folio()];
+//   a tail also reads the head's (16 B) [folio_test_*()].
+// MapCount: atomic _refcount of the head [folio_get/put]; atomic _mapcount of the head
+//   (order 0) or _large_mapcount in page[1] (large folio) [folio_add/remove_rmap_ptes].
+// Migrate (mm/migrate.c): read src head whole (+ page[1] if large) [migrate_folio_unmap],
+//   atomic src _refcount [folio_ref_freeze in __folio_migrate_mapping], dst allocation
+//   as Alloc if PhysMem allocated it, write dst head (+ page[1]) [folio_migrate_flags,
+//   mapping/index copy], write src head [old folio's mapping cleared]; source free as Free.
+// CompactionScan (mm/compaction.c): one struct page read per pfn examined; at a buddy
+//   head skip the block [PageBuddy + buddy_order]; at a compound head read page[1]'s
+//   order word and skip the folio [PageCompound + compound_order]; tails and order-0
+//   pages step by one. The free scanner skips a compound folio only if it ends inside the
+//   range [isolate_freepages_block].
+#ifndef MEMSIM_SIM_MEMMAP_STRUCT_PAGE_MODEL_H_
+#define MEMSIM_SIM_MEMMAP_STRUCT_PAGE_MODEL_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "proto/memmap.pb.h"
+#include "sim/memmap/memmap_layout.h"
+#include "sim/memmap/memmap_model.h"
+
+namespace memsim::memmap {
+
+class StructPageModel : public MemmapModel {
+ public:
+  struct Options {
+    std::string name = "page64";
+    uint32_t struct_page_bytes = 64;  // 64 or 32
+    uint64_t section_pages = 32768;   // 128 MiB of 4 KiB pages
+    bool hvo_hugetlb = false;
+    bool write_tail_pages = true;
+  };
+
+  StructPageModel(const std::vector<mm::NodeLayout>& nodes, Options options);
+
+  // Vmemmap pages of one folio of 2^order pages and how many HVO frees
+  // (HUGETLB_VMEMMAP_RESERVE_SIZE = one page kept). 0 if the vmemmap fits one page.
+  static uint64_t HvoFreedPages(uint32_t order, uint32_t struct_page_bytes);
+  // Whether the kernel makes a compound page for this owner at this order (__GFP_COMP).
+  static bool IsCompound(trace::OwnerType owner, uint32_t order);
+
+  std::string_view name() const override { return options_.name; }
+  uint32_t per_page_bytes() const override { return options_.struct_page_bytes; }
+  void Seed(const mm::PhysMem& mem, uint64_t time_ns) override;
+  void Alloc(const mm::AllocResult& op, const OpContext& ctx, AccessBuffer& out) override;
+  void Free(const mm::FreeResult& op, const OpContext& ctx, AccessBuffer& out) override;
+  void Lookup(const mm::BlockInfo& block, uint64_t pfn, const OpContext& ctx,
+              AccessBuffer& out) override;
+  void MapCount(const mm::BlockInfo& block, uint64_t pfn, const OpContext& ctx,
+                AccessBuffer& out) override;
+  void Migrate(const mm::MigrateResult& op, const OpContext& ctx, AccessBuffer& out) override;
+  ScanResult CompactionScan(const mm::PhysMem& mem, uint64_t start_pfn, uint64_t end_pfn,
+                            trace::ScannerKind scanner, const OpContext& ctx,
+                            AccessBuffer& out) override;
+  const OverheadTracker& overhead() const override { return overhead_; }
+  void Finish(uint64_t time_ns) override { overhead_.Finish(time_ns); }
+
+ private:
+  bool IsHvo(const mm::BlockInfo& b) const;
+  // Physical address of pfn's struct page, honouring HVO aliasing of `block`'s tails.
+  uint64_t PageAddr(const mm::BlockInfo& block, uint64_t pfn) const;
+  void Page(AccessBuffer& out, uint32_t node, uint64_t pfn, uint32_t offset, uint32_t bytes,
+            AccessKind kind) const {
+    out.Push(layout_.Addr(node, pfn) + offset, bytes, kind, MetadataKind::kMemmap, node);
+  }
+  void InitBlock(const mm::BlockInfo& b, const OpContext& ctx, AccessBuffer& out);
+  void TeardownPiece(const mm::Piece& p, const OpContext& ctx, AccessBuffer& out);
+
+  Options options_;
+  MemmapLayout layout_;
+  OverheadTracker overhead_;
+  uint32_t folio_pages_;     // struct pages a folio overlays (256 B / struct_page_bytes)
+  uint32_t tail_bytes_;      // bytes prep_compound_tail writes from offset 8
+  uint32_t private_off_, mapcount_off_, refcount_off_;
+};
+
+absl::StatusOr<std::unique_ptr<MemmapModel>> CreatePage64Model(
+    const config::MemmapModelConfig& config, const std::vector<mm::NodeLayout>& nodes);
+absl::StatusOr<std::unique_ptr<MemmapModel>> CreatePage32Model(
+    const config::MemmapModelConfig& config, const std::vector<mm::NodeLayout>& nodes);
+
+}  // namespace memsim::memmap
+
+#endif  // MEMSIM_SIM_MEMMAP_STRUCT_PAGE_MODEL_H_

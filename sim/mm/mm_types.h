@@ -1,0 +1,197 @@
+// Plain data shared by the physical-memory state (PhysMem) and the memmap models: node and
+// zone layout, what a pfn belongs to, and what one kernel operation did to the buddy
+// allocator. No behaviour here; see phys_mem.h.
+#ifndef MEMSIM_SIM_MM_MM_TYPES_H_
+#define MEMSIM_SIM_MM_MM_TYPES_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "proto/trace.pb.h"
+
+namespace memsim::mm {
+
+using trace::OwnerType;
+
+inline constexpr uint32_t kPageShift = 12;
+inline constexpr uint64_t kPageBytes = uint64_t{1} << kPageShift;
+// Largest buddy order PhysMem accepts for max_order (a buddy block never crosses one of
+// its 2^12-page windows).
+inline constexpr uint32_t kMaxSupportedBuddyOrder = 12;
+// Largest block order an allocation may have (1 GiB gigantic pages are order 18).
+inline constexpr uint32_t kMaxBlockOrder = 30;
+
+enum class ZoneKind : uint8_t { kDma = 0, kDma32 = 1, kNormal = 2, kMovable = 3 };
+
+struct ZoneLayout {
+  ZoneKind kind = ZoneKind::kNormal;
+  uint64_t start_pfn = 0;
+  uint64_t pages = 0;
+};
+
+// One NUMA node's memory. The machine config (proto/machine.proto) is turned into these by
+// the caller; mm does not depend on it.
+struct NodeLayout {
+  uint32_t node_id = 0;
+  uint64_t start_pfn = 0;
+  uint64_t pages = 0;
+  // Empty: one ZONE_NORMAL covering the whole node. Otherwise zones inside the node,
+  // non-overlapping; node pfns in no zone are holes (never allocatable).
+  std::vector<ZoneLayout> zones;
+};
+
+enum class PageState : uint8_t {
+  kHole = 0,       // outside every node/zone: no struct page, never allocatable
+  kUnknown = 1,    // inside a zone, state not known (no snapshot, trace has not touched it)
+  kFree = 2,       // in the buddy allocator
+  kAllocated = 3,  // allocated; owner type and block order known
+};
+
+// A naturally aligned free block of 2^order pages on a buddy free list.
+struct BuddyBlock {
+  uint64_t pfn = 0;
+  uint32_t order = 0;
+  bool operator==(const BuddyBlock&) const = default;
+};
+
+// What a pfn belongs to. For kFree: the buddy block containing the pfn. For kAllocated: the
+// naturally aligned allocated block (the folio, slab, ...). For kUnknown and kHole: the page.
+struct BlockInfo {
+  PageState state = PageState::kHole;
+  uint64_t head_pfn = 0;
+  uint32_t order = 0;
+  OwnerType owner = trace::OWNER_UNKNOWN;
+  uint32_t node = 0;  // index into the NodeLayout vector PhysMem was built from
+  uint32_t zone = 0;  // global zone index (PhysMem::zone_info)
+  uint64_t pages() const { return uint64_t{1} << order; }
+  bool operator==(const BlockInfo&) const = default;
+};
+
+// A contiguous piece of memory as it was before an operation overwrote it: a whole
+// allocated block (order = its order), or pages in another state (order 0 each).
+struct Piece {
+  uint64_t pfn = 0;
+  uint64_t pages = 0;
+  PageState state = PageState::kUnknown;
+  uint32_t order = 0;
+  OwnerType owner = trace::OWNER_UNKNOWN;
+  uint32_t node = 0;
+  bool operator==(const Piece&) const = default;
+};
+
+// Anomalies of one operation (bit mask); each also bumps a counter in MmStats.
+enum Anomaly : uint32_t {
+  kAnomalyNone = 0,
+  kAnomalyMisaligned = 1u << 0,        // pfn not aligned to 2^order: op ignored
+  kAnomalyOutOfRange = 1u << 1,        // touches a hole or no node: op ignored
+  kAnomalyAllocOfAllocated = 1u << 2,  // alloc over allocated pages: they are displaced
+  kAnomalyAllocFromUnknown = 1u << 3,  // alloc of pages never seen free (informational)
+  kAnomalyDoubleFree = 1u << 4,        // free of pages already free
+  kAnomalyFreeOfPretrace = 1u << 5,    // free of pages allocated before the trace began
+  kAnomalyPartialFree = 1u << 6,       // free covers part of a larger allocated block
+  kAnomalyMigrateSrcNotAllocated = 1u << 7,
+  kAnomalyMigrateDstConflict = 1u << 8,  // destination allocated as something else
+};
+
+// Result of PhysMem::Alloc. Vectors are reused across calls (cleared, capacity kept).
+struct AllocResult {
+  uint32_t anomalies = kAnomalyNone;
+  bool applied = false;  // false: ignored (misaligned / out of range); nothing changed
+  BlockInfo block;       // the new block (state kAllocated)
+  // Free blocks taken off the free lists (del_page_from_free_list in __rmqueue_smallest):
+  // usually one block of order >= the allocation's.
+  std::vector<BuddyBlock> removed_free;
+  // Halves put back on the free lists by the split (expand()), largest first.
+  std::vector<BuddyBlock> added_free;
+  // Allocated / unknown pieces the allocation overwrote (inconsistent input).
+  std::vector<Piece> displaced;
+  void Clear() {
+    anomalies = kAnomalyNone;
+    applied = false;
+    block = BlockInfo{};
+    removed_free.clear();
+    added_free.clear();
+    displaced.clear();
+  }
+};
+
+// One buddy check of __free_one_page: the buddy of the block being freed, at `order`.
+struct BuddyCheck {
+  uint64_t pfn = 0;
+  uint32_t order = 0;
+  bool merged = false;  // buddy was free: taken off its list and merged
+  bool operator==(const BuddyCheck&) const = default;
+};
+
+struct FreeResult {
+  uint32_t anomalies = kAnomalyNone;
+  bool applied = false;
+  uint64_t pfn = 0;
+  uint32_t order = 0;
+  uint32_t node = 0;
+  // What was freed, as it was: normally one allocated block (pfn, order). Several pieces
+  // when the free covered several blocks, an allocated block only partly, or unknown pages.
+  std::vector<Piece> freed;
+  // __free_one_page's walk up the orders (empty for order > max_order frees).
+  std::vector<BuddyCheck> checks;
+  // The free blocks that now hold the freed pages (one, after merging, unless the free
+  // was larger than a max-order block).
+  std::vector<BuddyBlock> final_blocks;
+  void Clear() {
+    anomalies = kAnomalyNone;
+    applied = false;
+    pfn = 0;
+    order = 0;
+    node = 0;
+    freed.clear();
+    checks.clear();
+    final_blocks.clear();
+  }
+};
+
+struct MigrateResult {
+  uint32_t anomalies = kAnomalyNone;
+  bool applied = false;
+  BlockInfo src;            // the source block as looked up (state kAllocated normally)
+  BlockInfo dst;            // the destination block after the operation
+  bool dst_allocated_here;  // dst was free/unknown: dst_alloc says what the split did
+  AllocResult dst_alloc;
+  bool src_freed = false;   // free_source was requested and done: src_free
+  FreeResult src_free;
+  void Clear() {
+    anomalies = kAnomalyNone;
+    applied = false;
+    src = BlockInfo{};
+    dst = BlockInfo{};
+    dst_allocated_here = false;
+    dst_alloc.Clear();
+    src_freed = false;
+    src_free.Clear();
+  }
+};
+
+// Counters of operations and of inconsistent input. Never a crash: inconsistencies are
+// counted here and the state is repaired as documented in docs/memmap-models.md.
+struct MmStats {
+  uint64_t alloc_ops = 0;
+  uint64_t free_ops = 0;
+  uint64_t migrate_ops = 0;
+  uint64_t lookups = 0;
+  uint64_t misaligned = 0;
+  uint64_t out_of_range = 0;
+  uint64_t alloc_of_allocated = 0;
+  uint64_t alloc_from_unknown = 0;
+  uint64_t double_free = 0;
+  uint64_t free_of_pretrace = 0;
+  uint64_t partial_free = 0;
+  uint64_t migrate_src_not_allocated = 0;
+  uint64_t migrate_dst_conflict = 0;
+  uint64_t snapshot_runs = 0;
+  uint64_t snapshot_runs_rejected = 0;    // outside every node or overlapping a hole
+  uint64_t snapshot_runs_misaligned = 0;  // kept, as order-0 pages
+  uint64_t snapshot_runs_overlapping = 0;
+};
+
+}  // namespace memsim::mm
+
+#endif  // MEMSIM_SIM_MM_MM_TYPES_H_
