@@ -1,0 +1,46 @@
+// Builds a Machine from an hwloc XML topology (`lstopo --of xml`) with libhwloc.
+//
+// hwloc knows packages, cores, caches, NUMA nodes and their memory, and usually the ACPI
+// SLIT as the "NUMALatency" distance matrix; it does not know latencies in ns, cache hit
+// latencies, DRAM bandwidth (unless memory attributes say so) or the interconnect. Those
+// come from HwlocImportOptions; docs/machine-model.md states every rule.
+#ifndef MEMSIM_SIM_HW_HWLOC_IMPORTER_H_
+#define MEMSIM_SIM_HW_HWLOC_IMPORTER_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "proto/machine.pb.h"
+
+namespace memsim::hw {
+
+struct HwlocImportOptions {
+  // Distance -> ns. With remote_latency_ns == 0 the rule is proportional (the SLIT is a
+  // ratio to local): ns = local_latency_ns * d / d_local. With remote_latency_ns > 0 it is
+  // affine through two points: d_local -> local_latency_ns and the smallest off-diagonal
+  // distance -> remote_latency_ns (so 10/21 maps to exactly the two measured figures).
+  double local_latency_ns = 90.0;
+  double remote_latency_ns = 0.0;
+  // Used where the topology has no memory attribute "Bandwidth" for a node.
+  double dram_bandwidth_bytes_per_s = 100e9;
+  // One link per socket pair, all latency in the matrix (the link adds 0 ns).
+  double interconnect_bandwidth_bytes_per_s = 40e9;
+  double clock_ghz = 2.0;
+  // hwloc gives cache sizes, not latencies.
+  double l1_hit_latency_cycles = 4;
+  double l2_hit_latency_cycles = 14;
+  double llc_hit_latency_cycles = 50;
+};
+
+// Imports the hwloc XML file at `path` (hwloc_topology_set_xml). Errors name `path`.
+absl::StatusOr<config::Machine> ImportHwlocXmlFile(const std::string& path,
+                                                   const HwlocImportOptions& options);
+// Imports XML held in memory; `source_name` names it in errors and in the description.
+absl::StatusOr<config::Machine> ImportHwlocXml(std::string_view xml,
+                                               const std::string& source_name,
+                                               const HwlocImportOptions& options);
+
+}  // namespace memsim::hw
+
+#endif  // MEMSIM_SIM_HW_HWLOC_IMPORTER_H_

@@ -1,0 +1,116 @@
+// The per-access memory model: every core's private L1d and L2, every socket's LLC, the
+// cross-socket coherence directory, and DRAM latency by NUMA node. The replay engine pushes
+// each metadata access through Access() and gets its latency in ns; counts accumulate in
+// stats(). Plain C++ on purpose: SimGrid (SimPlatform) only carries bulk and contended
+// traffic. Nothing on the per-access path allocates.
+//
+// Rules (docs/machine-model.md has the reasoning):
+//  * An access is split into the cache lines it covers; each line is one line access and
+//    the access costs the sum of its lines' latencies (no memory-level parallelism).
+//  * Lookup order L1d -> L2 -> LLC; a hit refreshes only the level that hit. A miss fills
+//    the levels that missed: the LLC only if it is inclusive, then L2, then L1d. L2 victims
+//    go to a non-inclusive LLC; an inclusive LLC's victims are removed from the socket's
+//    private caches. L1d and L2 are mutually non-inclusive.
+//  * A line missing in the requester's socket is served, in this order of precedence, by the
+//    socket holding it modified (HITM: Coherence.remote_hitm_ns or the matrix latency to
+//    that socket; a read leaves both copies clean), by another core of the same socket (LLC
+//    latency), or by DRAM of the line's node (latency matrix from the core's home node).
+//  * A write or atomic leaves the line modified in the writer's socket and only in the
+//    writer's private caches and its LLC: copies in other sockets are invalidated (costing
+//    at least the HITM latency to each such socket), and so are other cores' private copies
+//    on the same socket (no extra cost).
+#ifndef MEMSIM_SIM_HW_MEMORY_SYSTEM_H_
+#define MEMSIM_SIM_HW_MEMORY_SYSTEM_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "sim/hw/cache.h"
+#include "sim/hw/line_directory.h"
+#include "sim/hw/machine_topology.h"
+
+namespace memsim::hw {
+
+enum class AccessKind : uint8_t { kRead = 0, kWrite = 1, kAtomic = 2 };
+
+struct AccessStats {
+  uint64_t accesses = 0;       // Access() calls
+  uint64_t line_accesses = 0;  // lines touched (an access spanning two lines counts two)
+  uint64_t reads = 0, writes = 0, atomics = 0;  // line accesses by kind
+  uint64_t l1_hits = 0, l1_misses = 0;
+  uint64_t l2_hits = 0, l2_misses = 0;   // l2 lookups = l1_misses
+  uint64_t llc_hits = 0, llc_misses = 0; // llc lookups = l2_misses
+  // Where LLC misses were served: llc_misses = hitm + peer_forwards + dram_*.
+  uint64_t hitm = 0;           // modified in another socket
+  uint64_t peer_forwards = 0;  // another core's private cache on the same socket
+  uint64_t dram_local = 0;     // the core's home node
+  uint64_t dram_remote_node = 0;    // another node of the same socket
+  uint64_t dram_remote_socket = 0;  // a node of another socket (or CPU-less node elsewhere)
+  uint64_t unmapped = 0;       // lines outside every node's pfn range (charged as local)
+  uint64_t remote_invalidations = 0;  // sockets whose copies a write invalidated
+  uint64_t peer_invalidations = 0;    // same-socket private copies a write invalidated
+  double latency_ns = 0;       // sum of returned latencies
+  std::vector<uint64_t> dram_by_node;  // DRAM line accesses per node
+
+  uint64_t dram() const { return dram_local + dram_remote_node + dram_remote_socket; }
+};
+
+class MemorySystem {
+ public:
+  // Builds caches from a validated topology (Machine.metadata_cache_share applied).
+  explicit MemorySystem(const MachineTopology& topology);
+  MemorySystem(const MemorySystem&) = delete;
+  MemorySystem& operator=(const MemorySystem&) = delete;
+
+  // One access of `bytes` (0 counts as 1) at simulated physical address `address` from
+  // `core`. Returns its latency in ns. REQUIRES: 0 <= core < topology.cores().
+  double Access(uint64_t address, uint32_t bytes, AccessKind kind, int core);
+
+  const AccessStats& stats() const { return stats_; }
+  void ResetStats();
+  const MachineTopology& topology() const { return topology_; }
+  uint32_t line_bytes() const { return line_bytes_; }
+  // Effective ways after the metadata capacity share.
+  uint32_t l1_ways() const { return l1_[0].ways(); }
+  uint32_t l2_ways() const { return l2_[0].ways(); }
+  uint32_t llc_ways() const { return llc_[0].ways(); }
+  uint64_t directory_size() const { return directory_.size(); }
+
+  // Whether `core`'s L1d/L2 or `socket`'s LLC holds the line of `address` (tests, tools).
+  bool InL1(int core, uint64_t address) const { return l1_[core].Contains(address >> line_shift_); }
+  bool InL2(int core, uint64_t address) const { return l2_[core].Contains(address >> line_shift_); }
+  bool InLlc(int socket, uint64_t address) const {
+    return llc_[socket].Contains(address >> line_shift_);
+  }
+
+ private:
+  double AccessLine(uint64_t line, bool write, int core);
+  void FillLlc(uint64_t line, int socket);
+  void FillL2(uint64_t line, int core, int socket);
+  void FillL1(uint64_t line, int core, int socket);
+  void BackInvalidate(uint64_t line, int socket);
+  void InvalidateSocket(uint64_t line, int socket);
+  double WriteOwnership(uint64_t line, int core, int socket, double latency_ns);
+  double DramNs(uint64_t line, int core);
+
+  MachineTopology topology_;
+  uint32_t line_bytes_;
+  int line_shift_;
+  int cores_per_socket_;
+  bool llc_inclusive_;
+  double l1_ns_, l2_ns_, llc_ns_;
+  std::vector<Cache> l1_;   // per core
+  std::vector<Cache> l2_;   // per core
+  std::vector<Cache> llc_;  // per socket
+  LineDirectory directory_;
+  // Last node range hit, for the common case of consecutive accesses on one node.
+  uint64_t cached_start_pfn_ = 1, cached_end_pfn_ = 0;
+  int cached_node_ = -1;
+  AccessStats stats_;
+};
+
+}  // namespace memsim::hw
+
+#endif  // MEMSIM_SIM_HW_MEMORY_SYSTEM_H_

@@ -1,0 +1,165 @@
+// hwloc XML import on real topologies (hwloc's own test files), this machine's lstopo
+// output, and hand-written multi-socket topologies.
+#include "sim/hw/hwloc_importer.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "sim/hw/machine_loader.h"
+#include "sim/hw/machine_printer.h"
+#include "sim/hw/machine_topology.h"
+#include "sim/hw/machine_validator.h"
+
+namespace memsim::hw {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+constexpr char kEm64t[] = "/work/shared/topologies/32em64t-2n8c2t-pci-noio.xml";
+constexpr char kMemattrs[] = "/work/shared/topologies/8intel64-4n2t-memattrs.xml";
+constexpr char kCxl[] = "/work/shared/topologies/cxlmem+dax.v2.xml";
+constexpr char kHandmade[] = "tests/hw/testdata/two_socket_nps2_cxl.xml";
+constexpr char kThisMachine[] = "tests/hw/testdata/this_machine.xml";
+
+std::vector<uint32_t> Cores(const config::NumaNode& n) {
+  return std::vector<uint32_t>(n.cores().begin(), n.cores().end());
+}
+
+TEST(HwlocImporterTest, TwoPackageEm64tWithSlit) {
+  auto m = ImportHwlocXmlFile(kEm64t, HwlocImportOptions());
+  ASSERT_TRUE(m.ok()) << m.status();
+  ASSERT_TRUE(ValidateMachine(*m).ok()) << ValidateMachine(*m);
+  EXPECT_EQ(m->sockets(), 2u);
+  EXPECT_EQ(m->cores_per_socket(), 8u);
+  EXPECT_EQ(m->socket(0).model(), "Intel(R) Xeon(R) CPU E5-2650 0 @ 2.00GHz");
+  EXPECT_EQ(m->l1d().size_bytes(), 32768u);
+  EXPECT_EQ(m->l1d().ways(), 8u);
+  EXPECT_EQ(m->l2().size_bytes(), 262144u);
+  EXPECT_EQ(m->llc().size_bytes(), 20971520u);
+  EXPECT_EQ(m->llc().ways(), 20u);
+  EXPECT_EQ(m->llc().slices(), 1u);  // 16384 sets: already a power of two
+  ASSERT_EQ(m->node_size(), 2);
+  EXPECT_EQ(m->node(0).memory_bytes(), 34330173440u);  // 8381390 pages
+  EXPECT_EQ(m->node(0).end_pfn(), 8381390u);
+  EXPECT_EQ(m->node(1).start_pfn(), 8381390u);
+  EXPECT_EQ(m->node(1).socket(), 1u);
+  EXPECT_FALSE(m->node(1).cpu_less());
+  EXPECT_THAT(Cores(m->node(0)), ElementsAre(0, 1, 2, 3, 4, 5, 6, 7));
+  // SLIT 10/20 as a ratio of the 90 ns default: 90 / 180 ns.
+  EXPECT_THAT(std::vector<double>(m->latency_ns().begin(), m->latency_ns().end()),
+              ElementsAre(90, 180, 180, 90));
+  EXPECT_THAT(m->description(), HasSubstr("NUMALatency"));
+  ASSERT_EQ(m->link_size(), 1);
+  EXPECT_EQ(m->route_size(), 2);
+}
+
+TEST(HwlocImporterTest, AffineDistanceRuleHitsBothMeasuredPoints) {
+  HwlocImportOptions options;
+  options.local_latency_ns = 89.5;
+  options.remote_latency_ns = 143.5;
+  auto m = ImportHwlocXmlFile(kEm64t, options);
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_THAT(std::vector<double>(m->latency_ns().begin(), m->latency_ns().end()),
+              ElementsAre(89.5, 143.5, 143.5, 89.5));
+}
+
+TEST(HwlocImporterTest, PackagelessFourNodesWithMemattrs) {
+  auto m = ImportHwlocXmlFile(kMemattrs, HwlocImportOptions());
+  ASSERT_TRUE(m.ok()) << m.status();
+  ASSERT_TRUE(ValidateMachine(*m).ok()) << ValidateMachine(*m);
+  EXPECT_EQ(m->sockets(), 1u);        // no Package objects: the machine is one socket
+  EXPECT_EQ(m->cores_per_socket(), 8u);  // no Core objects: PUs are the cores
+  ASSERT_EQ(m->node_size(), 4);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(m->node(i).memory_bytes(), 1073741824u);
+    EXPECT_THAT(Cores(m->node(i)), ElementsAre(2 * i, 2 * i + 1));
+  }
+  // No distances in the file: Linux defaults 10/20 -> 90/180 ns.
+  EXPECT_DOUBLE_EQ(m->latency_ns(0), 90);
+  EXPECT_DOUBLE_EQ(m->latency_ns(1), 180);
+  // No caches in the file: import defaults.
+  EXPECT_EQ(m->l2().size_bytes(), 1u << 20);
+  // The file's memory attribute "Bandwidth" gives node 1 20 MiB/s (for the whole machine
+  // as initiator, which covers the node's CPUs); the other nodes have none: default.
+  EXPECT_DOUBLE_EQ(m->node(1).dram_bandwidth_bytes_per_s(), 20.0 * 1048576);
+  EXPECT_DOUBLE_EQ(m->node(0).dram_bandwidth_bytes_per_s(), 100e9);
+}
+
+TEST(HwlocImporterTest, CxlMemDaxMachine) {
+  auto m = ImportHwlocXmlFile(kCxl, HwlocImportOptions());
+  ASSERT_TRUE(m.ok()) << m.status();
+  ASSERT_TRUE(ValidateMachine(*m).ok()) << ValidateMachine(*m);
+  EXPECT_EQ(m->sockets(), 1u);
+  EXPECT_EQ(m->cores_per_socket(), 4u);
+  ASSERT_EQ(m->node_size(), 1);
+  EXPECT_EQ(m->node(0).memory_bytes(), 3061719040u);
+  EXPECT_EQ(m->l2().size_bytes(), 4194304u);
+  EXPECT_EQ(m->llc().size_bytes(), 16777216u);
+}
+
+TEST(HwlocImporterTest, HandwrittenTwoSocketNps2WithCxl) {
+  auto m = LoadMachine(kHandmade);  // through the content-dispatching loader
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(m->sockets(), 2u);
+  EXPECT_EQ(m->cores_per_socket(), 2u);
+  EXPECT_EQ(m->l1d().size_bytes(), 49152u);
+  EXPECT_EQ(m->l1d().ways(), 12u);
+  ASSERT_EQ(m->node_size(), 5);
+  // Logical order: the four CPU nodes, then the CXL node (hwloc orders by os_index).
+  EXPECT_THAT(Cores(m->node(0)), ElementsAre(0));
+  EXPECT_THAT(Cores(m->node(1)), ElementsAre(1));
+  EXPECT_THAT(Cores(m->node(2)), ElementsAre(2));
+  EXPECT_EQ(m->node(2).socket(), 1u);
+  EXPECT_TRUE(m->node(4).cpu_less());
+  EXPECT_EQ(m->node(4).kind(), "CXL");
+  EXPECT_EQ(m->node(4).socket(), 0u);  // nearest CPU node is node 0 (distance 14)
+  EXPECT_EQ(m->node(4).memory_bytes(), 68719476736u);
+  // 10/12/21/14 -> 90/108/189/126 ns.
+  EXPECT_DOUBLE_EQ(m->latency_ns(0 * 5 + 1), 108);
+  EXPECT_DOUBLE_EQ(m->latency_ns(0 * 5 + 2), 189);
+  EXPECT_DOUBLE_EQ(m->latency_ns(0 * 5 + 4), 126);
+  auto t = MachineTopology::Create(*m);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->home_node_of_core(3), 3);
+  EXPECT_THAT(FormatMachineText(*m), HasSubstr("(no CPUs)"));
+}
+
+TEST(HwlocImporterTest, ThisMachineCommittedLstopo) {
+  auto m = LoadMachine(kThisMachine);
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_GE(m->sockets(), 1u);
+  EXPECT_GE(m->node_size(), 1);
+}
+
+TEST(HwlocImporterTest, ThisMachineLiveLstopo) {
+  const std::string out = ::testing::TempDir() + "/live_lstopo.xml";
+  const std::string cmd = "lstopo-no-graphics --of xml > " + out + " 2>/dev/null";
+  if (std::system(cmd.c_str()) != 0) GTEST_SKIP() << "lstopo-no-graphics not available";
+  auto m = LoadMachine(out);
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_GE(m->cores_per_socket(), 1u);
+}
+
+TEST(HwlocImporterTest, TextprotoRoundTrip) {
+  auto m = ImportHwlocXmlFile(kEm64t, HwlocImportOptions());
+  ASSERT_TRUE(m.ok());
+  auto back = ParseMachineText(FormatMachineTextproto(*m), "round-trip");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->SerializeAsString(), m->SerializeAsString());
+}
+
+TEST(HwlocImporterTest, MalformedXmlNamesTheFile) {
+  const std::string path = ::testing::TempDir() + "/broken.xml";
+  std::ofstream(path) << "<?xml version=\"1.0\"?>\n<topology version=\"2.0\">\n<object type=\n";
+  auto m = LoadMachine(path);
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(m.status().message(), HasSubstr(path));
+}
+
+}  // namespace
+}  // namespace memsim::hw

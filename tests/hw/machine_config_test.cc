@@ -1,0 +1,249 @@
+// Machine configs: every shipped machine loads, validates and prints; parse errors carry
+// file:line:column; Validate() names the offending field.
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "sim/hw/machine_loader.h"
+#include "sim/hw/machine_printer.h"
+#include "sim/hw/machine_topology.h"
+#include "sim/hw/machine_validator.h"
+
+namespace memsim::hw {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kSkylake[] = "configs/machines/skylake-sp-2s-gold6140.textproto";
+constexpr char kGenoa[] = "configs/machines/genoa-2s-epyc9224-nps2-cxl.textproto";
+
+std::string TempFile(const std::string& name, const std::string& contents) {
+  std::string path = ::testing::TempDir() + "/" + name;
+  std::ofstream(path) << contents;
+  return path;
+}
+
+TEST(MachineConfigTest, EveryShippedMachineValidatesAndPrints) {
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("configs/machines")) {
+    if (entry.path().extension() != ".textproto") continue;
+    ++count;
+    auto m = LoadMachine(entry.path().string());
+    ASSERT_TRUE(m.ok()) << m.status();
+    const std::string text = FormatMachineText(*m);
+    EXPECT_THAT(text, HasSubstr(m->name()));
+    EXPECT_THAT(text, HasSubstr("DRAM latency"));
+    auto json = FormatMachineJson(*m);
+    ASSERT_TRUE(json.ok());
+    EXPECT_THAT(*json, HasSubstr("\"cores_per_socket\""));
+    // Each file cites its sources in a comment.
+    std::ifstream in(entry.path());
+    std::string contents((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_THAT(contents, HasSubstr("Source")) << entry.path();
+  }
+  EXPECT_GE(count, 5);
+}
+
+TEST(MachineConfigTest, SkylakeNumbersAreTheMeasuredOnes) {
+  auto m = LoadMachine(kSkylake);
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(m->sockets(), 2u);
+  EXPECT_EQ(m->cores_per_socket(), 18u);
+  EXPECT_EQ(m->llc().size_bytes(), 18u * 1441792u);  // 1.375 MiB per core
+  EXPECT_DOUBLE_EQ(m->latency_ns(0), 89.5);
+  EXPECT_DOUBLE_EQ(m->latency_ns(1), 143.5);
+  EXPECT_DOUBLE_EQ(m->node(0).dram_bandwidth_bytes_per_s(), 105e9);
+  const std::string text = FormatMachineText(*m);
+  EXPECT_THAT(text, HasSubstr("2 x 18 cores at 2.30 GHz = 36 cores"));
+  EXPECT_THAT(text, HasSubstr("18 slices x 2048 sets"));
+  EXPECT_THAT(text, HasSubstr("0-17"));
+  EXPECT_THAT(text, HasSubstr("socket 0 -> 1: upi0-1"));
+}
+
+TEST(MachineConfigTest, GenoaTopology) {
+  auto m = LoadMachine(kGenoa);
+  ASSERT_TRUE(m.ok()) << m.status();
+  auto t = MachineTopology::Create(*m);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->cores(), 48);
+  EXPECT_EQ(t->home_node_of_core(0), 0);
+  EXPECT_EQ(t->home_node_of_core(11), 0);
+  EXPECT_EQ(t->home_node_of_core(12), 1);
+  EXPECT_EQ(t->home_node_of_core(24), 2);
+  EXPECT_EQ(t->home_node_of_core(47), 3);
+  EXPECT_EQ(t->first_cpu_node(1), 2);
+  EXPECT_EQ(t->socket_of_node(4), 0);
+  EXPECT_EQ(t->NodeOfPfn(0), 0);
+  EXPECT_EQ(t->NodeOfPfn(0x2ffffff), 0);
+  EXPECT_EQ(t->NodeOfPfn(0x3000000), 1);
+  EXPECT_EQ(t->NodeOfPfn(0xc000000), 4);
+  EXPECT_EQ(t->NodeOfPfn(0xe000000), -1);
+  EXPECT_DOUBLE_EQ(t->latency_ns(1, 4), 289);
+  EXPECT_DOUBLE_EQ(t->HitmNs(3, 0), 200);
+  EXPECT_DOUBLE_EQ(t->l1_hit_ns(), 4 / 2.5);
+  EXPECT_THAT(FormatMachineText(*m), HasSubstr("(no CPUs)"));
+}
+
+TEST(MachineConfigTest, UnknownFieldNamesFileLineAndColumn) {
+  const std::string path = TempFile("unknown.textproto", "name: \"x\"\nsockets: 2\n  socketz: 3\n");
+  auto m = LoadMachine(path);
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().code(), absl::StatusCode::kInvalidArgument);
+  // protobuf reports the column just past the offending name.
+  EXPECT_THAT(m.status().message(), HasSubstr(path + ":3:10: "));
+  EXPECT_THAT(m.status().message(), HasSubstr("socketz"));
+}
+
+TEST(MachineConfigTest, BadValueNamesLine) {
+  auto m = ParseMachineText("name: \"x\"\nclock_ghz: fast\n", "m.textproto");
+  ASSERT_FALSE(m.ok());
+  EXPECT_THAT(m.status().message(), HasSubstr("m.textproto:2:"));
+}
+
+TEST(MachineConfigTest, MissingFileIsNotFound) {
+  auto m = LoadMachine("configs/machines/no-such-machine.textproto");
+  EXPECT_EQ(m.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(MachineConfigTest, ValidationErrorsStartWithThePath) {
+  const std::string path = TempFile("bad.textproto", "name: \"x\"\n");
+  auto m = LoadMachine(path);
+  ASSERT_FALSE(m.ok());
+  EXPECT_THAT(m.status().message(), HasSubstr(path + ": sockets: must be > 0"));
+}
+
+// Each case breaks one thing in the Skylake machine and expects the named field.
+class ValidateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto m = LoadMachine(kSkylake);
+    ASSERT_TRUE(m.ok()) << m.status();
+    m_ = *m;
+  }
+  void ExpectInvalid(const std::string& fragment) {
+    absl::Status s = ValidateMachine(m_);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+    EXPECT_THAT(s.message(), HasSubstr(fragment));
+  }
+  config::Machine m_;
+};
+
+TEST_F(ValidateTest, ShippedMachineIsValid) { EXPECT_TRUE(ValidateMachine(m_).ok()); }
+
+TEST_F(ValidateTest, NonPowerOfTwoSets) {
+  m_.mutable_llc()->set_slices(1);  // 24.75 MiB / 11 ways = 36864 sets
+  ExpectInvalid("llc: 36864 sets per slice");
+  ExpectInvalid("is not a power of two");
+}
+
+TEST_F(ValidateTest, ZeroCacheSize) {
+  m_.mutable_l1d()->set_size_bytes(0);
+  ExpectInvalid("l1d.size_bytes: must be > 0");
+}
+
+TEST_F(ValidateTest, ZeroWays) {
+  m_.mutable_l2()->set_ways(0);
+  ExpectInvalid("l2.ways: must be > 0");
+}
+
+TEST_F(ValidateTest, LineSizeMismatch) {
+  m_.mutable_l2()->set_line_bytes(128);
+  ExpectInvalid("l2.line_bytes: 128 differs");
+}
+
+TEST_F(ValidateTest, LatencyMatrixWrongShape) {
+  m_.mutable_latency_ns()->RemoveLast();
+  ExpectInvalid("latency_ns: 3 entries; expected 4 (2 nodes x 2)");
+}
+
+TEST_F(ValidateTest, OverlappingNodeMemory) {
+  auto* n1 = m_.mutable_node(1);
+  n1->set_start_pfn(0x2fffff0);
+  n1->set_memory_bytes((n1->end_pfn() - n1->start_pfn()) * 4096);
+  ExpectInvalid("node[1].start_pfn: 0x2fffff0 overlaps node[0] [0x0, 0x3000000)");
+}
+
+TEST_F(ValidateTest, MemoryBytesDisagreesWithPfnRange) {
+  m_.mutable_node(0)->set_memory_bytes(4096);
+  ExpectInvalid("node[0].memory_bytes: 4096 != (end_pfn - start_pfn) x 4096");
+}
+
+TEST_F(ValidateTest, ZeroMemoryNode) {
+  m_.mutable_node(0)->set_end_pfn(0);
+  ExpectInvalid("node[0].end_pfn");
+}
+
+TEST_F(ValidateTest, CoreWithNoSocket) {
+  m_.mutable_node(0)->add_cores(40);
+  ExpectInvalid("node[0].cores[0]: core 40 has no socket (the machine has 2 sockets x 18 cores)");
+}
+
+TEST_F(ValidateTest, CoreOnTheWrongSocket) {
+  m_.mutable_node(0)->add_cores(20);
+  ExpectInvalid("node[0].cores[0]: core 20 is on socket 1");
+}
+
+TEST_F(ValidateTest, CoreWithoutHomeNode) {
+  for (int c = 0; c < 17; ++c) m_.mutable_node(0)->add_cores(c);
+  ExpectInvalid("core 17 (socket 0) is listed by no node's cores");
+}
+
+TEST_F(ValidateTest, NodeOnMissingSocket) {
+  m_.mutable_node(1)->set_socket(5);
+  ExpectInvalid("node[1].socket: 5 but the machine has 2 sockets");
+}
+
+TEST_F(ValidateTest, SocketWithoutCpuNode) {
+  m_.mutable_node(1)->set_cpu_less(true);
+  ExpectInvalid("socket 1 has no node with CPUs");
+}
+
+TEST_F(ValidateTest, NodesOutOfOrder) {
+  m_.mutable_node(1)->set_id(7);
+  ExpectInvalid("node[1].id: 7, expected 1");
+}
+
+TEST_F(ValidateTest, UnknownLinkInRoute) {
+  m_.mutable_route(0)->set_links(0, "qpi9");
+  ExpectInvalid("route[0].links[0]: unknown link 'qpi9'");
+}
+
+TEST_F(ValidateTest, MissingRoute) {
+  m_.mutable_route()->RemoveLast();
+  ExpectInvalid("route: no route from socket 1 to socket 0");
+}
+
+TEST_F(ValidateTest, RouteSlowerThanMatrix) {
+  m_.mutable_link(0)->set_latency_ns(200);
+  ExpectInvalid("route[0]: its links add 200 ns but latency_ns[0][1] is only 143.5 ns");
+}
+
+TEST_F(ValidateTest, DuplicateLinkName) {
+  *m_.add_link() = m_.link(0);
+  ExpectInvalid("link[1].name: 'upi0-1' is used twice");
+}
+
+TEST_F(ValidateTest, TooManySockets) {
+  m_.set_sockets(9);
+  ExpectInvalid("sockets: 9 exceeds the supported maximum of 8");
+}
+
+TEST_F(ValidateTest, ZeroBandwidth) {
+  m_.mutable_node(0)->set_dram_bandwidth_bytes_per_s(0);
+  ExpectInvalid("node[0].dram_bandwidth_bytes_per_s: must be > 0");
+}
+
+TEST_F(ValidateTest, CacheShareOutOfRange) {
+  m_.set_metadata_cache_share(1.5);
+  ExpectInvalid("metadata_cache_share: 1.5 is outside [0, 1]");
+}
+
+TEST_F(ValidateTest, NegativeLatency) {
+  m_.set_latency_ns(3, -1);
+  ExpectInvalid("latency_ns[1][1]: must be > 0");
+}
+
+}  // namespace
+}  // namespace memsim::hw
