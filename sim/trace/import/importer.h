@@ -19,12 +19,26 @@ namespace memsim {
 struct ImportOptions {
   // Malformed lines/records of known events are counted and skipped instead of failing.
   bool lenient = false;
+  // MAX_PHYSMEM_BITS of the recorded x86-64 machine (46: 4-level paging, 52: LA57): where
+  // the pfn ends inside a migration entry. Event importers only.
+  int max_physmem_bits = 46;
+  // Trace clock to record in the header when the input does not say (ftrace text does
+  // not); empty: "local", the tracefs default.
+  std::string clock;
+  // Kernel release to record when the input does not say (`uname -r` of the recorded
+  // machine); empty: leave the header's value.
+  std::string kernel_version;
+  // Called now and then with the number of input records read so far (progress display).
+  std::function<void(uint64_t records)> progress;
 };
 
 struct ImportStats {
   uint64_t input_records = 0;  // lines (text) or records (binary) read
   uint64_t events_written = 0;
-  // Counters by reason, e.g. "unknown_event", "malformed", "duplicate_free". Stored in the
+  // Events written, by EventKindKey() ("alloc", "free", ...).
+  std::map<std::string, uint64_t> events_by_kind;
+  // Counters by reason, e.g. "skipped_unknown_event", "dropped_duplicate_free_batched"
+  // (docs/trace-import.md). Stored in the
   // trace footer's import_stats and printed by `memsim import`.
   std::map<std::string, uint64_t> counters;
 };

@@ -1,0 +1,305 @@
+#include "sim/trace/import/event_assembler.h"
+
+#include <initializer_list>
+
+#include "absl/strings/str_cat.h"
+#include "sim/trace/import/kernel_names.h"
+#include "sim/trace/import/owner_inference.h"
+#include "sim/util/status_macros.h"
+
+namespace memsim {
+
+namespace {
+
+using F = TraceField;
+
+absl::Status Require(const TraceRecord& r, std::initializer_list<TraceField> fields) {
+  for (TraceField f : fields) {
+    if (!r.Has(f)) {
+      return absl::InvalidArgumentError(absl::StrCat(AbslView(TracepointName(r.tracepoint)),
+                                                     ": missing field '", AbslView(TraceFieldName(f)),
+                                                     "'"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+int32_t AsInt32(uint64_t v) { return static_cast<int32_t>(static_cast<uint32_t>(v)); }
+
+}  // namespace
+
+const char* EventAssembler::CounterName(Counter c) {
+  static const char* const kNames[kNumCounters] = {
+      "failed_alloc",
+      "dropped_duplicate_free_batched",
+      "dropped_free_of_free",
+      "free_overlapping_free",
+      "consumed_migrate_pages_start",
+      "consumed_compaction_migratepages",
+      "consumed_set_migration_pte",
+      "migration_pte_unpaired_set",
+      "migration_pte_unpaired_remove",
+      "migration_pte_restored",
+      "migration_pte_same_folio",
+      "migration_pte_undecodable",
+      "unknown_gfp_names",
+      "unknown_symbols",
+  };
+  return kNames[c];
+}
+
+EventAssembler::EventAssembler(TraceWriter* writer, const AssemblerOptions& options)
+    : writer_(writer), options_(options) {}
+
+std::map<std::string, uint64_t> EventAssembler::Counters() const {
+  std::map<std::string, uint64_t> out;
+  for (int i = 0; i < kNumCounters; ++i) out[CounterName(static_cast<Counter>(i))] = counters_[i];
+  return out;
+}
+
+std::map<std::string, uint64_t> EventAssembler::EventsByKind() const {
+  std::map<std::string, uint64_t> out;
+  for (int k = 1; k < 8; ++k) {
+    if (events_by_kind_[k] != 0) out[EventKindKey(static_cast<EventKind>(k))] = events_by_kind_[k];
+  }
+  return out;
+}
+
+absl::Status EventAssembler::Write(const Event& e) {
+  ++events_written_;
+  ++events_by_kind_[static_cast<int>(e.kind) & 7];
+  return writer_->Add(e);
+}
+
+absl::Status EventAssembler::Add(const TraceRecord& r) {
+  if (static_cast<int64_t>(r.cpu) > max_cpu_) max_cpu_ = r.cpu;
+  Event e;
+  e.time_ns = r.time_ns;
+  e.cpu = r.cpu;
+  switch (r.tracepoint) {
+    case Tracepoint::kMmPageAlloc:
+      return AddAlloc(r, e);
+    case Tracepoint::kMmPageFree:
+      return AddFree(r, e, /*batched=*/false);
+    case Tracepoint::kMmPageFreeBatched:
+      return AddFree(r, e, /*batched=*/true);
+    case Tracepoint::kPageFaultUser:
+      RETURN_IF_ERROR(Require(r, {F::kAddress, F::kIp, F::kErrorCode}));
+      e.kind = trace::EVENT_FAULT;
+      e.address = r.value(F::kAddress);
+      e.ip = r.value(F::kIp);
+      e.error_code = static_cast<uint32_t>(r.value(F::kErrorCode));
+      e.pfn = kNoPfn;  // the tracepoint fires before the fault is resolved
+      return Write(e);
+    case Tracepoint::kMmMigratePagesStart: {
+      RETURN_IF_ERROR(Require(r, {F::kMode, F::kReason}));
+      TaskState& task = Task(r.pid);
+      EndMigration(task);  // a start without the previous call's end: settle it
+      auto reason = MigrateReasonFromName(r.symbol(F::kReason));
+      if (!reason) ++counters_[kUnknownSymbols];
+      task.migrating = true;
+      task.reason = reason.value_or(trace::MR_UNKNOWN);
+      ++counters_[kMigratePagesStart];
+      return absl::OkStatus();
+    }
+    case Tracepoint::kMmMigratePages: {
+      // The nr_thp_* counts were added in Linux 5.x; older captures lack them (0).
+      RETURN_IF_ERROR(Require(r, {F::kSucceeded, F::kFailed, F::kMode, F::kReason}));
+      e.kind = trace::EVENT_MIGRATE_BATCH;
+      e.nr_succeeded = r.value(F::kSucceeded);
+      e.nr_failed = r.value(F::kFailed);
+      if (r.Has(F::kThpSucceeded)) e.nr_thp_succeeded = r.value(F::kThpSucceeded);
+      if (r.Has(F::kThpFailed)) e.nr_thp_failed = r.value(F::kThpFailed);
+      if (r.Has(F::kThpSplit)) e.nr_thp_split = r.value(F::kThpSplit);
+      auto mode = MigrateModeFromName(r.symbol(F::kMode));
+      auto reason = MigrateReasonFromName(r.symbol(F::kReason));
+      if (!mode) ++counters_[kUnknownSymbols];
+      if (!reason) ++counters_[kUnknownSymbols];
+      e.mode = mode.value_or(0);
+      e.reason = reason.value_or(trace::MR_UNKNOWN);
+      EndMigration(Task(r.pid));
+      return Write(e);
+    }
+    case Tracepoint::kSetMigrationPte:
+      RETURN_IF_ERROR(Require(r, {F::kAddr, F::kPte, F::kOrder}));
+      AddSetMigrationPte(r);
+      return absl::OkStatus();
+    case Tracepoint::kRemoveMigrationPte:
+      RETURN_IF_ERROR(Require(r, {F::kAddr, F::kPte, F::kOrder}));
+      return AddRemoveMigrationPte(r, e);
+    case Tracepoint::kMmCompactionBegin:
+    case Tracepoint::kMmCompactionEnd: {
+      const bool end = r.tracepoint == Tracepoint::kMmCompactionEnd;
+      RETURN_IF_ERROR(Require(r, {F::kZoneStart, F::kMigratePfn, F::kFreePfn, F::kZoneEnd,
+                                  F::kSync}));
+      if (end) RETURN_IF_ERROR(Require(r, {F::kStatus}));
+      e.kind = trace::EVENT_COMPACTION;
+      e.compaction_end = end;
+      e.zone_start = r.value(F::kZoneStart);
+      e.zone_end = r.value(F::kZoneEnd);
+      e.migrate_pfn = r.value(F::kMigratePfn);
+      e.free_pfn = r.value(F::kFreePfn);
+      e.sync = r.value(F::kSync) != 0;
+      if (end) {
+        auto status = CompactResultFromName(r.symbol(F::kStatus));
+        if (!status) ++counters_[kUnknownSymbols];
+        e.status = status.value_or(-1);
+      }
+      return Write(e);
+    }
+    case Tracepoint::kIsolateMigratepages:
+    case Tracepoint::kIsolateFreepages:
+      RETURN_IF_ERROR(Require(r, {F::kStartPfn, F::kEndPfn, F::kNrScanned, F::kNrTaken}));
+      e.kind = trace::EVENT_COMPACTION_SCAN;
+      e.scanner = r.tracepoint == Tracepoint::kIsolateFreepages ? trace::SCANNER_FREE
+                                                                : trace::SCANNER_MIGRATE;
+      e.pfn = r.value(F::kStartPfn);
+      e.end_pfn = r.value(F::kEndPfn);
+      e.nr_scanned = r.value(F::kNrScanned);
+      e.nr_taken = r.value(F::kNrTaken);
+      return Write(e);
+    case Tracepoint::kCompactionMigratepages:
+      RETURN_IF_ERROR(Require(r, {F::kNrMigrated, F::kNrFailed}));
+      ++counters_[kCompactionMigratepages];
+      return absl::OkStatus();
+    case Tracepoint::kUnknown:
+    case Tracepoint::kNumTracepoints:
+      break;
+  }
+  return absl::InternalError("EventAssembler::Add: record of an unknown tracepoint");
+}
+
+absl::Status EventAssembler::AddAlloc(const TraceRecord& r, Event& e) {
+  RETURN_IF_ERROR(Require(r, {F::kPfn, F::kOrder, F::kMigratetype, F::kGfpFlags}));
+  const uint64_t pfn = r.value(F::kPfn);
+  // A failed allocation still fires the tracepoint: the raw field is -1UL and the text
+  // prints pfn=0 (TP_printk of mm_page_alloc). pfn 0 is never handed out on x86 (the first
+  // 1 MiB is memblock-reserved since 5.13, arch/x86/kernel/setup.c), so both mean "none".
+  if (pfn == 0 || pfn == kNoPfn) {
+    ++counters_[kFailedAlloc];
+    return absl::OkStatus();
+  }
+  e.kind = trace::EVENT_ALLOC;
+  e.pfn = pfn;
+  e.order = static_cast<uint32_t>(r.value(F::kOrder));
+  e.migratetype = AsInt32(r.value(F::kMigratetype));
+  e.gfp_flags = GfpBits(r.symbol(F::kGfpFlags));
+  e.owner = InferOwner(e.gfp_flags, e.migratetype, e.order);
+  if (e.order < 64) free_.Erase(pfn, pfn + (uint64_t{1} << e.order));
+  return Write(e);
+}
+
+uint64_t EventAssembler::GfpBits(std::string_view names) {
+  constexpr size_t kMaxCached = 4096;
+  auto it = gfp_cache_.find(AbslView(names));
+  if (it == gfp_cache_.end()) {
+    uint32_t unknown = 0;
+    const uint64_t bits = GfpBitsFromNames(names, &unknown);
+    if (gfp_cache_.size() >= kMaxCached) {
+      counters_[kUnknownGfpNames] += unknown;
+      return bits;
+    }
+    it = gfp_cache_.emplace(std::string(names), std::make_pair(bits, unknown)).first;
+  }
+  counters_[kUnknownGfpNames] += it->second.second;
+  return it->second.first;
+}
+
+absl::Status EventAssembler::AddFree(const TraceRecord& r, Event& e, bool batched) {
+  RETURN_IF_ERROR(Require(r, {F::kPfn}));
+  if (!batched) RETURN_IF_ERROR(Require(r, {F::kOrder}));
+  const uint64_t pfn = r.value(F::kPfn);
+  // mm_page_free_batched has no order field and prints order=0; a batched folio may be
+  // larger (free_unref_folios), which the preceding mm_page_free of the same folio says.
+  const uint32_t order = batched ? 0 : static_cast<uint32_t>(r.value(F::kOrder));
+  const uint64_t end = pfn + (uint64_t{1} << (order < 64 ? order : 63));
+  TaskState& task = Task(r.pid);
+  const FreeRangeSet::Coverage coverage = free_.Cover(pfn, end);
+  if (coverage == FreeRangeSet::Coverage::kFull) {
+    // Double report of one free: mm_page_free then mm_page_free_batched (Linux >= 4.15),
+    // or mm_page_free_batched then mm_page_free right after it on the same task (before).
+    const bool paired = batched || task.last_batched_free_pfn == pfn;
+    ++counters_[paired ? kDuplicateFreeBatched : kFreeOfFree];
+    if (batched) task.last_batched_free_pfn = pfn;
+    return absl::OkStatus();
+  }
+  if (batched) task.last_batched_free_pfn = pfn;
+  if (coverage == FreeRangeSet::Coverage::kPartial) ++counters_[kFreeOverlappingFree];
+  free_.Insert(pfn, end);
+  e.kind = trace::EVENT_FREE;
+  e.pfn = pfn;
+  e.order = order;
+  e.batched = batched;
+  return Write(e);
+}
+
+void EventAssembler::AddSetMigrationPte(const TraceRecord& r) {
+  std::optional<uint64_t> src = MigrationEntryPfn(r.value(F::kPte), options_.max_physmem_bits);
+  if (!src) {
+    ++counters_[kMigrationPteUndecodable];
+    return;
+  }
+  TaskState& task = Task(r.pid);
+  const int32_t order = AsInt32(r.value(F::kOrder));
+  task.pending[r.value(F::kAddr)].push_back(
+      PendingPte{*src, static_cast<uint32_t>(order < 0 ? 0 : order)});
+  ++task.num_pending;
+  ++counters_[kMigrationPteSet];
+}
+
+absl::Status EventAssembler::AddRemoveMigrationPte(const TraceRecord& r, Event& e) {
+  std::optional<uint64_t> dst = PtePfn(r.value(F::kPte));
+  if (!dst) {
+    ++counters_[kMigrationPteUndecodable];
+    return absl::OkStatus();
+  }
+  TaskState& task = Task(r.pid);
+  auto it = task.pending.find(r.value(F::kAddr));
+  if (it == task.pending.end()) {
+    ++counters_[kMigrationPteUnpairedRemove];
+    return absl::OkStatus();
+  }
+  const PendingPte set = it->second.front();
+  it->second.erase(it->second.begin());
+  if (it->second.empty()) task.pending.erase(it);
+  --task.num_pending;
+  if (*dst == set.src_pfn) {
+    // remove_migration_ptes(src, src, ...) on the failure path restores the old mapping.
+    ++counters_[kMigrationPteRestored];
+    return absl::OkStatus();
+  }
+  // set_migration_pte's order is folio_order(); the entry names the subpage mapped at this
+  // address, and the same subpage index of the destination folio is remapped there.
+  const uint32_t order = set.order < 63 ? set.order : 0;
+  const uint64_t mask = (uint64_t{1} << order) - 1;
+  const uint64_t src_head = set.src_pfn & ~mask;
+  const uint64_t dst_head = *dst - (set.src_pfn - src_head);
+  if (!task.migrated_heads.insert(src_head).second) {
+    ++counters_[kMigrationPteSameFolio];
+    return absl::OkStatus();
+  }
+  e.kind = trace::EVENT_MIGRATE;
+  e.pfn = src_head;
+  e.end_pfn = dst_head;
+  e.order = order;
+  e.reason = task.migrating ? task.reason : trace::MR_UNKNOWN;
+  // The destination is in use from now on, whether or not an mm_page_alloc showed it
+  // (compaction takes its targets straight off the free lists, untraced).
+  free_.Erase(dst_head, dst_head + mask + 1);
+  return Write(e);
+}
+
+void EventAssembler::EndMigration(TaskState& task) {
+  counters_[kMigrationPteUnpairedSet] += task.num_pending;
+  task.pending.clear();
+  task.num_pending = 0;
+  task.migrated_heads.clear();
+  task.migrating = false;
+  task.reason = trace::MR_UNKNOWN;
+}
+
+void EventAssembler::Finish() {
+  for (auto& [pid, task] : tasks_) EndMigration(task);
+}
+
+}  // namespace memsim
