@@ -1,1 +1,0 @@
-// SCAFFOLD: removed when the component's first real file lands.
