@@ -8,6 +8,8 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "sim/trace/trace_format.h"
 #include "sim/util/output_file.h"
 #include "sim/util/status_macros.h"
@@ -32,6 +34,16 @@ void PutU32(std::string* s, uint32_t v) {
 uint32_t Crc32(uint32_t crc, std::string_view bytes) {
   return static_cast<uint32_t>(
       crc32(crc, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(bytes.size())));
+}
+
+// Serialises with map entries in key order, so that the same trace is the same bytes in
+// every process (plain SerializeToString orders maps by a per-process hash seed).
+void SerializeDeterministic(const google::protobuf::MessageLite& m, std::string* out) {
+  out->clear();
+  google::protobuf::io::StringOutputStream stream(out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  m.SerializeToCodedStream(&coded);
 }
 
 int64_t Delta(uint64_t value, uint64_t* last) {
@@ -185,7 +197,7 @@ absl::Status TraceWriter::Add(const Event& e) {
       break;
   }
   ++num_events_;
-  ++events_by_kind_[EventKindKey(e.kind)];
+  ++events_by_kind_[e.kind];
   if (++pending_events_ >= options_.events_per_chunk) return FlushEvents();
   return absl::OkStatus();
 }
@@ -258,10 +270,15 @@ absl::Status TraceWriter::Finish() {
   footer.set_num_events(num_events_);
   footer.set_num_snapshot_runs(num_runs_);
   footer.set_num_chunks(num_chunks_);
-  for (const auto& [k, v] : events_by_kind_) (*footer.mutable_events_by_kind())[k] = v;
+  for (int k = 0; k < kNumKinds; ++k) {
+    if (events_by_kind_[k] > 0) {
+      (*footer.mutable_events_by_kind())[EventKindKey(static_cast<EventKind>(k))] =
+          events_by_kind_[k];
+    }
+  }
   for (const auto& [k, v] : import_stats_) (*footer.mutable_import_stats())[k] = v;
   std::string raw;
-  footer.SerializeToString(&raw);
+  SerializeDeterministic(footer, &raw);
   RETURN_IF_ERROR(WriteChunk(static_cast<uint8_t>(tf::ChunkType::kEnd), raw, 0, false));
   finished_ = true;
 
@@ -269,7 +286,7 @@ absl::Status TraceWriter::Finish() {
   std::string head(tf::kMagic, 8);
   PutU32(&head, tf::kFormatVersion);
   std::string header_bytes;
-  header_.SerializeToString(&header_bytes);
+  SerializeDeterministic(header_, &header_bytes);
   if (header_bytes.size() > tf::kMaxHeaderBytes) {
     return absl::InvalidArgumentError("trace header too large");
   }

@@ -75,7 +75,8 @@ class TraceWriter {
   uint64_t num_events_ = 0;
   uint64_t num_runs_ = 0;
   uint64_t num_chunks_ = 0;
-  std::map<std::string, uint64_t> events_by_kind_;
+  static constexpr int kNumKinds = trace::EventKind_ARRAYSIZE;
+  uint64_t events_by_kind_[kNumKinds] = {};
   std::map<std::string, uint64_t> import_stats_;
   std::string scratch_raw_;
   std::string scratch_out_;
