@@ -50,6 +50,18 @@ std::string FlagName(std::string_view arg) {
   return std::string(arg.substr(0, eq));
 }
 
+// absl flag names cannot contain '-': "--node-mem=4GiB" is rewritten "--node_mem=4GiB" (the
+// value after '=' is kept as typed).
+std::string DashesToUnderscores(std::string_view arg) {
+  std::string out(arg);
+  const size_t start = out.find_first_not_of('-');
+  const size_t end = std::min(out.find('='), out.size());
+  for (size_t i = start; i < end; ++i) {
+    if (out[i] == '-') out[i] = '_';
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string CommandHelp(const Command& command) {
@@ -95,6 +107,9 @@ int RunMain(const CommandRegistry& registry, int argc, char** argv) {
   }
   // Check the flags before absl parses them: each command accepts only its own.
   std::vector<char*> args = {argv[0]};
+  // Rewritten flag arguments live here; args points into it (reserved: no reallocation).
+  std::vector<std::string> rewritten;
+  rewritten.reserve(argc);
   for (int i = 2; i < argc; ++i) {
     std::string_view a = argv[i];
     if (a == "--") {
@@ -105,7 +120,10 @@ int RunMain(const CommandRegistry& registry, int argc, char** argv) {
       std::fputs(CommandHelp(*command).c_str(), stdout);
       return 0;
     }
-    if (a.size() > 1 && a[0] == '-' && !(a.size() > 1 && std::isdigit(a[1]))) {
+    if (a.size() > 1 && a[0] == '-' && !std::isdigit(static_cast<unsigned char>(a[1]))) {
+      rewritten.push_back(DashesToUnderscores(a));
+      argv[i] = rewritten.back().data();
+      a = argv[i];
       std::string name = FlagName(a);
       bool known = false;
       for (const std::string& f : command->flags) {
