@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Set-up + build + the main job on the shipped default trace.
-# Until the replay engine lands, the main job imports the shipped real capture and prints
-# what it contains (`memsim inspect`).
+# Set-up + build + the main job: the shipped real capture (with its /proc/kpageflags
+# snapshot) replayed on the shipped 2-socket Skylake-SP machine with every memmap model;
+# prints the comparison table and writes results and plots to out/compare/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/build.sh --target memsim
 BUILD_DIR=${BUILD_DIR:-build}
 OUT=${OUT:-out}
 mkdir -p "$OUT"
-TRACE=traces/mixed-compaction.ftrace.zst
-"$BUILD_DIR/memsim" import --from=ftrace "$TRACE" -o "$OUT/mixed-compaction.mtrace"
-"$BUILD_DIR/memsim" inspect "$OUT/mixed-compaction.mtrace"
+"$BUILD_DIR/memsim" import --from=ftrace traces/mixed-compaction.ftrace.zst \
+  --snapshot=traces/mixed-compaction.kpageflags-before.zst -o "$OUT/mixed-compaction.mtrace"
+"$BUILD_DIR/memsim" compare --trace="$OUT/mixed-compaction.mtrace" \
+  --machine=configs/machines/skylake-sp-2s-gold6140.textproto \
+  --models=page64,page32,memdesc,allocatee --out="$OUT/compare"
+echo "results, table and plots: $OUT/compare/"

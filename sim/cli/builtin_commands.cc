@@ -7,6 +7,8 @@ void RegisterBuiltinCommands(CommandRegistry& registry) {
   registry.Add(InspectCommand());
   registry.Add(GenCommand());
   registry.Add(MachineCommand());
+  registry.Add(ReplayCommand());
+  registry.Add(CompareCommand());
 }
 
 }  // namespace memsim::cli

@@ -10,6 +10,8 @@ Command ImportCommand();   // import_command.cc
 Command InspectCommand();  // inspect_command.cc
 Command GenCommand();      // gen_command.cc
 Command MachineCommand();  // machine_command.cc
+Command ReplayCommand();   // replay_command.cc
+Command CompareCommand();  // compare_command.cc
 
 }  // namespace memsim::cli
 

@@ -13,4 +13,14 @@ ABSL_DECLARE_FLAG(bool, json);           // machine-readable output
 ABSL_DECLARE_FLAG(uint64_t, seed);       // random seed
 ABSL_DECLARE_FLAG(std::string, machine); // machine config (textproto or hwloc XML)
 
+
+
+// Replay flags shared by `replay`, `compare` (and later `sweep`, `bench`).
+ABSL_DECLARE_FLAG(std::string, trace);
+ABSL_DECLARE_FLAG(std::string, out);
+ABSL_DECLARE_FLAG(std::string, pfn_mapping);
+ABSL_DECLARE_FLAG(std::string, cpu_mapping);
+ABSL_DECLARE_FLAG(bool, back_to_back);
+ABSL_DECLARE_FLAG(bool, simgrid);
+ABSL_DECLARE_FLAG(uint64_t, quantum_ns);
 #endif  // MEMSIM_SIM_CLI_COMMON_FLAGS_H_

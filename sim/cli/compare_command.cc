@@ -1,0 +1,119 @@
+// memsim compare: the same trace on the same machine with several memmap models, side by side.
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "sim/cli/builtin_commands.h"
+#include "sim/cli/common_flags.h"
+#include "sim/cli/replay_support.h"
+#include "sim/memmap/builtin_models.h"
+#include "sim/report/result_format.h"
+#include "sim/util/output_file.h"
+#include "sim/util/status_macros.h"
+
+ABSL_FLAG(std::string, models, "page64,page32,memdesc,allocatee",
+          "Comma-separated models to compare (names or config files); the first is the baseline.");
+ABSL_FLAG(bool, plot, true, "Draw the plots (tools/plot, matplotlib) into --out.");
+ABSL_FLAG(std::string, plot_tool, MEMSIM_SOURCE_DIR "/tools/plot",
+          "The plotting script that --plot runs.");
+
+namespace memsim::cli {
+
+namespace {
+
+std::string SafeName(std::string s) {
+  for (char& c : s) {
+    if (!isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
+  }
+  return s;
+}
+
+absl::Status RunCompare(const std::vector<std::string>& args) {
+  if (!args.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("unexpected argument '", args[0], "'"));
+  }
+  memmap::ModelRegistry models;
+  memmap::RegisterBuiltinModels(models);
+  ASSIGN_OR_RETURN(replay::ReplayJob job, JobFromFlags());
+  std::vector<std::string> specs = absl::StrSplit(absl::GetFlag(FLAGS_models), ',',
+                                                  absl::SkipEmpty());
+  if (specs.empty()) return absl::InvalidArgumentError("--models names no model");
+  std::vector<config::MemmapModelConfig> configs;
+  for (const std::string& s : specs) {
+    ASSIGN_OR_RETURN(config::MemmapModelConfig c, replay::ResolveModelSpec(s, models));
+    configs.push_back(c);
+  }
+  const std::string dir = absl::GetFlag(FLAGS_out);
+  if (!dir.empty()) {
+    mkdir(dir.c_str(), 0755);
+    struct stat st{};
+    if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      return absl::InvalidArgumentError(absl::StrCat("--out ", dir, " is not a directory"));
+    }
+  }
+  ASSIGN_OR_RETURN(CopierHolder copier,
+                   CopierHolder::Create(job.machine, absl::GetFlag(FLAGS_simgrid)));
+  std::vector<result::Result> results;
+  std::string csv = report::CsvHeader();
+  for (size_t i = 0; i < configs.size(); ++i) {
+    job.model = configs[i];
+    job.options.progress = ProgressPrinter(specs[i]);
+    ASSIGN_OR_RETURN(result::Result r, replay::RunReplayJob(job, models, copier.get()));
+    ProgressDone();
+    std::fprintf(stderr, "compare: %-12s %s events, %.2f s (%.2f M events/s)\n",
+                 r.run().model_label().c_str(), absl::StrCat(r.num_events()).c_str(),
+                 r.run().wall_seconds(), r.run().events_per_second() / 1e6);
+    csv += report::CsvRow(r);
+    if (!dir.empty()) {
+      ASSIGN_OR_RETURN(std::string json, report::ResultToJson(r));
+      RETURN_IF_ERROR(WriteFileAtomically(
+          absl::StrCat(dir, "/", i, "-", SafeName(r.run().model_label()), ".json"), json));
+    }
+    results.push_back(std::move(r));
+  }
+  const std::string table =
+      absl::StrCat("trace ", job.trace_path, " on ", job.machine.name(), "\n\n",
+                   report::CompareTable(results));
+  std::fwrite(table.data(), 1, table.size(), stdout);
+  if (dir.empty()) return absl::OkStatus();
+  RETURN_IF_ERROR(WriteFileAtomically(dir + "/results.csv", csv));
+  RETURN_IF_ERROR(WriteFileAtomically(dir + "/compare.txt", table));
+  if (absl::GetFlag(FLAGS_plot)) {
+    const std::string tool = absl::GetFlag(FLAGS_plot_tool);
+    std::fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+      // The tool's own interpreter line picks Debian's python3, which has matplotlib.
+      execl(tool.c_str(), tool.c_str(), "compare", dir.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      return absl::InternalError(absl::StrCat("plotting failed: ", tool, " compare ", dir,
+                                              " (results and table are written)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+Command CompareCommand() {
+  return Command{
+      "compare",
+      "Replay one trace with several memmap models and print them side by side.",
+      "memsim compare --trace=T.mtrace --machine=M [--models=page64,memdesc,...] [--out=DIR]",
+      "Runs each model on the same trace and machine (one process, one SimGrid platform) and\n"
+      "prints a table: overhead, cache misses and per-event latencies for each model, with the\n"
+      "relative difference to the first. With --out, writes DIR/<i>-<model>.json (one result\n"
+      "each), DIR/results.csv, DIR/compare.txt and the plots (PNG and SVG) by tools/plot.",
+      {"trace", "machine", "models", "out", "pfn_mapping", "cpu_mapping", "back_to_back",
+       "simgrid", "quantum_ns", "plot", "plot_tool"},
+      RunCompare};
+}
+
+}  // namespace memsim::cli

@@ -1,0 +1,36 @@
+// What `replay` and `compare` share: reading the replay flags, loading the machine, and
+// building the bulk copier (SimGrid platform, one per process).
+#ifndef MEMSIM_SIM_CLI_REPLAY_SUPPORT_H_
+#define MEMSIM_SIM_CLI_REPLAY_SUPPORT_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "sim/hw/sim_platform.h"
+#include "sim/replay/bulk_copier.h"
+#include "sim/replay/replay_job.h"
+
+namespace memsim::cli {
+
+// Fills trace, machine and options from the flags (--trace, --machine, mappings, pacing).
+absl::StatusOr<replay::ReplayJob> JobFromFlags();
+
+// The copier for a job: SimGrid-backed unless --nosimgrid. Owns the SimGrid platform.
+class CopierHolder {
+ public:
+  static absl::StatusOr<CopierHolder> Create(const config::Machine& machine, bool simgrid);
+  replay::BulkCopier* get() const { return copier_.get(); }
+
+ private:
+  std::unique_ptr<hw::MachineTopology> topology_;
+  std::unique_ptr<hw::SimPlatform> platform_;
+  std::unique_ptr<replay::BulkCopier> copier_;
+};
+
+// Progress callback printing "replay <label>: N events, X M ev/s, ETA" on a terminal.
+std::function<void(uint64_t, uint64_t, uint64_t)> ProgressPrinter(const std::string& label);
+
+}  // namespace memsim::cli
+
+#endif  // MEMSIM_SIM_CLI_REPLAY_SUPPORT_H_

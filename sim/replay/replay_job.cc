@@ -1,0 +1,73 @@
+#include "sim/replay/replay_job.h"
+
+#include <sys/resource.h>
+
+#include <chrono>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "google/protobuf/text_format.h"
+#include "sim/memmap/memmap_model_config.h"
+#include "sim/util/status_macros.h"
+
+namespace memsim::replay {
+
+absl::StatusOr<config::MemmapModelConfig> ResolveModelSpec(const std::string& spec,
+                                                           const memmap::ModelRegistry& models) {
+  if (absl::StrContains(spec, "/") || absl::EndsWith(spec, ".textproto")) {
+    return memmap::LoadMemmapModelConfig(spec);
+  }
+  if (!models.contains(spec)) {
+    return absl::InvalidArgumentError(absl::StrCat("unknown model '", spec, "' (registered: ",
+                                                   absl::StrJoin(models.names(), ", "),
+                                                   "; or give a config file path)"));
+  }
+  config::MemmapModelConfig cfg;
+  const auto* field = cfg.GetDescriptor()->FindFieldByName(spec);
+  if (field == nullptr || field->message_type() == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("model '", spec, "' has no config field in MemmapModelConfig"));
+  }
+  cfg.GetReflection()->MutableMessage(&cfg, field);  // sets the oneof to its defaults
+  cfg.set_label(spec);
+  RETURN_IF_ERROR(memmap::ValidateMemmapModelConfig(cfg));
+  return cfg;
+}
+
+absl::StatusOr<result::Result> RunReplayJob(const ReplayJob& job,
+                                            const memmap::ModelRegistry& models,
+                                            BulkCopier* copier) {
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(auto replayer, Replayer::Create(job.machine, job.model, models, job.trace_path,
+                                                   copier, job.options));
+  RETURN_IF_ERROR(replayer->Run());
+  result::Result r = replayer->BuildResult();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  auto* run = r.mutable_run();
+  run->set_trace_path(job.trace_path);
+  run->set_machine_path(job.machine_path);
+  run->set_machine_name(job.machine.name());
+  run->set_model(memmap::ModelKey(job.model));
+  run->set_model_label(job.model.has_label() ? job.model.label() : memmap::ModelKey(job.model));
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(job.model, &text);
+  run->set_model_config(text);
+  run->set_memsim_version("0.1.0");
+  run->set_pfn_mapping(PfnPlacementName(job.options.pfn_placement));
+  run->set_cpu_mapping(CpuPlacementName(job.options.cpu_placement));
+  run->set_paced(job.options.paced);
+  run->set_simgrid(copier->uses_simgrid());
+  run->set_quantum_ns(job.options.quantum_ns);
+  run->set_wall_seconds(wall);
+  run->set_events_per_second(wall > 0 ? r.num_events() / wall : 0);
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  run->set_host_peak_rss_bytes(static_cast<uint64_t>(ru.ru_maxrss) * 1024);
+  run->set_finished_at(absl::FormatTime(absl::RFC3339_sec, absl::Now(), absl::UTCTimeZone()));
+  return r;
+}
+
+}  // namespace memsim::replay

@@ -1,0 +1,270 @@
+#include "sim/report/result_format.h"
+
+#include <functional>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace memsim::report {
+
+absl::StatusOr<std::string> ResultToJson(const result::Result& result) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.always_print_primitive_fields = true;
+  options.preserve_proto_field_names = true;
+  std::string out;
+  auto status = google::protobuf::util::MessageToJsonString(result, &out, options);
+  if (!status.ok()) return absl::InternalError(status.message().ToString());
+  if (out.empty() || out.back() != '\n') out += '\n';
+  return out;
+}
+
+absl::StatusOr<result::Result> ResultFromJson(const std::string& json) {
+  result::Result r;
+  google::protobuf::util::JsonParseOptions options;
+  auto status = google::protobuf::util::JsonStringToMessage(json, &r, options);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("not a memsim result: ", status.message().ToString()));
+  }
+  return r;
+}
+
+result::Result WithoutHostFields(const result::Result& result) {
+  result::Result r = result;
+  auto* run = r.mutable_run();
+  run->clear_wall_seconds();
+  run->clear_events_per_second();
+  run->clear_host_peak_rss_bytes();
+  run->clear_finished_at();
+  run->clear_memsim_version();
+  return r;
+}
+
+namespace {
+
+std::string CsvQuote(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) {
+    if (c == '"') q += '"';
+    q += c;
+  }
+  return q + "\"";
+}
+
+std::string Num(double v) { return absl::StrFormat("%.6g", v); }
+
+// One CSV column: its name and how to get its value.
+struct Column {
+  std::string name;
+  std::function<std::string(const result::Result&)> value;
+};
+
+const result::EventKindStats* Kind(const result::Result& r, const std::string& kind) {
+  for (const auto& e : r.events()) {
+    if (e.kind() == kind) return &e;
+  }
+  return nullptr;
+}
+
+const std::vector<Column>& Columns() {
+  static const std::vector<Column>* columns = [] {
+    auto* c = new std::vector<Column>;
+    c->push_back({"trace", [](const result::Result& r) { return r.run().trace_path(); }});
+    c->push_back({"machine", [](const result::Result& r) { return r.run().machine_name(); }});
+    c->push_back({"model", [](const result::Result& r) { return r.run().model(); }});
+    c->push_back({"model_label", [](const result::Result& r) { return r.run().model_label(); }});
+    c->push_back({"pfn_mapping", [](const result::Result& r) { return r.run().pfn_mapping(); }});
+    c->push_back({"events", [](const result::Result& r) { return absl::StrCat(r.num_events()); }});
+    c->push_back({"simulated_time_ns",
+                  [](const result::Result& r) { return Num(r.simulated_time_ns()); }});
+#define MEMSIM_OVERHEAD_COL(field)                                                      \
+  c->push_back({"overhead_" #field, [](const result::Result& r) {                       \
+                  return absl::StrCat(r.overhead().machine().field());                 \
+                }});
+    MEMSIM_OVERHEAD_COL(ram_bytes)
+    MEMSIM_OVERHEAD_COL(static_bytes)
+    MEMSIM_OVERHEAD_COL(descriptor_live_bytes)
+    MEMSIM_OVERHEAD_COL(slab_bytes)
+    MEMSIM_OVERHEAD_COL(hvo_saved_bytes)
+    MEMSIM_OVERHEAD_COL(final_bytes)
+    MEMSIM_OVERHEAD_COL(peak_bytes)
+#undef MEMSIM_OVERHEAD_COL
+    c->push_back({"overhead_mean_bytes",
+                  [](const result::Result& r) { return Num(r.overhead().machine().mean_bytes()); }});
+    c->push_back({"overhead_peak_percent", [](const result::Result& r) {
+                    return Num(r.overhead().machine().peak_percent_of_ram());
+                  }});
+#define MEMSIM_TOTAL_COL(field) \
+  c->push_back({"total_" #field, [](const result::Result& r) { return absl::StrCat(r.total().field()); }});
+    MEMSIM_TOTAL_COL(accesses)
+    MEMSIM_TOTAL_COL(line_accesses)
+    MEMSIM_TOTAL_COL(l1_misses)
+    MEMSIM_TOTAL_COL(l2_misses)
+    MEMSIM_TOTAL_COL(llc_misses)
+    MEMSIM_TOTAL_COL(dram_local)
+    MEMSIM_TOTAL_COL(dram_remote)
+    MEMSIM_TOTAL_COL(coherence_transfers)
+#undef MEMSIM_TOTAL_COL
+    for (const char* kind : {"alloc", "free", "fault", "migrate", "migrate_batch",
+                             "compaction_scan", "compaction"}) {
+      const std::string k = kind;
+      c->push_back({k + "_count", [k](const result::Result& r) {
+                      const auto* e = Kind(r, k);
+                      return absl::StrCat(e ? e->count() : 0);
+                    }});
+      for (const char* stat : {"mean", "p50", "p90", "p99", "max"}) {
+        const std::string s = stat;
+        c->push_back({k + "_" + s + "_ns", [k, s](const result::Result& r) {
+                        const auto* e = Kind(r, k);
+                        if (e == nullptr) return std::string("0");
+                        const auto& l = e->latency();
+                        double v = s == "mean"  ? l.mean_ns()
+                                   : s == "p50" ? l.p50_ns()
+                                   : s == "p90" ? l.p90_ns()
+                                   : s == "p99" ? l.p99_ns()
+                                                : l.max_ns();
+                        return Num(v);
+                      }});
+      }
+      c->push_back({k + "_llc_misses", [k](const result::Result& r) {
+                      const auto* e = Kind(r, k);
+                      return absl::StrCat(e ? e->accesses().llc_misses() : 0);
+                    }});
+    }
+    c->push_back({"wall_seconds", [](const result::Result& r) { return Num(r.run().wall_seconds()); }});
+    c->push_back({"events_per_second",
+                  [](const result::Result& r) { return Num(r.run().events_per_second()); }});
+    return c;
+  }();
+  return *columns;
+}
+
+}  // namespace
+
+std::string CsvHeader() {
+  std::vector<std::string> names;
+  for (const Column& c : Columns()) names.push_back(c.name);
+  return absl::StrJoin(names, ",") + "\n";
+}
+
+std::string CsvRow(const result::Result& result) {
+  std::vector<std::string> values;
+  for (const Column& c : Columns()) values.push_back(CsvQuote(c.value(result)));
+  return absl::StrJoin(values, ",") + "\n";
+}
+
+namespace {
+
+std::string HumanBytes(double b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (std::abs(b) >= 1024 && u < 4) {
+    b /= 1024;
+    ++u;
+  }
+  return u == 0 ? absl::StrFormat("%.0f B", b) : absl::StrFormat("%.2f %s", b, units[u]);
+}
+
+struct Row {
+  std::string label;
+  std::function<double(const result::Result&)> value;
+  std::function<std::string(double)> format;
+};
+
+}  // namespace
+
+std::string CompareTable(const std::vector<result::Result>& results) {
+  if (results.empty()) return "";
+  auto bytes = [](double v) { return HumanBytes(v); };
+  auto count = [](double v) { return absl::StrFormat("%.0f", v); };
+  auto ns = [](double v) { return absl::StrFormat("%.1f ns", v); };
+  auto pct = [](double v) { return absl::StrFormat("%.4f %%", v); };
+  std::vector<Row> rows = {
+      {"overhead: static memmap", [](const result::Result& r) { return double(r.overhead().machine().static_bytes()); }, bytes},
+      {"overhead: descriptors (live)", [](const result::Result& r) { return double(r.overhead().machine().descriptor_live_bytes()); }, bytes},
+      {"overhead: descriptor slabs", [](const result::Result& r) { return double(r.overhead().machine().slab_bytes()); }, bytes},
+      {"overhead: HVO saved", [](const result::Result& r) { return double(r.overhead().machine().hvo_saved_bytes()); }, bytes},
+      {"overhead: peak total", [](const result::Result& r) { return double(r.overhead().machine().peak_bytes()); }, bytes},
+      {"overhead: mean total", [](const result::Result& r) { return r.overhead().machine().mean_bytes(); }, bytes},
+      {"overhead: peak % of RAM", [](const result::Result& r) { return r.overhead().machine().peak_percent_of_ram(); }, pct},
+      {"metadata accesses", [](const result::Result& r) { return double(r.total().accesses()); }, count},
+      {"cache lines touched", [](const result::Result& r) { return double(r.total().line_accesses()); }, count},
+      {"L1 misses", [](const result::Result& r) { return double(r.total().l1_misses()); }, count},
+      {"L2 misses", [](const result::Result& r) { return double(r.total().l2_misses()); }, count},
+      {"LLC misses", [](const result::Result& r) { return double(r.total().llc_misses()); }, count},
+      {"DRAM local", [](const result::Result& r) { return double(r.total().dram_local()); }, count},
+      {"DRAM remote", [](const result::Result& r) { return double(r.total().dram_remote()); }, count},
+      {"coherence transfers (HITM)", [](const result::Result& r) { return double(r.total().coherence_transfers()); }, count},
+  };
+  for (const auto& e : results[0].events()) {
+    if (e.count() == 0) continue;
+    const std::string k = e.kind();
+    auto lat = [k](const char* which) {
+      return [k, which = std::string(which)](const result::Result& r) {
+        const auto* ev = Kind(r, k);
+        if (!ev) return 0.0;
+        return which == "mean" ? ev->latency().mean_ns()
+               : which == "p50" ? ev->latency().p50_ns()
+               : which == "p99" ? ev->latency().p99_ns()
+                                : ev->latency().max_ns();
+      };
+    };
+    rows.push_back({absl::StrCat(k, " (", e.count(), "): mean"), lat("mean"), ns});
+    rows.push_back({absl::StrCat(k, ": p50"), lat("p50"), ns});
+    rows.push_back({absl::StrCat(k, ": p99"), lat("p99"), ns});
+    rows.push_back({absl::StrCat(k, ": LLC misses"), [k](const result::Result& r) {
+                      const auto* ev = Kind(r, k);
+                      return ev ? double(ev->accesses().llc_misses()) : 0.0;
+                    }, count});
+  }
+  rows.push_back({"simulated time", [](const result::Result& r) { return r.simulated_time_ns(); },
+                  [](double v) { return absl::StrFormat("%.3f ms", v / 1e6); }});
+
+  // Column texts, then widths.
+  std::vector<std::vector<std::string>> cells;
+  std::vector<std::string> head = {"metric"};
+  for (size_t i = 0; i < results.size(); ++i) {
+    head.push_back(results[i].run().model_label());
+    if (i > 0) head.push_back(absl::StrCat("vs ", results[0].run().model_label()));
+  }
+  cells.push_back(head);
+  for (const Row& row : rows) {
+    std::vector<std::string> line = {row.label};
+    const double base = row.value(results[0]);
+    for (size_t i = 0; i < results.size(); ++i) {
+      const double v = row.value(results[i]);
+      line.push_back(row.format(v));
+      if (i > 0) {
+        line.push_back(base == 0 ? (v == 0 ? "=" : "n/a")
+                                 : absl::StrFormat("%+.1f %%", 100.0 * (v - base) / base));
+      }
+    }
+    cells.push_back(line);
+  }
+  std::vector<size_t> width(head.size(), 0);
+  for (const auto& line : cells) {
+    for (size_t c = 0; c < line.size(); ++c) width[c] = std::max(width[c], line[c].size());
+  }
+  std::string out;
+  for (size_t r = 0; r < cells.size(); ++r) {
+    for (size_t c = 0; c < cells[r].size(); ++c) {
+      if (c == 0) {
+        absl::StrAppend(&out, cells[r][c], std::string(width[c] - cells[r][c].size(), ' '));
+      } else {
+        absl::StrAppend(&out, "  ", std::string(width[c] - cells[r][c].size(), ' '), cells[r][c]);
+      }
+    }
+    absl::StrAppend(&out, "\n");
+    if (r == 0) {
+      size_t total = 0;
+      for (size_t w : width) total += w + 2;
+      absl::StrAppend(&out, std::string(total - 2, '-'), "\n");
+    }
+  }
+  return out;
+}
+
+}  // namespace memsim::report

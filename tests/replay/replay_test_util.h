@@ -1,0 +1,126 @@
+// Building tiny traces and replaying them on tests/replay/testdata/tiny-2s.textproto.
+#ifndef MEMSIM_TESTS_REPLAY_REPLAY_TEST_UTIL_H_
+#define MEMSIM_TESTS_REPLAY_REPLAY_TEST_UTIL_H_
+
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "sim/hw/machine_loader.h"
+#include "sim/memmap/builtin_models.h"
+#include "sim/replay/replay_job.h"
+#include "sim/trace/trace_writer.h"
+
+namespace memsim::testing {
+
+inline std::string TinyMachinePath() {
+  return std::string(MEMSIM_SOURCE_DIR) + "/tests/replay/testdata/tiny-2s.textproto";
+}
+
+inline std::string TestTracePath(const std::string& name) {
+  return "/tmp/memsim_replay_" + std::to_string(getpid()) + "_" + name + ".mtrace";
+}
+
+// A trace over one trace node of `pages` pages starting at pfn 0, with `cpus` CPUs.
+inline std::string WriteTrace(const std::string& name, const std::vector<SnapshotRun>& runs,
+                              const std::vector<Event>& events, uint64_t pages = 524288,
+                              uint32_t cpus = 2) {
+  const std::string path = TestTracePath(name);
+  auto w = TraceWriter::Create(path);
+  EXPECT_TRUE(w.ok());
+  auto* h = (*w)->mutable_header();
+  h->set_source("test");
+  h->set_num_cpus(cpus);
+  auto* n = h->add_nodes();
+  n->set_node_id(0);
+  n->set_start_pfn(0);
+  n->set_end_pfn(pages);
+  for (const auto& r : runs) EXPECT_TRUE((*w)->AddSnapshotRun(r).ok());
+  for (const auto& e : events) EXPECT_TRUE((*w)->Add(e).ok());
+  EXPECT_TRUE((*w)->Finish().ok());
+  return path;
+}
+
+inline Event Fault(uint64_t t, uint32_t cpu, uint64_t pfn) {
+  Event e;
+  e.kind = trace::EVENT_FAULT;
+  e.time_ns = t;
+  e.cpu = cpu;
+  e.pfn = pfn;
+  e.address = 0x7f0000000000 + pfn * 4096;
+  return e;
+}
+
+inline Event Alloc(uint64_t t, uint32_t cpu, uint64_t pfn, uint32_t order, OwnerType owner) {
+  Event e;
+  e.kind = trace::EVENT_ALLOC;
+  e.time_ns = t;
+  e.cpu = cpu;
+  e.pfn = pfn;
+  e.order = order;
+  e.owner = owner;
+  return e;
+}
+
+inline Event Migrate(uint64_t t, uint32_t cpu, uint64_t src, uint64_t dst, uint32_t order) {
+  Event e;
+  e.kind = trace::EVENT_MIGRATE;
+  e.time_ns = t;
+  e.cpu = cpu;
+  e.pfn = src;
+  e.end_pfn = dst;
+  e.order = order;
+  e.reason = trace::MR_NUMA_MISPLACED;
+  return e;
+}
+
+struct Replay {
+  replay::ReplayJob job;
+  memmap::ModelRegistry models;
+  std::unique_ptr<hw::MachineTopology> topology;
+  std::unique_ptr<replay::BulkCopier> copier;
+
+  Replay(const std::string& trace, const std::string& model, bool paced = true) {
+    memmap::RegisterBuiltinModels(models);
+    job.trace_path = trace;
+    job.machine_path = TinyMachinePath();
+    auto m = hw::LoadMachine(job.machine_path);
+    EXPECT_TRUE(m.ok()) << m.status();
+    job.machine = *m;
+    auto cfg = replay::ResolveModelSpec(model, models);
+    EXPECT_TRUE(cfg.ok()) << cfg.status();
+    job.model = *cfg;
+    job.options.paced = paced;
+    topology = std::make_unique<hw::MachineTopology>(*hw::MachineTopology::Create(job.machine));
+    copier = replay::NewAnalyticCopier(*topology);
+  }
+  result::Result Run() {
+    auto r = replay::RunReplayJob(job, models, copier.get());
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : result::Result();
+  }
+};
+
+inline const result::EventKindStats& KindOf(const result::Result& r, const std::string& kind) {
+  for (const auto& e : r.events()) {
+    if (e.kind() == kind) return e;
+  }
+  static result::EventKindStats none;
+  ADD_FAILURE() << "no kind " << kind;
+  return none;
+}
+
+inline uint64_t CounterOf(const google::protobuf::RepeatedPtrField<result::Counter>& list,
+                          const std::string& name) {
+  for (const auto& c : list) {
+    if (c.name() == name) return c.value();
+  }
+  ADD_FAILURE() << "no counter " << name;
+  return 0;
+}
+
+}  // namespace memsim::testing
+
+#endif  // MEMSIM_TESTS_REPLAY_REPLAY_TEST_UTIL_H_
