@@ -1,6 +1,8 @@
 #include "sim/trace/import/event_assembler.h"
 
+#include <algorithm>
 #include <initializer_list>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "sim/trace/import/kernel_names.h"
@@ -44,6 +46,8 @@ const char* EventAssembler::CounterName(Counter c) {
       "migration_pte_undecodable",
       "unknown_gfp_names",
       "unknown_symbols",
+      "fault_pfn_from_alloc",
+      "fault_pfn_unknown",
   };
   return kNames[c];
 }
@@ -71,8 +75,24 @@ absl::Status EventAssembler::Write(const Event& e) {
   return writer_->Add(e);
 }
 
+absl::Status EventAssembler::FlushFault(TaskState& task) {
+  if (!task.has_pending_fault) return absl::OkStatus();
+  task.has_pending_fault = false;
+  ++counters_[kFaultPfnUnknown];
+  return Write(task.pending_fault);
+}
+
 absl::Status EventAssembler::Add(const TraceRecord& r) {
   if (static_cast<int64_t>(r.cpu) > max_cpu_) max_cpu_ = r.cpu;
+  if (r.pid >= 0) {
+    auto it = tasks_.find(r.pid);
+    if (it != tasks_.end() && it->second.has_pending_fault) {
+      const Event& f = it->second.pending_fault;
+      if (r.time_ns > f.time_ns + kFaultPairWindowNs || r.cpu != f.cpu) {
+        RETURN_IF_ERROR(FlushFault(it->second));
+      }
+    }
+  }
   Event e;
   e.time_ns = r.time_ns;
   e.cpu = r.cpu;
@@ -90,7 +110,17 @@ absl::Status EventAssembler::Add(const TraceRecord& r) {
       e.ip = r.value(F::kIp);
       e.error_code = static_cast<uint32_t>(r.value(F::kErrorCode));
       e.pfn = kNoPfn;  // the tracepoint fires before the fault is resolved
-      return Write(e);
+      if (r.pid < 0) {
+        ++counters_[kFaultPfnUnknown];
+        return Write(e);
+      }
+      {
+        TaskState& task = Task(r.pid);
+        RETURN_IF_ERROR(FlushFault(task));
+        task.has_pending_fault = true;
+        task.pending_fault = e;
+      }
+      return absl::OkStatus();
     case Tracepoint::kMmMigratePagesStart: {
       RETURN_IF_ERROR(Require(r, {F::kMode, F::kReason}));
       TaskState& task = Task(r.pid);
@@ -186,7 +216,22 @@ absl::Status EventAssembler::AddAlloc(const TraceRecord& r, Event& e) {
   e.gfp_flags = GfpBits(r.symbol(F::kGfpFlags));
   e.owner = InferOwner(e.gfp_flags, e.migratetype, e.order);
   if (e.order < 64) free_.Erase(pfn, pfn + (uint64_t{1} << e.order));
-  return Write(e);
+  RETURN_IF_ERROR(Write(e));
+  // The user page a held-back fault of this task was waiting for. Page-table pages and
+  // other kernel allocations made inside the handler leave the fault waiting.
+  if (r.pid >= 0 && (e.owner == trace::OWNER_ANON || e.owner == trace::OWNER_FILE) &&
+      e.order <= 9) {
+    auto it = tasks_.find(r.pid);
+    if (it != tasks_.end() && it->second.has_pending_fault) {
+      Event f = it->second.pending_fault;
+      it->second.has_pending_fault = false;
+      f.pfn = pfn + ((f.address >> 12) & ((uint64_t{1} << e.order) - 1));
+      f.time_ns = std::max(f.time_ns, e.time_ns);  // mapped after the allocation
+      ++counters_[kFaultPfnFromAlloc];
+      return Write(f);
+    }
+  }
+  return absl::OkStatus();
 }
 
 uint64_t EventAssembler::GfpBits(std::string_view names) {
@@ -298,8 +343,16 @@ void EventAssembler::EndMigration(TaskState& task) {
   task.reason = trace::MR_UNKNOWN;
 }
 
-void EventAssembler::Finish() {
+absl::Status EventAssembler::Finish() {
+  // Held-back faults, in time order (the task table's order is not deterministic).
+  std::vector<std::pair<uint64_t, int32_t>> pending;
+  for (auto& [pid, task] : tasks_) {
+    if (task.has_pending_fault) pending.emplace_back(task.pending_fault.time_ns, pid);
+  }
+  std::sort(pending.begin(), pending.end());
+  for (const auto& [time, pid] : pending) RETURN_IF_ERROR(FlushFault(tasks_[pid]));
   for (auto& [pid, task] : tasks_) EndMigration(task);
+  return absl::OkStatus();
 }
 
 }  // namespace memsim

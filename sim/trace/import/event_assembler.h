@@ -11,6 +11,14 @@
 //  - pairs set_migration_pte / remove_migration_pte into one EVENT_MIGRATE per folio,
 //    decoding the x86-64 migration entry and pte (x86_pte.h), with the reason of the
 //    enclosing mm_migrate_pages_start of the same task;
+//  - gives user faults a pfn: page_fault_user fires before the fault is handled, so a
+//    task's fault is held back until the same task, on the same CPU and within
+//    kFaultPairWindowNs, allocates a user page (anon or file: do_anonymous_page,
+//    do_cow_fault, filemap_fault allocate the faulting folio inside the handler); the fault
+//    is then written right after that allocation, with its pfn (the subpage of the folio
+//    that holds the faulting address). The task's next fault, the window running out, or
+//    the end of the input writes it without a pfn (a minor fault: the page was mapped
+//    already or sits in the page cache);
 //  - counts what it consumed without an event, dropped or could not pair.
 #ifndef MEMSIM_SIM_TRACE_IMPORT_EVENT_ASSEMBLER_H_
 #define MEMSIM_SIM_TRACE_IMPORT_EVENT_ASSEMBLER_H_
@@ -55,6 +63,8 @@ class EventAssembler {
     kMigrationPteUndecodable,    // pte that is not a migration entry / present pte
     kUnknownGfpNames,            // gfp flag names we do not know (no memsim bit)
     kUnknownSymbols,             // reason/mode/status names we do not know
+    kFaultPfnFromAlloc,          // fault given the pfn of its task's next user-page alloc
+    kFaultPfnUnknown,            // fault written without a pfn (minor fault, no pid, ...)
     kNumCounters,
   };
   static const char* CounterName(Counter c);
@@ -66,8 +76,13 @@ class EventAssembler {
   // tracepoint requires is an InvalidArgumentError naming the field; the caller adds the
   // file and line. REQUIRES: record.tracepoint != kUnknown.
   absl::Status Add(const TraceRecord& record);
-  // Call once after the last record: settles pending migration ptes into counters.
-  void Finish();
+  // Call once after the last record: writes faults still held back and settles pending
+  // migration ptes into counters.
+  absl::Status Finish();
+
+  // How long a fault waits for its task's allocation (the handler allocates within
+  // microseconds; direct reclaim can take longer).
+  static constexpr uint64_t kFaultPairWindowNs = 1'000'000;
 
   uint64_t counter(Counter c) const { return counters_[c]; }
   // All counters, by name, including zeros.
@@ -95,9 +110,14 @@ class EventAssembler {
     // Source folio heads already turned into an EVENT_MIGRATE in this call.
     absl::flat_hash_set<uint64_t> migrated_heads;
     uint64_t last_batched_free_pfn = kNoPfn;
+    // A user fault not yet written (see the class comment).
+    bool has_pending_fault = false;
+    Event pending_fault;
   };
 
   absl::Status Write(const Event& e);
+  // Writes the task's held-back fault without a pfn, if any.
+  absl::Status FlushFault(TaskState& task);
   absl::Status AddAlloc(const TraceRecord& r, Event& e);
   uint64_t GfpBits(std::string_view names);
   absl::Status AddFree(const TraceRecord& r, Event& e, bool batched);

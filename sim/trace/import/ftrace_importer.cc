@@ -75,7 +75,7 @@ class FtraceImporter : public Importer {
           absl::StrCat(reader.path(), ": no ftrace event lines in ", stats->input_records,
                        " lines (expected '<task>-<pid> [<cpu>] <timestamp>: <event>: ...')"));
     }
-    assembler.Finish();
+    RETURN_IF_ERROR(assembler.Finish());
 
     trace::TraceHeader* h = writer->mutable_header();
     h->set_source("ftrace");

@@ -354,7 +354,7 @@ class TracecmdImporter : public Importer {
     if (rc < 0) {
       return absl::DataLossError(absl::StrCat(input, ": libtracecmd failed reading records"));
     }
-    assembler.Finish();
+    RETURN_IF_ERROR(assembler.Finish());
 
     trace::TraceHeader* h = writer->mutable_header();
     h->set_source("tracecmd");

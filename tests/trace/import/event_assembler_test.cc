@@ -86,7 +86,7 @@ TEST_F(EventAssemblerTest, MigrationPairingIsPerTask) {
   ASSERT_TRUE(pte(Tracepoint::kSetMigrationPte, 20, 0x1000, 0xf7ffffffff5ffe00ull).ok());
   ASSERT_TRUE(pte(Tracepoint::kRemoveMigrationPte, 20, 0x1000, 0x8000000000777067ull).ok());
   ASSERT_TRUE(pte(Tracepoint::kRemoveMigrationPte, 10, 0x1000, 0x8000000000888067ull).ok());
-  assembler_->Finish();
+  ASSERT_TRUE(assembler_->Finish().ok());
   ASSERT_TRUE(writer_->Finish().ok());
   auto reader = TraceReader::Open(path_);
   ASSERT_TRUE(reader.ok());
@@ -97,6 +97,98 @@ TEST_F(EventAssemblerTest, MigrationPairingIsPerTask) {
   EXPECT_EQ(events[0].end_pfn, 0x777u);
   EXPECT_EQ(events[1].pfn, 0x40000u);
   EXPECT_EQ(events[1].end_pfn, 0x888u);
+}
+
+class FaultPairingTest : public EventAssemblerTest {
+ protected:
+  absl::Status Fault(int32_t pid, uint64_t address, uint32_t cpu = 3) {
+    TraceRecord r = Rec(Tracepoint::kPageFaultUser, pid);
+    r.cpu = cpu;
+    r.Set(F::kAddress, address);
+    r.Set(F::kIp, 0x401000);
+    r.Set(F::kErrorCode, 6);
+    return assembler_->Add(r);
+  }
+  absl::Status Alloc(int32_t pid, uint64_t pfn, uint32_t order, const char* gfp,
+                     int migratetype = 1) {
+    TraceRecord r = Rec(Tracepoint::kMmPageAlloc, pid);
+    r.Set(F::kPfn, pfn);
+    r.Set(F::kOrder, order);
+    r.Set(F::kMigratetype, migratetype);
+    r.SetSymbol(F::kGfpFlags, gfp);
+    return assembler_->Add(r);
+  }
+  std::vector<Event> Finish() {
+    EXPECT_TRUE(assembler_->Finish().ok());
+    EXPECT_TRUE(writer_->Finish().ok());
+    auto reader = TraceReader::Open(path_);
+    EXPECT_TRUE(reader.ok());
+    std::vector<Event> events;
+    EXPECT_TRUE((*reader)->NextEvents(&events).ok());
+    return events;
+  }
+};
+
+// An anonymous fault: a kernel page allocated in the handler (a page table, __pte_alloc) leaves the
+// fault waiting; the user page that follows gives it its pfn, and the fault is written
+// right after that allocation.
+TEST_F(FaultPairingTest, FaultTakesThePfnOfItsTasksNextUserPage) {
+  ASSERT_TRUE(Fault(7, 0x7f0000003000).ok());
+  ASSERT_TRUE(Alloc(7, 0x9000, 0, "GFP_KERNEL|__GFP_ZERO", /*migratetype=*/0).ok());  // page table
+  ASSERT_TRUE(Alloc(7, 0x1234, 0, "GFP_HIGHUSER_MOVABLE|__GFP_ZERO").ok());
+  std::vector<Event> ev = Finish();
+  ASSERT_EQ(ev.size(), 3u);
+  EXPECT_EQ(ev[0].kind, trace::EVENT_ALLOC);
+  EXPECT_EQ(ev[0].owner, trace::OWNER_KERNEL);  // gfp alone cannot tell a page table
+  EXPECT_EQ(ev[1].kind, trace::EVENT_ALLOC);
+  EXPECT_EQ(ev[2].kind, trace::EVENT_FAULT);
+  EXPECT_EQ(ev[2].pfn, 0x1234u);
+  EXPECT_EQ(ev[2].address, 0x7f0000003000u);
+  EXPECT_EQ(ev[2].time_ns, ev[1].time_ns);
+  EXPECT_EQ(assembler_->counter(EventAssembler::kFaultPfnFromAlloc), 1u);
+  EXPECT_EQ(assembler_->counter(EventAssembler::kFaultPfnUnknown), 0u);
+}
+
+// A THP fault: the faulting address's subpage of the order-9 folio.
+TEST_F(FaultPairingTest, ThpFaultNamesTheSubpageOfTheAddress) {
+  ASSERT_TRUE(Fault(7, 0x7f0000200000 + 5 * 4096 + 17).ok());
+  ASSERT_TRUE(Alloc(7, 0x40000, 9, "GFP_TRANSHUGE|__GFP_THISNODE").ok());
+  std::vector<Event> ev = Finish();
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[1].pfn, 0x40005u);
+}
+
+// A minor fault (no allocation before the task's next fault), another task's allocation,
+// and a fault left at the end: all written without a pfn; nothing is lost.
+TEST_F(FaultPairingTest, MinorFaultsKeepNoPfn) {
+  ASSERT_TRUE(Fault(7, 0x1000).ok());
+  ASSERT_TRUE(Alloc(8, 0x500, 0, "GFP_HIGHUSER_MOVABLE").ok());  // another task
+  ASSERT_TRUE(Fault(7, 0x2000).ok());                            // flushes the first
+  ASSERT_TRUE(Fault(9, 0x3000).ok());                            // pending at the end
+  std::vector<Event> ev = Finish();
+  ASSERT_EQ(ev.size(), 4u);
+  int faults = 0;
+  for (const Event& e : ev) {
+    if (e.kind != trace::EVENT_FAULT) continue;
+    ++faults;
+    EXPECT_EQ(e.pfn, kNoPfn);
+  }
+  EXPECT_EQ(faults, 3);
+  EXPECT_EQ(assembler_->counter(EventAssembler::kFaultPfnUnknown), 3u);
+}
+
+// A task that moved to another CPU, or an allocation after the pairing window, is not the
+// fault's page.
+TEST_F(FaultPairingTest, OtherCpuOrLateAllocationDoesNotPair) {
+  ASSERT_TRUE(Fault(7, 0x1000, /*cpu=*/1).ok());
+  ASSERT_TRUE(Alloc(7, 0x500, 0, "GFP_HIGHUSER_MOVABLE").ok());  // Rec() uses cpu 3
+  ASSERT_TRUE(Fault(7, 0x2000).ok());
+  t_ += EventAssembler::kFaultPairWindowNs + 1;
+  ASSERT_TRUE(Alloc(7, 0x600, 0, "GFP_HIGHUSER_MOVABLE").ok());
+  std::vector<Event> ev = Finish();
+  EXPECT_EQ(assembler_->counter(EventAssembler::kFaultPfnFromAlloc), 0u);
+  EXPECT_EQ(assembler_->counter(EventAssembler::kFaultPfnUnknown), 2u);
+  EXPECT_EQ(ev.size(), 4u);
 }
 
 }  // namespace
