@@ -7,7 +7,10 @@
 
 namespace memsim::hw {
 
-LineDirectory::LineDirectory(uint64_t max_lines) {
+LineDirectory::LineDirectory(uint64_t max_lines, int sockets) : sockets_(sockets) {
+  MEMSIM_CHECK(sockets >= 1 && sockets <= kMaxSockets, "socket count out of range");
+  // Key, modified socket, one count per socket; rounded to 8 bytes (16 up to 7 sockets).
+  slot_bytes_ = static_cast<uint32_t>((8 + 1 + sockets + 7) / 8 * 8);
   // Load factor <= 3/4 at the worst case keeps probe sequences short.
   uint64_t capacity = 16;
   int bits = 4;
@@ -16,42 +19,43 @@ LineDirectory::LineDirectory(uint64_t max_lines) {
     ++bits;
   }
   mask_ = capacity - 1;
-  shift_ = 64 - bits;
-  const size_t bytes = capacity * sizeof(Entry);
-  slots_.reset(static_cast<Entry*>(AllocateHuge(bytes)));
+  shift_ = 64 - (bits - kRunShift);
+  const size_t bytes = capacity * slot_bytes_;
+  slots_.reset(static_cast<unsigned char*>(AllocateHuge(bytes)));
   MEMSIM_CHECK(slots_ != nullptr, "out of memory for the line directory");
   std::memset(slots_.get(), 0, bytes);
-  MEMSIM_CHECK(slots_ != nullptr, "out of memory for the line directory");
 }
 
 void LineDirectory::RemoveCopy(uint64_t line, int socket) {
   const uint64_t key = line + 1;
   uint64_t i = Hash(key);
   for (;; i = (i + 1) & mask_) {
-    if (slots_[i].key == key) break;
-    MEMSIM_CHECK(slots_[i].key != 0, "RemoveCopy of a line no cache holds");
+    const uint64_t k = Key(Slot(i));
+    if (k == key) break;
+    MEMSIM_CHECK(k != 0, "RemoveCopy of a line no cache holds");
   }
-  Entry& e = slots_[i];
-  MEMSIM_CHECK(e.copies[socket] > 0, "RemoveCopy below zero copies");
-  if (--e.copies[socket] > 0) return;
-  if (e.modified_socket == socket) e.modified_socket = -1;
-  for (int s = 0; s < kMaxSockets; ++s) {
-    if (e.copies[s] != 0) return;
+  unsigned char* p = Slot(i);
+  MEMSIM_CHECK(p[9 + socket] > 0, "RemoveCopy below zero copies");
+  if (--p[9 + socket] > 0) return;
+  if (static_cast<int8_t>(p[8]) == socket) p[8] = 0xFF;
+  for (int s = 0; s < sockets_; ++s) {
+    if (p[9 + s] != 0) return;
   }
   // Backward-shift deletion: pull later members of the probe chain into the hole.
   --size_;
   uint64_t hole = i;
   for (uint64_t j = (i + 1) & mask_;; j = (j + 1) & mask_) {
-    if (slots_[j].key == 0) break;
-    const uint64_t home = Hash(slots_[j].key);
+    const uint64_t k = Key(Slot(j));
+    if (k == 0) break;
+    const uint64_t home = Hash(k);
     // Move j into the hole unless its home lies cyclically in (hole, j].
     const bool home_in_range = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
     if (!home_in_range) {
-      slots_[hole] = slots_[j];
+      std::memcpy(Slot(hole), Slot(j), slot_bytes_);
       hole = j;
     }
   }
-  std::memset(&slots_[hole], 0, sizeof(Entry));
+  std::memset(Slot(hole), 0, slot_bytes_);
 }
 
 }  // namespace memsim::hw

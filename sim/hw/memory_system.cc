@@ -8,6 +8,13 @@
 namespace memsim::hw {
 namespace {
 
+// How many accesses ahead each host prefetch stage runs (see AccessBatch): each stage
+// needs the data the previous one fetched, and a host DRAM miss takes about as long as
+// one or two simulated misses.
+// Measured on the shipped compaction trace: {4, 3, 1} is at least as good as {3, 2, 1} and
+// {8, 5, 2}.
+constexpr size_t kStageAhead[3] = {4, 3, 1};
+
 uint32_t EffectiveWays(uint32_t ways, double share) {
   if (share <= 0 || share >= 1) return ways;
   return std::max<uint32_t>(1, static_cast<uint32_t>(std::floor(ways * share)));
@@ -40,7 +47,8 @@ MemorySystem::MemorySystem(const MachineTopology& topology)
       l1_ns_(topology.l1_hit_ns()),
       l2_ns_(topology.l2_hit_ns()),
       llc_ns_(topology.llc_hit_ns()),
-      directory_(TotalLines(topology, topology.machine().metadata_cache_share())) {
+      directory_(TotalLines(topology, topology.machine().metadata_cache_share()),
+                 topology.sockets()) {
   const config::Machine& m = topology_.machine();
   const double share = m.metadata_cache_share();
   l1_.reserve(topology_.cores());
@@ -65,60 +73,195 @@ double MemorySystem::Access(uint64_t address, uint32_t bytes, AccessKind kind, i
   const uint64_t first = address >> line_shift_;
   const uint64_t last = (address + (bytes == 0 ? 0 : bytes - 1)) >> line_shift_;
   const bool write = kind != AccessKind::kRead;
-  double total = 0;
-  for (uint64_t line = first; line <= last; ++line) {
-    switch (kind) {
-      case AccessKind::kRead: ++stats_.reads; break;
-      case AccessKind::kWrite: ++stats_.writes; break;
-      case AccessKind::kAtomic: ++stats_.atomics; break;
-    }
-    total += AccessLine(line, write, core);
+  const uint64_t lines = last - first + 1;
+  switch (kind) {
+    case AccessKind::kRead: stats_.reads += lines; break;
+    case AccessKind::kWrite: stats_.writes += lines; break;
+    case AccessKind::kAtomic: stats_.atomics += lines; break;
   }
-  stats_.line_accesses += last - first + 1;
+  stats_.line_accesses += lines;
+  // Prefetching only pays while accesses miss the L1d; L1-hit streams skip it.
+  if (recent_l1_miss_ && !in_batch_) {
+    recent_l1_miss_ = false;
+    PrefetchPredicted(first, last, core);
+  }
+  double total = AccessLine(first, write, core);
+  for (uint64_t line = first + 1; line <= last; ++line) total += AccessLine(line, write, core);
   stats_.latency_ns += total;
   return total;
 }
 
+double MemorySystem::AccessBatch(const MemoryAccess* accesses, size_t n, int core,
+                                 double* per_access_ns) {
+  // Each access's host state is fetched in three steps, some accesses apart, because each
+  // step needs the previous one's data: its sets and directory slot; then (its L1 and L2
+  // sets now cached) the slots of its L1 victim and the LLC set its L2 victim moves to;
+  // then the slot of the line that LLC fill evicts.
+  auto line_of = [&](size_t i) { return accesses[i].address >> line_shift_; };
+  in_batch_ = true;
+  double sum = 0;
+  for (size_t i = 0; i < n; ++i) {
+    for (int stage = 0; stage < 3; ++stage) {
+      if (i + kStageAhead[stage] < n) PrefetchStage(line_of(i + kStageAhead[stage]), core, stage);
+    }
+    const MemoryAccess& a = accesses[i];
+    const double ns = Access(a.address, a.bytes, a.kind, core);
+    if (per_access_ns != nullptr) per_access_ns[i] = ns;
+    sum += ns;
+  }
+  in_batch_ = false;
+  return sum;
+}
+
+void MemorySystem::PrefetchPredicted(uint64_t first, uint64_t last, int core) {
+  // Metadata walks (memmap scans, compaction, buddy merges) mostly move by a constant small
+  // line stride: fetch the state of the next three predicted lines in the staged way
+  // AccessBatch uses. A wrong guess costs only host bandwidth.
+  const uint64_t stride = first - predict_last_;
+  predict_last_ = last;
+  if (core != predict_core_ || stride + kMaxPredictedStride > 2 * kMaxPredictedStride) {
+    predict_core_ = core;
+    return;
+  }
+  PrefetchStage(last + kStageAhead[0] * stride, core, 0);
+  PrefetchStage(last + kStageAhead[1] * stride, core, 1);
+  PrefetchStage(last + kStageAhead[2] * stride, core, 2);
+}
+
+void MemorySystem::PrefetchStage(uint64_t line, int core, int stage) {
+  const Cache& l1 = l1_[core];
+  if (l1.Contains(line)) return;  // an L1 hit needs nothing else
+  const Cache& l2 = l2_[core];
+  const Cache& llc = llc_[topology_.socket_of_core(core)];
+  if (stage == 0) {
+    l2.PrefetchSet(line);
+    llc.PrefetchSet(line);
+    directory_.Prefetch(line);
+    return;
+  }
+  const uint64_t l2_victim = l2.Contains(line) ? Cache::kNoLine : l2.VictimOf(line);
+  if (stage == 1) {
+    const uint64_t l1_victim = l1.VictimOf(line);
+    if (l1_victim != Cache::kNoLine) directory_.Prefetch(l1_victim);
+    if (l2_victim != Cache::kNoLine) {
+      if (!llc_inclusive_) llc.PrefetchSet(l2_victim);
+      directory_.Prefetch(l2_victim);
+    }
+    return;
+  }
+  if (l2_victim != Cache::kNoLine && !llc_inclusive_ && !llc.Contains(l2_victim)) {
+    const uint64_t llc_victim = llc.VictimOf(l2_victim);
+    if (llc_victim != Cache::kNoLine) directory_.Prefetch(llc_victim);
+  }
+}
+
 double MemorySystem::AccessLine(uint64_t line, bool write, int core) {
-  const int socket = topology_.socket_of_core(core);
-  if (l1_[core].Lookup(line)) {
+  if (l1_[core].Lookup(line)) [[likely]] {
     ++stats_.l1_hits;
     // A line in our L1 is valid (writes elsewhere invalidate it), so a read needs nothing more.
-    return write ? WriteOwnership(line, core, socket, l1_ns_) : l1_ns_;
+    if (!write) return l1_ns_;
+    return WriteOwnership(line, core, topology_.socket_of_core(core), l1_ns_);
   }
+  return MissL1(line, write, core);
+}
+
+// Directory updates add the new line's copies before removing any victim's, so a line
+// moving between levels of one socket keeps its entry (and its modified state); the victims
+// are removed in the order the caches evict them. Only copy counts reaching zero have an
+// effect beyond the count, so this grouping is exact.
+double MemorySystem::MissL1(uint64_t line, bool write, int core) {
+  const int socket = topology_.socket_of_core(core);
+  Cache& l1 = l1_[core];
+  Cache& l2 = l2_[core];
+  Cache& llc = llc_[socket];
   ++stats_.l1_misses;
+  recent_l1_miss_ = true;
+  // Each set is probed once: the way found (or the victim way) is reused for the fill as
+  // long as nothing can have changed the set in between (only an inclusive LLC's
+  // back-invalidation can touch this core's L1d and L2 during a miss).
+  unsigned char* l1_set = l1.SetOf(line);
+  unsigned char* l2_set = l2.SetOf(line);
+  uint32_t l1_way = l1.VictimWayOf(l1_set);
+  {
+    // Start the host fetches this miss is sure to need, so they overlap: the line's
+    // directory slot and the slot of the L1 victim (FillL1 removes it).
+    directory_.Prefetch(line);
+    const uint64_t l1_victim = Cache::LineAt(l1_set, l1_way);
+    if (l1_victim != Cache::kNoLine) directory_.Prefetch(l1_victim);
+  }
+
   double latency;
-  bool l2_hit = false, llc_hit = false;
-  if (l2_[core].Lookup(line)) {
+  const uint32_t l2_hit_way = l2.WayOf(l2_set, line);
+  if (l2_hit_way != l2.ways()) {
+    l2.Touch(l2_set, l2_hit_way);
     ++stats_.l2_hits;
-    l2_hit = true;
     latency = l2_ns_;
+    directory_.AddCopies(line, socket, 1);  // the L1 copy
   } else {
     ++stats_.l2_misses;
-    if (llc_[socket].Lookup(line)) {
+    unsigned char* llc_set = llc.SetOf(line);
+    uint32_t l2_way = l2.VictimWayOf(l2_set);
+    const uint64_t l2_victim_hint = Cache::LineAt(l2_set, l2_way);
+    if (l2_victim_hint != Cache::kNoLine) {
+      if (!llc_inclusive_) llc.PrefetchSet(l2_victim_hint);
+      directory_.Prefetch(l2_victim_hint);
+    }
+    bool llc_hit = false;
+    const uint32_t llc_hit_way = llc.WayOf(llc_set, line);
+    if (llc_hit_way != llc.ways()) {
+      llc.Touch(llc_set, llc_hit_way);
       ++stats_.llc_hits;
       llc_hit = true;
       latency = llc_ns_;
+      directory_.AddCopies(line, socket, 2);  // L2 and L1
     } else {
       ++stats_.llc_misses;
-      LineDirectory::Entry* e = directory_.Find(line);
-      if (e != nullptr && e->modified_socket >= 0 && e->modified_socket != socket) {
+      LineDirectory::Entry e = directory_.FindOrInsert(line);  // a new entry has no copies: served by DRAM
+      const int owner = e.modified_socket();
+      if (owner >= 0 && owner != socket) {
         ++stats_.hitm;
-        latency = topology_.HitmNs(topology_.home_node_of_core(core), e->modified_socket);
-        if (!write) e->modified_socket = -1;  // the owner writes back and keeps a clean copy
-      } else if (e != nullptr && e->copies[socket] > 0) {
+        latency = topology_.HitmNs(topology_.home_node_of_core(core), owner);
+        if (!write) e.set_modified_socket(-1);  // the owner writes back and keeps a clean copy
+      } else if (e.copies(socket) > 0) {
         ++stats_.peer_forwards;  // misses here imply the copy is in another core's L1d/L2
         latency = llc_ns_;
       } else {
         latency = DramNs(line, core);
       }
+      e.AddCopies(socket, llc_inclusive_ ? 3 : 2);
+    }
+    if (!llc_hit && llc_inclusive_) {
+      const uint64_t victim = llc.FillWay(llc_set, llc.VictimWayOf(llc_set), line);
+      if (victim != Cache::kNoLine) {
+        BackInvalidate(victim, socket);
+        directory_.RemoveCopy(victim, socket);
+        // Back-invalidation may have freed ways of this core's sets.
+        l2_way = l2.VictimWayOf(l2_set);
+        l1_way = l1.VictimWayOf(l1_set);
+      }
+    }
+    const uint64_t victim = l2.FillWay(l2_set, l2_way, line);
+    if (victim != Cache::kNoLine) {
+      if (llc_inclusive_) {
+        directory_.RemoveCopy(victim, socket);
+      } else {
+        unsigned char* victim_set = llc.SetOf(victim);
+        const uint32_t way = llc.WayOf(victim_set, victim);
+        if (way != llc.ways()) {
+          llc.Touch(victim_set, way);
+          directory_.RemoveCopy(victim, socket);  // its LLC copy remains
+        } else {
+          // A non-inclusive LLC is a victim cache of the L2s: the copy moves from the L2
+          // to the LLC, so the socket's count of it does not change.
+          const uint64_t llc_victim =
+              llc.FillWay(victim_set, llc.VictimWayOf(victim_set), victim);
+          if (llc_victim != Cache::kNoLine) directory_.RemoveCopy(llc_victim, socket);
+        }
+      }
     }
   }
-  if (!l2_hit) {
-    if (!llc_hit && llc_inclusive_) FillLlc(line, socket);
-    FillL2(line, core, socket);
-  }
-  FillL1(line, core, socket);
+  const uint64_t victim = l1.FillWay(l1_set, l1_way, line);
+  if (victim != Cache::kNoLine) directory_.RemoveCopy(victim, socket);
   return write ? WriteOwnership(line, core, socket, latency) : latency;
 }
 
@@ -152,89 +295,64 @@ double MemorySystem::DramNs(uint64_t line, int core) {
   return topology_.latency_ns(home, node);
 }
 
-// Directory updates always add the new copy before removing the old one, so a line moving
-// between levels of one socket keeps its entry (and its modified state).
-void MemorySystem::FillLlc(uint64_t line, int socket) {
-  const uint64_t victim = llc_[socket].Insert(line);
-  directory_.AddCopy(line, socket);
-  if (victim != Cache::kNoLine) {
-    BackInvalidate(victim, socket);
-    directory_.RemoveCopy(victim, socket);
-  }
-}
-
-void MemorySystem::FillL2(uint64_t line, int core, int socket) {
-  const uint64_t victim = l2_[core].Insert(line);
-  directory_.AddCopy(line, socket);
-  if (victim == Cache::kNoLine) return;
-  if (!llc_inclusive_) {
-    // A non-inclusive LLC is a victim cache of the L2s.
-    if (!llc_[socket].Lookup(victim)) {
-      const uint64_t llc_victim = llc_[socket].Insert(victim);
-      directory_.AddCopy(victim, socket);
-      if (llc_victim != Cache::kNoLine) directory_.RemoveCopy(llc_victim, socket);
-    }
-  }
-  directory_.RemoveCopy(victim, socket);
-}
-
-void MemorySystem::FillL1(uint64_t line, int core, int socket) {
-  const uint64_t victim = l1_[core].Insert(line);
-  directory_.AddCopy(line, socket);
-  if (victim != Cache::kNoLine) directory_.RemoveCopy(victim, socket);
-}
-
 void MemorySystem::BackInvalidate(uint64_t line, int socket) {
-  LineDirectory::Entry* e = directory_.Find(line);
-  if (e == nullptr || e->copies[socket] <= 1) return;  // only the LLC copy itself
+  LineDirectory::Entry e = directory_.Find(line);
+  if (!e || e.copies(socket) <= 1) return;  // only the LLC copy itself
+  // The LLC copy keeps the entry alive and the count above zero while the private copies go.
+  uint32_t remaining = e.copies(socket) - 1;
   const int first = socket * cores_per_socket_;
-  for (int c = first; c < first + cores_per_socket_; ++c) {
-    if (l1_[c].Invalidate(line)) directory_.RemoveCopy(line, socket);
-    if (l2_[c].Invalidate(line)) directory_.RemoveCopy(line, socket);
+  for (int c = first; c < first + cores_per_socket_ && remaining > 0; ++c) {
+    remaining -= l1_[c].Invalidate(line) ? 1 : 0;
+    remaining -= l2_[c].Invalidate(line) ? 1 : 0;
   }
+  MEMSIM_CHECK(remaining == 0, "directory copy count disagrees with the private caches");
+  e.DropCopies(socket, e.copies(socket) - 1);
 }
 
-void MemorySystem::InvalidateSocket(uint64_t line, int socket) {
-  if (llc_[socket].Invalidate(line)) directory_.RemoveCopy(line, socket);
+void MemorySystem::InvalidateSocket(uint64_t line, int socket, LineDirectory::Entry e) {
+  // Scanning stops once the counted copies are found: the rest of the socket has none.
+  uint32_t remaining = e.copies(socket);
+  remaining -= llc_[socket].Invalidate(line) ? 1 : 0;
   const int first = socket * cores_per_socket_;
-  for (int c = first; c < first + cores_per_socket_; ++c) {
-    if (l1_[c].Invalidate(line)) directory_.RemoveCopy(line, socket);
-    if (l2_[c].Invalidate(line)) directory_.RemoveCopy(line, socket);
+  for (int c = first; c < first + cores_per_socket_ && remaining > 0; ++c) {
+    remaining -= l1_[c].Invalidate(line) ? 1 : 0;
+    remaining -= l2_[c].Invalidate(line) ? 1 : 0;
   }
+  MEMSIM_CHECK(remaining == 0, "directory copy count disagrees with the socket's caches");
+  e.DropCopies(socket, e.copies(socket));
 }
 
 double MemorySystem::WriteOwnership(uint64_t line, int core, int socket, double latency) {
-  LineDirectory::Entry* e = directory_.Find(line);
-  MEMSIM_CHECK(e != nullptr, "a written line must be cached by the writer");
+  LineDirectory::Entry e = directory_.Find(line);
+  MEMSIM_CHECK(static_cast<bool>(e), "a written line must be cached by the writer");
   // The writer's own copies keep the entry alive, so `e` stays valid while other
   // sockets' copies are removed (no slot is freed).
   const int home = topology_.home_node_of_core(core);
   for (int t = 0; t < topology_.sockets(); ++t) {
-    if (t == socket || e->copies[t] == 0) continue;
+    if (t == socket || e.copies(t) == 0) continue;
     ++stats_.remote_invalidations;
     latency = std::max(latency, topology_.HitmNs(home, t));
-    InvalidateSocket(line, t);
+    InvalidateSocket(line, t, e);
   }
   // Copies beyond the writer's L1d, L2 and LLC are in other cores' private caches.
-  if (e->copies[socket] > 1 &&
-      e->copies[socket] > 1 + (l2_[core].Contains(line) ? 1 : 0) +
-                              (llc_[socket].Contains(line) ? 1 : 0)) {
-    const int first = socket * cores_per_socket_;
-    for (int c = first; c < first + cores_per_socket_; ++c) {
-      if (c == core) continue;
-      bool had = false;
-      if (l1_[c].Invalidate(line)) {
-        directory_.RemoveCopy(line, socket);
-        had = true;
+  const uint32_t copies = e.copies(socket);
+  if (copies > 1) {
+    const uint32_t own = 1 + (l2_[core].Contains(line) ? 1 : 0) +
+                         (llc_[socket].Contains(line) ? 1 : 0);
+    if (copies > own) {
+      uint32_t remaining = copies - own;
+      const int first = socket * cores_per_socket_;
+      for (int c = first; c < first + cores_per_socket_ && remaining > 0; ++c) {
+        if (c == core) continue;
+        const uint32_t had = (l1_[c].Invalidate(line) ? 1 : 0) + (l2_[c].Invalidate(line) ? 1 : 0);
+        if (had != 0) ++stats_.peer_invalidations;
+        remaining -= had;
       }
-      if (l2_[c].Invalidate(line)) {
-        directory_.RemoveCopy(line, socket);
-        had = true;
-      }
-      if (had) ++stats_.peer_invalidations;
+      MEMSIM_CHECK(remaining == 0, "directory copy count disagrees with the peers' caches");
+      e.DropCopies(socket, copies - own);
     }
   }
-  e->modified_socket = static_cast<int8_t>(socket);
+  e.set_modified_socket(socket);
   return latency;
 }
 
