@@ -120,6 +120,7 @@ class Replayer {
   ReplayOptions options_;
 
   memmap::AccessBuffer buffer_;
+  std::vector<hw::MemoryAccess> batch_;
   mm::AllocResult alloc_result_;
   mm::FreeResult free_result_;
   mm::MigrateResult migrate_result_;
