@@ -286,10 +286,14 @@ absl::Status Replayer::ReplayEvent(const Event& e) {
   // Per-CPU buffers interleave: a timestamp may precede the first one slightly.
   const double t_rel = e.time_ns > trace_start_ns_ ? static_cast<double>(e.time_ns - trace_start_ns_) : 0.0;
   const double start = options_.paced ? std::max(t_rel, core_clock_ns_[core]) : core_clock_ns_[core];
-  if (start >= quantum_end_ns_) {
+  // Quanta follow trace time when paced: every event starts at or after its trace time, so
+  // a copy never starts before its quantum. Back-to-back, they follow the cores' clocks, and
+  // a lagging core's copy may be clamped to its batch's start (counted).
+  const double progress = options_.paced ? t_rel : start;
+  if (progress >= quantum_end_ns_) {
     RETURN_IF_ERROR(FlushQuantum());
     const double q = static_cast<double>(options_.quantum_ns);
-    quantum_start_ns_ = std::floor(start / q) * q;
+    quantum_start_ns_ = std::floor(progress / q) * q;
     quantum_end_ns_ = quantum_start_ns_ + q;
   }
   const memmap::OpContext ctx{e.time_ns, static_cast<uint32_t>(topology_.home_node_of_core(core)),
@@ -374,6 +378,10 @@ absl::Status Replayer::ReplayEvent(const Event& e) {
   if (copy) {
     const double estimate = copier_->AloneNs(c);
     c.start_ns = start + latency - quantum_start_ns_;
+    if (c.start_ns < 0) {
+      ++copies_clamped_;
+      c.start_ns = 0;
+    }
     pending_.push_back(PendingCopy{c, core, latency, estimate});
     core_clock_ns_[core] = start + latency + estimate;
   } else {
@@ -499,6 +507,7 @@ result::Result Replayer::BuildResult() const {
   AddCounter(cnt, "scan_descriptor_reads", scan_descriptor_reads_);
   AddCounter(cnt, "quanta", quanta_);
   AddCounter(cnt, "copy_batches", copier_batches_);
+  AddCounter(cnt, "copy_starts_clamped", copies_clamped_);
   return r;
 }
 

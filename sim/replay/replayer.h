@@ -144,6 +144,7 @@ class Replayer {
   uint64_t scan_descriptor_reads_ = 0;
   uint64_t quanta_ = 0;
   uint64_t copier_batches_ = 0;
+  uint64_t copies_clamped_ = 0;  // back-to-back copies that would start before their batch
 };
 
 }  // namespace memsim::replay

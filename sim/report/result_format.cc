@@ -199,9 +199,21 @@ std::string CompareTable(const std::vector<result::Result>& results) {
       {"DRAM remote", [](const result::Result& r) { return double(r.total().dram_remote()); }, count},
       {"coherence transfers (HITM)", [](const result::Result& r) { return double(r.total().coherence_transfers()); }, count},
   };
+  std::vector<std::string> counted_only;  // kinds no model gives metadata work
   for (const auto& e : results[0].events()) {
     if (e.count() == 0) continue;
     const std::string k = e.kind();
+    bool modelled = false;
+    for (const auto& r : results) {
+      const auto* ev = Kind(r, k);
+      if (ev != nullptr && (ev->latency().max_ns() > 0 || ev->accesses().accesses() > 0)) {
+        modelled = true;
+      }
+    }
+    if (!modelled) {
+      counted_only.push_back(absl::StrCat(k, " ", e.count()));
+      continue;
+    }
     auto lat = [k](const char* which) {
       return [k, which = std::string(which)](const result::Result& r) {
         const auto* ev = Kind(r, k);
@@ -263,6 +275,10 @@ std::string CompareTable(const std::vector<result::Result>& results) {
       for (size_t w : width) total += w + 2;
       absl::StrAppend(&out, std::string(total - 2, '-'), "\n");
     }
+  }
+  if (!counted_only.empty()) {
+    absl::StrAppend(&out, "counted, no metadata work modelled: ", absl::StrJoin(counted_only, ", "),
+                    "\n");
   }
   return out;
 }

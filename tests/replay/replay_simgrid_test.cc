@@ -19,13 +19,14 @@ using testing::Replay;
 using testing::WriteTrace;
 
 // Runs the replay of `trace` with SimGrid in a child; returns its migrate latency total.
-double MigrateTotalWithSimGrid(const std::string& trace) {
+double MigrateTotalWithSimGrid(const std::string& trace, uint64_t quantum_ns = 1'000'000) {
   int fds[2];
   EXPECT_EQ(pipe(fds), 0);
   pid_t pid = fork();
   if (pid == 0) {
     close(fds[0]);
     Replay replay(trace, "page64");
+    replay.job.options.quantum_ns = quantum_ns;
     auto platform = hw::SimPlatform::Create(*replay.topology);
     if (!platform.ok()) _exit(2);
     auto copier = replay::NewSimGridCopier(platform->get());
@@ -81,6 +82,22 @@ TEST(ReplaySimGrid, ConcurrentCopiesShareTheLink) {
   EXPECT_LT(analytic, 2 * lone_copy + 20000);  // metadata is small next to the copies
   // Shared: each copy moves 2 MiB at 5 GB/s: 419430.4 ns more than alone, both together.
   EXPECT_NEAR(simgrid - analytic, 2 * 209715.2, 0.02 * 2 * 209715.2);
+  unlink(trace.c_str());
+}
+
+// Regression: quanta used to follow the furthest core's clock, so a core busy far beyond
+// trace time (512 remote struct-page writes, ~100 us) moved the quantum past another core's
+// migration, whose copy then started before its batch and SimGrid refused it.
+TEST(ReplaySimGrid, BusyCoreDoesNotPushAnotherCoresCopyBeforeItsQuantum) {
+  const uint64_t src = 100, dst = 262144 + 100;
+  const std::string trace = WriteTrace(
+      "sg_lag", {SnapshotRun{src, 1, trace::OWNER_ANON, 0, 0}},
+      {Alloc(1000, 1, dst, 0, trace::OWNER_ANON),
+       Alloc(1000, 0, 262144 + 4096, 9, trace::OWNER_ANON),  // core 0: node 1 is remote
+       Alloc(1500, 0, 262144 + 8192, 0, trace::OWNER_ANON),  // starts ~100 us in
+       Migrate(2000, 1, src, dst, 0)});
+  const double simgrid = MigrateTotalWithSimGrid(trace, /*quantum_ns=*/10'000);
+  EXPECT_NEAR(simgrid, MigrateTotalAnalytic(trace), 0.01 * simgrid);
   unlink(trace.c_str());
 }
 
