@@ -4,37 +4,22 @@
 #include "sim/util/status_macros.h"
 
 namespace memsim::memmap {
-namespace {
 
-std::vector<uint64_t> NodeRamBytes(const std::vector<mm::NodeLayout>& nodes) {
-  std::vector<uint64_t> ram;
-  for (const mm::NodeLayout& n : nodes) ram.push_back(n.pages << mm::kPageShift);
-  return ram;
+void AllocateeModel::Free(const mm::FreeResult& op, const OpContext& ctx, AccessBuffer& out) {
+  // The word is a bare pointer: each buddy's order is read from its free page.
+  FreeBlocks(op, ctx, /*word_has_order=*/false, out);
 }
-
-}  // namespace
 
 AllocateeModel::AllocateeModel(const std::vector<mm::NodeLayout>& nodes,
                                const config::AllocateeConfig& config)
-    : config_(config),
-      layout_(nodes, 8, uint64_t{config.section_mib()} << (20 - mm::kPageShift)),
-      overhead_(NodeRamBytes(nodes)),
-      table_(&layout_, SlabOptionsFrom(config.slab()), &overhead_) {
-  for (uint32_t n = 0; n < nodes.size(); ++n) overhead_.SetStatic(n, layout_.static_bytes(n));
+    : WordModel(nodes, config.section_mib(), config.slab(), config.placement()),
+      config_(config) {
   for (int o = trace::OwnerType_MIN; o <= trace::OwnerType_MAX; ++o) {
     const auto owner = static_cast<trace::OwnerType>(o);
     uint32_t bytes = DescriptorBytesFor(config.sizes(), owner);
     if (owner == trace::OWNER_VMALLOC) bytes = config.vm_struct_bytes();
     table_.SetBytes(owner, bytes);
   }
-}
-
-uint32_t AllocateeModel::DescriptorNode(uint32_t memory_node, const OpContext& ctx) const {
-  if (config_.placement() == config::DescriptorPlacement::CPU_NODE &&
-      ctx.cpu_node < layout_.num_nodes()) {
-    return ctx.cpu_node;
-  }
-  return memory_node;
 }
 
 void AllocateeModel::Seed(const mm::PhysMem& mem, uint64_t time_ns) {
@@ -73,69 +58,12 @@ void AllocateeModel::AttachOwner(const mm::BlockInfo& b, const OpContext& ctx,
                 MetadataKind::kDescriptor, dnode);
 }
 
-void AllocateeModel::BuddySplit(const mm::AllocResult& op, const OpContext& ctx,
-                                AccessBuffer& out) {
-  const uint32_t node = op.block.node;
-  for (const mm::Piece& p : op.displaced) {
-    if (p.state != mm::PageState::kAllocated) continue;
-    const uint64_t m = uint64_t{1} << p.order;
-    for (uint64_t head = p.pfn; head < p.pfn + p.pages; head += m) {
-      table_.Release(head & ~(m - 1), ctx.time_ns, nullptr);
-    }
-  }
-  for (const mm::BuddyBlock& f : op.removed_free) {
-    Word(out, node, f.pfn, AccessKind::kWrite);
-    FreePage(out, node, f.pfn, AccessKind::kWrite);
-  }
-  for (const mm::BuddyBlock& f : op.added_free) {
-    Word(out, node, f.pfn, AccessKind::kWrite);
-    FreePage(out, node, f.pfn, AccessKind::kWrite);
-  }
-}
-
 void AllocateeModel::Alloc(const mm::AllocResult& op, const OpContext& ctx,
                            AccessBuffer& out) {
   if (!op.applied) return;
   BuddySplit(op, ctx, out);
   AttachOwner(op.block, ctx, out);
   Words(out, op.block.node, op.block.head_pfn, op.block.pages());
-}
-
-void AllocateeModel::Free(const mm::FreeResult& op, const OpContext& ctx, AccessBuffer& out) {
-  if (!op.applied) return;
-  const uint32_t node = op.node;
-  for (const mm::Piece& p : op.freed) {
-    if (p.state == mm::PageState::kAllocated) {
-      const uint64_t m = uint64_t{1} << p.order;
-      for (uint64_t head = p.pfn; head < p.pfn + p.pages; head += m) {
-        table_.Release(head, ctx.time_ns, &out);
-      }
-    }
-    Words(out, p.node, p.pfn, p.pages);
-  }
-  for (const mm::BuddyCheck& c : op.checks) {
-    Word(out, node, c.pfn, AccessKind::kRead);
-    FreePage(out, node, c.pfn, AccessKind::kRead);
-    if (c.merged) {
-      Word(out, node, c.pfn, AccessKind::kWrite);
-      FreePage(out, node, c.pfn, AccessKind::kWrite);
-    }
-  }
-  for (const mm::BuddyBlock& f : op.final_blocks) {
-    Word(out, node, f.pfn, AccessKind::kWrite);
-    FreePage(out, node, f.pfn, AccessKind::kWrite);
-  }
-}
-
-void AllocateeModel::Lookup(const mm::BlockInfo& block, uint64_t pfn, const OpContext& ctx,
-                            AccessBuffer& out) {
-  if (block.state == mm::PageState::kHole) return;
-  Word(out, block.node, pfn, AccessKind::kRead);
-  uint64_t h;
-  if (block.state == mm::PageState::kAllocated && table_.Find(block.head_pfn, &h)) {
-    out.Push(table_.Addr(h), 16, AccessKind::kRead, MetadataKind::kDescriptor,
-             DescriptorTable::NodeOf(h));
-  }
 }
 
 void AllocateeModel::MapCount(const mm::BlockInfo& block, uint64_t pfn, const OpContext& ctx,

@@ -36,10 +36,11 @@
 #include "sim/memmap/descriptor_table.h"
 #include "sim/memmap/memmap_layout.h"
 #include "sim/memmap/memmap_model.h"
+#include "sim/memmap/word_model.h"
 
 namespace memsim::memmap {
 
-class AllocateeModel : public MemmapModel {
+class AllocateeModel : public WordModel {
  public:
   static constexpr uint32_t kRefcountOffset = 8;
   static constexpr uint32_t kMapcountOffset = 12;
@@ -50,46 +51,24 @@ class AllocateeModel : public MemmapModel {
   AllocateeModel(const std::vector<mm::NodeLayout>& nodes, const config::AllocateeConfig& config);
 
   std::string_view name() const override { return "allocatee"; }
-  uint32_t per_page_bytes() const override { return 8; }
   void Seed(const mm::PhysMem& mem, uint64_t time_ns) override;
   void Alloc(const mm::AllocResult& op, const OpContext& ctx, AccessBuffer& out) override;
   void Free(const mm::FreeResult& op, const OpContext& ctx, AccessBuffer& out) override;
-  void Lookup(const mm::BlockInfo& block, uint64_t pfn, const OpContext& ctx,
-              AccessBuffer& out) override;
   void MapCount(const mm::BlockInfo& block, uint64_t pfn, const OpContext& ctx,
                 AccessBuffer& out) override;
   void Migrate(const mm::MigrateResult& op, const OpContext& ctx, AccessBuffer& out) override;
   ScanResult CompactionScan(const mm::PhysMem& mem, uint64_t start_pfn, uint64_t end_pfn,
                             trace::ScannerKind scanner, const OpContext& ctx,
                             AccessBuffer& out) override;
-  const OverheadTracker& overhead() const override { return overhead_; }
-  void Finish(uint64_t time_ns) override { overhead_.Finish(time_ns); }
-
-  const DescriptorTable& descriptors() const { return table_; }
 
  private:
   struct VmallocArea {
     uint64_t handle = 0;
     uint64_t pages_left = 0;
   };
-  uint32_t DescriptorNode(uint32_t memory_node, const OpContext& ctx) const;
-  void Word(AccessBuffer& out, uint32_t node, uint64_t pfn, AccessKind kind) const {
-    out.Push(layout_.Addr(node, pfn), 8, kind, MetadataKind::kMemmap, node);
-  }
-  void Words(AccessBuffer& out, uint32_t node, uint64_t pfn, uint64_t pages) const {
-    out.PushLines(layout_.Addr(node, pfn), pages * 8, AccessKind::kWrite,
-                  MetadataKind::kMemmap, node);
-  }
-  static void FreePage(AccessBuffer& out, uint32_t node, uint64_t pfn, AccessKind kind) {
-    out.Push(pfn << mm::kPageShift, 16, kind, MetadataKind::kFreePage, node);
-  }
   void AttachOwner(const mm::BlockInfo& b, const OpContext& ctx, AccessBuffer& out);
-  void BuddySplit(const mm::AllocResult& op, const OpContext& ctx, AccessBuffer& out);
 
   config::AllocateeConfig config_;
-  MemmapLayout layout_;
-  OverheadTracker overhead_;
-  DescriptorTable table_;
   absl::flat_hash_map<uint32_t, VmallocArea> vmalloc_areas_;  // by CPU
 };
 

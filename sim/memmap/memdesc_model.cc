@@ -4,13 +4,13 @@
 #include "sim/util/status_macros.h"
 
 namespace memsim::memmap {
-namespace {
 
-std::vector<uint64_t> NodeRamBytes(const std::vector<mm::NodeLayout>& nodes) {
-  std::vector<uint64_t> ram;
-  for (const mm::NodeLayout& n : nodes) ram.push_back(n.pages << mm::kPageShift);
-  return ram;
+void MemdescModel::Free(const mm::FreeResult& op, const OpContext& ctx, AccessBuffer& out) {
+  // The word of a free block's head carries the buddy order: no need to read the page.
+  FreeBlocks(op, ctx, /*word_has_order=*/true, out);
 }
+
+namespace {
 
 uint64_t HeadsIn(uint64_t a, uint64_t b, uint32_t order) {
   const uint64_t m = uint64_t{1} << order;
@@ -21,11 +21,8 @@ uint64_t HeadsIn(uint64_t a, uint64_t b, uint32_t order) {
 
 MemdescModel::MemdescModel(const std::vector<mm::NodeLayout>& nodes,
                            const config::MemdescConfig& config)
-    : config_(config),
-      layout_(nodes, 8, uint64_t{config.section_mib()} << (20 - mm::kPageShift)),
-      overhead_(NodeRamBytes(nodes)),
-      table_(&layout_, SlabOptionsFrom(config.slab()), &overhead_) {
-  for (uint32_t n = 0; n < nodes.size(); ++n) overhead_.SetStatic(n, layout_.static_bytes(n));
+    : WordModel(nodes, config.section_mib(), config.slab(), config.placement()),
+      config_(config) {
   for (int o = trace::OwnerType_MIN; o <= trace::OwnerType_MAX; ++o) {
     const auto owner = static_cast<trace::OwnerType>(o);
     table_.SetBytes(owner, DescriptorBytesFor(config.sizes(), owner));
@@ -53,14 +50,6 @@ bool MemdescModel::IsFolio(trace::OwnerType owner) {
          owner == trace::OWNER_KSM || owner == trace::OWNER_UNKNOWN;
 }
 
-uint32_t MemdescModel::DescriptorNode(uint32_t memory_node, const OpContext& ctx) const {
-  if (config_.placement() == config::DescriptorPlacement::CPU_NODE &&
-      ctx.cpu_node < layout_.num_nodes()) {
-    return ctx.cpu_node;
-  }
-  return memory_node;
-}
-
 void MemdescModel::Seed(const mm::PhysMem& mem, uint64_t time_ns) {
   mem.VisitRuns(0, ~uint64_t{0}, [&](const mm::PhysMem::Run& r) {
     if (r.state != mm::PageState::kAllocated || !table_.HasDescriptor(r.owner)) return;
@@ -79,26 +68,6 @@ void MemdescModel::NewDescriptor(uint64_t head, trace::OwnerType owner, uint32_t
                 MetadataKind::kDescriptor, node);
 }
 
-void MemdescModel::BuddySplit(const mm::AllocResult& op, const OpContext& ctx,
-                              AccessBuffer& out) {
-  const uint32_t node = op.block.node;
-  for (const mm::Piece& p : op.displaced) {
-    if (p.state != mm::PageState::kAllocated) continue;
-    const uint64_t m = uint64_t{1} << p.order;
-    for (uint64_t head = p.pfn; head < p.pfn + p.pages; head += m) {
-      table_.Release(head & ~(m - 1), ctx.time_ns, nullptr);
-    }
-  }
-  for (const mm::BuddyBlock& f : op.removed_free) {
-    Word(out, node, f.pfn, AccessKind::kWrite);
-    FreePage(out, node, f.pfn, AccessKind::kWrite);
-  }
-  for (const mm::BuddyBlock& f : op.added_free) {
-    Word(out, node, f.pfn, AccessKind::kWrite);
-    FreePage(out, node, f.pfn, AccessKind::kWrite);
-  }
-}
-
 void MemdescModel::Alloc(const mm::AllocResult& op, const OpContext& ctx, AccessBuffer& out) {
   if (!op.applied) return;
   BuddySplit(op, ctx, out);
@@ -107,42 +76,6 @@ void MemdescModel::Alloc(const mm::AllocResult& op, const OpContext& ctx, Access
     NewDescriptor(b.head_pfn, b.owner, DescriptorNode(b.node, ctx), ctx, out);
   }
   Words(out, b.node, b.head_pfn, b.pages());
-}
-
-void MemdescModel::Free(const mm::FreeResult& op, const OpContext& ctx, AccessBuffer& out) {
-  if (!op.applied) return;
-  const uint32_t node = op.node;
-  for (const mm::Piece& p : op.freed) {
-    if (p.state == mm::PageState::kAllocated) {
-      const uint64_t m = uint64_t{1} << p.order;
-      for (uint64_t head = p.pfn; head < p.pfn + p.pages; head += m) {
-        table_.Release(head, ctx.time_ns, &out);
-      }
-    }
-    Words(out, p.node, p.pfn, p.pages);
-  }
-  for (const mm::BuddyCheck& c : op.checks) {
-    Word(out, node, c.pfn, AccessKind::kRead);
-    if (c.merged) {
-      Word(out, node, c.pfn, AccessKind::kWrite);
-      FreePage(out, node, c.pfn, AccessKind::kWrite);
-    }
-  }
-  for (const mm::BuddyBlock& f : op.final_blocks) {
-    Word(out, node, f.pfn, AccessKind::kWrite);
-    FreePage(out, node, f.pfn, AccessKind::kWrite);
-  }
-}
-
-void MemdescModel::Lookup(const mm::BlockInfo& block, uint64_t pfn, const OpContext& ctx,
-                          AccessBuffer& out) {
-  if (block.state == mm::PageState::kHole) return;
-  Word(out, block.node, pfn, AccessKind::kRead);
-  uint64_t h;
-  if (block.state == mm::PageState::kAllocated && table_.Find(block.head_pfn, &h)) {
-    out.Push(table_.Addr(h) + kFlagsOffset, 16, AccessKind::kRead, MetadataKind::kDescriptor,
-             DescriptorTable::NodeOf(h));
-  }
 }
 
 void MemdescModel::MapCount(const mm::BlockInfo& block, uint64_t pfn, const OpContext& ctx,

@@ -30,4 +30,10 @@ uint32_t MemmapLayout::NodeOfAddr(uint64_t addr) const {
   return static_cast<uint32_t>(it - nodes_.begin() - 1);
 }
 
+std::vector<uint64_t> NodeRamBytes(const std::vector<mm::NodeLayout>& nodes) {
+  std::vector<uint64_t> ram;
+  for (const mm::NodeLayout& n : nodes) ram.push_back(n.pages << mm::kPageShift);
+  return ram;
+}
+
 }  // namespace memsim::memmap

@@ -60,6 +60,9 @@ class MemmapLayout {
   uint64_t section_bytes_;
 };
 
+// RAM of each node in bytes, in the order of `nodes` (OverheadTracker's denominator).
+std::vector<uint64_t> NodeRamBytes(const std::vector<mm::NodeLayout>& nodes);
+
 }  // namespace memsim::memmap
 
 #endif  // MEMSIM_SIM_MEMMAP_MEMMAP_LAYOUT_H_

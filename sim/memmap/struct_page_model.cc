@@ -8,12 +8,6 @@
 namespace memsim::memmap {
 namespace {
 
-std::vector<uint64_t> NodeRamBytes(const std::vector<mm::NodeLayout>& nodes) {
-  std::vector<uint64_t> ram;
-  for (const mm::NodeLayout& n : nodes) ram.push_back(n.pages << mm::kPageShift);
-  return ram;
-}
-
 // Offset of folio->_large_mapcount inside page[1].
 constexpr uint32_t kLargeMapcountOffset = 16;
 

@@ -1,0 +1,68 @@
+// WordModel: what the two word-per-page designs share. memdesc and allocatee both keep one
+// 8-byte word per page in a node-local array (MemmapLayout) and allocate descriptors from
+// per-node slab caches (DescriptorTable). They differ in what the word can say: a memdesc word
+// carries the type and the buddy order, an allocatee word is a bare pointer. So the free path
+// of an allocatee must read the buddy's own free page to learn its order (see FreeBlocks).
+//
+// Accesses emitted here (kernel code paths as in memdesc_model.h / allocatee_model.h):
+//   buddy split (expand() / del_page_from_free_list): for each free block taken off or put
+//     back, write its head word and its free-list links in the free page itself;
+//   free (__free_one_page): release the descriptors of the freed blocks, rewrite their words,
+//     read each buddy's word (and free page if the word has no order), write word + links on
+//     a merge, write the final block's head word and links;
+//   lookup (page_folio()-like): read the word, then the descriptor's first 16 bytes.
+#ifndef MEMSIM_SIM_MEMMAP_WORD_MODEL_H_
+#define MEMSIM_SIM_MEMMAP_WORD_MODEL_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "proto/memmap.pb.h"
+#include "sim/memmap/descriptor_table.h"
+#include "sim/memmap/memmap_layout.h"
+#include "sim/memmap/memmap_model.h"
+
+namespace memsim::memmap {
+
+class WordModel : public MemmapModel {
+ public:
+  uint32_t per_page_bytes() const override { return 8; }
+  void Lookup(const mm::BlockInfo& block, uint64_t pfn, const OpContext& ctx,
+              AccessBuffer& out) override;
+  const OverheadTracker& overhead() const override { return overhead_; }
+  void Finish(uint64_t time_ns) override { overhead_.Finish(time_ns); }
+
+  const DescriptorTable& descriptors() const { return table_; }
+
+ protected:
+  // Descriptor sizes are set by the subclass (table_.SetBytes).
+  WordModel(const std::vector<mm::NodeLayout>& nodes, uint32_t section_mib,
+            const config::DescriptorSlabConfig& slab, config::DescriptorPlacement::Node placement);
+
+  uint32_t DescriptorNode(uint32_t memory_node, const OpContext& ctx) const;
+  void Word(AccessBuffer& out, uint32_t node, uint64_t pfn, AccessKind kind) const {
+    out.Push(layout_.Addr(node, pfn), 8, kind, MetadataKind::kMemmap, node);
+  }
+  void Words(AccessBuffer& out, uint32_t node, uint64_t pfn, uint64_t pages) const {
+    out.PushLines(layout_.Addr(node, pfn), pages * 8, AccessKind::kWrite,
+                  MetadataKind::kMemmap, node);
+  }
+  static void FreePage(AccessBuffer& out, uint32_t node, uint64_t pfn, AccessKind kind) {
+    out.Push(pfn << mm::kPageShift, 16, kind, MetadataKind::kFreePage, node);
+  }
+  void BuddySplit(const mm::AllocResult& op, const OpContext& ctx, AccessBuffer& out);
+  // The whole free path; `word_has_order` false also reads each checked buddy's free page.
+  void FreeBlocks(const mm::FreeResult& op, const OpContext& ctx, bool word_has_order,
+                  AccessBuffer& out);
+
+  MemmapLayout layout_;
+  OverheadTracker overhead_;
+  DescriptorTable table_;
+
+ private:
+  config::DescriptorPlacement::Node placement_;
+};
+
+}  // namespace memsim::memmap
+
+#endif  // MEMSIM_SIM_MEMMAP_WORD_MODEL_H_
