@@ -12,7 +12,8 @@ void AllocateeModel::Free(const mm::FreeResult& op, const OpContext& ctx, Access
 
 AllocateeModel::AllocateeModel(const std::vector<mm::NodeLayout>& nodes,
                                const config::AllocateeConfig& config)
-    : WordModel(nodes, config.section_mib(), config.slab(), config.placement()),
+    : WordModel(nodes, config.section_mib(), config.slab(), config.placement(), kRefcountOffset,
+                kMapcountOffset),
       config_(config) {
   for (int o = trace::OwnerType_MIN; o <= trace::OwnerType_MAX; ++o) {
     const auto owner = static_cast<trace::OwnerType>(o);
@@ -64,17 +65,6 @@ void AllocateeModel::Alloc(const mm::AllocResult& op, const OpContext& ctx,
   BuddySplit(op, ctx, out);
   AttachOwner(op.block, ctx, out);
   Words(out, op.block.node, op.block.head_pfn, op.block.pages());
-}
-
-void AllocateeModel::MapCount(const mm::BlockInfo& block, uint64_t pfn, const OpContext& ctx,
-                              AccessBuffer& out) {
-  uint64_t h;
-  if (block.state != mm::PageState::kAllocated || !table_.Find(block.head_pfn, &h)) return;
-  const uint32_t dn = DescriptorTable::NodeOf(h);
-  out.Push(table_.Addr(h) + kRefcountOffset, 4, AccessKind::kAtomic, MetadataKind::kDescriptor,
-           dn);
-  out.Push(table_.Addr(h) + kMapcountOffset, 4, AccessKind::kAtomic, MetadataKind::kDescriptor,
-           dn);
 }
 
 void AllocateeModel::Migrate(const mm::MigrateResult& op, const OpContext& ctx,

@@ -54,8 +54,6 @@ class AllocateeModel : public WordModel {
   void Seed(const mm::PhysMem& mem, uint64_t time_ns) override;
   void Alloc(const mm::AllocResult& op, const OpContext& ctx, AccessBuffer& out) override;
   void Free(const mm::FreeResult& op, const OpContext& ctx, AccessBuffer& out) override;
-  void MapCount(const mm::BlockInfo& block, uint64_t pfn, const OpContext& ctx,
-                AccessBuffer& out) override;
   void Migrate(const mm::MigrateResult& op, const OpContext& ctx, AccessBuffer& out) override;
   ScanResult CompactionScan(const mm::PhysMem& mem, uint64_t start_pfn, uint64_t end_pfn,
                             trace::ScannerKind scanner, const OpContext& ctx,

@@ -21,7 +21,8 @@ uint64_t HeadsIn(uint64_t a, uint64_t b, uint32_t order) {
 
 MemdescModel::MemdescModel(const std::vector<mm::NodeLayout>& nodes,
                            const config::MemdescConfig& config)
-    : WordModel(nodes, config.section_mib(), config.slab(), config.placement()),
+    : WordModel(nodes, config.section_mib(), config.slab(), config.placement(), kRefcountOffset,
+                kMapcountOffset),
       config_(config) {
   for (int o = trace::OwnerType_MIN; o <= trace::OwnerType_MAX; ++o) {
     const auto owner = static_cast<trace::OwnerType>(o);
@@ -76,17 +77,6 @@ void MemdescModel::Alloc(const mm::AllocResult& op, const OpContext& ctx, Access
     NewDescriptor(b.head_pfn, b.owner, DescriptorNode(b.node, ctx), ctx, out);
   }
   Words(out, b.node, b.head_pfn, b.pages());
-}
-
-void MemdescModel::MapCount(const mm::BlockInfo& block, uint64_t pfn, const OpContext& ctx,
-                            AccessBuffer& out) {
-  uint64_t h;
-  if (block.state != mm::PageState::kAllocated || !table_.Find(block.head_pfn, &h)) return;
-  const uint32_t dn = DescriptorTable::NodeOf(h);
-  out.Push(table_.Addr(h) + kRefcountOffset, 4, AccessKind::kAtomic, MetadataKind::kDescriptor,
-           dn);
-  out.Push(table_.Addr(h) + kMapcountOffset, 4, AccessKind::kAtomic, MetadataKind::kDescriptor,
-           dn);
 }
 
 void MemdescModel::Migrate(const mm::MigrateResult& op, const OpContext& ctx,

@@ -6,11 +6,14 @@ namespace memsim::memmap {
 
 WordModel::WordModel(const std::vector<mm::NodeLayout>& nodes, uint32_t section_mib,
                      const config::DescriptorSlabConfig& slab,
-                     config::DescriptorPlacement::Node placement)
+                     config::DescriptorPlacement::Node placement, uint32_t refcount_offset,
+                     uint32_t mapcount_offset)
     : layout_(nodes, 8, uint64_t{section_mib} << (20 - mm::kPageShift)),
       overhead_(NodeRamBytes(nodes)),
       table_(&layout_, SlabOptionsFrom(slab), &overhead_),
-      placement_(placement) {
+      placement_(placement),
+      refcount_offset_(refcount_offset),
+      mapcount_offset_(mapcount_offset) {
   for (uint32_t n = 0; n < nodes.size(); ++n) overhead_.SetStatic(n, layout_.static_bytes(n));
 }
 
@@ -76,6 +79,17 @@ void WordModel::Lookup(const mm::BlockInfo& block, uint64_t pfn, const OpContext
     out.Push(table_.Addr(h), 16, AccessKind::kRead, MetadataKind::kDescriptor,
              DescriptorTable::NodeOf(h));
   }
+}
+
+void WordModel::MapCount(const mm::BlockInfo& block, uint64_t pfn, const OpContext& ctx,
+                         AccessBuffer& out) {
+  uint64_t h;
+  if (block.state != mm::PageState::kAllocated || !table_.Find(block.head_pfn, &h)) return;
+  const uint32_t dn = DescriptorTable::NodeOf(h);
+  out.Push(table_.Addr(h) + refcount_offset_, 4, AccessKind::kAtomic, MetadataKind::kDescriptor,
+           dn);
+  out.Push(table_.Addr(h) + mapcount_offset_, 4, AccessKind::kAtomic, MetadataKind::kDescriptor,
+           dn);
 }
 
 }  // namespace memsim::memmap

@@ -29,15 +29,20 @@ class WordModel : public MemmapModel {
   uint32_t per_page_bytes() const override { return 8; }
   void Lookup(const mm::BlockInfo& block, uint64_t pfn, const OpContext& ctx,
               AccessBuffer& out) override;
+  // Atomics on the descriptor's refcount and mapcount (folio_get/put, rmap add/remove).
+  void MapCount(const mm::BlockInfo& block, uint64_t pfn, const OpContext& ctx,
+                AccessBuffer& out) override;
   const OverheadTracker& overhead() const override { return overhead_; }
   void Finish(uint64_t time_ns) override { overhead_.Finish(time_ns); }
 
   const DescriptorTable& descriptors() const { return table_; }
 
  protected:
-  // Descriptor sizes are set by the subclass (table_.SetBytes).
+  // Descriptor sizes are set by the subclass (table_.SetBytes). The offsets are those of
+  // the refcount and mapcount fields in the subclass's descriptor layout.
   WordModel(const std::vector<mm::NodeLayout>& nodes, uint32_t section_mib,
-            const config::DescriptorSlabConfig& slab, config::DescriptorPlacement::Node placement);
+            const config::DescriptorSlabConfig& slab, config::DescriptorPlacement::Node placement,
+            uint32_t refcount_offset, uint32_t mapcount_offset);
 
   uint32_t DescriptorNode(uint32_t memory_node, const OpContext& ctx) const;
   void Word(AccessBuffer& out, uint32_t node, uint64_t pfn, AccessKind kind) const {
@@ -61,6 +66,8 @@ class WordModel : public MemmapModel {
 
  private:
   config::DescriptorPlacement::Node placement_;
+  uint32_t refcount_offset_;
+  uint32_t mapcount_offset_;
 };
 
 }  // namespace memsim::memmap
