@@ -9,6 +9,7 @@ void RegisterBuiltinCommands(CommandRegistry& registry) {
   registry.Add(MachineCommand());
   registry.Add(ReplayCommand());
   registry.Add(CompareCommand());
+  registry.Add(SweepCommand());
   registry.Add(BenchCommand());
 }
 

@@ -12,6 +12,7 @@ Command GenCommand();      // gen_command.cc
 Command MachineCommand();  // machine_command.cc
 Command ReplayCommand();   // replay_command.cc
 Command CompareCommand();  // compare_command.cc
+Command SweepCommand();    // sweep_command.cc
 Command BenchCommand();    // bench_command.cc
 
 }  // namespace memsim::cli

@@ -23,3 +23,6 @@ ABSL_FLAG(bool, simgrid, true,
           "uncontended analytic estimate.");
 ABSL_FLAG(uint64_t, quantum_ns, 1000000,
           "Synchronisation quantum of the simulated CPUs, in ns of simulated time.");
+ABSL_FLAG(bool, plot, true, "Draw the plots (tools/plot, matplotlib) into --out.");
+ABSL_FLAG(std::string, plot_tool, MEMSIM_SOURCE_DIR "/tools/plot",
+          "The plotting script that --plot runs.");

@@ -23,4 +23,8 @@ ABSL_DECLARE_FLAG(std::string, cpu_mapping);
 ABSL_DECLARE_FLAG(bool, back_to_back);
 ABSL_DECLARE_FLAG(bool, simgrid);
 ABSL_DECLARE_FLAG(uint64_t, quantum_ns);
+// Plotting after `compare` and `sweep`.
+ABSL_DECLARE_FLAG(bool, plot);
+ABSL_DECLARE_FLAG(std::string, plot_tool);
+
 #endif  // MEMSIM_SIM_CLI_COMMON_FLAGS_H_

@@ -1,7 +1,5 @@
 // memsim compare: the same trace on the same machine with several memmap models, side by side.
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
@@ -16,9 +14,6 @@
 
 ABSL_FLAG(std::string, models, "page64,page32,memdesc,allocatee",
           "Comma-separated models to compare (names or config files); the first is the baseline.");
-ABSL_FLAG(bool, plot, true, "Draw the plots (tools/plot, matplotlib) into --out.");
-ABSL_FLAG(std::string, plot_tool, MEMSIM_SOURCE_DIR "/tools/plot",
-          "The plotting script that --plot runs.");
 
 namespace memsim::cli {
 
@@ -81,22 +76,7 @@ absl::Status RunCompare(const std::vector<std::string>& args) {
   if (dir.empty()) return absl::OkStatus();
   RETURN_IF_ERROR(WriteFileAtomically(dir + "/results.csv", csv));
   RETURN_IF_ERROR(WriteFileAtomically(dir + "/compare.txt", table));
-  if (absl::GetFlag(FLAGS_plot)) {
-    const std::string tool = absl::GetFlag(FLAGS_plot_tool);
-    std::fflush(stdout);
-    pid_t pid = fork();
-    if (pid == 0) {
-      // The tool's own interpreter line picks Debian's python3, which has matplotlib.
-      execl(tool.c_str(), tool.c_str(), "compare", dir.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-      return absl::InternalError(absl::StrCat("plotting failed: ", tool, " compare ", dir,
-                                              " (results and table are written)"));
-    }
-  }
+  if (absl::GetFlag(FLAGS_plot)) RETURN_IF_ERROR(RunPlotTool("compare", dir));
   return absl::OkStatus();
 }
 

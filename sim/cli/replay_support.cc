@@ -1,8 +1,12 @@
 #include "sim/cli/replay_support.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <chrono>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "sim/cli/command.h"
 #include "sim/cli/common_flags.h"
@@ -52,6 +56,24 @@ std::function<void(uint64_t, uint64_t, uint64_t)> ProgressPrinter(const std::str
                                  label, events / 1e6, s > 0 ? events / s / 1e6 : 0, 100 * frac,
                                  eta));
   };
+}
+
+absl::Status RunPlotTool(const std::string& mode, const std::string& dir) {
+  const std::string tool = absl::GetFlag(FLAGS_plot_tool);
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) return absl::InternalError("fork failed: cannot run the plotting tool");
+  if (pid == 0) {
+    execl(tool.c_str(), tool.c_str(), mode.c_str(), dir.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return absl::InternalError(absl::StrCat("plotting failed: ", tool, " ", mode, " ", dir,
+                                            " (results and tables are written)"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace memsim::cli

@@ -31,6 +31,10 @@ class CopierHolder {
 // Progress callback printing "replay <label>: N events, X M ev/s, ETA" on a terminal.
 std::function<void(uint64_t, uint64_t, uint64_t)> ProgressPrinter(const std::string& label);
 
+// Runs `<--plot_tool> MODE DIR` (tools/plot: its interpreter line picks Debian's python3,
+// which has matplotlib). A failure names the command; the outputs already written stay.
+absl::Status RunPlotTool(const std::string& mode, const std::string& dir);
+
 }  // namespace memsim::cli
 
 #endif  // MEMSIM_SIM_CLI_REPLAY_SUPPORT_H_

@@ -10,42 +10,14 @@
 #include "sim/hw/machine_validator.h"
 #include "sim/util/output_file.h"
 #include "sim/util/status_macros.h"
+#include "sim/util/text_proto.h"
 
 namespace memsim::hw {
-namespace {
-
-// Collects parser errors with their position; TextFormat reports 0-based lines/columns.
-class PositionedErrors : public google::protobuf::io::ErrorCollector {
- public:
-  explicit PositionedErrors(std::string source) : source_(std::move(source)) {}
-  void AddError(int line, google::protobuf::io::ColumnNumber column,
-                const std::string& message) override {
-    errors_.push_back(absl::StrCat(source_, ":", line + 1, ":", column + 1, ": ", message));
-  }
-  void AddWarning(int line, google::protobuf::io::ColumnNumber column,
-                  const std::string& message) override {}
-  const std::vector<std::string>& errors() const { return errors_; }
-
- private:
-  std::string source_;
-  std::vector<std::string> errors_;
-};
-
-}  // namespace
 
 absl::StatusOr<config::Machine> ParseMachineText(std::string_view text,
                                                  const std::string& source_name) {
   config::Machine machine;
-  PositionedErrors errors(source_name);
-  google::protobuf::TextFormat::Parser parser;
-  parser.RecordErrorsTo(&errors);
-  const bool ok = parser.ParseFromString(std::string(text), &machine);
-  if (!ok || !errors.errors().empty()) {
-    if (errors.errors().empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(source_name, ": not a valid Machine"));
-    }
-    return absl::InvalidArgumentError(absl::StrJoin(errors.errors(), "\n"));
-  }
+  RETURN_IF_ERROR(ParseTextProto(text, source_name, machine));
   return machine;
 }
 

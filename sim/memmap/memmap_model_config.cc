@@ -7,6 +7,7 @@
 #include "google/protobuf/text_format.h"
 #include "sim/util/output_file.h"
 #include "sim/util/status_macros.h"
+#include "sim/util/text_proto.h"
 
 namespace memsim::memmap {
 namespace {
@@ -55,16 +56,6 @@ absl::Status ValidateSlabAndSizes(const std::string& prefix,
   return absl::OkStatus();
 }
 
-class CollectingErrors : public google::protobuf::io::ErrorCollector {
- public:
-  void AddError(int line, int column, const std::string& message) override {
-    if (first_.empty()) first_ = absl::StrCat(line + 1, ":", column + 1, ": ", message);
-  }
-  const std::string& first() const { return first_; }
-
- private:
-  std::string first_;
-};
 
 }  // namespace
 
@@ -100,12 +91,7 @@ absl::Status ValidateMemmapModelConfig(const config::MemmapModelConfig& config) 
 absl::StatusOr<config::MemmapModelConfig> ParseMemmapModelConfig(const std::string& text,
                                                                  const std::string& source) {
   config::MemmapModelConfig config;
-  google::protobuf::TextFormat::Parser parser;
-  CollectingErrors errors;
-  parser.RecordErrorsTo(&errors);
-  if (!parser.ParseFromString(text, &config)) {
-    return absl::InvalidArgumentError(absl::StrCat(source, ":", errors.first()));
-  }
+  RETURN_IF_ERROR(ParseTextProto(text, source, config));
   return config;
 }
 

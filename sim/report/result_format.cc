@@ -60,6 +60,9 @@ std::string Num(double v) { return absl::StrFormat("%.6g", v); }
 struct Column {
   std::string name;
   std::function<std::string(const result::Result&)> value;
+  // A simulated figure (not what was run, nor how fast the host ran it): the metric
+  // columns of sweep tables.
+  bool metric = true;
 };
 
 const result::EventKindStats* Kind(const result::Result& r, const std::string& kind) {
@@ -72,11 +75,11 @@ const result::EventKindStats* Kind(const result::Result& r, const std::string& k
 const std::vector<Column>& Columns() {
   static const std::vector<Column>* columns = [] {
     auto* c = new std::vector<Column>;
-    c->push_back({"trace", [](const result::Result& r) { return r.run().trace_path(); }});
-    c->push_back({"machine", [](const result::Result& r) { return r.run().machine_name(); }});
-    c->push_back({"model", [](const result::Result& r) { return r.run().model(); }});
-    c->push_back({"model_label", [](const result::Result& r) { return r.run().model_label(); }});
-    c->push_back({"pfn_mapping", [](const result::Result& r) { return r.run().pfn_mapping(); }});
+    c->push_back({"trace", [](const result::Result& r) { return r.run().trace_path(); }, false});
+    c->push_back({"machine", [](const result::Result& r) { return r.run().machine_name(); }, false});
+    c->push_back({"model", [](const result::Result& r) { return r.run().model(); }, false});
+    c->push_back({"model_label", [](const result::Result& r) { return r.run().model_label(); }, false});
+    c->push_back({"pfn_mapping", [](const result::Result& r) { return r.run().pfn_mapping(); }, false});
     c->push_back({"events", [](const result::Result& r) { return absl::StrCat(r.num_events()); }});
     c->push_back({"simulated_time_ns",
                   [](const result::Result& r) { return Num(r.simulated_time_ns()); }});
@@ -94,8 +97,14 @@ const std::vector<Column>& Columns() {
 #undef MEMSIM_OVERHEAD_COL
     c->push_back({"overhead_mean_bytes",
                   [](const result::Result& r) { return Num(r.overhead().machine().mean_bytes()); }});
+    c->push_back({"overhead_final_percent", [](const result::Result& r) {
+                    return Num(r.overhead().machine().final_percent_of_ram());
+                  }});
     c->push_back({"overhead_peak_percent", [](const result::Result& r) {
                     return Num(r.overhead().machine().peak_percent_of_ram());
+                  }});
+    c->push_back({"overhead_mean_percent", [](const result::Result& r) {
+                    return Num(r.overhead().machine().mean_percent_of_ram());
                   }});
 #define MEMSIM_TOTAL_COL(field) \
   c->push_back({"total_" #field, [](const result::Result& r) { return absl::StrCat(r.total().field()); }});
@@ -134,9 +143,11 @@ const std::vector<Column>& Columns() {
                       return absl::StrCat(e ? e->accesses().llc_misses() : 0);
                     }});
     }
-    c->push_back({"wall_seconds", [](const result::Result& r) { return Num(r.run().wall_seconds()); }});
+    c->push_back({"wall_seconds", [](const result::Result& r) { return Num(r.run().wall_seconds()); },
+                  false});
     c->push_back({"events_per_second",
-                  [](const result::Result& r) { return Num(r.run().events_per_second()); }});
+                  [](const result::Result& r) { return Num(r.run().events_per_second()); },
+                  false});
     return c;
   }();
   return *columns;
@@ -154,6 +165,22 @@ std::string CsvRow(const result::Result& result) {
   std::vector<std::string> values;
   for (const Column& c : Columns()) values.push_back(CsvQuote(c.value(result)));
   return absl::StrJoin(values, ",") + "\n";
+}
+
+std::vector<std::string> MetricNames() {
+  std::vector<std::string> names;
+  for (const Column& c : Columns()) {
+    if (c.metric) names.push_back(c.name);
+  }
+  return names;
+}
+
+std::vector<std::string> MetricValues(const result::Result& result) {
+  std::vector<std::string> values;
+  for (const Column& c : Columns()) {
+    if (c.metric) values.push_back(c.value(result));
+  }
+  return values;
 }
 
 namespace {

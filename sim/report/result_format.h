@@ -20,6 +20,12 @@ absl::StatusOr<result::Result> ResultFromJson(const std::string& json);
 std::string CsvHeader();
 std::string CsvRow(const result::Result& result);
 
+// The CSV columns that are simulated figures (overhead, accesses, misses, latencies), without
+// what was run (trace, machine, model) or host figures (wall time, rate): sweep tables use
+// them, so that re-running a sweep gives the same table. Values are plain decimal numbers.
+std::vector<std::string> MetricNames();
+std::vector<std::string> MetricValues(const result::Result& result);
+
 // The comparison table: rows are metrics (overhead, misses, latencies), columns the
 // results (labelled by model label), plus each one's relative difference to the first.
 std::string CompareTable(const std::vector<result::Result>& results);

@@ -1,0 +1,40 @@
+// Child processes for sweeps: each point (and each generated trace) runs in its own
+// process, because a SimGrid engine lives once per process and a crashing point must not
+// take the sweep down.
+#ifndef MEMSIM_SIM_SWEEP_PROCESS_POOL_H_
+#define MEMSIM_SIM_SWEEP_PROCESS_POOL_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace memsim::sweep {
+
+struct ProcessTask {
+  std::vector<std::string> argv;  // argv[0] is the program's path
+  std::string log_path;           // the child's stdout and stderr are appended here
+};
+
+struct ProcessOutcome {
+  bool ok = false;
+  std::string what;  // "exit status 1", "killed by signal 9"; empty when ok
+};
+
+// Runs `tasks` with at most `jobs` (>= 1) at a time, in order of their index, and calls
+// `on_done(index, outcome)` in the parent as each one ends. Children die with the parent
+// (PR_SET_PDEATHSIG), so killing a sweep leaves no orphan points running.
+absl::Status RunProcesses(const std::vector<ProcessTask>& tasks, int jobs,
+                          const std::function<void(size_t, const ProcessOutcome&)>& on_done);
+
+// Runs one program to completion and returns its stdout (stderr passes through).
+// Non-zero exit or a signal is an error naming the program.
+absl::StatusOr<std::string> RunAndCapture(const std::vector<std::string>& argv);
+
+// The path of the running executable (/proc/self/exe, resolved).
+absl::StatusOr<std::string> SelfExecutable();
+
+}  // namespace memsim::sweep
+
+#endif  // MEMSIM_SIM_SWEEP_PROCESS_POOL_H_
