@@ -81,12 +81,12 @@ absl::StatusOr<config::SweepManifest> PrepareSweep(const std::string& spec_path,
   memmap::ModelRegistry models;
   memmap::RegisterBuiltinModels(models);
   ASSIGN_OR_RETURN(config::SweepSpec spec, sweep::LoadSweepSpec(spec_path));
-  const Command gen = GenCommand();
-  auto gen_flag_ok = [&gen](const std::string& flag) {
-    return flag != "workload" && flag != "o" &&
-           std::find(gen.flags.begin(), gen.flags.end(), flag) != gen.flags.end();
+  const Command gen = GenCommand(), import = ImportCommand();
+  auto flag_ok = [&](const std::string& command, const std::string& flag) {
+    const std::vector<std::string>& flags = command == "gen" ? gen.flags : import.flags;
+    return flag != "o" && std::find(flags.begin(), flags.end(), flag) != flags.end();
   };
-  absl::Status valid = sweep::ValidateSweepSpec(spec, report::MetricNames(), gen_flag_ok);
+  absl::Status valid = sweep::ValidateSweepSpec(spec, report::MetricNames(), flag_ok);
   if (!valid.ok()) return absl::Status(valid.code(), absl::StrCat(spec_path, ": ", valid.message()));
   ASSIGN_OR_RETURN(config::SweepManifest manifest,
                    sweep::ExpandSweep(spec, spec_path, dir, models));
@@ -127,20 +127,29 @@ std::string FormatSeconds(double s) {
 
 // Generates the sweep's synthetic traces that do not exist yet (in parallel); a point whose
 // trace cannot be generated is recorded as failed.
-absl::Status GenerateTraces(const config::SweepManifest& manifest, const std::string& dir,
+absl::Status MakeTraces(const config::SweepManifest& manifest, const std::string& dir,
                             const std::string& self, int jobs) {
   std::vector<sweep::ProcessTask> tasks;
   std::vector<std::string> outputs;
   for (const config::SweepPoint& p : manifest.point()) {
-    if (!p.has_gen() || !p.error().empty()) continue;
+    if ((!p.has_gen() && !p.has_capture()) || !p.error().empty()) continue;
     if (std::find(outputs.begin(), outputs.end(), p.trace()) != outputs.end()) continue;
     outputs.push_back(p.trace());
     struct stat st{};
     if (stat(p.trace().c_str(), &st) == 0) continue;
     sweep::ProcessTask t;
-    t.argv = {self, "gen", absl::StrCat("--workload=", p.gen().workload())};
-    std::vector<std::pair<std::string, std::string>> flags(p.gen().flags().begin(),
-                                                           p.gen().flags().end());
+    const google::protobuf::Map<std::string, std::string>* extra;
+    if (p.has_gen()) {
+      t.argv = {self, "gen", absl::StrCat("--workload=", p.gen().workload())};
+      extra = &p.gen().flags();
+    } else {
+      t.argv = {self, "import", absl::StrCat("--from=", p.capture().from()), p.capture().input()};
+      if (!p.capture().snapshot().empty()) {
+        t.argv.push_back(absl::StrCat("--snapshot=", p.capture().snapshot()));
+      }
+      extra = &p.capture().flags();
+    }
+    std::vector<std::pair<std::string, std::string>> flags(extra->begin(), extra->end());
     std::sort(flags.begin(), flags.end());
     for (const auto& [k, v] : flags) t.argv.push_back(absl::StrCat("--", k, "=", v));
     t.argv.push_back(absl::StrCat("--o=", p.trace()));
@@ -149,12 +158,13 @@ absl::Status GenerateTraces(const config::SweepManifest& manifest, const std::st
   }
   if (tasks.empty()) return absl::OkStatus();
   RETURN_IF_ERROR(MakeDirs(dir + "/traces"));
-  std::fprintf(stderr, "sweep: generating %zu trace(s)\n", tasks.size());
+  std::fprintf(stderr, "sweep: making %zu trace(s) (memsim gen / import)\n", tasks.size());
   absl::Status status;
   RETURN_IF_ERROR(sweep::RunProcesses(tasks, jobs, [&](size_t i, const sweep::ProcessOutcome& o) {
     if (o.ok) return;
     const std::string trace = tasks[i].argv.back().substr(4);  // after "--o="
-    const std::string error = absl::StrCat("generating ", trace, ": memsim gen ", o.what, ": ",
+    const std::string error = absl::StrCat("making ", trace, ": memsim ", tasks[i].argv[1], " ",
+                                           o.what, ": ",
                                            LastLine(tasks[i].log_path), " (log ",
                                            tasks[i].log_path, ")");
     for (const config::SweepPoint& p : manifest.point()) {
@@ -368,7 +378,7 @@ absl::Status RunSweep(const std::vector<std::string>& args) {
   if (dir.empty()) return absl::InvalidArgumentError("--out=DIR is required");
   ASSIGN_OR_RETURN(config::SweepManifest manifest, PrepareSweep(args[0], dir));
   const int jobs = Jobs();
-  RETURN_IF_ERROR(GenerateTraces(manifest, dir, self, jobs));
+  RETURN_IF_ERROR(MakeTraces(manifest, dir, self, jobs));
   if (absl::GetFlag(FLAGS_slurm)) return SubmitToSlurm(manifest, dir, self);
   ASSIGN_OR_RETURN(std::vector<uint32_t> pending, PendingPoints(manifest, dir));
   const size_t finished = manifest.point_size() - pending.size();

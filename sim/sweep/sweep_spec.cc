@@ -75,6 +75,15 @@ std::string Absolute(const std::string& path) {
   return ec ? path : p.lexically_normal().string();
 }
 
+// The number of a trace recipe (gen or capture spec) among the distinct ones seen so far.
+int SpecIndex(const google::protobuf::Message& recipe, std::map<std::string, int>& seen) {
+  std::string key;
+  google::protobuf::TextFormat::Printer printer;
+  printer.SetSingleLineMode(true);
+  printer.PrintToString(recipe, &key);  // maps print sorted by key: a canonical form
+  return seen.emplace(key, static_cast<int>(seen.size())).first->second;
+}
+
 }  // namespace
 
 absl::StatusOr<config::SweepSpec> LoadSweepSpec(const std::string& path) {
@@ -128,7 +137,7 @@ absl::StatusOr<std::vector<std::string>> AxisValues(const config::SweepAxis& axi
 
 absl::Status ValidateSweepSpec(const config::SweepSpec& spec,
                                const std::vector<std::string>& metric_names,
-                               const std::function<bool(const std::string&)>& gen_flag_ok) {
+                               const FlagCheck& flag_ok) {
   if (!IsName(spec.name(), true)) {
     return absl::InvalidArgumentError(
         absl::StrCat("name '", spec.name(), "': must be non-empty [A-Za-z0-9_.-]"));
@@ -157,7 +166,7 @@ absl::Status ValidateSweepSpec(const config::SweepSpec& spec,
         case Target::kGen:
           if (!base.has_gen() || base.gen().workload().empty()) {
             s = absl::InvalidArgumentError(absl::StrCat("path '", path, "' needs base.gen"));
-          } else if (!gen_flag_ok(p->rest)) {
+          } else if (!flag_ok("gen", p->rest)) {
             s = absl::InvalidArgumentError(
                 absl::StrCat("path '", path, "': `memsim gen` has no flag --", p->rest));
           }
@@ -193,19 +202,30 @@ absl::Status ValidateSweepSpec(const config::SweepSpec& spec,
     }
   }
   const bool has_gen = base.has_gen() && !base.gen().workload().empty();
-  if (!base.trace().empty() && has_gen) {
-    return absl::InvalidArgumentError("base: give trace or gen, not both");
+  const bool has_capture = base.has_capture() && !base.capture().input().empty();
+  if (int(!base.trace().empty()) + int(has_gen) + int(has_capture) > 1) {
+    return absl::InvalidArgumentError("base: give one of trace, capture and gen");
   }
-  if (base.trace().empty() && !has_gen && !axis_targets.contains(Target::kTrace)) {
-    return absl::InvalidArgumentError("base: no trace (give base.trace, base.gen or a trace axis)");
+  if (base.trace().empty() && !has_gen && !has_capture && !axis_targets.contains(Target::kTrace)) {
+    return absl::InvalidArgumentError(
+        "base: no trace (give base.trace, base.capture, base.gen or a trace axis)");
   }
   if (base.has_gen() && !has_gen) {
     return absl::InvalidArgumentError("base.gen: workload is required");
   }
+  if (base.has_capture() && (!has_capture || base.capture().from().empty())) {
+    return absl::InvalidArgumentError("base.capture: input and from are required");
+  }
   for (const auto& [flag, value] : base.gen().flags()) {
-    if (flag == "workload" || flag == "o" || !gen_flag_ok(flag)) {
+    if (flag == "workload" || flag == "o" || !flag_ok("gen", flag)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "base.gen.flags: '", flag, "' is not a `memsim gen` flag a sweep may set"));
+    }
+  }
+  for (const auto& [flag, value] : base.capture().flags()) {
+    if (flag == "from" || flag == "snapshot" || flag == "o" || !flag_ok("import", flag)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "base.capture.flags: '", flag, "' is not a `memsim import` flag a sweep may set"));
     }
   }
   if (base.machine().empty() && !axis_targets.contains(Target::kMachineFile)) {
@@ -278,7 +298,7 @@ absl::StatusOr<config::SweepManifest> ExpandSweep(const config::SweepSpec& spec,
 
   std::map<std::string, absl::StatusOr<config::Machine>> machines;
   std::map<std::string, absl::StatusOr<config::MemmapModelConfig>> model_configs;
-  std::map<std::string, int> gen_index;  // canonical gen spec text -> k
+  std::map<std::string, int> gen_index, capture_index;  // canonical spec text -> k
   const std::string traces_dir = Absolute(out_dir + "/traces");
 
   for (size_t i = 0; i < combos.size(); ++i) {
@@ -288,6 +308,7 @@ absl::StatusOr<config::SweepManifest> ExpandSweep(const config::SweepSpec& spec,
     std::string trace = spec.base().trace(), machine_file = spec.base().machine(),
                 model_spec = spec.base().model();
     config::GenSpec gen = spec.base().gen();
+    config::ImportSpec capture = spec.base().capture();
     config::ReplaySettings replay = spec.base().replay();
     std::vector<std::pair<std::string, std::string>> machine_sets, model_sets;
     absl::Status error;
@@ -302,7 +323,7 @@ absl::StatusOr<config::SweepManifest> ExpandSweep(const config::SweepSpec& spec,
       const std::string& v = combos[i][a];
       for (const ParsedPath& p : paths[a]) {
         switch (p.target) {
-          case Target::kTrace: trace = v; gen.Clear(); break;
+          case Target::kTrace: trace = v; gen.Clear(); capture.Clear(); break;
           case Target::kMachineFile: machine_file = v; break;
           case Target::kModelSpec: model_spec = v; break;
           case Target::kGen: (*gen.mutable_flags())[p.rest] = v; break;
@@ -321,13 +342,20 @@ absl::StatusOr<config::SweepManifest> ExpandSweep(const config::SweepSpec& spec,
       if (!std::filesystem::exists(point.trace())) {
         fail(absl::NotFoundError(absl::StrCat("trace ", trace, " does not exist")), -1);
       }
+    } else if (!capture.input().empty()) {
+      capture.set_input(Absolute(capture.input()));
+      if (!capture.snapshot().empty()) capture.set_snapshot(Absolute(capture.snapshot()));
+      for (const std::string& f : {capture.input(), capture.snapshot()}) {
+        if (!f.empty() && !std::filesystem::exists(f)) {
+          fail(absl::NotFoundError(absl::StrCat("capture ", f, " does not exist")), -1);
+        }
+      }
+      const int k = SpecIndex(capture, capture_index);
+      point.set_trace(absl::StrCat(traces_dir, "/capture-", k, ".mtrace"));
+      *point.mutable_capture() = capture;
     } else {
-      std::string key;
-      google::protobuf::TextFormat::Printer printer;
-      printer.SetSingleLineMode(true);
-      printer.PrintToString(gen, &key);  // maps print sorted by key: a canonical form
-      auto [it, inserted] = gen_index.emplace(key, static_cast<int>(gen_index.size()));
-      point.set_trace(absl::StrCat(traces_dir, "/gen-", it->second, ".mtrace"));
+      const int k = SpecIndex(gen, gen_index);
+      point.set_trace(absl::StrCat(traces_dir, "/gen-", k, ".mtrace"));
       *point.mutable_gen() = gen;
     }
     point.set_machine_path(Absolute(machine_file));

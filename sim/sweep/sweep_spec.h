@@ -22,18 +22,21 @@ absl::StatusOr<config::SweepSpec> LoadSweepSpec(const std::string& path);
 
 // Checks what does not depend on files: names, paths, values, ranges, plots.
 // `metric_names`: the results-table metric columns plots may name.
-// `gen_flag_ok`: whether a `memsim gen` flag name exists (for gen.* paths and base.gen).
+// `flag_ok(command, flag)`: whether `memsim <command>` ("gen", "import") has a flag a sweep
+// may set (for gen.* paths, base.gen and base.capture).
+using FlagCheck = std::function<bool(const std::string& command, const std::string& flag)>;
 absl::Status ValidateSweepSpec(const config::SweepSpec& spec,
                                const std::vector<std::string>& metric_names,
-                               const std::function<bool(const std::string&)>& gen_flag_ok);
+                               const FlagCheck& flag_ok);
 
 // The values of one axis as text (a range becomes "%.10g"-formatted numbers).
 absl::StatusOr<std::vector<std::string>> AxisValues(const config::SweepAxis& axis);
 
 // Expands a checked spec into its points. A point whose values make an invalid machine or
 // model config (or name a missing file) is still listed, with `error` set, and is recorded as
-// failed without running. Generated traces go to `out_dir`/traces/gen-<k>.mtrace, k
-// numbering the distinct gen specs in point order.
+// failed without running. Generated traces go to `out_dir`/traces/gen-<k>.mtrace and imported
+// captures to `out_dir`/traces/capture-<k>.mtrace, k numbering the distinct specs in point
+// order.
 absl::StatusOr<config::SweepManifest> ExpandSweep(const config::SweepSpec& spec,
                                                   const std::string& spec_path,
                                                   const std::string& out_dir,

@@ -22,7 +22,9 @@ config::SweepSpec Parse(const std::string& text) {
 }
 
 std::vector<std::string> Metrics() { return {"fault_mean_ns", "overhead_final_bytes"}; }
-bool GenFlag(const std::string& f) { return f == "thp_share" || f == "num_events"; }
+bool GenFlag(const std::string& command, const std::string& f) {
+  return command == "gen" && (f == "thp_share" || f == "num_events");
+}
 
 absl::Status Check(const std::string& text) {
   return ValidateSweepSpec(Parse(text), Metrics(), GenFlag);
@@ -96,7 +98,7 @@ TEST(ValidateSweepSpec, RejectsWithPreciseMessages) {
   EXPECT_THAT(Check(R"pb(name: "s" base { machine: "m" model: "page64" })pb").message(),
               HasSubstr("base: no trace"));
   EXPECT_THAT(Check(R"pb(name: "s" base { trace: "t" gen { workload: "anon" } machine: "m" model: "x" })pb").message(),
-              HasSubstr("give trace or gen, not both"));
+              HasSubstr("give one of trace, capture and gen"));
   EXPECT_THAT(Check(R"pb(name: "s" base { gen { workload: "anon" flags { key: "o" value: "x" } } machine: "m" model: "x" })pb").message(),
               HasSubstr("base.gen.flags: 'o'"));
 }
