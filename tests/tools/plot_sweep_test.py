@@ -1,0 +1,254 @@
+#!/usr/bin/python3
+"""Tests of `tools/plot sweep` on sweep folders written here by hand (docs/sweeps.md).
+
+Run from anywhere with Debian's python3 (matplotlib):  /usr/bin/python3 tests/tools/plot_sweep_test.py
+Keep a folder to look at the plots:  ... plot_sweep_test.py --keep
+"""
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PLOT = os.path.join(ROOT, "tools", "plot")
+MIB = 1024 * 1024
+
+MODELS = ["A", "B", "C"]
+NODES = [2, 4]
+REMOTE = [0, 1, 2, 3, 4]
+FAILED = ("B", 2, 4)   # (model, nodes, remote_ns) of the one failed point: point 14
+
+
+def latency(model, nodes, x):
+    """nodes=2: A = x, B = 3 - x (cross at x = 1.5, y = 1.5);
+       nodes=4: A = 2x, B = 6 - x (equal at the sample x = 2, y = 4); C = 10 never crosses."""
+    if model == "C":
+        return 10
+    if nodes == 2:
+        return x if model == "A" else 3 - x
+    return 2 * x if model == "A" else 6 - x
+
+
+def write_sweep(directory):
+    """A 3 x 2 x 5 sweep: model x nodes x remote_ns in that nesting, so point
+    15 * model + 5 * node index + remote_ns; point 14 = (B, 2, 4) failed."""
+    axes = [
+        {"name": "model", "label": "memmap model", "numeric": False, "values": MODELS},
+        {"name": "nodes", "label": "NUMA nodes", "numeric": True, "values": NODES},
+        {"name": "remote_ns", "label": "remote DRAM latency (ns)", "numeric": True,
+         "values": REMOTE},
+    ]
+    plots = [
+        {"kind": "line", "title": "Fault latency", "x": "remote_ns",
+         "metric": "fault_latency_mean_ns", "lines": "model", "breakeven": True,
+         "file": "fault_latency"},
+        {"kind": "heatmap", "title": "Final overhead", "x": "remote_ns", "y": "nodes",
+         "metric": "overhead_final_bytes", "file": "overhead_heatmap"},
+    ]
+    metrics = ["overhead_final_bytes", "fault_latency_mean_ns", "total_llc_misses"]
+    rows, point = [], 0
+    with open(os.path.join(directory, "results.csv"), "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["point", "status", "model", "nodes", "remote_ns"] + metrics + ["error"])
+        for m in MODELS:
+            for n in NODES:
+                for x in REMOTE:
+                    if (m, n, x) == FAILED:
+                        w.writerow([point, "failed", m, n, x, "", "", "",
+                                    "replay: trace.mtrace: bad chunk, at byte 12"])
+                    else:
+                        w.writerow([point, "ok", m, n, x, (point + 1) * MIB,
+                                    latency(m, n, x), 1000 * point, ""])
+                    point += 1
+    with open(os.path.join(directory, "sweep.json"), "w") as f:
+        json.dump({"name": "handmade", "description": "test sweep", "axes": axes,
+                   "points": point, "plots": plots}, f, indent=1)
+    return rows
+
+
+def run_plot(*args):
+    return subprocess.run(["/usr/bin/python3", PLOT, "sweep"] + list(args),
+                          capture_output=True, text=True, timeout=240)
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+class PlotSweepTest(unittest.TestCase):
+    keep = False
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="plot-sweep-test.")
+        write_sweep(self.dir)
+
+    def tearDown(self):
+        if self.keep:
+            print(f"kept {self.dir}")
+        else:
+            shutil.rmtree(self.dir)
+
+    def assert_texts(self, texts, svg, what):
+        """Each of texts appears in the SVG (without dumping the whole SVG on failure)."""
+        missing = [t for t in texts if t not in svg]
+        self.assertEqual(missing, [], f"not in {what}")
+
+    def assert_images(self, directory, name):
+        png = os.path.join(directory, name + ".png")
+        svg = os.path.join(directory, name + ".svg")
+        with open(png, "rb") as f:
+            self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n", png)
+        self.assertGreater(os.path.getsize(png), 10000, png)
+        text = read(svg)
+        self.assertIn("<svg", text[:1000], svg)
+        return text
+
+    def test_plots_of_sweep_json(self):
+        r = run_plot(self.dir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # Both panels' crossings, printed; nodes=2 interpolated, nodes=4 at a sample.
+        self.assertIn("break-even fault_latency [nodes=2]: A = B at remote_ns≈1.5 "
+                      "(fault_latency_mean_ns 1.5)\n", r.stdout)
+        self.assertIn("break-even fault_latency [nodes=4]: A = B at remote_ns≈2 "
+                      "(fault_latency_mean_ns 4)\n", r.stdout)
+        self.assertEqual(r.stdout.count("break-even"), 2, r.stdout)
+        self.assertEqual(read(os.path.join(self.dir, "fault_latency.breakeven.csv")),
+                         "line_a,line_b,nodes,remote_ns,fault_latency_mean_ns\n"
+                         "A,B,2,1.5,1.5\n"
+                         "A,B,4,2,4\n")
+        svg = self.assert_images(self.dir, "fault_latency")
+        # Text stays text in the SVG (svg.fonttype none): labels, units, marks, footnote.
+        self.assert_texts(["remote DRAM latency (ns)", "fault latency mean (ns)", "nodes=2",
+                           "nodes=4", "A = B at x≈1.5", "A = B at x≈2", "Fault latency",
+                           "1 of 30 points not shown (1 failed; point 14)"], svg,
+                          "fault_latency.svg")
+        svg = self.assert_images(self.dir, "overhead_heatmap")
+        # One panel per model; colour bar in MiB (values are 1..30 MiB); cells annotated:
+        # point 0 = (A, 2, 0) holds 1 MiB, point 29 = (C, 4, 4) holds 30 MiB.
+        self.assert_texts(["overhead final (MiB)", "model=A", "model=B", "model=C",
+                           "NUMA nodes", "remote DRAM latency (ns)", ">1<", ">30<",
+                           "Final overhead", "1 of 30 points not shown (1 failed; point 14)"],
+                          svg, "overhead_heatmap.svg")
+        leftovers = [f for f in os.listdir(self.dir) if ".tmp" in f]
+        self.assertEqual(leftovers, [])
+
+    def test_adhoc_line_to_out_dir(self):
+        out = os.path.join(self.dir, "out")
+        r = run_plot(self.dir, "--metric=fault_latency_mean_ns", "--x=remote_ns",
+                     "--breakeven", f"--out={out}")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        name = "line-fault_latency_mean_ns-remote_ns"
+        self.assert_images(out, name)
+        self.assertEqual(read(os.path.join(out, name + ".breakeven.csv")),
+                         "line_a,line_b,nodes,remote_ns,fault_latency_mean_ns\n"
+                         "A,B,2,1.5,1.5\n"
+                         "A,B,4,2,4\n")
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "fault_latency.png")))
+
+    def test_adhoc_lines_by_nodes_no_crossing(self):
+        # Lines per nodes, one panel per model: A and C grow apart or stay, B: 3-x vs 6-x
+        # never meet; the CSV is the header alone.
+        r = run_plot(self.dir, "--metric=fault_latency_mean_ns", "--lines=nodes",
+                     "--breakeven")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        name = "line-fault_latency_mean_ns-remote_ns"
+        self.assertEqual(read(os.path.join(self.dir, name + ".breakeven.csv")),
+                         "line_a,line_b,model,remote_ns,fault_latency_mean_ns\n")
+        self.assertIn("break-even " + name + ": no crossing", r.stdout)
+        # A: x vs 2x are equal at x = 0, the first sample: a touch at the end, not a crossing.
+        self.assertNotIn("nodes=2 = nodes=4", self.assert_images(self.dir, name))
+
+    def test_adhoc_heatmap(self):
+        r = run_plot(self.dir, "--metric=total_llc_misses", "--heatmap=model,remote_ns")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        svg = self.assert_images(self.dir, "heatmap-total_llc_misses-model-remote_ns")
+        # Counts: point 29 = (C, 4, 4) had 29000 LLC misses, shown as 29k.
+        self.assert_texts(["total llc misses (count)", "nodes=2", "nodes=4", ">29k<",
+                           "memmap model"], svg, "heatmap svg")
+
+    def test_garbled_results_csv(self):
+        path = os.path.join(self.dir, "results.csv")
+        with open(path, "a") as f:
+            f.write("30,ok,A,2\n")
+        r = run_plot(self.dir)
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.stderr, f"tools/plot: {path}:32: 4 fields, header has 9\n")
+
+    def test_non_numeric_metric(self):
+        path = os.path.join(self.dir, "results.csv")
+        text = read(path).replace("\n0,ok,A,2,0,1048576,", "\n0,ok,A,2,0,lots,")
+        with open(path, "w") as f:
+            f.write(text)
+        r = run_plot(self.dir)
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.stderr, f"tools/plot: {path}:2: overhead_final_bytes 'lots' is "
+                                   f"not a number\n")
+
+    def test_missing_and_garbled_sweep_json(self):
+        path = os.path.join(self.dir, "sweep.json")
+        with open(path, "w") as f:
+            f.write("{\"axes\": [")
+        r = run_plot(self.dir)
+        self.assertEqual(r.returncode, 2)
+        self.assertTrue(r.stderr.startswith(f"tools/plot: {path}: not JSON: "), r.stderr)
+        os.remove(path)
+        r = run_plot(self.dir)
+        self.assertEqual(r.returncode, 2)
+        self.assertTrue(r.stderr.startswith(f"tools/plot: {path}: missing"), r.stderr)
+
+    def test_missing_results_csv(self):
+        path = os.path.join(self.dir, "results.csv")
+        os.remove(path)
+        r = run_plot(self.dir)
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.stderr, f"tools/plot: {path}: missing (run `memsim sweep "
+                                   f"--collect {self.dir}`)\n")
+
+    def test_unknown_metric_and_axis(self):
+        r = run_plot(self.dir, "--metric=nope_ns")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("metric 'nope_ns' is not a column of results.csv", r.stderr)
+        r = run_plot(self.dir, "--metric=total_llc_misses", "--x=latency")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(os.path.join(self.dir, "sweep.json") + ": plot "
+                      "'line-total_llc_misses-latency': no axis named 'latency' "
+                      "(axes: model, nodes, remote_ns)", r.stderr)
+
+
+class BreakevenTest(unittest.TestCase):
+    """breakeven_points() itself, loaded from tools/plot."""
+
+    @classmethod
+    def setUpClass(cls):
+        import importlib.machinery
+        import importlib.util
+        loader = importlib.machinery.SourceFileLoader("plot_tool", PLOT)
+        spec = importlib.util.spec_from_loader("plot_tool", loader)
+        cls.plot = importlib.util.module_from_spec(spec)
+        loader.exec_module(cls.plot)
+
+    def test_cases(self):
+        bp = self.plot.breakeven_points
+        self.assertEqual(bp([0, 1, 2, 3], [0, 1, 2, 3], [3, 2, 1, 0]), [(1.5, 1.5)])
+        # Unequal spacing: d = -2 at x=10, +6 at x=50 -> t = 0.25, x = 20, y = 1 + 0.25*8 = 3.
+        self.assertEqual(bp([10, 50], [1, 9], [3, 3]), [(20.0, 3.0)])
+        # Equal over a stretch between opposite signs: they meet at its first sample.
+        self.assertEqual(bp([0, 1, 2, 3], [0, 5, 5, 9], [4, 5, 5, 1]), [(1, 5)])
+        # Touch without crossing, equal at the ends, never equal: nothing.
+        self.assertEqual(bp([0, 1, 2], [1, 2, 1], [2, 2, 2]), [])
+        self.assertEqual(bp([0, 1, 2], [0, 1, 2], [0, 2, 4]), [])
+        self.assertEqual(bp([0, 1], [1, 1], [2, 2]), [])
+        # Two crossings.
+        self.assertEqual(bp([0, 1, 2], [0, 2, 0], [1, 1, 1]), [(0.5, 1.0), (1.5, 1.0)])
+
+
+if __name__ == "__main__":
+    if "--keep" in sys.argv:
+        sys.argv.remove("--keep")
+        PlotSweepTest.keep = True
+    unittest.main(verbosity=2)
