@@ -17,44 +17,18 @@
 #include "gtest/gtest.h"
 #include "sim/report/result_format.h"
 #include "sim/util/input_file.h"
+#include "tests/testing/memsim_cli.h"
 
 namespace memsim {
 namespace {
 
-struct CmdResult {
-  int exit_code = -1;
-  std::string out;  // stdout and stderr together
-};
+using ::memsim::test_util::CmdResult;
+using ::memsim::test_util::Exists;
+using ::memsim::test_util::Memsim;
+using ::memsim::test_util::Slurp;
 
-std::string Bin() {
-  const char* b = std::getenv("MEMSIM_BIN");
-  return b ? b : std::string(MEMSIM_BINARY_DIR) + "/memsim";
-}
-
-CmdResult Memsim(const std::string& args) {
-  CmdResult r;
-  std::string cmd = Bin() + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::string Tmp(const std::string& name) {
-  return "/tmp/memsim_cli_" + std::to_string(getpid()) + "_" + name;
-}
-
-bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string Bin() { return ::memsim::test_util::MemsimBin(); }
+std::string Tmp(const std::string& name) { return ::memsim::test_util::TmpPath("cli_" + name); }
 
 // "key": 123 from the flat JSON printed by inspect --json (first occurrence after `after`).
 uint64_t JsonInt(const std::string& json, const std::string& key, const std::string& after = "") {

@@ -16,25 +16,17 @@
 #include "gtest/gtest.h"
 #include "sim/report/result_format.h"
 #include "sim/util/output_file.h"
+#include "tests/testing/memsim_cli.h"
 
 namespace memsim {
 namespace {
 
-std::string Bin() {
-  const char* b = std::getenv("MEMSIM_BIN");
-  return b ? b : std::string(MEMSIM_BINARY_DIR) + "/memsim";
-}
+using ::memsim::test_util::Slurp;
 
 int Sh(const std::string& args) {
-  const int status = std::system((Bin() + " " + args + " >/dev/null 2>&1").c_str());
+  const int status =
+      std::system((::memsim::test_util::MemsimBin() + " " + args + " >/dev/null 2>&1").c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 struct Case {

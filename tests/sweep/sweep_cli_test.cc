@@ -20,10 +20,10 @@
 namespace memsim {
 namespace {
 
-using ::memsim::testing::Exists;
-using ::memsim::testing::Memsim;
-using ::memsim::testing::Slurp;
-using ::memsim::testing::TmpPath;
+using ::memsim::test_util::Exists;
+using ::memsim::test_util::Memsim;
+using ::memsim::test_util::Slurp;
+using ::memsim::test_util::TmpPath;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
@@ -137,7 +137,7 @@ TEST_F(SweepCli, KilledHalfWayThenResumedGivesTheSameTable) {
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
-    const std::string bin = ::memsim::testing::MemsimBin();
+    const std::string bin = ::memsim::test_util::MemsimBin();
     freopen("/dev/null", "w", stderr);
     execl(bin.c_str(), bin.c_str(), "sweep", spec.c_str(), ("--out=" + killed).c_str(),
           "--jobs=1", "--noplot", static_cast<char*>(nullptr));

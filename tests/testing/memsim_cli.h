@@ -13,7 +13,7 @@
 #include <sstream>
 #include <string>
 
-namespace memsim::testing {
+namespace memsim::test_util {
 
 inline std::string MemsimBin() {
   const char* b = std::getenv("MEMSIM_BIN");
@@ -53,6 +53,6 @@ inline std::string TmpPath(const std::string& name) {
   return "/tmp/memsim_test_" + std::to_string(getpid()) + "_" + name;
 }
 
-}  // namespace memsim::testing
+}  // namespace memsim::test_util
 
 #endif  // MEMSIM_TESTS_TESTING_MEMSIM_CLI_H_
