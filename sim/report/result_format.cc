@@ -9,6 +9,16 @@
 
 namespace memsim::report {
 
+std::string CsvQuote(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) {
+    if (c == '"') q += '"';
+    q += c;
+  }
+  return q + "\"";
+}
+
 absl::StatusOr<std::string> ResultToJson(const result::Result& result) {
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = true;
@@ -43,16 +53,6 @@ result::Result WithoutHostFields(const result::Result& result) {
 }
 
 namespace {
-
-std::string CsvQuote(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) {
-    if (c == '"') q += '"';
-    q += c;
-  }
-  return q + "\"";
-}
 
 std::string Num(double v) { return absl::StrFormat("%.6g", v); }
 

@@ -16,6 +16,9 @@ namespace memsim::report {
 absl::StatusOr<std::string> ResultToJson(const result::Result& result);
 absl::StatusOr<result::Result> ResultFromJson(const std::string& json);
 
+// One CSV field, quoted when it holds a comma, quote or line break (RFC 4180).
+std::string CsvQuote(const std::string& s);
+
 // CSV: a header line naming the columns, and one row per result (RFC 4180 quoting).
 std::string CsvHeader();
 std::string CsvRow(const result::Result& result);

@@ -24,16 +24,6 @@ bool Exists(const std::string& path) {
   return stat(path.c_str(), &st) == 0;
 }
 
-std::string CsvQuote(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) {
-    if (c == '"') q += '"';
-    q += c;
-  }
-  return q + "\"";
-}
-
 // A JSON number for a numeric text, or nothing.
 bool JsonNumber(const std::string& text, std::string* out) {
   double d = 0;
@@ -144,7 +134,7 @@ absl::StatusOr<SweepTable> BuildSweepTable(const config::SweepManifest& manifest
                                     state == PointState::kOk ? "ok" : "failed"};
     std::string axes_json;
     for (int a = 0; a < p.axis_value_size(); ++a) {
-      row.push_back(CsvQuote(p.axis_value(a)));
+      row.push_back(report::CsvQuote(p.axis_value(a)));
       absl::StrAppend(&axes_json, a ? "," : "", JsonEscape(spec.axis(a).name()), ":",
                       JsonValue(p.axis_value(a), numeric[a]));
     }
@@ -159,7 +149,7 @@ absl::StatusOr<SweepTable> BuildSweepTable(const config::SweepManifest& manifest
       }
       const std::vector<std::string> values = report::MetricValues(*r);
       for (size_t m = 0; m < values.size(); ++m) {
-        row.push_back(CsvQuote(values[m]));
+        row.push_back(report::CsvQuote(values[m]));
         std::string n;
         absl::StrAppend(&metrics_json, m ? "," : "", "\"", metrics[m],
                         "\":", JsonNumber(values[m], &n) ? n : "null");
@@ -171,7 +161,7 @@ absl::StatusOr<SweepTable> BuildSweepTable(const config::SweepManifest& manifest
       for (size_t m = 0; m < metrics.size(); ++m) row.push_back("");
       ++table.failed;
     }
-    row.push_back(CsvQuote(error));
+    row.push_back(report::CsvQuote(error));
     table.csv += absl::StrJoin(row, ",") + "\n";
     absl::StrAppend(&table.jsonl, "{\"point\":", p.index(), ",\"status\":\"",
                     state == PointState::kOk ? "ok" : "failed", "\",\"axes\":{", axes_json,
