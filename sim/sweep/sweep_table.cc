@@ -84,7 +84,10 @@ absl::StatusOr<SweepTable> BuildSweepTable(const config::SweepManifest& manifest
     numeric.push_back(is_numeric);
     meta.BeginObject().Key("name").String(axis.name());
     meta.Key("label").String(axis.label().empty() ? axis.name() : axis.label());
-    meta.Key("numeric").Bool(is_numeric).Key("values").BeginArray();
+    meta.Key("numeric").Bool(is_numeric);
+    // A geometric range reads best on a log scale (base 2: sizes and counts).
+    meta.Key("scale").String(axis.has_range() && axis.range().factor() != 0 ? "log2" : "linear");
+    meta.Key("values").BeginArray();
     for (const std::string& v : values) {
       double d = 0;
       if (is_numeric && absl::SimpleAtod(v, &d)) {
