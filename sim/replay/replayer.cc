@@ -496,6 +496,14 @@ result::Result Replayer::BuildResult() const {
   AddCounter(inc, "snapshot_runs_rejected", s.snapshot_runs_rejected);
   AddCounter(inc, "snapshot_runs_misaligned", s.snapshot_runs_misaligned);
   AddCounter(inc, "snapshot_runs_overlapping", s.snapshot_runs_overlapping);
+  for (const auto& [name, c] : mem_.CauseList()) {
+    result::InconsistencyCauses* ic = r.add_inconsistency_causes();
+    ic->set_name(name);
+    ic->set_stale_snapshot(c.stale_snapshot);
+    ic->set_missing_events(c.missing_events);
+    ic->set_no_initial_state(c.no_initial_state);
+    ic->set_unexplained(c.unexplained);
+  }
   auto* cnt = r.mutable_counters();
   AddCounter(cnt, "alloc_from_unknown", s.alloc_from_unknown);
   AddCounter(cnt, "lookups", s.lookups);

@@ -3,6 +3,9 @@
 // entry to the owner socket's node; copies over a 10 GB/s link with 200 ns latency).
 #include <unistd.h>
 
+#include <map>
+
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "sim/report/result_format.h"
 #include "tests/replay/replay_test_util.h"
@@ -137,6 +140,50 @@ TEST(Replayer, SameInputsGiveIdenticalBytes) {
       EXPECT_EQ(*json, first);
     }
   }
+  unlink(trace.c_str());
+}
+
+// The snapshot holds pages [0, 1024) free and [1024, 1028) anon. Events: a free of pfn 10
+// (free in the snapshot, first traced touch: stale snapshot); alloc, free and free again of
+// pfn 20 (the second free contradicts the trace's own free: missing events); an alloc of
+// pfn 1024 (allocated in the snapshot: stale snapshot); a migration from pfn 2000, in no
+// snapshot run (no initial state). The causes are in the Result and in the compare table.
+TEST(Replayer, InconsistenciesAreReportedByCause) {
+  auto free_of = [](uint64_t t, uint64_t pfn) {
+    Event e;
+    e.kind = trace::EVENT_FREE;
+    e.time_ns = t;
+    e.pfn = pfn;
+    return e;
+  };
+  const std::string trace = WriteTrace(
+      "causes", {SnapshotRun{0, 1024, trace::OWNER_FREE, 0, 0},
+                 SnapshotRun{1024, 4, trace::OWNER_ANON, 0, 0}},
+      {free_of(1000, 10), Alloc(2000, 0, 20, 0, trace::OWNER_ANON), free_of(3000, 20),
+       free_of(4000, 20), Alloc(5000, 0, 1024, 0, trace::OWNER_FILE),
+       Migrate(6000, 0, 2000, 30, 0)});
+  Replay replay(trace, "page64");
+  const result::Result r = replay.Run();
+  EXPECT_EQ(CounterOf(r.inconsistencies(), "double_free"), 2u);
+  EXPECT_EQ(CounterOf(r.inconsistencies(), "alloc_of_allocated"), 1u);
+  ASSERT_EQ(r.inconsistency_causes_size(), 5);
+  std::map<std::string, std::string> got;
+  for (const auto& c : r.inconsistency_causes()) {
+    got[c.name()] = absl::StrCat(c.stale_snapshot(), "/", c.missing_events(), "/",
+                                 c.no_initial_state(), "/", c.unexplained());
+  }
+  EXPECT_EQ(got["double_free"], "1/1/0/0");
+  EXPECT_EQ(got["alloc_of_allocated"], "1/0/0/0");
+  EXPECT_EQ(got["partial_free"], "0/0/0/0");
+  EXPECT_EQ(got["migrate_src_not_allocated"], "0/0/1/0");
+  EXPECT_EQ(got["migrate_dst_conflict"], "0/0/0/0");
+  const std::string table = report::CompareTable({r});
+  EXPECT_NE(table.find("inconsistencies by cause (page64): alloc_of_allocated 1 = 1 stale "
+                       "snapshot; double_free 2 = 1 stale snapshot + 1 missing events; "
+                       "migrate_src_not_allocated 1 = 1 no initial state\n"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("inconsistencies: missing events"), std::string::npos);
   unlink(trace.c_str());
 }
 
