@@ -187,6 +187,50 @@ TEST(Replayer, InconsistenciesAreReportedByCause) {
   unlink(trace.c_str());
 }
 
+// Overhead by owner type, memdesc on tiny-2s (524288 pages; an 8-byte word per page, so
+// static_bytes = 4 MiB and each owner's share is 8 B per page). Snapshot: 4 anon pages at
+// 100, one anon THP at 512, one order-1 slab at 2048; the rest has no known state. Events:
+// a file page allocated at 3000 (from unknown state), the anon page at 100 freed.
+// End: anon 3 + 512 pages, 4 folios of 80 B; file 1 page, 1 folio (80 B); slab 2 pages,
+// one struct slab (64 B); 1 free page; 524288 - 519 = 523769 pages of unknown state.
+TEST(Replayer, OverheadByOwnerType) {
+  Event free_100;
+  free_100.kind = trace::EVENT_FREE;
+  free_100.time_ns = 3000;
+  free_100.pfn = 100;
+  const std::string trace = WriteTrace(
+      "owners",
+      {SnapshotRun{100, 4, trace::OWNER_ANON, 0, 0}, SnapshotRun{512, 512, trace::OWNER_ANON, 9, 0},
+       SnapshotRun{2048, 2, trace::OWNER_SLAB, 1, 0}},
+      {Alloc(2000, 0, 3000, 0, trace::OWNER_FILE), free_100});
+  Replay replay(trace, "memdesc");
+  const result::Result r = replay.Run();
+  ASSERT_EQ(r.overhead().machine().static_bytes(), 8u * 524288);
+  std::map<std::string, std::string> got;
+  uint64_t live = 0;
+  for (const auto& o : r.overhead().owners()) {
+    got[o.owner()] = absl::StrCat(o.pages(), " ", o.static_bytes(), " ", o.descriptors(), " ",
+                                  o.descriptor_live_bytes());
+    live += o.descriptor_live_bytes();
+  }
+  EXPECT_EQ(got.size(), 5u);
+  EXPECT_EQ(got["anon"], "515 4120 4 320");
+  EXPECT_EQ(got["file"], "1 8 1 80");
+  EXPECT_EQ(got["slab"], "2 16 1 64");
+  EXPECT_EQ(got["free"], "1 8 0 0");
+  EXPECT_EQ(got["state_unknown"], "523769 4190152 0 0");
+  EXPECT_EQ(live, r.overhead().machine().descriptor_live_bytes());
+  // page64: a 64-byte struct page per page, no descriptors.
+  Replay page64(trace, "page64");
+  const result::Result p = page64.Run();
+  ASSERT_EQ(p.overhead().machine().static_bytes(), 64u * 524288);
+  for (const auto& o : p.overhead().owners()) {
+    EXPECT_EQ(o.static_bytes(), 64 * o.pages()) << o.owner();
+    EXPECT_EQ(o.descriptor_live_bytes(), 0u) << o.owner();
+  }
+  unlink(trace.c_str());
+}
+
 TEST(Replayer, TraceTooLargeForTheMachineIsAClearError) {
   // 4 GiB of trace pfns on a 2 GiB machine.
   const std::string trace =
