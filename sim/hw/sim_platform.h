@@ -77,7 +77,7 @@ class SimPlatform {
   // actor per batch.
   absl::StatusOr<std::vector<double>> RunBatch(const std::vector<Transfer>& transfers);
 
-  // Transfers of the last batches that went through SimGrid rather than the closed form.
+  // Transfers of all batches so far that went through SimGrid rather than the closed form.
   uint64_t simulated_transfers() const { return simulated_transfers_; }
 
   // Latency of the route between two endpoints as SimGrid sees it (sum of link
