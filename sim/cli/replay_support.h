@@ -21,6 +21,8 @@ class CopierHolder {
  public:
   static absl::StatusOr<CopierHolder> Create(const config::Machine& machine, bool simgrid);
   replay::BulkCopier* get() const { return copier_.get(); }
+  // The SimGrid platform, or nullptr for the analytic copier.
+  const hw::SimPlatform* platform() const { return platform_.get(); }
 
  private:
   std::unique_ptr<hw::MachineTopology> topology_;

@@ -35,6 +35,11 @@ struct SimPlatformOptions {
   // (which exists so a test can show what LV08 does to memory latencies).
   std::string network_model = "CM02";
   bool allow_tcp_models = false;
+  // Transfers of a batch that no other transfer can overlap get SimGrid's own lone-flow
+  // time (route latency + bytes / the route's narrowest link) in closed form instead of a
+  // comm each; see RunBatch. Only under CM02, whose lone-flow time is that formula. Off:
+  // every transfer goes through SimGrid (tests compare the two).
+  bool closed_form_when_alone = true;
 };
 
 class SimPlatform {
@@ -62,22 +67,50 @@ class SimPlatform {
   // Runs `transfers` concurrently (each starts at its start_ns) and returns, per transfer,
   // its completion time in ns after the batch start. Bandwidth is shared among
   // simultaneous transfers on common links (max-min fairness).
+  //
+  // Speed: the batch is cut into clusters of transfers that may overlap in time, using for
+  // each cluster an upper bound on when its last transfer ends (the sum of the members'
+  // lone times after the cluster's first start; max-min fairness never does worse, see
+  // docs/replay.md). A cluster of one transfer is alone on the machine for its whole life,
+  // so SimGrid would give it exactly its lone time: it gets that in closed form (with
+  // closed_form_when_alone). The other clusters run in SimGrid, as comms started by one
+  // actor per batch.
   absl::StatusOr<std::vector<double>> RunBatch(const std::vector<Transfer>& transfers);
+
+  // Transfers of all batches so far that went through SimGrid rather than the closed form.
+  uint64_t simulated_transfers() const { return simulated_transfers_; }
 
   // Latency of the route between two endpoints as SimGrid sees it (sum of link
   // latencies), ns.
   absl::StatusOr<double> RouteLatencyNs(Endpoint from, Endpoint to) const;
 
-  // Simulated time consumed by all batches so far, ns.
+  // SimGrid's clock, ns: the simulated time its batches took (transfers given their lone time
+  // in closed form do not advance it).
   double now_ns() const;
   const MachineTopology& topology() const { return topology_; }
 
  private:
-  explicit SimPlatform(const MachineTopology& topology) : topology_(topology) {}
+  // A route as SimGrid sees it: what one transfer alone on it takes.
+  struct RouteCost {
+    double latency_ns = -1;  // < 0: not looked up yet
+    double bytes_per_ns = 0;
+  };
+
+  SimPlatform(const MachineTopology& topology, const SimPlatformOptions& options)
+      : topology_(topology), options_(options) {}
   absl::Status Build();
   absl::StatusOr<simgrid::s4u::Host*> HostOf(Endpoint e) const;
+  const RouteCost& CostOf(Endpoint from, Endpoint to);
+  // Runs the transfers listed in `which` in SimGrid and fills their done_ns.
+  // REQUIRES: `which` is sorted by start_ns; its endpoints are valid.
+  void Simulate(const std::vector<Transfer>& transfers, const std::vector<size_t>& which,
+                std::vector<double>* done_ns);
 
   MachineTopology topology_;
+  SimPlatformOptions options_;
+  uint64_t simulated_transfers_ = 0;
+  // Indexed by endpoint pair: sockets first, then nodes, on both sides.
+  std::vector<RouteCost> route_costs_;
   std::vector<simgrid::s4u::Host*> socket_hosts_;
   std::vector<simgrid::s4u::Host*> node_hosts_;
 };

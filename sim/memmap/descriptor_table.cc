@@ -47,14 +47,16 @@ uint64_t DescriptorTable::Alloc(uint64_t head_pfn, trace::OwnerType owner, uint3
   }
   overhead_->Change(time_ns, node, slabs_.object_bytes(cache),
                     info.new_slab ? static_cast<int64_t>(slabs_.slab_page_bytes()) : 0, 0);
-  map_[head_pfn] = info.handle;
-  if (shareable) shared_refs_[info.handle] = 1;
+  overhead_->ChangeOwnerDescriptors(owner, 1, slabs_.object_bytes(cache));
+  map_[head_pfn] = {info.handle, owner};
+  if (shareable) shared_refs_[info.handle] = {1, owner};
   return info.handle;
 }
 
 void DescriptorTable::Share(uint64_t head_pfn, uint64_t handle) {
-  map_[head_pfn] = handle;
-  ++shared_refs_[handle];
+  Shared& shared = shared_refs_.at(handle);
+  map_[head_pfn] = {handle, shared.owner};
+  ++shared.heads;
 }
 
 bool DescriptorTable::IsLive(uint64_t handle) const {
@@ -64,11 +66,12 @@ bool DescriptorTable::IsLive(uint64_t handle) const {
 void DescriptorTable::Release(uint64_t head_pfn, uint64_t time_ns, AccessBuffer* out) {
   auto it = map_.find(head_pfn);
   if (it == map_.end()) return;
-  const uint64_t handle = it->second;
+  const uint64_t handle = it->second.handle;
+  const trace::OwnerType owner = it->second.owner;
   map_.erase(it);
   auto shared = shared_refs_.find(handle);
   if (shared != shared_refs_.end()) {
-    if (--shared->second > 0) return;
+    if (--shared->second.heads > 0) return;
     shared_refs_.erase(shared);
   }
   const uint32_t object_bytes = slabs_.ObjectBytes(handle);
@@ -80,14 +83,15 @@ void DescriptorTable::Release(uint64_t head_pfn, uint64_t time_ns, AccessBuffer*
   overhead_->Change(time_ns, info.node, -static_cast<int64_t>(object_bytes),
                     info.slab_released ? -static_cast<int64_t>(slabs_.slab_page_bytes()) : 0,
                     0);
+  overhead_->ChangeOwnerDescriptors(owner, -1, -static_cast<int64_t>(object_bytes));
 }
 
 void DescriptorTable::Move(uint64_t from_head_pfn, uint64_t to_head_pfn) {
   auto it = map_.find(from_head_pfn);
   if (it == map_.end()) return;
-  const uint64_t handle = it->second;
+  const Mapping m = it->second;
   map_.erase(it);
-  map_[to_head_pfn] = handle;
+  map_[to_head_pfn] = m;
 }
 
 }  // namespace memsim::memmap

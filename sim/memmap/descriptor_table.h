@@ -55,7 +55,7 @@ class DescriptorTable {
   bool Find(uint64_t head_pfn, uint64_t* handle) const {
     auto it = map_.find(head_pfn);
     if (it == map_.end()) return false;
-    *handle = it->second;
+    *handle = it->second.handle;
     return true;
   }
   bool IsLive(uint64_t handle) const;
@@ -72,8 +72,18 @@ class DescriptorTable {
   OverheadTracker* overhead_;
   std::array<int, 32> cache_;
   std::array<uint32_t, 32> bytes_{};
-  absl::flat_hash_map<uint64_t, uint64_t> map_;           // head pfn -> handle
-  absl::flat_hash_map<uint64_t, uint32_t> shared_refs_;   // shareable handle -> heads
+  // A head's descriptor, and the owner type it was allocated for (for the overhead by
+  // owner type when it is freed).
+  struct Mapping {
+    uint64_t handle;
+    trace::OwnerType owner;
+  };
+  struct Shared {
+    uint32_t heads;
+    trace::OwnerType owner;
+  };
+  absl::flat_hash_map<uint64_t, Mapping> map_;           // head pfn -> descriptor
+  absl::flat_hash_map<uint64_t, Shared> shared_refs_;    // shareable handle -> heads
 };
 
 }  // namespace memsim::memmap

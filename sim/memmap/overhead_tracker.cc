@@ -51,6 +51,13 @@ void OverheadTracker::Change(uint64_t time_ns, uint32_t node, int64_t descriptor
   Apply(machine_, descriptor_live_delta, slab_delta, hvo_saved_delta);
 }
 
+void OverheadTracker::ChangeOwnerDescriptors(trace::OwnerType owner, int64_t count_delta,
+                                             int64_t bytes_delta) {
+  OwnerDescriptors& o = owners_[owner];
+  o.count += count_delta;
+  o.bytes += bytes_delta;
+}
+
 void OverheadTracker::Finish(uint64_t time_ns) {
   for (Account& n : nodes_) Advance(n, time_ns);
   Advance(machine_, time_ns);

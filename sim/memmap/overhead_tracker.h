@@ -10,9 +10,12 @@
 #ifndef MEMSIM_SIM_MEMMAP_OVERHEAD_TRACKER_H_
 #define MEMSIM_SIM_MEMMAP_OVERHEAD_TRACKER_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
+
+#include "proto/trace.pb.h"
 
 namespace memsim::memmap {
 
@@ -36,6 +39,12 @@ class OverheadTracker {
     }
   };
 
+  // Live descriptors of one owner type, machine-wide (the "overhead by owner type" plot).
+  struct OwnerDescriptors {
+    uint64_t count = 0;
+    uint64_t bytes = 0;  // sum of their object sizes (as descriptor_live_bytes)
+  };
+
   explicit OverheadTracker(std::vector<uint64_t> node_ram_bytes);
 
   // Static memmap bytes of a node (set once, before any change).
@@ -44,12 +53,16 @@ class OverheadTracker {
   // as the last one).
   void Change(uint64_t time_ns, uint32_t node, int64_t descriptor_live_delta,
               int64_t slab_delta, int64_t hvo_saved_delta);
+  // A descriptor of `owner` was allocated (+1, +bytes) or freed (-1, -bytes). The byte
+  // deltas also go through Change(); this only splits them by owner type.
+  void ChangeOwnerDescriptors(trace::OwnerType owner, int64_t count_delta, int64_t bytes_delta);
   // Closes the time-weighted mean at time_ns.
   void Finish(uint64_t time_ns);
 
   size_t num_nodes() const { return nodes_.size(); }
   Figures node(uint32_t node) const { return Snapshot(nodes_[node]); }
   Figures machine() const { return Snapshot(machine_); }
+  OwnerDescriptors owner_descriptors(trace::OwnerType owner) const { return owners_[owner]; }
 
  private:
   struct Account {
@@ -65,6 +78,7 @@ class OverheadTracker {
 
   std::vector<Account> nodes_;
   Account machine_;
+  std::array<OwnerDescriptors, 32> owners_{};
 };
 
 }  // namespace memsim::memmap

@@ -172,6 +172,42 @@ struct MigrateResult {
 
 // Counters of operations and of inconsistent input. Never a crash: inconsistencies are
 // counted here and the state is repaired as documented in docs/memmap-models.md.
+// Why the trace contradicted the replayed state, decided from where the contradicted pages'
+// state came from (PhysMem keeps which pages a traced event has set or confirmed; see
+// docs/results.md, "Inconsistencies by cause").
+enum class Cause : uint8_t {
+  // No traced event had touched the contradicted pages: their state was the snapshot's,
+  // and the trace's first event on them disagrees (the snapshot is stale: read before the
+  // capture, it misses what changed in between or what untraced tasks did before).
+  kStaleSnapshot,
+  // Every contradicted page's state was set or confirmed by earlier traced events: events
+  // are missing from the capture window (another task's, an untraced split_page, ...).
+  kMissingEvents,
+  // The contradicted pages had no known state (no snapshot run covered them, no traced
+  // event had touched them): allocated before the trace began, like free_of_pretrace.
+  kNoInitialState,
+  // Some of the pages are of each kind: the data cannot tell.
+  kUnexplained,
+};
+
+struct CauseCounts {
+  uint64_t stale_snapshot = 0;
+  uint64_t missing_events = 0;
+  uint64_t no_initial_state = 0;
+  uint64_t unexplained = 0;
+  void Add(Cause c) {
+    switch (c) {
+      case Cause::kStaleSnapshot: ++stale_snapshot; break;
+      case Cause::kMissingEvents: ++missing_events; break;
+      case Cause::kNoInitialState: ++no_initial_state; break;
+      case Cause::kUnexplained: ++unexplained; break;
+    }
+  }
+  uint64_t total() const {
+    return stale_snapshot + missing_events + no_initial_state + unexplained;
+  }
+};
+
 struct MmStats {
   uint64_t alloc_ops = 0;
   uint64_t free_ops = 0;
@@ -190,6 +226,12 @@ struct MmStats {
   uint64_t snapshot_runs_rejected = 0;    // outside every node or overlapping a hole
   uint64_t snapshot_runs_misaligned = 0;  // kept, as order-0 pages
   uint64_t snapshot_runs_overlapping = 0;
+  // The contradictions above by cause; each total() equals its counter.
+  CauseCounts alloc_of_allocated_by_cause;
+  CauseCounts double_free_by_cause;
+  CauseCounts partial_free_by_cause;
+  CauseCounts migrate_src_not_allocated_by_cause;
+  CauseCounts migrate_dst_conflict_by_cause;
 };
 
 }  // namespace memsim::mm

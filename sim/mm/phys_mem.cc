@@ -392,6 +392,7 @@ void PhysMem::Alloc(uint64_t pfn, uint32_t order, OwnerType owner, AllocResult* 
     return;
   }
   SplitStraddlingBlocks(pfn, end);
+  uint64_t contradicted = 0, traced = 0;  // allocated pages overwritten
   ForEachPiece(pfn, end, [&](uint64_t s, uint64_t t, const Extent& e, uint64_t a,
                              uint64_t b) {
     switch (static_cast<PageState>(e.state)) {
@@ -410,6 +411,8 @@ void PhysMem::Alloc(uint64_t pfn, uint32_t order, OwnerType owner, AllocResult* 
         break;
       case PageState::kAllocated:
         out->anomalies |= kAnomalyAllocOfAllocated;
+        contradicted += t - s;
+        traced += traced_.CountMarked(s, t);
         AppendPiece(out->displaced, {s, t - s, PageState::kAllocated, e.order,
                                      static_cast<OwnerType>(e.owner), zones_[e.zone].node});
         break;
@@ -422,9 +425,13 @@ void PhysMem::Alloc(uint64_t pfn, uint32_t order, OwnerType owner, AllocResult* 
         break;
     }
   });
-  if (out->anomalies & kAnomalyAllocOfAllocated) ++stats_.alloc_of_allocated;
+  if (out->anomalies & kAnomalyAllocOfAllocated) {
+    ++stats_.alloc_of_allocated;
+    stats_.alloc_of_allocated_by_cause.Add(Classify(contradicted, traced));
+  }
   if (out->anomalies & kAnomalyAllocFromUnknown) ++stats_.alloc_from_unknown;
   Assign(pfn, end, PageState::kAllocated, order, owner);
+  traced_.Mark(pfn, end);
   out->applied = true;
   out->block = Lookup(pfn);
 }
@@ -449,12 +456,26 @@ void PhysMem::Free(uint64_t pfn, uint32_t order, FreeResult* out) {
   const BlockInfo head = Lookup(pfn);
   const BlockInfo tail = Lookup(end - 1);
   out->node = head.node;
-  if ((head.state == PageState::kAllocated && head.head_pfn < pfn) ||
-      (tail.state == PageState::kAllocated && tail.head_pfn + tail.pages() > end)) {
+  const bool head_straddles = head.state == PageState::kAllocated && head.head_pfn < pfn;
+  const bool tail_straddles =
+      tail.state == PageState::kAllocated && tail.head_pfn + tail.pages() > end;
+  if (head_straddles || tail_straddles) {
     out->anomalies |= kAnomalyPartialFree;
     ++stats_.partial_free;
+    // The contradicted state: the allocated block(s) the free cuts through.
+    uint64_t pages = 0, traced = 0;
+    if (head_straddles) {
+      pages += head.pages();
+      traced += traced_.CountMarked(head.head_pfn, head.head_pfn + head.pages());
+    }
+    if (tail_straddles && !(head_straddles && tail.head_pfn == head.head_pfn)) {
+      pages += tail.pages();
+      traced += traced_.CountMarked(tail.head_pfn, tail.head_pfn + tail.pages());
+    }
+    stats_.partial_free_by_cause.Add(Classify(pages, traced));
   }
   SplitStraddlingBlocks(pfn, end);
+  uint64_t already_free = 0, traced_free = 0;
   ForEachPiece(pfn, end, [&](uint64_t s, uint64_t t, const Extent& e, uint64_t, uint64_t) {
     switch (static_cast<PageState>(e.state)) {
       case PageState::kAllocated:
@@ -463,6 +484,8 @@ void PhysMem::Free(uint64_t pfn, uint32_t order, FreeResult* out) {
         break;
       case PageState::kFree:
         out->anomalies |= kAnomalyDoubleFree;
+        already_free += t - s;
+        traced_free += traced_.CountMarked(s, t);
         break;
       case PageState::kUnknown:
         out->anomalies |= kAnomalyFreeOfPretrace;
@@ -473,9 +496,13 @@ void PhysMem::Free(uint64_t pfn, uint32_t order, FreeResult* out) {
         break;
     }
   });
-  if (out->anomalies & kAnomalyDoubleFree) ++stats_.double_free;
+  if (out->anomalies & kAnomalyDoubleFree) {
+    ++stats_.double_free;
+    stats_.double_free_by_cause.Add(Classify(already_free, traced_free));
+  }
   if (out->anomalies & kAnomalyFreeOfPretrace) ++stats_.free_of_pretrace;
   Assign(pfn, end, PageState::kFree, 0, trace::OWNER_FREE);
+  traced_.Mark(pfn, end);
   out->applied = true;
   if (order <= options_.max_order) {
     // __free_one_page: while the buddy at this order is a free block in the same zone,
@@ -524,20 +551,30 @@ void PhysMem::Migrate(uint64_t src_pfn, uint64_t dst_pfn, uint32_t order, bool f
   if (out->src.state != PageState::kAllocated) {
     out->anomalies |= kAnomalyMigrateSrcNotAllocated;
     ++stats_.migrate_src_not_allocated;
+    // An unknown source was never touched by a traced event (events leave pages free or
+    // allocated): it is memory allocated before the trace that no snapshot described.
+    stats_.migrate_src_not_allocated_by_cause.Add(
+        out->src.state == PageState::kUnknown
+            ? Cause::kNoInitialState
+            : Classify(n, traced_.CountMarked(src_pfn, src_pfn + n)));
     owner = trace::OWNER_UNKNOWN;
   }
   const BlockInfo dst = Lookup(dst_pfn);
   if (dst.state == PageState::kAllocated && dst.head_pfn == dst_pfn && dst.order == order) {
     if (dst.owner != owner) Assign(dst_pfn, dst_pfn + n, PageState::kAllocated, order, owner);
   } else {
-    bool conflict = false;
+    uint64_t conflicting = 0, traced = 0;  // allocated destination pages
     ForEachPiece(dst_pfn, dst_pfn + n,
-                 [&](uint64_t, uint64_t, const Extent& e, uint64_t, uint64_t) {
-                   if (e.state == static_cast<uint8_t>(PageState::kAllocated)) conflict = true;
+                 [&](uint64_t s, uint64_t t, const Extent& e, uint64_t, uint64_t) {
+                   if (e.state == static_cast<uint8_t>(PageState::kAllocated)) {
+                     conflicting += t - s;
+                     traced += traced_.CountMarked(s, t);
+                   }
                  });
-    if (conflict) {
+    if (conflicting > 0) {
       out->anomalies |= kAnomalyMigrateDstConflict;
       ++stats_.migrate_dst_conflict;
+      stats_.migrate_dst_conflict_by_cause.Add(Classify(conflicting, traced));
     }
     const uint64_t saved_allocs = stats_.alloc_ops;
     Alloc(dst_pfn, order, owner, &out->dst_alloc);
@@ -545,6 +582,10 @@ void PhysMem::Migrate(uint64_t src_pfn, uint64_t dst_pfn, uint32_t order, bool f
     out->dst_allocated_here = true;
   }
   out->dst = Lookup(dst_pfn);
+  traced_.Mark(dst_pfn, dst_pfn + n);
+  // A source found allocated is confirmed by the trace; one that was not keeps its state
+  // (not repaired), so it keeps the origin of that state too.
+  if (out->src.state == PageState::kAllocated) traced_.Mark(src_pfn, src_pfn + n);
   if (free_source && out->src.state == PageState::kAllocated) {
     const uint64_t saved_frees = stats_.free_ops;
     Free(src_pfn, order, &out->src_free);
@@ -635,6 +676,21 @@ void PhysMem::Compact() {
   for (Segment& s : segments_) {
     for (Window& w : s.windows) w.shrink_to_fit();
   }
+}
+
+Cause PhysMem::Classify(uint64_t pages, uint64_t traced) {
+  if (pages > 0 && traced == 0) return Cause::kStaleSnapshot;
+  if (pages > 0 && traced == pages) return Cause::kMissingEvents;
+  return Cause::kUnexplained;
+}
+
+std::vector<std::pair<std::string, CauseCounts>> PhysMem::CauseList() const {
+  const MmStats& s = stats_;
+  return {{"alloc_of_allocated", s.alloc_of_allocated_by_cause},
+          {"double_free", s.double_free_by_cause},
+          {"partial_free", s.partial_free_by_cause},
+          {"migrate_src_not_allocated", s.migrate_src_not_allocated_by_cause},
+          {"migrate_dst_conflict", s.migrate_dst_conflict_by_cause}};
 }
 
 std::vector<std::pair<std::string, uint64_t>> PhysMem::CounterList() const {

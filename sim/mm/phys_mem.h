@@ -15,7 +15,11 @@
 // lists (which delay merging) are not modelled.
 //
 // Inconsistent input never crashes: each case is counted in MmStats, flagged in the
-// operation's result, and repaired as documented on each method.
+// operation's result, and repaired as documented on each method. Contradictions between
+// the trace and the state (alloc of allocated pages, double free, partial free, migration
+// from pages not allocated or onto allocated ones) are also counted by cause: whether the
+// contradicted pages still had their snapshot state or had been set or confirmed by an
+// earlier traced event (TracedPages).
 #ifndef MEMSIM_SIM_MM_PHYS_MEM_H_
 #define MEMSIM_SIM_MM_PHYS_MEM_H_
 
@@ -29,6 +33,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "sim/mm/mm_types.h"
+#include "sim/mm/traced_pages.h"
 #include "sim/trace/event.h"
 
 namespace memsim::mm {
@@ -137,6 +142,8 @@ class PhysMem {
 
   // Names and values of every MmStats counter and anomaly, for reports.
   std::vector<std::pair<std::string, uint64_t>> CounterList() const;
+  // The contradiction counters by cause, named as in CounterList.
+  std::vector<std::pair<std::string, CauseCounts>> CauseList() const;
 
  private:
   // One run of pages inside a window: [start, start + len_m1 + 1) window offsets.
@@ -193,6 +200,9 @@ class PhysMem {
   // Splits the allocated blocks that straddle start or end into order-0 pages so that
   // [start, end) can be overwritten without breaking block alignment outside it.
   void SplitStraddlingBlocks(uint64_t start, uint64_t end);
+  // Cause of a contradiction over `pages` contradicted pages of which `traced` had been set
+  // or confirmed by a traced event.
+  static Cause Classify(uint64_t pages, uint64_t traced);
   // Free record bounds (whole run, unclipped) containing pfn; pfn must be free.
   std::pair<uint64_t, uint64_t> FreeRunAt(uint64_t pfn) const;
 
@@ -204,6 +214,7 @@ class PhysMem {
   std::array<uint64_t, 32> alloc_pages_{};
   std::array<uint64_t, 32> alloc_blocks_{};
   MmStats stats_;
+  TracedPages traced_;
   std::vector<Extent> scratch_;
 };
 

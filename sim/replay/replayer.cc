@@ -417,6 +417,48 @@ void AddCounter(google::protobuf::RepeatedPtrField<result::Counter>* list, const
 
 }  // namespace
 
+void Replayer::FillOwners(result::Overhead* out) const {
+  const auto& overhead = model_->overhead();
+  const memmap::OverheadTracker::Figures machine = overhead.machine();
+  struct Entry {
+    std::string owner;
+    uint64_t pages;
+    memmap::OverheadTracker::OwnerDescriptors descriptors;
+    uint64_t hvo_saved_bytes;
+  };
+  std::vector<Entry> entries;
+  for (int o = trace::OwnerType_MIN; o <= trace::OwnerType_MAX; ++o) {
+    const auto owner = static_cast<trace::OwnerType>(o);
+    uint64_t pages = mem_.allocated_pages(owner);
+    if (owner == trace::OWNER_FREE) {
+      pages = 0;
+      for (uint32_t z = 0; z < mem_.zones().size(); ++z) pages += mem_.free_pages(z);
+    }
+    // HVO frees the vmemmap of hugetlb folios only (StructPageModel).
+    entries.push_back({OwnerTypeKey(owner), pages, overhead.owner_descriptors(owner),
+                       owner == trace::OWNER_HUGETLB ? machine.hvo_saved_bytes : 0});
+  }
+  uint64_t unknown = 0;
+  for (uint32_t z = 0; z < mem_.zones().size(); ++z) unknown += mem_.unknown_pages(z);
+  entries.push_back({"state_unknown", unknown, {}, 0});
+  uint64_t all_pages = 0;
+  for (const Entry& e : entries) all_pages += e.pages;
+  for (const Entry& e : entries) {
+    if (e.pages == 0 && e.descriptors.count == 0 && e.hvo_saved_bytes == 0) continue;
+    result::OwnerOverhead* o = out->add_owners();
+    o->set_owner(e.owner);
+    o->set_pages(e.pages);
+    // 128-bit: static bytes times pages overflows 64 bits on large machines.
+    o->set_static_bytes(all_pages == 0 ? 0
+                                       : static_cast<uint64_t>(
+                                             static_cast<unsigned __int128>(machine.static_bytes) *
+                                             e.pages / all_pages));
+    o->set_descriptors(e.descriptors.count);
+    o->set_descriptor_live_bytes(e.descriptors.bytes);
+    o->set_hvo_saved_bytes(e.hvo_saved_bytes);
+  }
+}
+
 result::Result Replayer::BuildResult() const {
   result::Result r;
   const auto& overhead = model_->overhead();
@@ -426,6 +468,7 @@ result::Result Replayer::BuildResult() const {
     node->set_node(n);
     FillFigures(overhead.node(n), node->mutable_figures());
   }
+  FillOwners(r.mutable_overhead());
   Counts total;
   for (int k = trace::EVENT_ALLOC; k <= trace::EVENT_COMPACTION; ++k) {
     const KindStats& ks = kinds_[k];
@@ -496,6 +539,14 @@ result::Result Replayer::BuildResult() const {
   AddCounter(inc, "snapshot_runs_rejected", s.snapshot_runs_rejected);
   AddCounter(inc, "snapshot_runs_misaligned", s.snapshot_runs_misaligned);
   AddCounter(inc, "snapshot_runs_overlapping", s.snapshot_runs_overlapping);
+  for (const auto& [name, c] : mem_.CauseList()) {
+    result::InconsistencyCauses* ic = r.add_inconsistency_causes();
+    ic->set_name(name);
+    ic->set_stale_snapshot(c.stale_snapshot);
+    ic->set_missing_events(c.missing_events);
+    ic->set_no_initial_state(c.no_initial_state);
+    ic->set_unexplained(c.unexplained);
+  }
   auto* cnt = r.mutable_counters();
   AddCounter(cnt, "alloc_from_unknown", s.alloc_from_unknown);
   AddCounter(cnt, "lookups", s.lookups);

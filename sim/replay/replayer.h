@@ -72,6 +72,8 @@ class Replayer {
 
   // The result; run metadata (paths, wall time) is filled in by the caller.
   result::Result BuildResult() const;
+  // Overhead by owner type (docs/results.md) into out->owners.
+  void FillOwners(result::Overhead* out) const;
 
   const mm::PhysMem& memory() const { return mem_; }
   const hw::MemorySystem& memory_system() const { return *memsys_; }

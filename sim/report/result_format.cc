@@ -261,6 +261,28 @@ std::string CompareTable(const std::vector<result::Result>& results) {
   }
   rows.push_back({"simulated time", [](const result::Result& r) { return r.simulated_time_ns(); },
                   [](double v) { return absl::StrFormat("%.3f ms", v / 1e6); }});
+  // State contradictions by cause (docs/results.md); the same for every model unless the
+  // results come from different traces.
+  rows.push_back({"inconsistencies: stale snapshot", [](const result::Result& r) {
+                    double n = 0;
+                    for (const auto& c : r.inconsistency_causes()) n += c.stale_snapshot();
+                    return n;
+                  }, count});
+  rows.push_back({"inconsistencies: missing events", [](const result::Result& r) {
+                    double n = 0;
+                    for (const auto& c : r.inconsistency_causes()) n += c.missing_events();
+                    return n;
+                  }, count});
+  rows.push_back({"inconsistencies: no initial state", [](const result::Result& r) {
+                    double n = 0;
+                    for (const auto& c : r.inconsistency_causes()) n += c.no_initial_state();
+                    return n;
+                  }, count});
+  rows.push_back({"inconsistencies: unexplained", [](const result::Result& r) {
+                    double n = 0;
+                    for (const auto& c : r.inconsistency_causes()) n += c.unexplained();
+                    return n;
+                  }, count});
 
   // Column texts, then widths.
   std::vector<std::vector<std::string>> cells;
@@ -302,6 +324,25 @@ std::string CompareTable(const std::vector<result::Result>& results) {
       for (size_t w : width) total += w + 2;
       absl::StrAppend(&out, std::string(total - 2, '-'), "\n");
     }
+  }
+  std::vector<std::string> by_cause;
+  for (const auto& c : results[0].inconsistency_causes()) {
+    std::vector<std::string> parts;
+    for (const auto& [n, what] : {std::pair{c.stale_snapshot(), "stale snapshot"},
+                                  std::pair{c.missing_events(), "missing events"},
+                                  std::pair{c.no_initial_state(), "no initial state"},
+                                  std::pair{c.unexplained(), "unexplained"}}) {
+      if (n > 0) parts.push_back(absl::StrCat(n, " ", what));
+    }
+    if (parts.empty()) continue;
+    by_cause.push_back(absl::StrCat(
+        c.name(), " ",
+        c.stale_snapshot() + c.missing_events() + c.no_initial_state() + c.unexplained(), " = ",
+        absl::StrJoin(parts, " + ")));
+  }
+  if (!by_cause.empty()) {
+    absl::StrAppend(&out, "inconsistencies by cause (", results[0].run().model_label(),
+                    "): ", absl::StrJoin(by_cause, "; "), "\n");
   }
   if (!counted_only.empty()) {
     absl::StrAppend(&out, "counted, no metadata work modelled: ", absl::StrJoin(counted_only, ", "),

@@ -172,6 +172,15 @@ TEST(Cli, CompareWritesResultsTableAndCsv) {
   EXPECT_TRUE(Exists(dir + "/1-memdesc.json"));
   const std::string csv = Slurp(dir + "/results.csv");
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3);  // header + 2 rows
+  // The plots of the compare path, overhead by model and owner type included.
+  ASSERT_EQ(std::system(absl::StrCat("/usr/bin/python3 ", MEMSIM_SOURCE_DIR, "/tools/plot compare ",
+                                     dir, " >/dev/null 2>&1")
+                            .c_str()),
+            0);
+  for (const char* plot : {"overhead", "latency_cdf", "misses", "overhead_by_owner"}) {
+    EXPECT_TRUE(Exists(absl::StrCat(dir, "/", plot, ".png"))) << plot;
+    EXPECT_TRUE(Exists(absl::StrCat(dir, "/", plot, ".svg"))) << plot;
+  }
   unlink(t.c_str());
 }
 

@@ -84,8 +84,11 @@ TEST(AllocateeTest, VmallocAreaSharesOneOwner) {
     mem.Alloc(pfn, 0, trace::OWNER_VMALLOC, &r);
     model->Alloc(r, OpContext{}, out);
   }
-  // Pages 1-4 share the first vm_struct, page 5 starts a second: 2 * 64 bytes live.
+  // Pages 1-4 share the first vm_struct, page 5 starts a second: 2 * 64 bytes live, both
+  // counted for vmalloc in the overhead by owner type.
   EXPECT_EQ(model->overhead().machine().descriptor_live_bytes, 128u);
+  EXPECT_EQ(model->overhead().owner_descriptors(trace::OWNER_VMALLOC).count, 2u);
+  EXPECT_EQ(model->overhead().owner_descriptors(trace::OWNER_VMALLOC).bytes, 128u);
   mm::FreeResult f;
   for (uint64_t pfn : {4096, 4098, 4100}) {
     mem.Free(pfn, 0, &f);
@@ -95,6 +98,9 @@ TEST(AllocateeTest, VmallocAreaSharesOneOwner) {
   mem.Free(4102, 0, &f);
   model->Free(f, OpContext{}, out);
   EXPECT_EQ(model->overhead().machine().descriptor_live_bytes, 64u);
+  // The shared descriptor is freed with its last page, and charged back to vmalloc.
+  EXPECT_EQ(model->overhead().owner_descriptors(trace::OWNER_VMALLOC).count, 1u);
+  EXPECT_EQ(model->overhead().owner_descriptors(trace::OWNER_VMALLOC).bytes, 64u);
 }
 
 TEST(AllocateeTest, MigrateMovesTheOwner) {
@@ -115,6 +121,9 @@ TEST(AllocateeTest, MigrateMovesTheOwner) {
                                     AccessKind::kAtomic, kDesc, 0}));
   EXPECT_EQ(out[25], W(kSlab0 + AllocateeModel::kPfnOffset, 8, kDesc));
   EXPECT_EQ(model->overhead().machine().descriptor_live_bytes, 80u);
+  // The moved descriptor stays the file folio's.
+  EXPECT_EQ(model->overhead().owner_descriptors(trace::OWNER_FILE).count, 1u);
+  EXPECT_EQ(model->overhead().owner_descriptors(trace::OWNER_FILE).bytes, 80u);
   out.Clear();
   model->Lookup(mem.Lookup(8192), 8192, OpContext{}, out);
   EXPECT_THAT(out.accesses(), ElementsAre(R(Wd(8192), 8), R(kSlab0, 16, kDesc)));

@@ -209,6 +209,68 @@ TEST(PhysMemTest, InconsistentInputIsCountedAndRepaired) {
   EXPECT_EQ(s.free_ops, 4u);
 }
 
+// Each contradiction is attributed to the snapshot (no traced event had touched the
+// contradicted pages), to missing events (all of them had been set or confirmed by traced
+// events) or left unexplained (some of each). Snapshot: [0, 512) free, [512, 1024) one THP,
+// [1024, 1040) anon order-0 pages, [1536, 1544) an order-3 folio, [2048, 4096) free.
+TEST(PhysMemTest, ContradictionsAreAttributedToTheirCause) {
+  absl::StatusOr<PhysMem> mem = PhysMem::Create({{0, 0, 4096, {}}});
+  ASSERT_TRUE(mem.ok());
+  mem->ApplySnapshot({{0, 512, trace::OWNER_FREE, 0, 0},
+                      {512, 512, trace::OWNER_ANON, 9, 0},
+                      {1024, 16, trace::OWNER_ANON, 0, 0},
+                      {1536, 8, trace::OWNER_ANON, 3, 0},
+                      {2048, 2048, trace::OWNER_FREE, 0, 0}});
+  AllocResult a;
+  FreeResult f;
+  MigrateResult m;
+  mem->Free(0, 0, &f);  // free in the snapshot, first touch: stale snapshot
+  EXPECT_EQ(f.anomalies, kAnomalyDoubleFree);
+  mem->Alloc(4, 0, trace::OWNER_ANON, &a);
+  mem->Free(4, 0, &f);
+  mem->Free(4, 0, &f);  // freed by the trace itself just before: missing events
+  EXPECT_EQ(f.anomalies, kAnomalyDoubleFree);
+  mem->Free(0, 3, &f);  // pages 0 and 4 traced, 1-3 and 5-7 from the snapshot: unexplained
+  EXPECT_EQ(f.anomalies, kAnomalyDoubleFree);
+  mem->Alloc(1024, 0, trace::OWNER_FILE, &a);  // allocated in the snapshot: stale snapshot
+  mem->Alloc(1024, 0, trace::OWNER_FILE, &a);  // allocated by the trace: missing events
+  EXPECT_EQ(a.anomalies, kAnomalyAllocOfAllocated);
+  mem->Free(512, 0, &f);  // cuts the snapshot's THP: stale snapshot
+  EXPECT_EQ(f.anomalies, kAnomalyPartialFree);
+  mem->Alloc(2048, 2, trace::OWNER_ANON, &a);
+  mem->Free(2048, 1, &f);  // cuts a block the trace allocated: missing events
+  EXPECT_EQ(f.anomalies, kAnomalyPartialFree);
+  mem->Migrate(3000, 100, 0, false, &m);  // source free in the snapshot: stale snapshot
+  EXPECT_EQ(m.anomalies, kAnomalyMigrateSrcNotAllocated);
+  // Onto the snapshot's order-3 folio: a destination conflict, and the allocation of the
+  // destination inside the migration is an alloc of allocated pages, both stale snapshot.
+  mem->Migrate(100, 1536, 0, false, &m);
+  EXPECT_EQ(m.anomalies, kAnomalyMigrateDstConflict);
+  mem->Migrate(4, 200, 0, false, &m);  // source freed by the trace: missing events
+  EXPECT_EQ(m.anomalies, kAnomalyMigrateSrcNotAllocated);
+
+  const MmStats& s = mem->stats();
+  auto eq = [](const CauseCounts& c, uint64_t stale, uint64_t missing, uint64_t unexplained) {
+    return c.stale_snapshot == stale && c.missing_events == missing &&
+           c.unexplained == unexplained;
+  };
+  EXPECT_TRUE(eq(s.double_free_by_cause, 1, 1, 1));
+  EXPECT_TRUE(eq(s.alloc_of_allocated_by_cause, 2, 1, 0));
+  EXPECT_TRUE(eq(s.partial_free_by_cause, 1, 1, 0));
+  EXPECT_TRUE(eq(s.migrate_src_not_allocated_by_cause, 1, 1, 0));
+  EXPECT_TRUE(eq(s.migrate_dst_conflict_by_cause, 1, 0, 0));
+  EXPECT_EQ(s.double_free, 3u);
+  EXPECT_EQ(s.alloc_of_allocated, 3u);
+  EXPECT_EQ(s.partial_free, 2u);
+  EXPECT_EQ(s.migrate_src_not_allocated, 2u);
+  EXPECT_EQ(s.migrate_dst_conflict, 1u);
+  // The source that was not allocated keeps its snapshot origin (it is not repaired): its
+  // next contradiction is still the snapshot's.
+  mem->Free(3000, 0, &f);
+  EXPECT_EQ(f.anomalies, kAnomalyDoubleFree);
+  EXPECT_EQ(mem->stats().double_free_by_cause.stale_snapshot, 2u);
+}
+
 TEST(PhysMemTest, FreeOfMemoryAllocatedBeforeTheTrace) {
   absl::StatusOr<PhysMem> mem = PhysMem::Create({{0, 0, 1024, {}}});
   ASSERT_TRUE(mem.ok());

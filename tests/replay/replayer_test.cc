@@ -3,6 +3,9 @@
 // entry to the owner socket's node; copies over a 10 GB/s link with 200 ns latency).
 #include <unistd.h>
 
+#include <map>
+
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "sim/report/result_format.h"
 #include "tests/replay/replay_test_util.h"
@@ -136,6 +139,94 @@ TEST(Replayer, SameInputsGiveIdenticalBytes) {
     } else {
       EXPECT_EQ(*json, first);
     }
+  }
+  unlink(trace.c_str());
+}
+
+// The snapshot holds pages [0, 1024) free and [1024, 1028) anon. Events: a free of pfn 10
+// (free in the snapshot, first traced touch: stale snapshot); alloc, free and free again of
+// pfn 20 (the second free contradicts the trace's own free: missing events); an alloc of
+// pfn 1024 (allocated in the snapshot: stale snapshot); a migration from pfn 2000, in no
+// snapshot run (no initial state). The causes are in the Result and in the compare table.
+TEST(Replayer, InconsistenciesAreReportedByCause) {
+  auto free_of = [](uint64_t t, uint64_t pfn) {
+    Event e;
+    e.kind = trace::EVENT_FREE;
+    e.time_ns = t;
+    e.pfn = pfn;
+    return e;
+  };
+  const std::string trace = WriteTrace(
+      "causes", {SnapshotRun{0, 1024, trace::OWNER_FREE, 0, 0},
+                 SnapshotRun{1024, 4, trace::OWNER_ANON, 0, 0}},
+      {free_of(1000, 10), Alloc(2000, 0, 20, 0, trace::OWNER_ANON), free_of(3000, 20),
+       free_of(4000, 20), Alloc(5000, 0, 1024, 0, trace::OWNER_FILE),
+       Migrate(6000, 0, 2000, 30, 0)});
+  Replay replay(trace, "page64");
+  const result::Result r = replay.Run();
+  EXPECT_EQ(CounterOf(r.inconsistencies(), "double_free"), 2u);
+  EXPECT_EQ(CounterOf(r.inconsistencies(), "alloc_of_allocated"), 1u);
+  ASSERT_EQ(r.inconsistency_causes_size(), 5);
+  std::map<std::string, std::string> got;
+  for (const auto& c : r.inconsistency_causes()) {
+    got[c.name()] = absl::StrCat(c.stale_snapshot(), "/", c.missing_events(), "/",
+                                 c.no_initial_state(), "/", c.unexplained());
+  }
+  EXPECT_EQ(got["double_free"], "1/1/0/0");
+  EXPECT_EQ(got["alloc_of_allocated"], "1/0/0/0");
+  EXPECT_EQ(got["partial_free"], "0/0/0/0");
+  EXPECT_EQ(got["migrate_src_not_allocated"], "0/0/1/0");
+  EXPECT_EQ(got["migrate_dst_conflict"], "0/0/0/0");
+  const std::string table = report::CompareTable({r});
+  EXPECT_NE(table.find("inconsistencies by cause (page64): alloc_of_allocated 1 = 1 stale "
+                       "snapshot; double_free 2 = 1 stale snapshot + 1 missing events; "
+                       "migrate_src_not_allocated 1 = 1 no initial state\n"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("inconsistencies: missing events"), std::string::npos);
+  unlink(trace.c_str());
+}
+
+// Overhead by owner type, memdesc on tiny-2s (524288 pages; an 8-byte word per page, so
+// static_bytes = 4 MiB and each owner's share is 8 B per page). Snapshot: 4 anon pages at
+// 100, one anon THP at 512, one order-1 slab at 2048; the rest has no known state. Events:
+// a file page allocated at 3000 (from unknown state), the anon page at 100 freed.
+// End: anon 3 + 512 pages, 4 folios of 80 B; file 1 page, 1 folio (80 B); slab 2 pages,
+// one struct slab (64 B); 1 free page; 524288 - 519 = 523769 pages of unknown state.
+TEST(Replayer, OverheadByOwnerType) {
+  Event free_100;
+  free_100.kind = trace::EVENT_FREE;
+  free_100.time_ns = 3000;
+  free_100.pfn = 100;
+  const std::string trace = WriteTrace(
+      "owners",
+      {SnapshotRun{100, 4, trace::OWNER_ANON, 0, 0}, SnapshotRun{512, 512, trace::OWNER_ANON, 9, 0},
+       SnapshotRun{2048, 2, trace::OWNER_SLAB, 1, 0}},
+      {Alloc(2000, 0, 3000, 0, trace::OWNER_FILE), free_100});
+  Replay replay(trace, "memdesc");
+  const result::Result r = replay.Run();
+  ASSERT_EQ(r.overhead().machine().static_bytes(), 8u * 524288);
+  std::map<std::string, std::string> got;
+  uint64_t live = 0;
+  for (const auto& o : r.overhead().owners()) {
+    got[o.owner()] = absl::StrCat(o.pages(), " ", o.static_bytes(), " ", o.descriptors(), " ",
+                                  o.descriptor_live_bytes());
+    live += o.descriptor_live_bytes();
+  }
+  EXPECT_EQ(got.size(), 5u);
+  EXPECT_EQ(got["anon"], "515 4120 4 320");
+  EXPECT_EQ(got["file"], "1 8 1 80");
+  EXPECT_EQ(got["slab"], "2 16 1 64");
+  EXPECT_EQ(got["free"], "1 8 0 0");
+  EXPECT_EQ(got["state_unknown"], "523769 4190152 0 0");
+  EXPECT_EQ(live, r.overhead().machine().descriptor_live_bytes());
+  // page64: a 64-byte struct page per page, no descriptors.
+  Replay page64(trace, "page64");
+  const result::Result p = page64.Run();
+  ASSERT_EQ(p.overhead().machine().static_bytes(), 64u * 524288);
+  for (const auto& o : p.overhead().owners()) {
+    EXPECT_EQ(o.static_bytes(), 64 * o.pages()) << o.owner();
+    EXPECT_EQ(o.descriptor_live_bytes(), 0u) << o.owner();
   }
   unlink(trace.c_str());
 }
