@@ -252,51 +252,67 @@ void SimPlatform::Simulate(const std::vector<Transfer>& transfers, const std::ve
                            std::vector<double>* done_ns) {
   simulated_transfers_ += which.size();
   const double start_s = sg4::Engine::get_clock();
-  // One actor per batch, not one per transfer: creating an actor maps and protects a stack
-  // (~30 us of host time each), which made SimGrid cost 2-3x the rest of a migration-heavy
-  // replay. The actor starts each transfer as an asynchronous comm at its start time and,
-  // while waiting for the next start, collects the comms that complete, so every completion
-  // is read at the simulated time it happens. SimGrid shares bandwidth among the same
-  // flows as with one actor per transfer.
-  sg4::Actor::create("copier", HostOf(transfers[which[0]].from).value(), [&]() {
-    std::vector<sg4::CommPtr> active;
-    std::vector<size_t> active_index;
-    auto finish = [&](ssize_t k) {
-      (*done_ns)[active_index[k]] = (sg4::Engine::get_clock() - start_s) * 1e9;
-      active[k] = std::move(active.back());
-      active.pop_back();
-      active_index[k] = active_index.back();
-      active_index.pop_back();
-    };
-    size_t next = 0;
-    while (next < which.size() || !active.empty()) {
-      if (next == which.size()) {
-        finish(sg4::Comm::wait_any(active));
-        continue;
-      }
-      const Transfer& t = transfers[which[next]];
-      const double start_at_s = start_s + t.start_ns * 1e-9;
-      const double now_s = sg4::Engine::get_clock();
-      if (start_at_s > now_s) {
-        if (active.empty()) {
-          sg4::this_actor::sleep_until(start_at_s);
-        } else {
-          const ssize_t k = sg4::Comm::wait_any_for(active, start_at_s - now_s);
-          if (k >= 0) {
-            finish(k);
-            continue;
-          }
+  // The simulated CPUs are the actors: each core with transfers in this batch issues its own,
+  // in start order (`which` is sorted by start, so each core's share is too). One actor per
+  // core and batch, not one per transfer: creating an actor maps and protects a stack (~30 us
+  // of host time), which made SimGrid cost 2-3x the rest of a migration-heavy replay when
+  // every transfer had its own. The same flows start at the same times either way, so the
+  // bandwidth sharing, and every completion time, are the same.
+  std::map<int, std::vector<size_t>> by_cpu;  // ordered by core: a deterministic creation order
+  for (size_t i : which) by_cpu[transfers[i].cpu].push_back(i);
+  for (auto& [cpu, mine] : by_cpu) {
+    sg4::Host* host = cpu >= 0 && cpu < topology_.cores()
+                          ? socket_hosts_[topology_.socket_of_core(cpu)]
+                          : HostOf(transfers[mine[0]].from).value();
+    const std::string name = cpu >= 0 ? absl::StrCat("cpu", cpu) : "copier";
+    sg4::Actor::create(name, host, [this, &transfers, &mine = mine, done_ns, start_s]() {
+      IssueTransfers(transfers, mine, start_s, done_ns);
+    });
+  }
+  sg4::Engine::get_instance()->run();
+}
+
+void SimPlatform::IssueTransfers(const std::vector<Transfer>& transfers,
+                                 const std::vector<size_t>& mine, double start_s,
+                                 std::vector<double>* done_ns) const {
+  // Starts each transfer as an asynchronous comm at its start time and, while waiting for
+  // the next start, collects the comms that complete, so every completion is read at the
+  // simulated time it happens.
+  std::vector<sg4::CommPtr> active;
+  std::vector<size_t> active_index;
+  auto finish = [&](ssize_t k) {
+    (*done_ns)[active_index[k]] = (sg4::Engine::get_clock() - start_s) * 1e9;
+    active[k] = std::move(active.back());
+    active.pop_back();
+    active_index[k] = active_index.back();
+    active_index.pop_back();
+  };
+  size_t next = 0;
+  while (next < mine.size() || !active.empty()) {
+    if (next == mine.size()) {
+      finish(sg4::Comm::wait_any(active));
+      continue;
+    }
+    const Transfer& t = transfers[mine[next]];
+    const double start_at_s = start_s + t.start_ns * 1e-9;
+    const double now_s = sg4::Engine::get_clock();
+    if (start_at_s > now_s) {
+      if (active.empty()) {
+        sg4::this_actor::sleep_until(start_at_s);
+      } else {
+        const ssize_t k = sg4::Comm::wait_any_for(active, start_at_s - now_s);
+        if (k >= 0) {
+          finish(k);
+          continue;
         }
       }
-      // After a sleep or a timed-out wait the clock is at the start time up to rounding:
-      // start now, rather than wait again for a residue.
-      active.push_back(
-          sg4::Comm::sendto_async(HostOf(t.from).value(), HostOf(t.to).value(), t.bytes));
-      active_index.push_back(which[next]);
-      ++next;
     }
-  });
-  sg4::Engine::get_instance()->run();
+    // After a sleep or a timed-out wait the clock is at the start time up to rounding:
+    // start now, rather than wait again for a residue.
+    active.push_back(sg4::Comm::sendto_async(HostOf(t.from).value(), HostOf(t.to).value(), t.bytes));
+    active_index.push_back(mine[next]);
+    ++next;
+  }
 }
 
 }  // namespace memsim::hw

@@ -56,6 +56,9 @@ class SimPlatform {
     Endpoint to;
     uint64_t bytes = 0;
     double start_ns = 0;  // relative to the start of the batch
+    // The simulated core that issues the transfer: each core with transfers in a batch is
+    // one SimGrid actor on its socket's host. -1: an anonymous issuer.
+    int cpu = -1;
   };
 
   // Creates the process's SimGrid engine and builds the platform.
@@ -105,6 +108,11 @@ class SimPlatform {
   // REQUIRES: `which` is sorted by start_ns; its endpoints are valid.
   void Simulate(const std::vector<Transfer>& transfers, const std::vector<size_t>& which,
                 std::vector<double>* done_ns);
+  // The body of one simulated CPU's actor: issues `mine` (sorted by start) and records when
+  // each completes, ns after `start_s`.
+  void IssueTransfers(const std::vector<Transfer>& transfers,
+                      const std::vector<size_t>& mine, double start_s,
+                      std::vector<double>* done_ns) const;
 
   MachineTopology topology_;
   SimPlatformOptions options_;

@@ -66,7 +66,7 @@ class SimGridCopier : public BulkCopier {
     transfers.reserve(copies.size());
     for (const Copy& c : copies) {
       transfers.push_back({hw::SimPlatform::Endpoint::Node(c.from_node),
-                           hw::SimPlatform::Endpoint::Node(c.to_node), c.bytes, c.start_ns});
+                           hw::SimPlatform::Endpoint::Node(c.to_node), c.bytes, c.start_ns, c.cpu});
     }
     return p_->RunBatch(transfers);
   }

@@ -22,6 +22,7 @@ struct Copy {
   int to_node = 0;
   uint64_t bytes = 0;
   double start_ns = 0;  // relative to the batch start
+  int cpu = -1;         // simulated core that issues the copy (its SimGrid actor); -1: none
 };
 
 class BulkCopier {

@@ -377,6 +377,7 @@ absl::Status Replayer::ReplayEvent(const Event& e) {
   AddDelta(before, Snapshot(memsys_->stats()), &ks.counts);
   if (copy) {
     const double estimate = copier_->AloneNs(c);
+    c.cpu = core;
     c.start_ns = start + latency - quantum_start_ns_;
     if (c.start_ns < 0) {
       ++copies_clamped_;
