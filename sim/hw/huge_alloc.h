@@ -8,7 +8,7 @@
 namespace memsim::hw {
 
 // Like malloc (release with std::free); 2 MiB-aligned and advised MADV_HUGEPAGE when
-// `bytes` is at least 2 MiB. Returns nullptr when out of memory.
+// `bytes` is at least 2 MiB, else aligned to a 64-byte host cache line. Returns nullptr when out of memory.
 void* AllocateHuge(size_t bytes);
 
 }  // namespace memsim::hw

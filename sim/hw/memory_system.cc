@@ -186,7 +186,7 @@ double MemorySystem::MissL1(uint64_t line, bool write, int core) {
     // Start the host fetches this miss is sure to need, so they overlap: the line's
     // directory slot and the slot of the L1 victim (FillL1 removes it).
     directory_.Prefetch(line);
-    const uint64_t l1_victim = Cache::LineAt(l1_set, l1_way);
+    const uint64_t l1_victim = l1.LineAt(l1_set, l1_way);
     if (l1_victim != Cache::kNoLine) directory_.Prefetch(l1_victim);
   }
 
@@ -201,7 +201,7 @@ double MemorySystem::MissL1(uint64_t line, bool write, int core) {
     ++stats_.l2_misses;
     unsigned char* llc_set = llc.SetOf(line);
     uint32_t l2_way = l2.VictimWayOf(l2_set);
-    const uint64_t l2_victim_hint = Cache::LineAt(l2_set, l2_way);
+    const uint64_t l2_victim_hint = l2.LineAt(l2_set, l2_way);
     if (l2_victim_hint != Cache::kNoLine) {
       if (!llc_inclusive_) llc.PrefetchSet(l2_victim_hint);
       directory_.Prefetch(l2_victim_hint);
