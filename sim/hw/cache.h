@@ -52,7 +52,7 @@ class Cache {
   }
 
   // True if `line` is present; refreshes it under LRU.
-  bool Lookup(uint64_t line) {
+  [[gnu::always_inline]] bool Lookup(uint64_t line) {
     unsigned char* set = Set(line);
     const uint32_t w = Way(set, line);
     if (w == ways_) return false;
@@ -153,23 +153,27 @@ class Cache {
   const unsigned char* Ages(const unsigned char* set) const { return set + ages_offset_; }
 
   // The way holding `line`, or ways_. Tags in a set are unique, so the scan has no early
-  // exit within a group of 64 ways (no mispredicted branch on which way hit).
-  uint32_t Way(const unsigned char* set, uint64_t line) const {
+  // exit within a group of 64 ways (no mispredicted branch on which way hit). Always
+  // inlined: an L1d hit is only a few nanoseconds, a call would be a large part of it.
+  [[gnu::always_inline]] uint32_t Way(const unsigned char* set, uint64_t line) const {
     const uint64_t tag = line >> set_bits_;
     if (wide_) [[unlikely]] return WayWide(set, tag);
     if (tag >= kInvalidTag) return ways_;  // never stored while the cache is narrow
     const uint32_t* tags = Tags(set);
 #if defined(__SSE2__)
     const __m128i needle = _mm_set1_epi32(static_cast<int>(tag));
+    // Fixed chunk counts unroll fully; each call site sees one cache, so the switch predicts.
+    switch (tag_chunks_) {
+      case 1: return WayInChunks<1>(tags, needle);
+      case 2: return WayInChunks<2>(tags, needle);
+      case 3: return WayInChunks<3>(tags, needle);
+      case 4: return WayInChunks<4>(tags, needle);
+      default: break;
+    }
     for (uint32_t group = 0; group < tag_chunks_; group += 16) {
       const uint32_t end = group + 16 < tag_chunks_ ? group + 16 : tag_chunks_;
       uint64_t hits = 0;
-      for (uint32_t c = group; c < end; ++c) {
-        const __m128i t = _mm_load_si128(reinterpret_cast<const __m128i*>(tags) + c);
-        const uint64_t m = static_cast<uint32_t>(
-            _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(t, needle))));
-        hits |= m << (4 * (c - group));
-      }
+      for (uint32_t c = group; c < end; ++c) hits |= uint64_t{ChunkHits(tags, c, needle)} << (4 * (c - group));
       if (hits != 0) return 4 * group + static_cast<uint32_t>(__builtin_ctzll(hits));
     }
     return ways_;
@@ -179,6 +183,19 @@ class Cache {
     return found;
 #endif
   }
+#if defined(__SSE2__)
+  // Bits of the ways of 16-byte chunk `c` whose tag equals the needle's.
+  static uint32_t ChunkHits(const uint32_t* tags, uint32_t c, __m128i needle) {
+    const __m128i t = _mm_load_si128(reinterpret_cast<const __m128i*>(tags) + c);
+    return static_cast<uint32_t>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(t, needle))));
+  }
+  template <uint32_t kChunks>
+  [[gnu::always_inline]] uint32_t WayInChunks(const uint32_t* tags, __m128i needle) const {
+    uint32_t hits = 0;
+    for (uint32_t c = 0; c < kChunks; ++c) hits |= ChunkHits(tags, c, needle) << (4 * c);
+    return hits != 0 ? static_cast<uint32_t>(__builtin_ctz(hits)) : ways_;
+  }
+#endif
   uint32_t WayWide(const unsigned char* set, uint64_t tag) const;
 
   // Invalid ways have age 255; a full set's oldest way has age ways_ - 1.
@@ -187,6 +204,14 @@ class Cache {
 #if defined(__SSE2__)
     const __m128i invalid = _mm_set1_epi8(static_cast<char>(kInvalidAge));
     const __m128i oldest = _mm_set1_epi8(static_cast<char>(ways_ - 1));
+    if (age_chunks_ == 1) {
+      const __m128i a = _mm_load_si128(reinterpret_cast<const __m128i*>(ages));
+      const uint32_t free_ways =
+          static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(a, invalid))) &
+          static_cast<uint32_t>(last_group_lanes_);
+      const uint32_t old_ways = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(a, oldest)));
+      return static_cast<uint32_t>(__builtin_ctz((free_ways != 0 ? free_ways : old_ways) | 0x10000));
+    }
     uint32_t oldest_way = ways_;
     for (uint32_t group = 0; group < age_chunks_; group += 4) {
       const uint32_t end = group + 4 < age_chunks_ ? group + 4 : age_chunks_;
@@ -215,7 +240,7 @@ class Cache {
   }
 
   // Moves `way` (valid, or being filled) to the front: the ways newer than it age by one.
-  void MakeNewest(unsigned char* set, uint32_t way) {
+  [[gnu::always_inline]] void MakeNewest(unsigned char* set, uint32_t way) {
     unsigned char* ages = Ages(set);
     const unsigned char age = ages[way];
 #if defined(__SSE2__)
@@ -223,11 +248,16 @@ class Cache {
     // ways (255) are never below `age`.
     const __m128i bias = _mm_set1_epi8(static_cast<char>(0x80));
     const __m128i limit = _mm_set1_epi8(static_cast<char>(age ^ 0x80));
-    for (uint32_t c = 0; c < age_chunks_; ++c) {
+    auto age_newer = [&](uint32_t c) {
       __m128i* p = reinterpret_cast<__m128i*>(ages) + c;
       const __m128i a = _mm_load_si128(p);
       const __m128i newer = _mm_cmplt_epi8(_mm_xor_si128(a, bias), limit);
       _mm_store_si128(p, _mm_sub_epi8(a, newer));  // newer lanes are -1
+    };
+    if (age_chunks_ == 1) {
+      age_newer(0);
+    } else {
+      for (uint32_t c = 0; c < age_chunks_; ++c) age_newer(c);
     }
 #else
     for (uint32_t w = 0; w < ways_; ++w) ages[w] = static_cast<unsigned char>(ages[w] + (ages[w] < age));
