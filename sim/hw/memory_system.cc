@@ -97,12 +97,18 @@ double MemorySystem::AccessBatch(const MemoryAccess* accesses, size_t n, int cor
   // step needs the previous one's data: its sets and directory slot; then (its L1 and L2
   // sets now cached) the slots of its L1 victim and the LLC set its L2 victim moves to;
   // then the slot of the line that LLC fill evicts.
+  // A later stage of an access reuses what an earlier one found (whether the line was in
+  // the L1d, the L2 victim) instead of probing the sets again; the sets may have changed
+  // in between, which only makes a prefetch useless, never a result different.
   auto line_of = [&](size_t i) { return accesses[i].address >> line_shift_; };
+  static_assert(kStageAhead[0] < kHintRing);
+  PrefetchHint hints[kHintRing];
   in_batch_ = true;
   double sum = 0;
   for (size_t i = 0; i < n; ++i) {
     for (int stage = 0; stage < 3; ++stage) {
-      if (i + kStageAhead[stage] < n) PrefetchStage(line_of(i + kStageAhead[stage]), core, stage);
+      const size_t j = i + kStageAhead[stage];
+      if (j < n) PrefetchStage(line_of(j), core, stage, &hints[j % kHintRing]);
     }
     const MemoryAccess& a = accesses[i];
     const double ns = Access(a.address, a.bytes, a.kind, core);
@@ -123,14 +129,21 @@ void MemorySystem::PrefetchPredicted(uint64_t first, uint64_t last, int core) {
     predict_core_ = core;
     return;
   }
-  PrefetchStage(last + kStageAhead[0] * stride, core, 0);
-  PrefetchStage(last + kStageAhead[1] * stride, core, 1);
-  PrefetchStage(last + kStageAhead[2] * stride, core, 2);
+  PrefetchStage(last + kStageAhead[0] * stride, core, 0, nullptr);
+  PrefetchStage(last + kStageAhead[1] * stride, core, 1, nullptr);
+  PrefetchStage(last + kStageAhead[2] * stride, core, 2, nullptr);
 }
 
-void MemorySystem::PrefetchStage(uint64_t line, int core, int stage) {
+void MemorySystem::PrefetchStage(uint64_t line, int core, int stage, PrefetchHint* hint) {
   const Cache& l1 = l1_[core];
-  if (l1.Contains(line)) return;  // an L1 hit needs nothing else
+  bool l1_hit;
+  if (stage == 0 || hint == nullptr || !hint->l1_known) {
+    l1_hit = l1.Contains(line);
+    if (hint != nullptr) *hint = PrefetchHint{.l1_known = true, .l1_hit = l1_hit};
+  } else {
+    l1_hit = hint->l1_hit;
+  }
+  if (l1_hit) return;  // an L1 hit needs nothing else
   const Cache& l2 = l2_[core];
   const Cache& llc = llc_[topology_.socket_of_core(core)];
   if (stage == 0) {
@@ -139,7 +152,16 @@ void MemorySystem::PrefetchStage(uint64_t line, int core, int stage) {
     directory_.Prefetch(line);
     return;
   }
-  const uint64_t l2_victim = l2.Contains(line) ? Cache::kNoLine : l2.VictimOf(line);
+  uint64_t l2_victim;
+  if (stage == 1 || hint == nullptr || !hint->victim_known) {
+    l2_victim = l2.Contains(line) ? Cache::kNoLine : l2.VictimOf(line);
+    if (hint != nullptr) {
+      hint->victim_known = true;
+      hint->l2_victim = l2_victim;
+    }
+  } else {
+    l2_victim = hint->l2_victim;
+  }
   if (stage == 1) {
     const uint64_t l1_victim = l1.VictimOf(line);
     if (l1_victim != Cache::kNoLine) directory_.Prefetch(l1_victim);

@@ -104,8 +104,17 @@ class MemorySystem {
   double AccessLine(uint64_t line, bool write, int core);
   double MissL1(uint64_t line, bool write, int core);
   void PrefetchPredicted(uint64_t first, uint64_t last, int core);
-  // Host prefetch step `stage` (0, 1, 2) for a line accessed soon; see AccessBatch.
-  void PrefetchStage(uint64_t line, int core, int stage);
+  // What an earlier prefetch stage of one access found, for its later stages (AccessBatch).
+  struct PrefetchHint {
+    bool l1_known = false;
+    bool l1_hit = false;
+    bool victim_known = false;
+    uint64_t l2_victim = Cache::kNoLine;
+  };
+  static constexpr size_t kHintRing = 8;  // > the farthest stage distance
+  // Host prefetch step `stage` (0, 1, 2) for a line accessed soon; see AccessBatch. `hint`
+  // (may be null) carries what stage 0 and 1 found for this access to the later stages.
+  void PrefetchStage(uint64_t line, int core, int stage, PrefetchHint* hint);
   void BackInvalidate(uint64_t line, int socket);
   void InvalidateSocket(uint64_t line, int socket, LineDirectory::Entry e);
   double WriteOwnership(uint64_t line, int core, int socket, double latency_ns);
