@@ -101,6 +101,8 @@ class MemorySystem {
   }
 
  private:
+  // Access() of lines first..last, minus its L1d-read-hit fast path.
+  double AccessSlow(uint64_t first, uint64_t last, AccessKind kind, int core);
   double AccessLine(uint64_t line, bool write, int core);
   double MissL1(uint64_t line, bool write, int core);
   void PrefetchPredicted(uint64_t first, uint64_t last, int core);
