@@ -60,6 +60,7 @@ void Cache::EnterWideMode() {
   const uint64_t sets = uint64_t{sets_mask_ + 1} * slices_;
   hi_.reset(new uint32_t[sets * ways_]());
   wide_ = true;
+  narrow_tag_limit_ = 0;
 }
 
 void Cache::FreeDeleter::operator()(unsigned char* p) const { std::free(p); }

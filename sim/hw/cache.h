@@ -157,8 +157,8 @@ class Cache {
   // inlined: an L1d hit is only a few nanoseconds, a call would be a large part of it.
   [[gnu::always_inline]] uint32_t Way(const unsigned char* set, uint64_t line) const {
     const uint64_t tag = line >> set_bits_;
-    if (wide_) [[unlikely]] return WayWide(set, tag);
-    if (tag >= kInvalidTag) return ways_;  // never stored while the cache is narrow
+    // One test for both rare cases: a wide-mode cache, and a tag that no narrow cache holds.
+    if (tag >= narrow_tag_limit_) [[unlikely]] return wide_ ? WayWide(set, tag) : ways_;
     const uint32_t* tags = Tags(set);
 #if defined(__SSE2__)
     const __m128i needle = _mm_set1_epi32(static_cast<int>(tag));
@@ -303,6 +303,7 @@ class Cache {
   uint64_t last_group_lanes_;  // valid-way bits of the last group of 64 ages
   bool refresh_on_hit_;
   bool wide_ = false;
+  uint64_t narrow_tag_limit_ = kInvalidTag;  // 0 once wide: every lookup takes WayWide()
   struct FreeDeleter {
     void operator()(unsigned char* p) const;
   };

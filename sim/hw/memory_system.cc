@@ -68,23 +68,6 @@ void MemorySystem::ResetStats() {
   stats_.dram_by_node.assign(nodes, 0);
 }
 
-double MemorySystem::Access(uint64_t address, uint32_t bytes, AccessKind kind, int core) {
-  const uint64_t first = address >> line_shift_;
-  const uint64_t last = (address + (bytes == 0 ? 0 : bytes - 1)) >> line_shift_;
-  // The common case, a one-line read that hits the L1d, in a leaf without calls (no
-  // register saves). A miss here changed nothing and is simply looked up again below.
-  if (first == last && kind == AccessKind::kRead && !(recent_l1_miss_ && !in_batch_) &&
-      l1_[core].Lookup(first)) [[likely]] {
-    ++stats_.accesses;
-    ++stats_.reads;
-    ++stats_.line_accesses;
-    ++stats_.l1_hits;
-    stats_.latency_ns += l1_ns_;
-    return l1_ns_;
-  }
-  return AccessSlow(first, last, kind, core);
-}
-
 double MemorySystem::AccessSlow(uint64_t first, uint64_t last, AccessKind kind, int core) {
   ++stats_.accesses;
   const bool write = kind != AccessKind::kRead;
@@ -144,9 +127,14 @@ void MemorySystem::PrefetchPredicted(uint64_t first, uint64_t last, int core) {
     predict_core_ = core;
     return;
   }
-  PrefetchStage(last + kStageAhead[0] * stride, core, 0, nullptr);
-  PrefetchStage(last + kStageAhead[1] * stride, core, 1, nullptr);
-  PrefetchStage(last + kStageAhead[2] * stride, core, 2, nullptr);
+  // A predicted line passes through the three stages on successive calls; the ring (by
+  // line number, checked) hands each stage what the earlier ones found.
+  for (int stage = 0; stage < 3; ++stage) {
+    const uint64_t line = last + kStageAhead[stage] * stride;
+    PrefetchHint& hint = predicted_hints_[line % kHintRing];
+    if (stage == 0 || hint.line != line) hint = PrefetchHint{.line = line};
+    PrefetchStage(line, core, stage, &hint);
+  }
 }
 
 void MemorySystem::PrefetchStage(uint64_t line, int core, int stage, PrefetchHint* hint) {
@@ -154,7 +142,7 @@ void MemorySystem::PrefetchStage(uint64_t line, int core, int stage, PrefetchHin
   bool l1_hit;
   if (stage == 0 || hint == nullptr || !hint->l1_known) {
     l1_hit = l1.Contains(line);
-    if (hint != nullptr) *hint = PrefetchHint{.l1_known = true, .l1_hit = l1_hit};
+    if (hint != nullptr) *hint = PrefetchHint{.line = line, .l1_known = true, .l1_hit = l1_hit};
   } else {
     l1_hit = hint->l1_hit;
   }

@@ -74,7 +74,22 @@ class MemorySystem {
 
   // One access of `bytes` (0 counts as 1) at simulated physical address `address` from
   // `core`. Returns its latency in ns. REQUIRES: 0 <= core < topology.cores().
-  double Access(uint64_t address, uint32_t bytes, AccessKind kind, int core);
+  // Inline: a one-line read that hits the L1d (the common case) then costs no call.
+  double Access(uint64_t address, uint32_t bytes, AccessKind kind, int core) {
+    const uint64_t first = address >> line_shift_;
+    const uint64_t last = (address + (bytes == 0 ? 0 : bytes - 1)) >> line_shift_;
+    // A lookup that misses here changed nothing; AccessSlow() simply looks up again.
+    if (first == last && kind == AccessKind::kRead && !(recent_l1_miss_ && !in_batch_) &&
+        l1_[core].Lookup(first)) [[likely]] {
+      ++stats_.accesses;
+      ++stats_.reads;
+      ++stats_.line_accesses;
+      ++stats_.l1_hits;
+      stats_.latency_ns += l1_ns_;
+      return l1_ns_;
+    }
+    return AccessSlow(first, last, kind, core);
+  }
 
   // The accesses `accesses[0..n)` from `core`, one after another, exactly as n calls of
   // Access() would be; returns their total latency in ns (summed in order) and, if
@@ -108,6 +123,7 @@ class MemorySystem {
   void PrefetchPredicted(uint64_t first, uint64_t last, int core);
   // What an earlier prefetch stage of one access found, for its later stages (AccessBatch).
   struct PrefetchHint {
+    uint64_t line = Cache::kNoLine;
     bool l1_known = false;
     bool l1_hit = false;
     bool victim_known = false;
@@ -139,6 +155,7 @@ class MemorySystem {
   static constexpr uint64_t kMaxPredictedStride = 16;
   uint64_t predict_last_ = 0;
   int predict_core_ = -1;
+  PrefetchHint predicted_hints_[kHintRing];
   bool in_batch_ = false;
   bool recent_l1_miss_ = false;
   AccessStats stats_;
