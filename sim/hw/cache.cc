@@ -33,7 +33,8 @@ Cache::Cache(uint32_t sets_per_slice, uint32_t slices, uint32_t ways,
   last_group_lanes_ = last_lanes == 64 ? ~uint64_t{0} : (uint64_t{1} << last_lanes) - 1;
   const uint64_t sets = uint64_t{sets_per_slice} * slices;
   const size_t bytes = sets * set_bytes_;
-  slots_.reset(static_cast<unsigned char*>(AllocateHuge(bytes)));
+  slots_ = std::unique_ptr<unsigned char[], HugeDeleter>(
+      static_cast<unsigned char*>(AllocateHuge(bytes)), HugeDeleter{bytes});
   MEMSIM_CHECK(slots_ != nullptr, "out of memory for a cache");
   // Padding lanes look like invalid ways that never match and are never chosen.
   for (uint64_t s = 0; s < sets; ++s) {
@@ -62,7 +63,5 @@ void Cache::EnterWideMode() {
   wide_ = true;
   narrow_tag_limit_ = 0;
 }
-
-void Cache::FreeDeleter::operator()(unsigned char* p) const { std::free(p); }
 
 }  // namespace memsim::hw

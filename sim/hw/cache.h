@@ -27,6 +27,7 @@
 
 #include "proto/machine.pb.h"
 #include "sim/hw/host_prefetch.h"
+#include "sim/hw/huge_alloc.h"
 
 namespace memsim::hw {
 
@@ -304,10 +305,7 @@ class Cache {
   bool refresh_on_hit_;
   bool wide_ = false;
   uint64_t narrow_tag_limit_ = kInvalidTag;  // 0 once wide: every lookup takes WayWide()
-  struct FreeDeleter {
-    void operator()(unsigned char* p) const;
-  };
-  std::unique_ptr<unsigned char[], FreeDeleter> slots_;
+  std::unique_ptr<unsigned char[], HugeDeleter> slots_;
   std::unique_ptr<uint32_t[]> hi_;  // wide mode: upper tag halves, [set * ways + way]
 };
 

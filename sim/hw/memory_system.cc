@@ -27,13 +27,19 @@ Cache MakeCache(const config::CacheLevel& c, double share) {
   return Cache(sets, slices, EffectiveWays(c.ways(), share), c.policy());
 }
 
+// Lines a cache MakeCache() builds holds (computed, not built: building allocates and
+// fills its sets).
+uint64_t CapacityLines(const config::CacheLevel& c, double share) {
+  const uint64_t slices = c.slices() == 0 ? 1 : c.slices();
+  const uint64_t sets = c.size_bytes() / (uint64_t{c.line_bytes()} * c.ways() * slices);
+  return sets * slices * EffectiveWays(c.ways(), share);
+}
+
 uint64_t TotalLines(const MachineTopology& t, double share) {
   const config::Machine& m = t.machine();
-  uint64_t lines = 0;
-  for (const config::CacheLevel* c : {&m.l1d(), &m.l2()}) {
-    lines += uint64_t{static_cast<uint64_t>(t.cores())} * MakeCache(*c, share).capacity_lines();
-  }
-  return lines + uint64_t{static_cast<uint64_t>(t.sockets())} * MakeCache(m.llc(), share).capacity_lines();
+  const uint64_t cores = static_cast<uint64_t>(t.cores());
+  return cores * (CapacityLines(m.l1d(), share) + CapacityLines(m.l2(), share)) +
+         static_cast<uint64_t>(t.sockets()) * CapacityLines(m.llc(), share);
 }
 
 }  // namespace
