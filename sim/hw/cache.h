@@ -174,7 +174,9 @@ class Cache {
     for (uint32_t group = 0; group < tag_chunks_; group += 16) {
       const uint32_t end = group + 16 < tag_chunks_ ? group + 16 : tag_chunks_;
       uint64_t hits = 0;
-      for (uint32_t c = group; c < end; ++c) hits |= uint64_t{ChunkHits(tags, c, needle)} << (4 * (c - group));
+      for (uint32_t c = group; c < end; ++c) {
+        hits |= uint64_t{ChunkHits(tags, c, needle)} << (4 * (c - group));
+      }
       if (hits != 0) return 4 * group + static_cast<uint32_t>(__builtin_ctzll(hits));
     }
     return ways_;
@@ -211,7 +213,9 @@ class Cache {
           static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(a, invalid))) &
           static_cast<uint32_t>(last_group_lanes_);
       const uint32_t old_ways = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(a, oldest)));
-      return static_cast<uint32_t>(__builtin_ctz((free_ways != 0 ? free_ways : old_ways) | 0x10000));
+      // A set is either full or has an invalid way, so one mask is non-zero.
+      const uint32_t pick = free_ways != 0 ? free_ways : old_ways;
+      return static_cast<uint32_t>(__builtin_ctz(pick | 0x10000));
     }
     uint32_t oldest_way = ways_;
     for (uint32_t group = 0; group < age_chunks_; group += 4) {
@@ -261,7 +265,9 @@ class Cache {
       for (uint32_t c = 0; c < age_chunks_; ++c) age_newer(c);
     }
 #else
-    for (uint32_t w = 0; w < ways_; ++w) ages[w] = static_cast<unsigned char>(ages[w] + (ages[w] < age));
+    for (uint32_t w = 0; w < ways_; ++w) {
+      ages[w] = static_cast<unsigned char>(ages[w] + (ages[w] < age));
+    }
 #endif
     ages[way] = 0;
   }

@@ -100,7 +100,8 @@ void Compare(uint32_t ways, uint32_t slices, config::ReplacementPolicy policy, b
 }
 
 TEST(CacheTest, MatchesListModel) {
-  for (uint32_t ways : {1u, 2u, 3u, 4u, 5u, 8u, 11u, 15u, 16u, 17u, 20u, 33u, 64u, 65u, 100u, 255u}) {
+  for (uint32_t ways :
+       {1u, 2u, 3u, 4u, 5u, 8u, 11u, 15u, 16u, 17u, 20u, 33u, 64u, 65u, 100u, 255u}) {
     for (uint32_t slices : {1u, 3u}) {
       for (auto policy : {config::REPLACEMENT_LRU, config::REPLACEMENT_FIFO}) {
         for (bool wide : {false, true}) Compare(ways, slices, policy, wide, ways * 7 + slices);
