@@ -11,45 +11,57 @@ namespace memsim::hw {
 Cache::Cache(uint32_t sets_per_slice, uint32_t slices, uint32_t ways,
              config::ReplacementPolicy policy)
     : sets_mask_(sets_per_slice - 1),
+      set_bits_(static_cast<uint32_t>(__builtin_ctz(sets_per_slice == 0 ? 1 : sets_per_slice))),
       slices_(slices),
       ways_(ways),
-      set_bytes_(static_cast<uint32_t>((12 * uint64_t{ways} + 63) / 64 * 64)),
+      tag_chunks_((ways + 3) / 4),
+      age_chunks_((ways + 15) / 16),
       refresh_on_hit_(policy == config::REPLACEMENT_LRU) {
   MEMSIM_CHECK(sets_per_slice != 0 && (sets_per_slice & (sets_per_slice - 1)) == 0,
                "sets per slice must be a power of two (ValidateMachine checks it)");
   MEMSIM_CHECK(slices >= 1 && ways >= 1, "a cache needs slices and ways");
+  MEMSIM_CHECK(ways <= kMaxWays, "more ways than age bytes can rank (ValidateMachine checks it)");
+  ages_offset_ = 16 * tag_chunks_;
+  const uint32_t used = ages_offset_ + 16 * age_chunks_;
+  set_bytes_ = 64;
+  set_shift_ = 6;
+  while (set_bytes_ < used) {
+    set_bytes_ <<= 1;
+    ++set_shift_;
+  }
+  const uint32_t last_lanes = ways_ - 64 * ((age_chunks_ - 1) / 4);
+  last_group_lanes_ = last_lanes == 64 ? ~uint64_t{0} : (uint64_t{1} << last_lanes) - 1;
   const uint64_t sets = uint64_t{sets_per_slice} * slices;
   const size_t bytes = sets * set_bytes_;
-  slots_.reset(static_cast<unsigned char*>(AllocateHuge(bytes)));
+  slots_ = std::unique_ptr<unsigned char[], HugeDeleter>(
+      static_cast<unsigned char*>(AllocateHuge(bytes)), HugeDeleter{bytes});
   MEMSIM_CHECK(slots_ != nullptr, "out of memory for a cache");
-  rank_scratch_ = std::make_unique<uint32_t[]>(ways_);
+  // Padding lanes look like invalid ways that never match and are never chosen.
   for (uint64_t s = 0; s < sets; ++s) {
-    unsigned char* set = slots_.get() + s * set_bytes_;
-    std::fill_n(Tags(set), ways_, kNoLine);
-    std::fill_n(Stamps(set), ways_, 0u);
+    unsigned char* set = slots_.get() + (s << set_shift_);
+    std::fill_n(Tags(set), 4 * tag_chunks_, kInvalidTag);
+    std::fill_n(Ages(set), 16 * age_chunks_, kInvalidAge);
   }
 }
 
-void Cache::Renormalize() {
-  // Only the order of stamps within a set matters: replace them by their ranks 1..k
-  // (quadratic in ways; runs once per ~4 billion fills and refreshes).
+uint32_t Cache::WayWide(const unsigned char* set, uint64_t tag) const {
+  const uint32_t* tags = Tags(set);
+  const unsigned char* ages = Ages(set);
+  const uint32_t* hi = hi_.get() + HiIndex(set, 0);
+  const uint32_t lo_tag = static_cast<uint32_t>(tag);
+  const uint32_t hi_tag = static_cast<uint32_t>(tag >> 32);
+  for (uint32_t w = 0; w < ways_; ++w) {
+    if (ages[w] != kInvalidAge && tags[w] == lo_tag && hi[w] == hi_tag) return w;
+  }
+  return ways_;
+}
+
+void Cache::EnterWideMode() {
+  // Every tag stored so far fits in 32 bits: its upper half is 0.
   const uint64_t sets = uint64_t{sets_mask_ + 1} * slices_;
-  uint32_t* ranks = rank_scratch_.get();
-  for (uint64_t s = 0; s < sets; ++s) {
-    uint32_t* stamps = Stamps(slots_.get() + s * set_bytes_);
-    for (uint32_t w = 0; w < ways_; ++w) {
-      uint32_t rank = 0;
-      if (stamps[w] != 0) {
-        rank = 1;
-        for (uint32_t o = 0; o < ways_; ++o) rank += (stamps[o] != 0 && stamps[o] < stamps[w]);
-      }
-      ranks[w] = rank;
-    }
-    std::copy_n(ranks, ways_, stamps);
-  }
-  clock_ = ways_;
+  hi_.reset(new uint32_t[sets * ways_]());
+  wide_ = true;
+  narrow_tag_limit_ = 0;
 }
-
-void Cache::FreeDeleter::operator()(unsigned char* p) const { std::free(p); }
 
 }  // namespace memsim::hw

@@ -7,9 +7,18 @@
 
 namespace memsim::hw {
 
-// Like malloc (release with std::free); 2 MiB-aligned and advised MADV_HUGEPAGE when
-// `bytes` is at least 2 MiB. Returns nullptr when out of memory.
+// `bytes` of memory aligned to a 64-byte host cache line, or nullptr when out of memory.
+// From 2 MiB up it is fresh zeroed memory mapped for it, 2 MiB-aligned and advised
+// MADV_HUGEPAGE before anything touches it (heap memory may already be backed by small
+// pages, which the advice does not replace). Release with FreeHuge(p, bytes).
 void* AllocateHuge(size_t bytes);
+void FreeHuge(void* p, size_t bytes);
+
+// A std::unique_ptr deleter for AllocateHuge() memory.
+struct HugeDeleter {
+  size_t bytes = 0;
+  void operator()(unsigned char* p) const { FreeHuge(p, bytes); }
+};
 
 }  // namespace memsim::hw
 

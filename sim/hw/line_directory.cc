@@ -21,7 +21,8 @@ LineDirectory::LineDirectory(uint64_t max_lines, int sockets) : sockets_(sockets
   mask_ = capacity - 1;
   shift_ = 64 - (bits - kRunShift);
   const size_t bytes = capacity * slot_bytes_;
-  slots_.reset(static_cast<unsigned char*>(AllocateHuge(bytes)));
+  slots_ = std::unique_ptr<unsigned char[], HugeDeleter>(
+      static_cast<unsigned char*>(AllocateHuge(bytes)), HugeDeleter{bytes});
   MEMSIM_CHECK(slots_ != nullptr, "out of memory for the line directory");
   std::memset(slots_.get(), 0, bytes);
 }

@@ -17,6 +17,7 @@
 #include <memory>
 
 #include "sim/hw/host_prefetch.h"
+#include "sim/hw/huge_alloc.h"
 #include "sim/hw/machine_validator.h"
 
 namespace memsim::hw {
@@ -96,9 +97,6 @@ class LineDirectory {
   uint64_t capacity() const { return mask_ + 1; }
 
  private:
-  struct FreeDeleter {
-    void operator()(unsigned char* p) const { std::free(p); }
-  };
   // Home slot of a key. Runs of kRunLines consecutive lines hash as one block to
   // consecutive slots (one host cache line): memmap scans and cache victims both walk
   // lines in address order, so most directory probes then hit a host line fetched for a
@@ -121,7 +119,7 @@ class LineDirectory {
   uint32_t slot_bytes_;
   uint64_t size_ = 0;
   // Transparent huge pages where available: the table is probed at random.
-  std::unique_ptr<unsigned char[], FreeDeleter> slots_;
+  std::unique_ptr<unsigned char[], HugeDeleter> slots_;
 };
 
 }  // namespace memsim::hw

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "sim/hw/cache.h"
 #include "sim/util/status_macros.h"
 
 namespace memsim::hw {
@@ -25,6 +26,10 @@ absl::Status Invalid(const std::string& field, const std::string& problem) {
 absl::Status ValidateCache(const std::string& field, const CacheLevel& c, uint32_t line_bytes) {
   if (c.size_bytes() == 0) return Invalid(field + ".size_bytes", "must be > 0 (missing cache?)");
   if (c.ways() == 0) return Invalid(field + ".ways", "must be > 0");
+  if (c.ways() > Cache::kMaxWays) {
+    return Invalid(field + ".ways", absl::StrCat(c.ways(), " exceeds the supported maximum of ",
+                                                 Cache::kMaxWays, " (one age byte per way)"));
+  }
   if (c.line_bytes() != line_bytes) {
     return Invalid(field + ".line_bytes",
                    absl::StrCat(c.line_bytes(), " differs from the machine's line_bytes ",

@@ -27,13 +27,19 @@ Cache MakeCache(const config::CacheLevel& c, double share) {
   return Cache(sets, slices, EffectiveWays(c.ways(), share), c.policy());
 }
 
+// Lines a cache MakeCache() builds holds (computed, not built: building allocates and
+// fills its sets).
+uint64_t CapacityLines(const config::CacheLevel& c, double share) {
+  const uint64_t slices = c.slices() == 0 ? 1 : c.slices();
+  const uint64_t sets = c.size_bytes() / (uint64_t{c.line_bytes()} * c.ways() * slices);
+  return sets * slices * EffectiveWays(c.ways(), share);
+}
+
 uint64_t TotalLines(const MachineTopology& t, double share) {
   const config::Machine& m = t.machine();
-  uint64_t lines = 0;
-  for (const config::CacheLevel* c : {&m.l1d(), &m.l2()}) {
-    lines += uint64_t{static_cast<uint64_t>(t.cores())} * MakeCache(*c, share).capacity_lines();
-  }
-  return lines + uint64_t{static_cast<uint64_t>(t.sockets())} * MakeCache(m.llc(), share).capacity_lines();
+  const uint64_t cores = static_cast<uint64_t>(t.cores());
+  return cores * (CapacityLines(m.l1d(), share) + CapacityLines(m.l2(), share)) +
+         static_cast<uint64_t>(t.sockets()) * CapacityLines(m.llc(), share);
 }
 
 }  // namespace
@@ -68,10 +74,8 @@ void MemorySystem::ResetStats() {
   stats_.dram_by_node.assign(nodes, 0);
 }
 
-double MemorySystem::Access(uint64_t address, uint32_t bytes, AccessKind kind, int core) {
+double MemorySystem::AccessSlow(uint64_t first, uint64_t last, AccessKind kind, int core) {
   ++stats_.accesses;
-  const uint64_t first = address >> line_shift_;
-  const uint64_t last = (address + (bytes == 0 ? 0 : bytes - 1)) >> line_shift_;
   const bool write = kind != AccessKind::kRead;
   const uint64_t lines = last - first + 1;
   switch (kind) {
@@ -97,12 +101,18 @@ double MemorySystem::AccessBatch(const MemoryAccess* accesses, size_t n, int cor
   // step needs the previous one's data: its sets and directory slot; then (its L1 and L2
   // sets now cached) the slots of its L1 victim and the LLC set its L2 victim moves to;
   // then the slot of the line that LLC fill evicts.
+  // A later stage of an access reuses what an earlier one found (whether the line was in
+  // the L1d, the L2 victim) instead of probing the sets again; the sets may have changed
+  // in between, which only makes a prefetch useless, never a result different.
   auto line_of = [&](size_t i) { return accesses[i].address >> line_shift_; };
+  static_assert(kStageAhead[0] < kHintRing);
+  PrefetchHint hints[kHintRing];
   in_batch_ = true;
   double sum = 0;
   for (size_t i = 0; i < n; ++i) {
     for (int stage = 0; stage < 3; ++stage) {
-      if (i + kStageAhead[stage] < n) PrefetchStage(line_of(i + kStageAhead[stage]), core, stage);
+      const size_t j = i + kStageAhead[stage];
+      if (j < n) PrefetchStage(line_of(j), core, stage, &hints[j % kHintRing]);
     }
     const MemoryAccess& a = accesses[i];
     const double ns = Access(a.address, a.bytes, a.kind, core);
@@ -123,14 +133,26 @@ void MemorySystem::PrefetchPredicted(uint64_t first, uint64_t last, int core) {
     predict_core_ = core;
     return;
   }
-  PrefetchStage(last + kStageAhead[0] * stride, core, 0);
-  PrefetchStage(last + kStageAhead[1] * stride, core, 1);
-  PrefetchStage(last + kStageAhead[2] * stride, core, 2);
+  // A predicted line passes through the three stages on successive calls; the ring (by
+  // line number, checked) hands each stage what the earlier ones found.
+  for (int stage = 0; stage < 3; ++stage) {
+    const uint64_t line = last + kStageAhead[stage] * stride;
+    PrefetchHint& hint = predicted_hints_[line % kHintRing];
+    if (stage == 0 || hint.line != line) hint = PrefetchHint{.line = line};
+    PrefetchStage(line, core, stage, &hint);
+  }
 }
 
-void MemorySystem::PrefetchStage(uint64_t line, int core, int stage) {
+void MemorySystem::PrefetchStage(uint64_t line, int core, int stage, PrefetchHint* hint) {
   const Cache& l1 = l1_[core];
-  if (l1.Contains(line)) return;  // an L1 hit needs nothing else
+  bool l1_hit;
+  if (stage == 0 || hint == nullptr || !hint->l1_known) {
+    l1_hit = l1.Contains(line);
+    if (hint != nullptr) *hint = PrefetchHint{.line = line, .l1_known = true, .l1_hit = l1_hit};
+  } else {
+    l1_hit = hint->l1_hit;
+  }
+  if (l1_hit) return;  // an L1 hit needs nothing else
   const Cache& l2 = l2_[core];
   const Cache& llc = llc_[topology_.socket_of_core(core)];
   if (stage == 0) {
@@ -139,7 +161,16 @@ void MemorySystem::PrefetchStage(uint64_t line, int core, int stage) {
     directory_.Prefetch(line);
     return;
   }
-  const uint64_t l2_victim = l2.Contains(line) ? Cache::kNoLine : l2.VictimOf(line);
+  uint64_t l2_victim;
+  if (stage == 1 || hint == nullptr || !hint->victim_known) {
+    l2_victim = l2.Contains(line) ? Cache::kNoLine : l2.VictimOf(line);
+    if (hint != nullptr) {
+      hint->victim_known = true;
+      hint->l2_victim = l2_victim;
+    }
+  } else {
+    l2_victim = hint->l2_victim;
+  }
   if (stage == 1) {
     const uint64_t l1_victim = l1.VictimOf(line);
     if (l1_victim != Cache::kNoLine) directory_.Prefetch(l1_victim);
@@ -155,7 +186,9 @@ void MemorySystem::PrefetchStage(uint64_t line, int core, int stage) {
   }
 }
 
-double MemorySystem::AccessLine(uint64_t line, bool write, int core) {
+// Inlined into Access(): an L1d hit is the common case and costs only a few nanoseconds,
+// so a call and its register saves would be a large part of it.
+[[gnu::always_inline]] inline double MemorySystem::AccessLine(uint64_t line, bool write, int core) {
   if (l1_[core].Lookup(line)) [[likely]] {
     ++stats_.l1_hits;
     // A line in our L1 is valid (writes elsewhere invalidate it), so a read needs nothing more.
@@ -186,7 +219,7 @@ double MemorySystem::MissL1(uint64_t line, bool write, int core) {
     // Start the host fetches this miss is sure to need, so they overlap: the line's
     // directory slot and the slot of the L1 victim (FillL1 removes it).
     directory_.Prefetch(line);
-    const uint64_t l1_victim = Cache::LineAt(l1_set, l1_way);
+    const uint64_t l1_victim = l1.LineAt(l1_set, l1_way);
     if (l1_victim != Cache::kNoLine) directory_.Prefetch(l1_victim);
   }
 
@@ -201,7 +234,7 @@ double MemorySystem::MissL1(uint64_t line, bool write, int core) {
     ++stats_.l2_misses;
     unsigned char* llc_set = llc.SetOf(line);
     uint32_t l2_way = l2.VictimWayOf(l2_set);
-    const uint64_t l2_victim_hint = Cache::LineAt(l2_set, l2_way);
+    const uint64_t l2_victim_hint = l2.LineAt(l2_set, l2_way);
     if (l2_victim_hint != Cache::kNoLine) {
       if (!llc_inclusive_) llc.PrefetchSet(l2_victim_hint);
       directory_.Prefetch(l2_victim_hint);

@@ -74,7 +74,22 @@ class MemorySystem {
 
   // One access of `bytes` (0 counts as 1) at simulated physical address `address` from
   // `core`. Returns its latency in ns. REQUIRES: 0 <= core < topology.cores().
-  double Access(uint64_t address, uint32_t bytes, AccessKind kind, int core);
+  // Inline: a one-line read that hits the L1d (the common case) then costs no call.
+  double Access(uint64_t address, uint32_t bytes, AccessKind kind, int core) {
+    const uint64_t first = address >> line_shift_;
+    const uint64_t last = (address + (bytes == 0 ? 0 : bytes - 1)) >> line_shift_;
+    // A lookup that misses here changed nothing; AccessSlow() simply looks up again.
+    if (first == last && kind == AccessKind::kRead && !(recent_l1_miss_ && !in_batch_) &&
+        l1_[core].Lookup(first)) [[likely]] {
+      ++stats_.accesses;
+      ++stats_.reads;
+      ++stats_.line_accesses;
+      ++stats_.l1_hits;
+      stats_.latency_ns += l1_ns_;
+      return l1_ns_;
+    }
+    return AccessSlow(first, last, kind, core);
+  }
 
   // The accesses `accesses[0..n)` from `core`, one after another, exactly as n calls of
   // Access() would be; returns their total latency in ns (summed in order) and, if
@@ -101,11 +116,23 @@ class MemorySystem {
   }
 
  private:
+  // Access() of lines first..last, minus its L1d-read-hit fast path.
+  double AccessSlow(uint64_t first, uint64_t last, AccessKind kind, int core);
   double AccessLine(uint64_t line, bool write, int core);
   double MissL1(uint64_t line, bool write, int core);
   void PrefetchPredicted(uint64_t first, uint64_t last, int core);
-  // Host prefetch step `stage` (0, 1, 2) for a line accessed soon; see AccessBatch.
-  void PrefetchStage(uint64_t line, int core, int stage);
+  // What an earlier prefetch stage of one access found, for its later stages (AccessBatch).
+  struct PrefetchHint {
+    uint64_t line = Cache::kNoLine;
+    bool l1_known = false;
+    bool l1_hit = false;
+    bool victim_known = false;
+    uint64_t l2_victim = Cache::kNoLine;
+  };
+  static constexpr size_t kHintRing = 8;  // > the farthest stage distance
+  // Host prefetch step `stage` (0, 1, 2) for a line accessed soon; see AccessBatch. `hint`
+  // (may be null) carries what stage 0 and 1 found for this access to the later stages.
+  void PrefetchStage(uint64_t line, int core, int stage, PrefetchHint* hint);
   void BackInvalidate(uint64_t line, int socket);
   void InvalidateSocket(uint64_t line, int socket, LineDirectory::Entry e);
   double WriteOwnership(uint64_t line, int core, int socket, double latency_ns);
@@ -128,6 +155,7 @@ class MemorySystem {
   static constexpr uint64_t kMaxPredictedStride = 16;
   uint64_t predict_last_ = 0;
   int predict_core_ = -1;
+  PrefetchHint predicted_hints_[kHintRing];
   bool in_batch_ = false;
   bool recent_l1_miss_ = false;
   AccessStats stats_;

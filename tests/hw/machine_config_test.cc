@@ -148,6 +148,11 @@ TEST_F(ValidateTest, ZeroWays) {
   ExpectInvalid("l2.ways: must be > 0");
 }
 
+TEST_F(ValidateTest, TooManyWays) {
+  m_.mutable_l1d()->set_ways(256);
+  ExpectInvalid("l1d.ways: 256 exceeds the supported maximum of 255");
+}
+
 TEST_F(ValidateTest, LineSizeMismatch) {
   m_.mutable_l2()->set_line_bytes(128);
   ExpectInvalid("l2.line_bytes: 128 differs");

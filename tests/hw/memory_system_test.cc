@@ -405,26 +405,6 @@ TEST(MemorySystemBatchTest, BatchEqualsSingleAccesses) {
   }
 }
 
-// 32-bit replacement stamps are renormalized to ranks when the counter nears its limit;
-// the order of every set, and so every victim, is unchanged.
-TEST(CacheTest, StampRenormalizationKeepsLruOrder) {
-  Cache wrapped(2, 1, 4, config::REPLACEMENT_LRU);
-  Cache plain(2, 1, 4, config::REPLACEMENT_LRU);
-  wrapped.SetStampCounterForTest(0xFFFFFFF0u - 20);
-  std::mt19937_64 rng(9);
-  for (int i = 0; i < 200; ++i) {
-    const uint64_t line = rng() % 12;
-    ASSERT_EQ(wrapped.Lookup(line), plain.Lookup(line)) << i;
-    if (!plain.Contains(line)) {
-      ASSERT_EQ(wrapped.Insert(line), plain.Insert(line)) << i;
-    }
-    if (rng() % 7 == 0) {
-      const uint64_t gone = rng() % 12;
-      ASSERT_EQ(wrapped.Invalidate(gone), plain.Invalidate(gone)) << i;
-    }
-  }
-}
-
 // Sequential streams (where Access() prefetches by predicted stride) agree with the
 // reference, on both LLC kinds.
 TEST(MemorySystemReferenceTest, SequentialScansWithStrides) {
