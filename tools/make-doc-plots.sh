@@ -9,7 +9,7 @@ mkdir -p docs/plots
 for spec in configs/sweeps/*.textproto; do
   name=$(basename "$spec" .textproto)
   "$BUILD_DIR/memsim" sweep "$spec" --out="$OUT/$name" --jobs="$(nproc)"
-  cp "$OUT/$name"/*.png "$OUT/$name"/*.svg docs/plots/
+  cp "$OUT/$name"/*.png docs/plots/   # SVGs stay in $OUT (tools/plot writes both)
   cp "$OUT/$name/results.csv" "docs/plots/$name.results.csv"
   for be in "$OUT/$name"/*.breakeven.csv; do
     [ -e "$be" ] && cp "$be" docs/plots/

@@ -93,15 +93,22 @@ absl::StatusOr<config::SweepManifest> PrepareSweep(const std::string& spec_path,
   RETURN_IF_ERROR(MakeDirs(dir + "/points"));
   RETURN_IF_ERROR(MakeDirs(dir + "/logs"));
   const std::string text = ManifestText(manifest);
-  absl::StatusOr<std::string> old = ReadFileToString(ManifestPath(dir));
-  if (old.ok()) {
-    if (*old != text) {
+  absl::StatusOr<std::string> old_text = ReadFileToString(ManifestPath(dir));
+  if (old_text.ok()) {
+    // Resuming: the points must be the same. The rest of the spec (description, labels,
+    // plots) may have changed: the table and plots are rebuilt from the new one.
+    config::SweepManifest old;
+    RETURN_IF_ERROR(ParseTextProto(*old_text, ManifestPath(dir), old));
+    config::SweepManifest old_points, new_points;
+    *old_points.mutable_point() = old.point();
+    *new_points.mutable_point() = manifest.point();
+    if (ManifestText(old_points) != ManifestText(new_points)) {
       return absl::FailedPreconditionError(absl::StrCat(
-          dir, " holds a different sweep (its ", kManifest,
-          " differs from this spec's expansion; relative paths count, so run from the same "
-          "directory): use another --out, or delete ", dir));
+          dir, " holds a different sweep (the points in its ", kManifest,
+          " differ from this spec's; relative paths count, so run from the same directory): "
+          "use another --out, or delete ", dir));
     }
-    return manifest;
+    if (*old_text == text) return manifest;
   }
   RETURN_IF_ERROR(WriteFileAtomically(ManifestPath(dir), text));
   return manifest;

@@ -109,6 +109,7 @@ absl::StatusOr<SweepTable> BuildSweepTable(const config::SweepManifest& manifest
     } else {
       meta.Key("lines").String(plot.lines().empty() ? "model" : plot.lines());
       meta.Key("breakeven").Bool(plot.breakeven());
+      meta.Key("log_y").Bool(plot.log_y());
     }
     meta.Key("metric").String(plot.metric());
     meta.Key("file").String(plot.file().empty()
