@@ -225,15 +225,16 @@ absl::Status RunPoints(const config::SweepManifest& manifest, const std::string&
   return status;
 }
 
-// Points without an outcome yet; points whose expansion failed get their error recorded.
+// Points in [first, end) without an outcome yet; points whose expansion failed get their
+// error recorded. With `retry_failed`, failed points count as not run.
 absl::StatusOr<std::vector<uint32_t>> PendingPoints(const config::SweepManifest& manifest,
-                                                    const std::string& dir,
+                                                    const std::string& dir, bool retry_failed,
                                                     uint32_t first = 0,
                                                     uint32_t end = UINT32_MAX) {
   std::vector<uint32_t> pending;
   for (const config::SweepPoint& p : manifest.point()) {
     if (p.index() < first || p.index() >= end) continue;
-    if (absl::GetFlag(FLAGS_retry_failed) &&
+    if (retry_failed &&
         sweep::StateOf(dir, p.index()) == sweep::PointState::kFailed) {
       std::remove(sweep::PointErrorPath(dir, p.index()).c_str());
     }
@@ -369,12 +370,13 @@ absl::Status RunSweep(const std::vector<std::string>& args) {
     if (batch < 1) return absl::InvalidArgumentError("--slurm_batch must be >= 1");
     const uint64_t first = uint64_t(run_task) * batch;
     ASSIGN_OR_RETURN(std::vector<uint32_t> pending,
-                     PendingPoints(manifest, dir, first, first + batch));
+                     PendingPoints(manifest, dir, /*retry_failed=*/false, first, first + batch));
     return RunPoints(manifest, dir, self, pending, 1);
   }
   if (absl::GetFlag(FLAGS_collect)) {
     ASSIGN_OR_RETURN(config::SweepManifest manifest, ReadManifest(args[0]));
-    RETURN_IF_ERROR(PendingPoints(manifest, args[0]).status());  // records expansion errors
+    // Records expansion errors; never re-runs anything.
+    RETURN_IF_ERROR(PendingPoints(manifest, args[0], /*retry_failed=*/false).status());
     RETURN_IF_ERROR(WriteTable(manifest, args[0], /*require_complete=*/true));
     if (absl::GetFlag(FLAGS_plot) && manifest.spec().plot_size() > 0) {
       return RunPlotTool("sweep", args[0]);
@@ -387,7 +389,8 @@ absl::Status RunSweep(const std::vector<std::string>& args) {
   const int jobs = Jobs();
   RETURN_IF_ERROR(MakeTraces(manifest, dir, self, jobs));
   if (absl::GetFlag(FLAGS_slurm)) return SubmitToSlurm(manifest, dir, self);
-  ASSIGN_OR_RETURN(std::vector<uint32_t> pending, PendingPoints(manifest, dir));
+  ASSIGN_OR_RETURN(std::vector<uint32_t> pending,
+                   PendingPoints(manifest, dir, absl::GetFlag(FLAGS_retry_failed)));
   const size_t finished = manifest.point_size() - pending.size();
   std::fprintf(stderr, "sweep %s: %d points (%zu already finished), %d at a time\n",
                manifest.spec().name().c_str(), manifest.point_size(), finished, jobs);

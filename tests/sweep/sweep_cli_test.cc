@@ -22,6 +22,7 @@
 namespace memsim {
 namespace {
 
+using ::memsim::test_util::CmdResult;
 using ::memsim::test_util::Exists;
 using ::memsim::test_util::Memsim;
 using ::memsim::test_util::Slurp;
@@ -177,7 +178,7 @@ TEST_F(SweepCli, FailedPointIsRecordedAndTheSweepGoesOn) {
       "axis { name: \"trace\" path: \"trace\" values: \"", trace, "\" values: \"", bogus,
       "\" values: \"/nonexistent.mtrace\" }\n"));
   const std::string dir = Dir("fail");
-  auto r = Memsim(absl::StrCat("sweep ", spec, " --out=", dir, " --jobs=2 --noplot"));
+  CmdResult r = Memsim(absl::StrCat("sweep ", spec, " --out=", dir, " --jobs=2 --noplot"));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("1 points ok, 2 failed"));
   const auto rows = Rows(Slurp(dir + "/results.csv"));
@@ -188,6 +189,17 @@ TEST_F(SweepCli, FailedPointIsRecordedAndTheSweepGoesOn) {
   EXPECT_EQ(Column(rows, 2, "events"), "");
   EXPECT_EQ(rows[3][1], "failed");
   EXPECT_THAT(Column(rows, 3, "error"), HasSubstr("trace /nonexistent.mtrace does not exist"));
+
+  // Mend the bogus trace: a re-run keeps the recorded failure, --retry_failed runs it again.
+  ASSERT_TRUE(WriteFileAtomically(bogus, Slurp(trace)).ok());
+  r = Memsim(absl::StrCat("sweep ", spec, " --out=", dir, " --noplot"));
+  EXPECT_THAT(r.out, HasSubstr("1 points ok, 2 failed"));
+  r = Memsim(absl::StrCat("sweep ", spec, " --out=", dir, " --noplot --retry_failed"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("2 points ok, 1 failed"));
+  const auto retried = Rows(Slurp(dir + "/results.csv"));
+  EXPECT_EQ(retried[2][1], "ok");
+  EXPECT_EQ(Column(retried, 2, "events"), Column(retried, 1, "events"));
   std::remove(trace.c_str());
   std::remove(bogus.c_str());
 }
