@@ -8,8 +8,8 @@
 #include <chrono>
 
 #include "absl/flags/flag.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "sim/cli/builtin_commands.h"
@@ -104,17 +104,19 @@ absl::Status BenchTrace(const std::string& label, const std::string& path,
     const double a = stubbed.run().wall_seconds(), b = full.run().wall_seconds();
     std::printf("  %-28s %8.3f M events/s (%.2f s, CPU %.2f s)\n",
                 absl::StrCat("replay ", spec, ", SimGrid stubbed").c_str(), n / a / 1e6, a, cpu_a);
-    std::printf("  %-28s %8.3f M events/s (%.2f s, CPU %.2f s), SimGrid adds %+.1f %% "
-                "(CPU %+.1f %%)\n",
-                absl::StrCat("replay ", spec, ", SimGrid").c_str(), n / b / 1e6, b, cpu_b,
-                100.0 * (b - a) / a, 100.0 * (cpu_b - cpu_a) / cpu_a);
+    std::printf(
+        "  %-28s %8.3f M events/s (%.2f s, CPU %.2f s), SimGrid adds %+.1f %% "
+        "(CPU %+.1f %%)\n",
+        absl::StrCat("replay ", spec, ", SimGrid").c_str(), n / b / 1e6, b, cpu_b,
+        100.0 * (b - a) / a, 100.0 * (cpu_b - cpu_a) / cpu_a);
     // Copies nothing else overlapped get their lone time in closed form (SimPlatform).
-    std::printf("  %-28s %s metadata line accesses, %s SimGrid batches, %s copies simulated "
-                "(%s migrate events)\n",
-                "", absl::StrCat(full.total().line_accesses()).c_str(),
-                absl::StrCat(CounterValue(full, "copy_batches")).c_str(),
-                absl::StrCat(simgrid.platform()->simulated_transfers() - simulated0).c_str(),
-                absl::StrCat(KindCount(full, "migrate")).c_str());
+    std::printf(
+        "  %-28s %s metadata line accesses, %s SimGrid batches, %s copies simulated "
+        "(%s migrate events)\n",
+        "", absl::StrCat(full.total().line_accesses()).c_str(),
+        absl::StrCat(CounterValue(full, "copy_batches")).c_str(),
+        absl::StrCat(simgrid.platform()->simulated_transfers() - simulated0).c_str(),
+        absl::StrCat(KindCount(full, "migrate")).c_str());
   }
   std::printf("  peak RSS so far: %.1f MiB\n", PeakRssBytes() / 1048576.0);
   std::fflush(stdout);
@@ -174,8 +176,8 @@ absl::Status RunBench(const std::vector<std::string>& args) {
     cleanup.push_back(path);
     std::printf("synthetic numa trace: %s events generated in %.1f s\n",
                 absl::StrCat(g.events).c_str(), Seconds(t0));
-    RETURN_IF_ERROR(BenchTrace(absl::StrCat("synthetic numa (", n, " events)"), path, base,
-                               models, registry, simgrid, stub.get()));
+    RETURN_IF_ERROR(BenchTrace(absl::StrCat("synthetic numa (", n, " events)"), path, base, models,
+                               registry, simgrid, stub.get()));
   }
   for (const std::string& p : cleanup) unlink(p.c_str());
   return absl::OkStatus();

@@ -8,7 +8,8 @@ ABSL_FLAG(uint64_t, seed, 1, "Random seed; the same seed gives byte-identical ou
 ABSL_FLAG(std::string, machine, "",
           "Machine description: a textproto under configs/machines/ or an hwloc XML file.");
 
-ABSL_FLAG(std::string, trace, "", "Trace to replay (.mtrace, from `memsim import` or `memsim gen`).");
+ABSL_FLAG(std::string, trace, "",
+          "Trace to replay (.mtrace, from `memsim import` or `memsim gen`).");
 ABSL_FLAG(std::string, out, "",
           "replay: the result JSON file. compare: the directory for results, table and plots.");
 ABSL_FLAG(std::string, pfn_mapping, "proportional",

@@ -8,12 +8,10 @@
 
 #include "absl/flags/declare.h"
 
-ABSL_DECLARE_FLAG(std::string, o);       // output file
-ABSL_DECLARE_FLAG(bool, json);           // machine-readable output
-ABSL_DECLARE_FLAG(uint64_t, seed);       // random seed
-ABSL_DECLARE_FLAG(std::string, machine); // machine config (textproto or hwloc XML)
-
-
+ABSL_DECLARE_FLAG(std::string, o);        // output file
+ABSL_DECLARE_FLAG(bool, json);            // machine-readable output
+ABSL_DECLARE_FLAG(uint64_t, seed);        // random seed
+ABSL_DECLARE_FLAG(std::string, machine);  // machine config (textproto or hwloc XML)
 
 // Replay flags shared by `replay`, `compare` (and later `sweep`, `bench`).
 ABSL_DECLARE_FLAG(std::string, trace);

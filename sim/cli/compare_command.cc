@@ -33,8 +33,8 @@ absl::Status RunCompare(const std::vector<std::string>& args) {
   memmap::ModelRegistry models;
   memmap::RegisterBuiltinModels(models);
   ASSIGN_OR_RETURN(replay::ReplayJob job, JobFromFlags());
-  std::vector<std::string> specs = absl::StrSplit(absl::GetFlag(FLAGS_models), ',',
-                                                  absl::SkipEmpty());
+  std::vector<std::string> specs =
+      absl::StrSplit(absl::GetFlag(FLAGS_models), ',', absl::SkipEmpty());
   if (specs.empty()) return absl::InvalidArgumentError("--models names no model");
   std::vector<config::MemmapModelConfig> configs;
   for (const std::string& s : specs) {
@@ -44,7 +44,7 @@ absl::Status RunCompare(const std::vector<std::string>& args) {
   const std::string dir = absl::GetFlag(FLAGS_out);
   if (!dir.empty()) {
     mkdir(dir.c_str(), 0755);
-    struct stat st{};
+    struct stat st {};
     if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
       return absl::InvalidArgumentError(absl::StrCat("--out ", dir, " is not a directory"));
     }
@@ -69,9 +69,8 @@ absl::Status RunCompare(const std::vector<std::string>& args) {
     }
     results.push_back(std::move(r));
   }
-  const std::string table =
-      absl::StrCat("trace ", job.trace_path, " on ", job.machine.name(), "\n\n",
-                   report::CompareTable(results));
+  const std::string table = absl::StrCat("trace ", job.trace_path, " on ", job.machine.name(),
+                                         "\n\n", report::CompareTable(results));
   std::fwrite(table.data(), 1, table.size(), stdout);
   if (dir.empty()) return absl::OkStatus();
   RETURN_IF_ERROR(WriteFileAtomically(dir + "/results.csv", csv));
@@ -91,8 +90,8 @@ Command CompareCommand() {
       "prints a table: overhead, cache misses and per-event latencies for each model, with the\n"
       "relative difference to the first. With --out, writes DIR/<i>-<model>.json (one result\n"
       "each), DIR/results.csv, DIR/compare.txt and the plots (PNG and SVG) by tools/plot.",
-      {"trace", "machine", "models", "out", "pfn_mapping", "cpu_mapping", "back_to_back",
-       "simgrid", "quantum_ns", "plot", "plot_tool"},
+      {"trace", "machine", "models", "out", "pfn_mapping", "cpu_mapping", "back_to_back", "simgrid",
+       "quantum_ns", "plot", "plot_tool"},
       RunCompare};
 }
 

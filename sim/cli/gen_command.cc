@@ -51,7 +51,7 @@ namespace memsim::cli {
 
 namespace {
 
-constexpr const char* kGenericFlags[] = {"workload", "nodes",  "node_mem", "cpus",
+constexpr const char* kGenericFlags[] = {"workload",   "nodes",    "node_mem", "cpus",
                                          "num_events", "duration", "seed"};
 
 absl::StatusOr<workload::WorkloadParams> ParamsFromFlags() {
@@ -65,8 +65,8 @@ absl::StatusOr<workload::WorkloadParams> ParamsFromFlags() {
   if (!duration.empty()) {
     absl::Duration d;
     if (!absl::ParseDuration(duration, &d) || d <= absl::ZeroDuration()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--duration: cannot parse '", duration, "' as a positive duration (e.g. 10s, 500ms)"));
+      return absl::InvalidArgumentError(absl::StrCat("--duration: cannot parse '", duration,
+                                                     "' as a positive duration (e.g. 10s, 500ms)"));
     }
     p.duration_ns = static_cast<uint64_t>(absl::ToInt64Nanoseconds(d));
   }
@@ -120,7 +120,8 @@ std::string Description(const workload::WorkloadRegistry& registry) {
     absl::StrAppend(&s, "  ", e.name, std::string(e.name.size() < 11 ? 11 - e.name.size() : 1, ' '),
                     e.summary, "\n             flags: ", e.flags, "\n");
   }
-  absl::StrAppend(&s, "\nExample: memsim gen --workload=anon --thp_share=0.25 -o anon.mtrace --seed=7");
+  absl::StrAppend(&s,
+                  "\nExample: memsim gen --workload=anon --thp_share=0.25 -o anon.mtrace --seed=7");
   return s;
 }
 
@@ -147,17 +148,18 @@ absl::Status RunGen(const std::vector<std::string>& args) {
   ASSIGN_OR_RETURN(workload::WorkloadParams params, ParamsFromFlags());
 
   auto start = std::chrono::steady_clock::now();
-  ASSIGN_OR_RETURN(workload::GenerateResult result,
-                   workload::GenerateTraceFile(Registry(), name, params, out,
-                                               CanonicalCommandLine(*entry)));
+  ASSIGN_OR_RETURN(
+      workload::GenerateResult result,
+      workload::GenerateTraceFile(Registry(), name, params, out, CanonicalCommandLine(*entry)));
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("%s: %llu events, %llu snapshot runs, %llu bytes (%.2f bytes/event) in %.2f s "
-              "(%.2f M events/s)\n",
-              out.c_str(), static_cast<unsigned long long>(result.events),
-              static_cast<unsigned long long>(result.snapshot_runs),
-              static_cast<unsigned long long>(result.bytes),
-              result.events ? static_cast<double>(result.bytes) / result.events : 0.0, seconds,
-              seconds > 0 ? result.events / seconds / 1e6 : 0.0);
+  std::printf(
+      "%s: %llu events, %llu snapshot runs, %llu bytes (%.2f bytes/event) in %.2f s "
+      "(%.2f M events/s)\n",
+      out.c_str(), static_cast<unsigned long long>(result.events),
+      static_cast<unsigned long long>(result.snapshot_runs),
+      static_cast<unsigned long long>(result.bytes),
+      result.events ? static_cast<double>(result.bytes) / result.events : 0.0, seconds,
+      seconds > 0 ? result.events / seconds / 1e6 : 0.0);
   return absl::OkStatus();
 }
 
@@ -169,10 +171,11 @@ Command GenCommand() {
   c.summary = "generate a synthetic workload trace (anon, pagecache, slab, numa, fragment)";
   c.usage = "memsim gen --workload=NAME -o OUT.mtrace [--seed=N] [--flags]";
   c.description = Description(Registry());
-  c.flags = {"workload",  "o",           "seed",     "nodes",         "node_mem",
-             "cpus",      "num_events",  "duration", "footprint",     "thp_share",
-             "file_size", "folio_order", "imbalance", "fill",         "fragmentation",
-             "unmovable_share", "slab_random_free"};
+  c.flags = {"workload",        "o",         "seed",          "nodes",
+             "node_mem",        "cpus",      "num_events",    "duration",
+             "footprint",       "thp_share", "file_size",     "folio_order",
+             "imbalance",       "fill",      "fragmentation", "unmovable_share",
+             "slab_random_free"};
   c.run = RunGen;
   return c;
 }

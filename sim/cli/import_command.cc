@@ -107,9 +107,8 @@ absl::Status RunImport(const std::vector<std::string>& args) {
   if (importer == nullptr) {
     std::vector<std::string> names;
     for (const auto& [name, desc] : registry.List()) names.push_back(name);
-    return absl::InvalidArgumentError(absl::StrCat("--from must be one of ",
-                                                   absl::StrJoin(names, ", "), "; got '", from,
-                                                   "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--from must be one of ", absl::StrJoin(names, ", "), "; got '", from, "'"));
   }
   if (!snapshot.empty() && from == "kpageflags") {
     return absl::InvalidArgumentError("--snapshot goes with an event trace, not --from=kpageflags");
@@ -158,8 +157,7 @@ absl::Status RunImport(const std::vector<std::string>& args) {
   const uintmax_t size = std::filesystem::file_size(out, ec);
   if (!ec) {
     std::fprintf(stderr, "  wrote %s: %ju bytes (%.1f bytes/event)\n", out.c_str(), size,
-                 writer->num_events() > 0 ? static_cast<double>(size) / writer->num_events()
-                                          : 0.0);
+                 writer->num_events() > 0 ? static_cast<double>(size) / writer->num_events() : 0.0);
   }
   return absl::OkStatus();
 }

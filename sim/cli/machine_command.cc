@@ -19,8 +19,9 @@ ABSL_FLAG(double, hwloc_local_latency_ns, 90.0,
 ABSL_FLAG(double, hwloc_remote_latency_ns, 0.0,
           "hwloc import: ns of the nearest remote node; 0 = proportional rule "
           "(ns = local x distance / local distance).");
-ABSL_FLAG(double, hwloc_dram_bandwidth_gbs, 100.0,
-          "hwloc import: DRAM bandwidth per node in GB/s where the XML has no Bandwidth attribute.");
+ABSL_FLAG(
+    double, hwloc_dram_bandwidth_gbs, 100.0,
+    "hwloc import: DRAM bandwidth per node in GB/s where the XML has no Bandwidth attribute.");
 ABSL_FLAG(double, hwloc_link_bandwidth_gbs, 40.0,
           "hwloc import: bandwidth of the link between each pair of sockets, GB/s.");
 ABSL_FLAG(double, hwloc_clock_ghz, 2.0, "hwloc import: core clock in GHz.");
@@ -40,7 +41,8 @@ hw::HwlocImportOptions OptionsFromFlags() {
 
 absl::Status ImportHwloc(const std::vector<std::string>& args) {
   if (args.size() != 2) {
-    return absl::InvalidArgumentError("usage: memsim machine import-hwloc TOPO.xml -o MACHINE.textproto");
+    return absl::InvalidArgumentError(
+        "usage: memsim machine import-hwloc TOPO.xml -o MACHINE.textproto");
   }
   const std::string out = absl::GetFlag(FLAGS_o);
   if (out.empty()) return absl::InvalidArgumentError("import-hwloc needs -o MACHINE.textproto");
@@ -90,8 +92,8 @@ Command MachineCommand() {
       "keep their memory (laid out contiguously from pfn 0), and the NUMALatency distance\n"
       "matrix becomes ns by the rule of --hwloc_local_latency_ns / --hwloc_remote_latency_ns.\n"
       "show prints a machine (a .textproto or an hwloc XML) for people, or as JSON.",
-      {"o", "json", "hwloc_local_latency_ns", "hwloc_remote_latency_ns",
-       "hwloc_dram_bandwidth_gbs", "hwloc_link_bandwidth_gbs", "hwloc_clock_ghz"},
+      {"o", "json", "hwloc_local_latency_ns", "hwloc_remote_latency_ns", "hwloc_dram_bandwidth_gbs",
+       "hwloc_link_bandwidth_gbs", "hwloc_clock_ghz"},
       [](const std::vector<std::string>& args) -> absl::Status {
         if (args.empty()) {
           return absl::InvalidArgumentError("expected a verb: import-hwloc or show");

@@ -21,8 +21,8 @@ namespace {
 
 absl::Status RunReplay(const std::vector<std::string>& args) {
   if (!args.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("unexpected argument '", args[0],
-                                                   "' (replay takes only flags; see --help)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unexpected argument '", args[0], "' (replay takes only flags; see --help)"));
   }
   memmap::ModelRegistry models;
   memmap::RegisterBuiltinModels(models);
@@ -31,7 +31,8 @@ absl::Status RunReplay(const std::vector<std::string>& args) {
   if (spec.empty()) return absl::InvalidArgumentError("--model is required");
   ASSIGN_OR_RETURN(job.model, replay::ResolveModelSpec(spec, models));
   job.options.progress = ProgressPrinter(spec);
-  ASSIGN_OR_RETURN(CopierHolder copier, CopierHolder::Create(job.machine, absl::GetFlag(FLAGS_simgrid)));
+  ASSIGN_OR_RETURN(CopierHolder copier,
+                   CopierHolder::Create(job.machine, absl::GetFlag(FLAGS_simgrid)));
   ASSIGN_OR_RETURN(result::Result r, replay::RunReplayJob(job, models, copier.get()));
   ProgressDone();
   ASSIGN_OR_RETURN(std::string json, report::ResultToJson(r));
@@ -42,7 +43,8 @@ absl::Status RunReplay(const std::vector<std::string>& args) {
     RETURN_IF_ERROR(WriteFileAtomically(out, json));
   }
   const std::string csv = absl::GetFlag(FLAGS_csv);
-  if (!csv.empty()) RETURN_IF_ERROR(WriteFileAtomically(csv, report::CsvHeader() + report::CsvRow(r)));
+  if (!csv.empty())
+    RETURN_IF_ERROR(WriteFileAtomically(csv, report::CsvHeader() + report::CsvRow(r)));
   std::fprintf(stderr, "replay: %s events in %.2f s (%.2f M events/s), simulated %.3f ms\n",
                absl::StrCat(r.num_events()).c_str(), r.run().wall_seconds(),
                r.run().events_per_second() / 1e6, r.simulated_time_ns() / 1e6);

@@ -52,9 +52,8 @@ std::function<void(uint64_t, uint64_t, uint64_t)> ProgressPrinter(const std::str
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double frac = total_bytes ? static_cast<double>(done_bytes) / total_bytes : 0;
     const double eta = frac > 0 ? s * (1 - frac) / frac : 0;
-    ProgressLine(absl::StrFormat("replay %s: %.1f M events, %.2f M ev/s, %.0f%%, ETA %.0f s",
-                                 label, events / 1e6, s > 0 ? events / s / 1e6 : 0, 100 * frac,
-                                 eta));
+    ProgressLine(absl::StrFormat("replay %s: %.1f M events, %.2f M ev/s, %.0f%%, ETA %.0f s", label,
+                                 events / 1e6, s > 0 ? events / s / 1e6 : 0, 100 * frac, eta));
   };
 }
 

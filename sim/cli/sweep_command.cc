@@ -39,7 +39,8 @@ ABSL_FLAG(std::string, sbatch_args, "",
 ABSL_FLAG(int32_t, slurm_batch, 1, "sweep --slurm: points per array task.");
 ABSL_FLAG(bool, collect, false,
           "sweep: build the results table of DIR from its finished points (after --slurm).");
-ABSL_FLAG(bool, retry_failed, false, "sweep: run failed points again instead of keeping their errors.");
+ABSL_FLAG(bool, retry_failed, false,
+          "sweep: run failed points again instead of keeping their errors.");
 ABSL_FLAG(int32_t, run_point, -1, "sweep (internal): run point N of the sweep in DIR.");
 ABSL_FLAG(int32_t, run_task, -1,
           "sweep (internal, Slurm array task): run the points of task N (--slurm_batch per task).");
@@ -54,7 +55,8 @@ std::string ManifestPath(const std::string& dir) { return dir + "/" + kManifest;
 absl::Status MakeDirs(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return absl::InvalidArgumentError(absl::StrCat("cannot create ", dir, ": ", ec.message()));
+  if (ec)
+    return absl::InvalidArgumentError(absl::StrCat("cannot create ", dir, ": ", ec.message()));
   return absl::OkStatus();
 }
 
@@ -62,8 +64,8 @@ absl::StatusOr<config::SweepManifest> ReadManifest(const std::string& dir) {
   config::SweepManifest m;
   absl::Status s = ReadTextProto(ManifestPath(dir), m);
   if (!s.ok()) {
-    return absl::Status(s.code(), absl::StrCat(s.message(), " (is ", dir,
-                                               " the --out directory of a sweep?)"));
+    return absl::Status(
+        s.code(), absl::StrCat(s.message(), " (is ", dir, " the --out directory of a sweep?)"));
   }
   return m;
 }
@@ -87,7 +89,8 @@ absl::StatusOr<config::SweepManifest> PrepareSweep(const std::string& spec_path,
     return flag != "o" && std::find(flags.begin(), flags.end(), flag) != flags.end();
   };
   absl::Status valid = sweep::ValidateSweepSpec(spec, report::MetricNames(), flag_ok);
-  if (!valid.ok()) return absl::Status(valid.code(), absl::StrCat(spec_path, ": ", valid.message()));
+  if (!valid.ok())
+    return absl::Status(valid.code(), absl::StrCat(spec_path, ": ", valid.message()));
   ASSIGN_OR_RETURN(config::SweepManifest manifest,
                    sweep::ExpandSweep(spec, spec_path, dir, models));
   RETURN_IF_ERROR(MakeDirs(dir + "/points"));
@@ -106,7 +109,8 @@ absl::StatusOr<config::SweepManifest> PrepareSweep(const std::string& spec_path,
       return absl::FailedPreconditionError(absl::StrCat(
           dir, " holds a different sweep (the points in its ", kManifest,
           " differ from this spec's; relative paths count, so run from the same directory): "
-          "use another --out, or delete ", dir));
+          "use another --out, or delete ",
+          dir));
     }
     if (*old_text == text) return manifest;
   }
@@ -135,14 +139,14 @@ std::string FormatSeconds(double s) {
 // Generates the sweep's synthetic traces that do not exist yet (in parallel); a point whose
 // trace cannot be generated is recorded as failed.
 absl::Status MakeTraces(const config::SweepManifest& manifest, const std::string& dir,
-                            const std::string& self, int jobs) {
+                        const std::string& self, int jobs) {
   std::vector<sweep::ProcessTask> tasks;
   std::vector<std::string> outputs;
   for (const config::SweepPoint& p : manifest.point()) {
     if ((!p.has_gen() && !p.has_capture()) || !p.error().empty()) continue;
     if (std::find(outputs.begin(), outputs.end(), p.trace()) != outputs.end()) continue;
     outputs.push_back(p.trace());
-    struct stat st{};
+    struct stat st {};
     if (stat(p.trace().c_str(), &st) == 0) continue;
     sweep::ProcessTask t;
     const google::protobuf::Map<std::string, std::string>* extra;
@@ -160,7 +164,8 @@ absl::Status MakeTraces(const config::SweepManifest& manifest, const std::string
     std::sort(flags.begin(), flags.end());
     for (const auto& [k, v] : flags) t.argv.push_back(absl::StrCat("--", k, "=", v));
     t.argv.push_back(absl::StrCat("--o=", p.trace()));
-    t.log_path = absl::StrCat(dir, "/logs/", std::filesystem::path(p.trace()).stem().string(), ".log");
+    t.log_path =
+        absl::StrCat(dir, "/logs/", std::filesystem::path(p.trace()).stem().string(), ".log");
     tasks.push_back(std::move(t));
   }
   if (tasks.empty()) return absl::OkStatus();
@@ -170,10 +175,9 @@ absl::Status MakeTraces(const config::SweepManifest& manifest, const std::string
   RETURN_IF_ERROR(sweep::RunProcesses(tasks, jobs, [&](size_t i, const sweep::ProcessOutcome& o) {
     if (o.ok) return;
     const std::string trace = tasks[i].argv.back().substr(4);  // after "--o="
-    const std::string error = absl::StrCat("making ", trace, ": memsim ", tasks[i].argv[1], " ",
-                                           o.what, ": ",
-                                           LastLine(tasks[i].log_path), " (log ",
-                                           tasks[i].log_path, ")");
+    const std::string error =
+        absl::StrCat("making ", trace, ": memsim ", tasks[i].argv[1], " ", o.what, ": ",
+                     LastLine(tasks[i].log_path), " (log ", tasks[i].log_path, ")");
     for (const config::SweepPoint& p : manifest.point()) {
       if (p.trace() == trace && status.ok()) status.Update(RecordFailure(dir, p.index(), error));
     }
@@ -203,18 +207,18 @@ absl::Status RunPoints(const config::SweepManifest& manifest, const std::string&
       ++failed;
       // The point writes its own error; a crash or a kill leaves that to us.
       if (sweep::StateOf(dir, index) == sweep::PointState::kPending) {
-        status.Update(RecordFailure(
-            dir, index,
-            absl::StrCat("point process ", o.what, ": ", LastLine(tasks[k].log_path), " (log ",
-                         tasks[k].log_path, ")")));
+        status.Update(
+            RecordFailure(dir, index,
+                          absl::StrCat("point process ", o.what, ": ", LastLine(tasks[k].log_path),
+                                       " (log ", tasks[k].log_path, ")")));
       }
     }
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double eta = s / done * (points.size() - done);
-    const std::string line =
-        absl::StrFormat("sweep %s: %zu/%zu points run, %zu failed, %.1f s/point, ETA %s",
-                        manifest.spec().name(), done, points.size(), failed, s / done * jobs,
-                        FormatSeconds(eta));
+    const std::string line = absl::StrFormat(
+        "sweep %s: %zu/%zu points run, %zu failed, %.1f s/point, ETA %s", manifest.spec().name(),
+        done, points.size(), failed, s / done * jobs, FormatSeconds(eta));
     if (tty) {
       ProgressLine(line);
     } else {
@@ -229,13 +233,11 @@ absl::Status RunPoints(const config::SweepManifest& manifest, const std::string&
 // error recorded. With `retry_failed`, failed points count as not run.
 absl::StatusOr<std::vector<uint32_t>> PendingPoints(const config::SweepManifest& manifest,
                                                     const std::string& dir, bool retry_failed,
-                                                    uint32_t first = 0,
-                                                    uint32_t end = UINT32_MAX) {
+                                                    uint32_t first = 0, uint32_t end = UINT32_MAX) {
   std::vector<uint32_t> pending;
   for (const config::SweepPoint& p : manifest.point()) {
     if (p.index() < first || p.index() >= end) continue;
-    if (retry_failed &&
-        sweep::StateOf(dir, p.index()) == sweep::PointState::kFailed) {
+    if (retry_failed && sweep::StateOf(dir, p.index()) == sweep::PointState::kFailed) {
       std::remove(sweep::PointErrorPath(dir, p.index()).c_str());
     }
     if (sweep::StateOf(dir, p.index()) != sweep::PointState::kPending) continue;
@@ -254,10 +256,10 @@ absl::Status WriteTable(const config::SweepManifest& manifest, const std::string
   if (require_complete && !table.pending.empty()) {
     std::vector<uint32_t> head(table.pending.begin(),
                                table.pending.begin() + std::min<size_t>(10, table.pending.size()));
-    return absl::FailedPreconditionError(absl::StrCat(
-        dir, ": ", table.pending.size(), " of ", manifest.point_size(),
-        " points have not finished (", absl::StrJoin(head, ", "),
-        table.pending.size() > head.size() ? ", ..." : "", "); no table written"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(dir, ": ", table.pending.size(), " of ", manifest.point_size(),
+                     " points have not finished (", absl::StrJoin(head, ", "),
+                     table.pending.size() > head.size() ? ", ..." : "", "); no table written"));
   }
   RETURN_IF_ERROR(sweep::WriteSweepTable(table, dir));
   std::printf("sweep %s: %u points ok, %u failed; table %s/results.csv (+ results.jsonl)\n",
@@ -291,11 +293,12 @@ absl::Status RunOnePoint(const std::string& dir, uint32_t index) {
     job.machine = p.machine();
     job.model = p.model();
     const config::ReplaySettings& r = p.replay();
-    ASSIGN_OR_RETURN(job.options.pfn_placement,
-                     replay::ParsePfnPlacement(r.pfn_mapping().empty() ? "proportional"
-                                                                       : r.pfn_mapping()));
-    ASSIGN_OR_RETURN(job.options.cpu_placement,
-                     replay::ParseCpuPlacement(r.cpu_mapping().empty() ? "spread" : r.cpu_mapping()));
+    ASSIGN_OR_RETURN(
+        job.options.pfn_placement,
+        replay::ParsePfnPlacement(r.pfn_mapping().empty() ? "proportional" : r.pfn_mapping()));
+    ASSIGN_OR_RETURN(
+        job.options.cpu_placement,
+        replay::ParseCpuPlacement(r.cpu_mapping().empty() ? "spread" : r.cpu_mapping()));
     job.options.paced = !r.back_to_back();
     if (r.quantum_ns() != 0) job.options.quantum_ns = r.quantum_ns();
     ASSIGN_OR_RETURN(CopierHolder copier, CopierHolder::Create(job.machine, !r.no_simgrid()));
@@ -326,20 +329,17 @@ absl::Status SubmitToSlurm(const config::SweepManifest& manifest, const std::str
   RETURN_IF_ERROR(MakeDirs(dir + "/slurm"));
   const std::string abs_dir = std::filesystem::absolute(dir).lexically_normal().string();
   const std::string script = absl::StrCat(
-      "#!/bin/bash\n",
-      "# memsim sweep ", manifest.spec().name(), ": one array task per ", batch,
-      " point(s). Written by `memsim sweep --slurm`; gather with `memsim sweep --collect ",
-      abs_dir, "`.\n",
-      "#SBATCH --job-name=memsim-", manifest.spec().name(), "\n",
-      "#SBATCH --array=0-", tasks - 1, "\n",
-      "#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\n",
-      "#SBATCH --output=", abs_dir, "/slurm/task-%a.out\n",
-      "exec ", self, " sweep --run_task=\"$SLURM_ARRAY_TASK_ID\" --slurm_batch=", batch, " ",
-      abs_dir, "\n");
+      "#!/bin/bash\n", "# memsim sweep ", manifest.spec().name(), ": one array task per ", batch,
+      " point(s). Written by `memsim sweep --slurm`; gather with `memsim sweep --collect ", abs_dir,
+      "`.\n", "#SBATCH --job-name=memsim-", manifest.spec().name(), "\n", "#SBATCH --array=0-",
+      tasks - 1, "\n", "#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\n",
+      "#SBATCH --output=", abs_dir, "/slurm/task-%a.out\n", "exec ", self,
+      " sweep --run_task=\"$SLURM_ARRAY_TASK_ID\" --slurm_batch=", batch, " ", abs_dir, "\n");
   const std::string script_path = dir + "/slurm/array.sbatch";
   RETURN_IF_ERROR(WriteFileAtomically(script_path, script));
   std::vector<std::string> argv = {absl::GetFlag(FLAGS_sbatch), "--parsable"};
-  for (absl::string_view a : absl::StrSplit(absl::GetFlag(FLAGS_sbatch_args), ' ', absl::SkipEmpty())) {
+  for (absl::string_view a :
+       absl::StrSplit(absl::GetFlag(FLAGS_sbatch_args), ' ', absl::SkipEmpty())) {
     argv.emplace_back(a);
   }
   argv.push_back(script_path);

@@ -100,9 +100,11 @@ class Cache {
   uint64_t FillWay(unsigned char* set, uint32_t way, uint64_t line) {
     const uint64_t evicted = LineAt(set, way);
     const uint64_t tag = line >> set_bits_;
-    if (tag >= kInvalidTag && !wide_) [[unlikely]] EnterWideMode();
+    if (tag >= kInvalidTag && !wide_) [[unlikely]]
+      EnterWideMode();
     Tags(set)[way] = static_cast<uint32_t>(tag);
-    if (wide_) [[unlikely]] hi_[HiIndex(set, way)] = static_cast<uint32_t>(tag >> 32);
+    if (wide_) [[unlikely]]
+      hi_[HiIndex(set, way)] = static_cast<uint32_t>(tag >> 32);
     MakeNewest(set, way);
     return evicted;
   }
@@ -159,17 +161,23 @@ class Cache {
   [[gnu::always_inline]] uint32_t Way(const unsigned char* set, uint64_t line) const {
     const uint64_t tag = line >> set_bits_;
     // One test for both rare cases: a wide-mode cache, and a tag that no narrow cache holds.
-    if (tag >= narrow_tag_limit_) [[unlikely]] return wide_ ? WayWide(set, tag) : ways_;
+    if (tag >= narrow_tag_limit_) [[unlikely]]
+      return wide_ ? WayWide(set, tag) : ways_;
     const uint32_t* tags = Tags(set);
 #if defined(__SSE2__)
     const __m128i needle = _mm_set1_epi32(static_cast<int>(tag));
     // Fixed chunk counts unroll fully; each call site sees one cache, so the switch predicts.
     switch (tag_chunks_) {
-      case 1: return WayInChunks<1>(tags, needle);
-      case 2: return WayInChunks<2>(tags, needle);
-      case 3: return WayInChunks<3>(tags, needle);
-      case 4: return WayInChunks<4>(tags, needle);
-      default: break;
+      case 1:
+        return WayInChunks<1>(tags, needle);
+      case 2:
+        return WayInChunks<2>(tags, needle);
+      case 3:
+        return WayInChunks<3>(tags, needle);
+      case 4:
+        return WayInChunks<4>(tags, needle);
+      default:
+        break;
     }
     for (uint32_t group = 0; group < tag_chunks_; group += 16) {
       const uint32_t end = group + 16 < tag_chunks_ ? group + 16 : tag_chunks_;
@@ -299,14 +307,14 @@ class Cache {
   void EnterWideMode();
 
   uint32_t sets_mask_;
-  uint32_t set_bits_;    // log2(sets per slice): a tag is line >> set_bits_
+  uint32_t set_bits_;  // log2(sets per slice): a tag is line >> set_bits_
   uint32_t slices_;
   uint32_t ways_;
   uint32_t tag_chunks_;  // 16-byte groups of 4 tags
   uint32_t age_chunks_;  // 16-byte groups of 16 ages
   uint32_t ages_offset_;
-  uint32_t set_bytes_;   // power of two >= 64
-  uint32_t set_shift_;   // log2(set_bytes_)
+  uint32_t set_bytes_;         // power of two >= 64
+  uint32_t set_shift_;         // log2(set_bytes_)
   uint64_t last_group_lanes_;  // valid-way bits of the last group of 64 ages
   bool refresh_on_hit_;
   bool wide_ = false;

@@ -106,12 +106,12 @@ absl::StatusOr<config::Machine> Convert(hwloc_topology_t topo, const std::string
   // Sockets: hwloc packages, or the whole machine when the topology has none.
   std::vector<hwloc_obj_t> packages;
   const int npackages = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PACKAGE);
-  for (int i = 0; i < npackages; ++i) packages.push_back(hwloc_get_obj_by_type(topo, HWLOC_OBJ_PACKAGE, i));
+  for (int i = 0; i < npackages; ++i)
+    packages.push_back(hwloc_get_obj_by_type(topo, HWLOC_OBJ_PACKAGE, i));
   if (packages.empty()) packages.push_back(root);
   if (packages.size() > static_cast<size_t>(kMaxSockets)) {
-    return absl::InvalidArgumentError(absl::StrCat(source, ": ", packages.size(),
-                                                   " packages; memsim supports up to ",
-                                                   kMaxSockets));
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": ", packages.size(), " packages; memsim supports up to ", kMaxSockets));
   }
   m.set_sockets(packages.size());
 
@@ -168,8 +168,8 @@ absl::StatusOr<config::Machine> Convert(hwloc_topology_t topo, const std::string
   }
   if (l3 != nullptr) {
     // Several L3s per package (AMD CCXs) become slices of one per-socket LLC.
-    int per_package = hwloc_get_nbobjs_inside_cpuset_by_type(topo, packages[0]->cpuset,
-                                                             HWLOC_OBJ_L3CACHE);
+    int per_package =
+        hwloc_get_nbobjs_inside_cpuset_by_type(topo, packages[0]->cpuset, HWLOC_OBJ_L3CACHE);
     per_package = std::max(per_package, 1);
     if (auto s = FillCache(l3, per_package, per_package, options.llc_hit_latency_cycles, source,
                            "L3", m.mutable_llc());
@@ -186,7 +186,8 @@ absl::StatusOr<config::Machine> Convert(hwloc_topology_t topo, const std::string
   const int nnodes = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE);
   if (nnodes <= 0) return absl::InvalidArgumentError(absl::StrCat(source, ": no NUMA node"));
   std::vector<hwloc_obj_t> nodes;
-  for (int i = 0; i < nnodes; ++i) nodes.push_back(hwloc_get_obj_by_type(topo, HWLOC_OBJ_NUMANODE, i));
+  for (int i = 0; i < nnodes; ++i)
+    nodes.push_back(hwloc_get_obj_by_type(topo, HWLOC_OBJ_NUMANODE, i));
 
   // Distances: NUMALatency (the SLIT) if present, else Linux's defaults 10 local / 20 remote.
   std::vector<double> distance(nnodes * nnodes);
@@ -254,9 +255,9 @@ absl::StatusOr<config::Machine> Convert(hwloc_topology_t topo, const std::string
         }
       }
       if (home < 0) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            source, ": core L#", cores[p][c]->logical_index, " of package ", p,
-            " is in no NUMA node's cpuset"));
+        return absl::InvalidArgumentError(absl::StrCat(source, ": core L#",
+                                                       cores[p][c]->logical_index, " of package ",
+                                                       p, " is in no NUMA node's cpuset"));
       }
       if (node_socket[home] >= 0 && node_socket[home] != static_cast<int>(p)) {
         return absl::InvalidArgumentError(absl::StrCat(
@@ -294,8 +295,8 @@ absl::StatusOr<config::Machine> Convert(hwloc_topology_t topo, const std::string
     const uint64_t pages = node->attr->numanode.local_memory / kPageBytes;
     if (pages == 0) {
       return absl::InvalidArgumentError(absl::StrCat(
-          source, ": NUMA node P#", node->os_index, " reports no memory (local_memory=",
-          node->attr->numanode.local_memory, ")"));
+          source, ": NUMA node P#", node->os_index,
+          " reports no memory (local_memory=", node->attr->numanode.local_memory, ")"));
     }
     auto* out = m.add_node();
     out->set_id(i);
@@ -357,9 +358,9 @@ absl::StatusOr<config::Machine> Convert(hwloc_topology_t topo, const std::string
 absl::StatusOr<config::Machine> LoadAndConvert(TopologyHandle& topo, const std::string& source,
                                                const HwlocImportOptions& options) {
   if (hwloc_topology_load(topo.get()) != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        source, ": hwloc could not load the XML topology (", std::strerror(errno),
-        "); set HWLOC_XML_VERBOSE=1 for hwloc's parser messages"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": hwloc could not load the XML topology (", std::strerror(errno),
+                     "); set HWLOC_XML_VERBOSE=1 for hwloc's parser messages"));
   }
   return Convert(topo.get(), source, options);
 }
@@ -376,8 +377,7 @@ absl::StatusOr<config::Machine> ImportHwlocXmlFile(const std::string& path,
   return LoadAndConvert(topo, path, options);
 }
 
-absl::StatusOr<config::Machine> ImportHwlocXml(std::string_view xml,
-                                               const std::string& source_name,
+absl::StatusOr<config::Machine> ImportHwlocXml(std::string_view xml, const std::string& source_name,
                                                const HwlocImportOptions& options) {
   TopologyHandle topo;
   std::string buffer(xml);

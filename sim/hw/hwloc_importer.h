@@ -37,8 +37,7 @@ struct HwlocImportOptions {
 absl::StatusOr<config::Machine> ImportHwlocXmlFile(const std::string& path,
                                                    const HwlocImportOptions& options);
 // Imports XML held in memory; `source_name` names it in errors and in the description.
-absl::StatusOr<config::Machine> ImportHwlocXml(std::string_view xml,
-                                               const std::string& source_name,
+absl::StatusOr<config::Machine> ImportHwlocXml(std::string_view xml, const std::string& source_name,
                                                const HwlocImportOptions& options);
 
 }  // namespace memsim::hw

@@ -24,8 +24,8 @@ absl::StatusOr<config::Machine> ParseMachineText(std::string_view text,
 bool LooksLikeXml(std::string_view contents) {
   size_t i = 0;
   if (contents.substr(0, 3) == "\xEF\xBB\xBF") i = 3;  // UTF-8 byte order mark
-  while (i < contents.size() && (contents[i] == ' ' || contents[i] == '\n' ||
-                                 contents[i] == '\r' || contents[i] == '\t')) {
+  while (i < contents.size() && (contents[i] == ' ' || contents[i] == '\n' || contents[i] == '\r' ||
+                                 contents[i] == '\t')) {
     ++i;
   }
   return i < contents.size() && contents[i] == '<';

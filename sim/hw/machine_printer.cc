@@ -42,8 +42,8 @@ std::string CacheLine(const char* name, const config::CacheLevel& c, const char*
                       double clock_ghz, bool llc) {
   const uint32_t slices = c.slices() == 0 ? 1 : c.slices();
   const uint64_t sets = c.size_bytes() / (uint64_t{c.line_bytes()} * c.ways() * slices);
-  std::string geometry = slices > 1 ? absl::StrCat(slices, " slices x ", sets, " sets")
-                                    : absl::StrCat(sets, " sets");
+  std::string geometry =
+      slices > 1 ? absl::StrCat(slices, " slices x ", sets, " sets") : absl::StrCat(sets, " sets");
   return absl::StrFormat("  %-4s %11s / %-6s %3u-way  %-22s %5.1f cycles = %5.2f ns%s%s\n", name,
                          Bytes(c.size_bytes()), per, c.ways(), geometry, c.hit_latency_cycles(),
                          c.hit_latency_cycles() / clock_ghz,

@@ -31,16 +31,16 @@ absl::Status ValidateCache(const std::string& field, const CacheLevel& c, uint32
                                                  Cache::kMaxWays, " (one age byte per way)"));
   }
   if (c.line_bytes() != line_bytes) {
-    return Invalid(field + ".line_bytes",
-                   absl::StrCat(c.line_bytes(), " differs from the machine's line_bytes ",
-                                line_bytes));
+    return Invalid(
+        field + ".line_bytes",
+        absl::StrCat(c.line_bytes(), " differs from the machine's line_bytes ", line_bytes));
   }
   const uint64_t slices = c.slices() == 0 ? 1 : c.slices();
   const uint64_t set_bytes = uint64_t{line_bytes} * c.ways() * slices;
   if (c.size_bytes() % set_bytes != 0) {
     return Invalid(field + ".size_bytes",
-                   absl::StrCat(c.size_bytes(), " is not a multiple of line_bytes x ways x slices = ",
-                                set_bytes));
+                   absl::StrCat(c.size_bytes(),
+                                " is not a multiple of line_bytes x ways x slices = ", set_bytes));
   }
   const uint64_t sets = c.size_bytes() / set_bytes;
   if (!IsPowerOfTwo(sets)) {
@@ -60,14 +60,14 @@ absl::Status ValidateMachine(const Machine& m) {
   if (m.name().empty()) return Invalid("name", "must not be empty");
   if (m.sockets() == 0) return Invalid("sockets", "must be > 0");
   if (m.sockets() > static_cast<uint32_t>(kMaxSockets)) {
-    return Invalid("sockets", absl::StrCat(m.sockets(), " exceeds the supported maximum of ",
-                                           kMaxSockets));
+    return Invalid("sockets",
+                   absl::StrCat(m.sockets(), " exceeds the supported maximum of ", kMaxSockets));
   }
   if (m.cores_per_socket() == 0) return Invalid("cores_per_socket", "must be > 0");
   // The directory counts copies per socket in a byte: 2 private caches per core + the LLC.
   if (m.cores_per_socket() > 127) {
-    return Invalid("cores_per_socket", absl::StrCat(m.cores_per_socket(),
-                                                    " exceeds the supported maximum of 127"));
+    return Invalid("cores_per_socket",
+                   absl::StrCat(m.cores_per_socket(), " exceeds the supported maximum of 127"));
   }
   if (!(m.clock_ghz() > 0) || !std::isfinite(m.clock_ghz())) {
     return Invalid("clock_ghz", "must be > 0");
@@ -96,8 +96,8 @@ absl::Status ValidateMachine(const Machine& m) {
   }
 
   if (m.socket_size() != 0 && m.socket_size() != static_cast<int>(m.sockets())) {
-    return Invalid("socket", absl::StrCat(m.socket_size(), " entries but sockets is ",
-                                          m.sockets()));
+    return Invalid("socket",
+                   absl::StrCat(m.socket_size(), " entries but sockets is ", m.sockets()));
   }
   for (int i = 0; i < m.socket_size(); ++i) {
     if (m.socket(i).id() != static_cast<uint32_t>(i)) {
@@ -120,8 +120,8 @@ absl::Status ValidateMachine(const Machine& m) {
       return Invalid(f + ".id", absl::StrCat(node.id(), ", expected ", i, " (nodes in order)"));
     }
     if (node.socket() >= m.sockets()) {
-      return Invalid(f + ".socket", absl::StrCat(node.socket(), " but the machine has ",
-                                                 m.sockets(), " sockets"));
+      return Invalid(f + ".socket",
+                     absl::StrCat(node.socket(), " but the machine has ", m.sockets(), " sockets"));
     }
     if (node.end_pfn() <= node.start_pfn()) {
       return Invalid(f + ".end_pfn", absl::StrCat(node.end_pfn(), " is not above start_pfn ",
@@ -146,14 +146,14 @@ absl::Status ValidateMachine(const Machine& m) {
       const uint32_t core = node.cores(j);
       const std::string cf = absl::StrCat(f, ".cores[", j, "]");
       if (core >= total_cores) {
-        return Invalid(cf, absl::StrCat("core ", core, " has no socket (the machine has ",
-                                        m.sockets(), " sockets x ", m.cores_per_socket(),
-                                        " cores)"));
+        return Invalid(cf,
+                       absl::StrCat("core ", core, " has no socket (the machine has ", m.sockets(),
+                                    " sockets x ", m.cores_per_socket(), " cores)"));
       }
       if (core / m.cores_per_socket() != node.socket()) {
-        return Invalid(cf, absl::StrCat("core ", core, " is on socket ",
-                                        core / m.cores_per_socket(), ", not on the node's socket ",
-                                        node.socket()));
+        return Invalid(cf,
+                       absl::StrCat("core ", core, " is on socket ", core / m.cores_per_socket(),
+                                    ", not on the node's socket ", node.socket()));
       }
       if (++home_count[core] > 1) {
         return Invalid(cf, absl::StrCat("core ", core, " is listed by two nodes"));
@@ -167,10 +167,10 @@ absl::Status ValidateMachine(const Machine& m) {
     }
     if (listing_nodes_of_socket[s] == 0) {
       if (m.cores_per_socket() % cpu_nodes_of_socket[s] != 0) {
-        return Invalid("node", absl::StrCat("socket ", s, "'s ", m.cores_per_socket(),
-                                            " cores do not split evenly among its ",
-                                            cpu_nodes_of_socket[s],
-                                            " CPU nodes; list node.cores explicitly"));
+        return Invalid("node",
+                       absl::StrCat("socket ", s, "'s ", m.cores_per_socket(),
+                                    " cores do not split evenly among its ", cpu_nodes_of_socket[s],
+                                    " CPU nodes; list node.cores explicitly"));
       }
       continue;
     }
@@ -184,17 +184,16 @@ absl::Status ValidateMachine(const Machine& m) {
   // Memory ranges must not overlap.
   std::vector<int> order(n);
   for (int i = 0; i < n; ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](int a, int b) {
-    return m.node(a).start_pfn() < m.node(b).start_pfn();
-  });
+  std::sort(order.begin(), order.end(),
+            [&](int a, int b) { return m.node(a).start_pfn() < m.node(b).start_pfn(); });
   for (int k = 1; k < n; ++k) {
     const config::NumaNode& prev = m.node(order[k - 1]);
     const config::NumaNode& cur = m.node(order[k]);
     if (cur.start_pfn() < prev.end_pfn()) {
-      return Invalid(absl::StrCat("node[", order[k], "].start_pfn"),
-                     absl::StrCat("0x", absl::Hex(cur.start_pfn()), " overlaps node[", order[k - 1],
-                                  "] [0x", absl::Hex(prev.start_pfn()), ", 0x",
-                                  absl::Hex(prev.end_pfn()), ")"));
+      return Invalid(
+          absl::StrCat("node[", order[k], "].start_pfn"),
+          absl::StrCat("0x", absl::Hex(cur.start_pfn()), " overlaps node[", order[k - 1], "] [0x",
+                       absl::Hex(prev.start_pfn()), ", 0x", absl::Hex(prev.end_pfn()), ")"));
     }
   }
 
@@ -239,15 +238,15 @@ absl::Status ValidateMachine(const Machine& m) {
                                                       m.sockets(), " sockets"));
     }
     if (r.to_socket() >= m.sockets()) {
-      return Invalid(f + ".to_socket", absl::StrCat(r.to_socket(), " but the machine has ",
-                                                    m.sockets(), " sockets"));
+      return Invalid(f + ".to_socket",
+                     absl::StrCat(r.to_socket(), " but the machine has ", m.sockets(), " sockets"));
     }
     if (r.from_socket() == r.to_socket()) {
       return Invalid(f, "from_socket equals to_socket (local traffic needs no route)");
     }
     if (!routed.emplace(r.from_socket(), r.to_socket()).second) {
-      return Invalid(f, absl::StrCat("a second route from socket ", r.from_socket(), " to ",
-                                     r.to_socket()));
+      return Invalid(
+          f, absl::StrCat("a second route from socket ", r.from_socket(), " to ", r.to_socket()));
     }
     if (r.links_size() == 0) return Invalid(f + ".links", "empty");
     double sum_ns = 0;

@@ -79,9 +79,15 @@ double MemorySystem::AccessSlow(uint64_t first, uint64_t last, AccessKind kind, 
   const bool write = kind != AccessKind::kRead;
   const uint64_t lines = last - first + 1;
   switch (kind) {
-    case AccessKind::kRead: stats_.reads += lines; break;
-    case AccessKind::kWrite: stats_.writes += lines; break;
-    case AccessKind::kAtomic: stats_.atomics += lines; break;
+    case AccessKind::kRead:
+      stats_.reads += lines;
+      break;
+    case AccessKind::kWrite:
+      stats_.writes += lines;
+      break;
+    case AccessKind::kAtomic:
+      stats_.atomics += lines;
+      break;
   }
   stats_.line_accesses += lines;
   // Prefetching only pays while accesses miss the L1d; L1-hit streams skip it.
@@ -249,7 +255,8 @@ double MemorySystem::MissL1(uint64_t line, bool write, int core) {
       directory_.AddCopies(line, socket, 2);  // L2 and L1
     } else {
       ++stats_.llc_misses;
-      LineDirectory::Entry e = directory_.FindOrInsert(line);  // a new entry has no copies: served by DRAM
+      LineDirectory::Entry e =
+          directory_.FindOrInsert(line);  // a new entry has no copies: served by DRAM
       const int owner = e.modified_socket();
       if (owner >= 0 && owner != socket) {
         ++stats_.hitm;
@@ -286,8 +293,7 @@ double MemorySystem::MissL1(uint64_t line, bool write, int core) {
         } else {
           // A non-inclusive LLC is a victim cache of the L2s: the copy moves from the L2
           // to the LLC, so the socket's count of it does not change.
-          const uint64_t llc_victim =
-              llc.FillWay(victim_set, llc.VictimWayOf(victim_set), victim);
+          const uint64_t llc_victim = llc.FillWay(victim_set, llc.VictimWayOf(victim_set), victim);
           if (llc_victim != Cache::kNoLine) directory_.RemoveCopy(llc_victim, socket);
         }
       }
@@ -370,8 +376,8 @@ double MemorySystem::WriteOwnership(uint64_t line, int core, int socket, double 
   // Copies beyond the writer's L1d, L2 and LLC are in other cores' private caches.
   const uint32_t copies = e.copies(socket);
   if (copies > 1) {
-    const uint32_t own = 1 + (l2_[core].Contains(line) ? 1 : 0) +
-                         (llc_[socket].Contains(line) ? 1 : 0);
+    const uint32_t own =
+        1 + (l2_[core].Contains(line) ? 1 : 0) + (llc_[socket].Contains(line) ? 1 : 0);
     if (copies > own) {
       uint32_t remaining = copies - own;
       const int first = socket * cores_per_socket_;

@@ -48,18 +48,18 @@ struct AccessStats {
   uint64_t line_accesses = 0;  // lines touched (an access spanning two lines counts two)
   uint64_t reads = 0, writes = 0, atomics = 0;  // line accesses by kind
   uint64_t l1_hits = 0, l1_misses = 0;
-  uint64_t l2_hits = 0, l2_misses = 0;   // l2 lookups = l1_misses
-  uint64_t llc_hits = 0, llc_misses = 0; // llc lookups = l2_misses
+  uint64_t l2_hits = 0, l2_misses = 0;    // l2 lookups = l1_misses
+  uint64_t llc_hits = 0, llc_misses = 0;  // llc lookups = l2_misses
   // Where LLC misses were served: llc_misses = hitm + peer_forwards + dram_*.
-  uint64_t hitm = 0;           // modified in another socket
-  uint64_t peer_forwards = 0;  // another core's private cache on the same socket
-  uint64_t dram_local = 0;     // the core's home node
-  uint64_t dram_remote_node = 0;    // another node of the same socket
-  uint64_t dram_remote_socket = 0;  // a node of another socket (or CPU-less node elsewhere)
-  uint64_t unmapped = 0;       // lines outside every node's pfn range (charged as local)
-  uint64_t remote_invalidations = 0;  // sockets whose copies a write invalidated
-  uint64_t peer_invalidations = 0;    // same-socket private copies a write invalidated
-  double latency_ns = 0;       // sum of returned latencies
+  uint64_t hitm = 0;                   // modified in another socket
+  uint64_t peer_forwards = 0;          // another core's private cache on the same socket
+  uint64_t dram_local = 0;             // the core's home node
+  uint64_t dram_remote_node = 0;       // another node of the same socket
+  uint64_t dram_remote_socket = 0;     // a node of another socket (or CPU-less node elsewhere)
+  uint64_t unmapped = 0;               // lines outside every node's pfn range (charged as local)
+  uint64_t remote_invalidations = 0;   // sockets whose copies a write invalidated
+  uint64_t peer_invalidations = 0;     // same-socket private copies a write invalidated
+  double latency_ns = 0;               // sum of returned latencies
   std::vector<uint64_t> dram_by_node;  // DRAM line accesses per node
 
   uint64_t dram() const { return dram_local + dram_remote_node + dram_remote_socket; }

@@ -1,12 +1,12 @@
 #include "sim/hw/sim_platform.h"
 
-#include <simgrid/s4u.hpp>
-#include <xbt/config.hpp>
 #include <xbt/log.h>
 
 #include <algorithm>
 #include <atomic>
 #include <map>
+#include <simgrid/s4u.hpp>
+#include <xbt/config.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "sim/util/status_macros.h"
@@ -67,8 +67,8 @@ absl::StatusOr<std::unique_ptr<SimPlatform>> SimPlatform::Create(
   sg4::Engine::set_config("network/crosstraffic:0");
   const std::string& model = simgrid::config::get_value<std::string>("network/model");
   if (model != options.network_model) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("SimGrid network/model is '", model, "', expected '", options.network_model, "'"));
+    return absl::FailedPreconditionError(absl::StrCat("SimGrid network/model is '", model,
+                                                      "', expected '", options.network_model, "'"));
   }
   std::unique_ptr<SimPlatform> platform(new SimPlatform(topology, options));
   RETURN_IF_ERROR(platform->Build());
@@ -102,7 +102,8 @@ absl::Status SimPlatform::Build() {
     double ns = 0;
     if (from == to) return ns;
     for (const config::Route& r : m.route()) {
-      if (static_cast<int>(r.from_socket()) != from || static_cast<int>(r.to_socket()) != to) continue;
+      if (static_cast<int>(r.from_socket()) != from || static_cast<int>(r.to_socket()) != to)
+        continue;
       for (const std::string& name : r.links()) {
         out->emplace_back(links.at(name));
         for (const auto& l : m.link()) {
@@ -309,7 +310,8 @@ void SimPlatform::IssueTransfers(const std::vector<Transfer>& transfers,
     }
     // After a sleep or a timed-out wait the clock is at the start time up to rounding:
     // start now, rather than wait again for a residue.
-    active.push_back(sg4::Comm::sendto_async(HostOf(t.from).value(), HostOf(t.to).value(), t.bytes));
+    active.push_back(
+        sg4::Comm::sendto_async(HostOf(t.from).value(), HostOf(t.to).value(), t.bytes));
     active_index.push_back(mine[next]);
     ++next;
   }

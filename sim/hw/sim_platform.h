@@ -110,9 +110,8 @@ class SimPlatform {
                 std::vector<double>* done_ns);
   // The body of one simulated CPU's actor: issues `mine` (sorted by start) and records when
   // each completes, ns after `start_s`.
-  void IssueTransfers(const std::vector<Transfer>& transfers,
-                      const std::vector<size_t>& mine, double start_s,
-                      std::vector<double>* done_ns) const;
+  void IssueTransfers(const std::vector<Transfer>& transfers, const std::vector<size_t>& mine,
+                      double start_s, std::vector<double>* done_ns) const;
 
   MachineTopology topology_;
   SimPlatformOptions options_;

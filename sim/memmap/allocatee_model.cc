@@ -33,8 +33,7 @@ void AllocateeModel::Seed(const mm::PhysMem& mem, uint64_t time_ns) {
   });
 }
 
-void AllocateeModel::AttachOwner(const mm::BlockInfo& b, const OpContext& ctx,
-                                 AccessBuffer& out) {
+void AllocateeModel::AttachOwner(const mm::BlockInfo& b, const OpContext& ctx, AccessBuffer& out) {
   if (!table_.HasDescriptor(b.owner)) return;
   const uint32_t dnode = DescriptorNode(b.node, ctx);
   if (b.owner == trace::OWNER_VMALLOC && config_.vmalloc_area_pages() > 0) {
@@ -53,22 +52,20 @@ void AllocateeModel::AttachOwner(const mm::BlockInfo& b, const OpContext& ctx,
                   MetadataKind::kDescriptor, dnode);
     return;
   }
-  const uint64_t h = table_.Alloc(b.head_pfn, b.owner, dnode, ctx.time_ns, &out,
-                                  b.owner == trace::OWNER_VMALLOC);
+  const uint64_t h =
+      table_.Alloc(b.head_pfn, b.owner, dnode, ctx.time_ns, &out, b.owner == trace::OWNER_VMALLOC);
   out.PushLines(table_.Addr(h), table_.bytes(b.owner), AccessKind::kWrite,
                 MetadataKind::kDescriptor, dnode);
 }
 
-void AllocateeModel::Alloc(const mm::AllocResult& op, const OpContext& ctx,
-                           AccessBuffer& out) {
+void AllocateeModel::Alloc(const mm::AllocResult& op, const OpContext& ctx, AccessBuffer& out) {
   if (!op.applied) return;
   BuddySplit(op, ctx, out);
   AttachOwner(op.block, ctx, out);
   Words(out, op.block.node, op.block.head_pfn, op.block.pages());
 }
 
-void AllocateeModel::Migrate(const mm::MigrateResult& op, const OpContext& ctx,
-                             AccessBuffer& out) {
+void AllocateeModel::Migrate(const mm::MigrateResult& op, const OpContext& ctx, AccessBuffer& out) {
   if (!op.applied) return;
   const mm::BlockInfo& src = op.src;
   const mm::BlockInfo& dst = op.dst;
@@ -79,8 +76,8 @@ void AllocateeModel::Migrate(const mm::MigrateResult& op, const OpContext& ctx,
   if (has_src_desc) {
     const uint32_t n = DescriptorTable::NodeOf(ds);
     out.Push(table_.Addr(ds), 16, AccessKind::kRead, MetadataKind::kDescriptor, n);
-    out.Push(table_.Addr(ds) + kRefcountOffset, 4, AccessKind::kAtomic,
-             MetadataKind::kDescriptor, n);
+    out.Push(table_.Addr(ds) + kRefcountOffset, 4, AccessKind::kAtomic, MetadataKind::kDescriptor,
+             n);
   }
   if (op.dst_allocated_here) BuddySplit(op.dst_alloc, ctx, out);
   uint64_t dd = 0;

@@ -10,7 +10,7 @@ namespace {
 
 // kmalloc size classes of SLUB (KMALLOC_MIN_SIZE 8 and the 96/192 classes).
 uint32_t KmallocClass(uint32_t bytes) {
-  static constexpr uint32_t kClasses[] = {8,   16,  32,   64,   96,   128,  192,
+  static constexpr uint32_t kClasses[] = {8,   16,  32,   64,   96,   128, 192,
                                           256, 512, 1024, 2048, 4096, 8192};
   for (uint32_t c : kClasses) {
     if (bytes <= c) return c;
@@ -105,7 +105,8 @@ DescriptorSlabs::AllocInfo DescriptorSlabs::Alloc(int cache, uint32_t node) {
 
 DescriptorSlabs::FreeInfo DescriptorSlabs::Free(uint64_t handle) {
   const uint32_t node = NodeOf(handle);
-  const uint32_t idx = static_cast<uint32_t>((handle >> kSlotBits) & ((uint64_t{1} << kSlabBits) - 1));
+  const uint32_t idx =
+      static_cast<uint32_t>((handle >> kSlotBits) & ((uint64_t{1} << kSlabBits) - 1));
   const uint32_t slot = static_cast<uint32_t>(handle & ((1u << kSlotBits) - 1));
   NodeState& n = nodes_[node];
   Slab& s = n.slabs[idx];
@@ -133,7 +134,8 @@ DescriptorSlabs::FreeInfo DescriptorSlabs::Free(uint64_t handle) {
 
 uint64_t DescriptorSlabs::Addr(uint64_t handle) const {
   const uint32_t node = NodeOf(handle);
-  const uint32_t idx = static_cast<uint32_t>((handle >> kSlotBits) & ((uint64_t{1} << kSlabBits) - 1));
+  const uint32_t idx =
+      static_cast<uint32_t>((handle >> kSlotBits) & ((uint64_t{1} << kSlabBits) - 1));
   const uint32_t slot = static_cast<uint32_t>(handle & ((1u << kSlotBits) - 1));
   const NodeState& n = nodes_[node];
   return n.base_addr + idx * slab_page_bytes_ +
@@ -141,7 +143,8 @@ uint64_t DescriptorSlabs::Addr(uint64_t handle) const {
 }
 
 uint32_t DescriptorSlabs::ObjectBytes(uint64_t handle) const {
-  const uint32_t idx = static_cast<uint32_t>((handle >> kSlotBits) & ((uint64_t{1} << kSlabBits) - 1));
+  const uint32_t idx =
+      static_cast<uint32_t>((handle >> kSlotBits) & ((uint64_t{1} << kSlabBits) - 1));
   return caches_[nodes_[NodeOf(handle)].slabs[idx].cache].object_bytes;
 }
 

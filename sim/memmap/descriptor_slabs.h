@@ -22,19 +22,19 @@ namespace memsim::memmap {
 class DescriptorSlabs {
  public:
   struct Options {
-    uint32_t align_bytes = 16;       // power of two >= 8
-    uint32_t slab_page_order = 0;    // slab = 2^order 4 KiB pages
+    uint32_t align_bytes = 16;     // power of two >= 8
+    uint32_t slab_page_order = 0;  // slab = 2^order 4 KiB pages
     bool kmalloc_size_classes = false;
   };
   struct AllocInfo {
     uint64_t handle = 0;
-    uint64_t addr = 0;            // simulated address of the object
-    bool new_slab = false;        // a slab page was taken for this allocation
-    uint64_t slab_addr = 0;       // address of the object's slab page
+    uint64_t addr = 0;       // simulated address of the object
+    bool new_slab = false;   // a slab page was taken for this allocation
+    uint64_t slab_addr = 0;  // address of the object's slab page
   };
   struct FreeInfo {
     uint64_t addr = 0;
-    bool slab_released = false;   // the object's slab page became empty and was released
+    bool slab_released = false;  // the object's slab page became empty and was released
     uint64_t slab_addr = 0;
     uint32_t node = 0;
   };
@@ -58,9 +58,7 @@ class DescriptorSlabs {
   static uint32_t NodeOf(uint64_t handle) { return static_cast<uint32_t>(handle >> 48); }
 
   uint64_t slab_page_bytes() const { return slab_page_bytes_; }
-  uint64_t slab_bytes(uint32_t node) const {
-    return nodes_[node].live_slabs * slab_page_bytes_;
-  }
+  uint64_t slab_bytes(uint32_t node) const { return nodes_[node].live_slabs * slab_page_bytes_; }
   uint64_t live_slabs(uint32_t node) const { return nodes_[node].live_slabs; }
 
  private:
@@ -76,8 +74,8 @@ class DescriptorSlabs {
   struct NodeState {
     uint64_t base_addr = 0;
     std::vector<Slab> slabs;
-    std::vector<uint64_t> bitmap;            // bitmap_words_ per slab
-    std::vector<uint32_t> released;          // released slab indices (min-heap)
+    std::vector<uint64_t> bitmap;                // bitmap_words_ per slab
+    std::vector<uint32_t> released;              // released slab indices (min-heap)
     std::vector<std::vector<uint32_t>> partial;  // per cache: stack of slab indices
     uint64_t live_slabs = 0;
   };

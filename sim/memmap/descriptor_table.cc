@@ -17,8 +17,8 @@ std::vector<uint64_t> RegionBases(const MemmapLayout& layout) {
 
 }  // namespace
 
-DescriptorTable::DescriptorTable(const MemmapLayout* word_layout,
-                                 DescriptorSlabs::Options options, OverheadTracker* overhead)
+DescriptorTable::DescriptorTable(const MemmapLayout* word_layout, DescriptorSlabs::Options options,
+                                 OverheadTracker* overhead)
     : layout_(word_layout), slabs_(RegionBases(*word_layout), options), overhead_(overhead) {
   cache_.fill(-1);
 }
@@ -28,12 +28,11 @@ void DescriptorTable::SetBytes(trace::OwnerType owner, uint32_t bytes) {
   cache_[owner] = bytes == 0 ? -1 : slabs_.CacheFor(bytes);
 }
 
-void DescriptorTable::SlabPageWords(uint32_t node, uint64_t slab_addr,
-                                    AccessBuffer* out) const {
+void DescriptorTable::SlabPageWords(uint32_t node, uint64_t slab_addr, AccessBuffer* out) const {
   const uint64_t pfn = slab_addr >> 12;
   const uint64_t pages = slabs_.slab_page_bytes() >> 12;
-  out->PushLines(layout_->Addr(node, pfn), pages * layout_->bytes_per_page(),
-                 AccessKind::kWrite, MetadataKind::kMemmap, node);
+  out->PushLines(layout_->Addr(node, pfn), pages * layout_->bytes_per_page(), AccessKind::kWrite,
+                 MetadataKind::kMemmap, node);
 }
 
 uint64_t DescriptorTable::Alloc(uint64_t head_pfn, trace::OwnerType owner, uint32_t node,
@@ -59,9 +58,7 @@ void DescriptorTable::Share(uint64_t head_pfn, uint64_t handle) {
   ++shared.heads;
 }
 
-bool DescriptorTable::IsLive(uint64_t handle) const {
-  return shared_refs_.contains(handle);
-}
+bool DescriptorTable::IsLive(uint64_t handle) const { return shared_refs_.contains(handle); }
 
 void DescriptorTable::Release(uint64_t head_pfn, uint64_t time_ns, AccessBuffer* out) {
   auto it = map_.find(head_pfn);
@@ -81,8 +78,7 @@ void DescriptorTable::Release(uint64_t head_pfn, uint64_t time_ns, AccessBuffer*
     if (info.slab_released) SlabPageWords(info.node, info.slab_addr, out);
   }
   overhead_->Change(time_ns, info.node, -static_cast<int64_t>(object_bytes),
-                    info.slab_released ? -static_cast<int64_t>(slabs_.slab_page_bytes()) : 0,
-                    0);
+                    info.slab_released ? -static_cast<int64_t>(slabs_.slab_page_bytes()) : 0, 0);
   overhead_->ChangeOwnerDescriptors(owner, -1, -static_cast<int64_t>(object_bytes));
 }
 

@@ -82,8 +82,8 @@ class DescriptorTable {
     uint32_t heads;
     trace::OwnerType owner;
   };
-  absl::flat_hash_map<uint64_t, Mapping> map_;           // head pfn -> descriptor
-  absl::flat_hash_map<uint64_t, Shared> shared_refs_;    // shareable handle -> heads
+  absl::flat_hash_map<uint64_t, Mapping> map_;         // head pfn -> descriptor
+  absl::flat_hash_map<uint64_t, Shared> shared_refs_;  // shareable handle -> heads
 };
 
 }  // namespace memsim::memmap

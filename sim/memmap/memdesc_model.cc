@@ -32,23 +32,34 @@ MemdescModel::MemdescModel(const std::vector<mm::NodeLayout>& nodes,
 
 uint32_t MemdescModel::TagOf(trace::OwnerType owner) {
   switch (owner) {
-    case trace::OWNER_FREE: return 1;
-    case trace::OWNER_FILE: return 2;
-    case trace::OWNER_HUGETLB: return 2;  // hugetlbfs folios are file folios
-    case trace::OWNER_ANON: return 3;
-    case trace::OWNER_KSM: return 4;
-    case trace::OWNER_SLAB: return 5;
-    case trace::OWNER_PAGE_TABLE: return 8;
-    case trace::OWNER_HWPOISON: return 9;
-    case trace::OWNER_PERCPU: return 10;
-    case trace::OWNER_ZSMALLOC: return 12;
-    default: return 0;  // misc: unknown, vmalloc, kernel, reserved, offline
+    case trace::OWNER_FREE:
+      return 1;
+    case trace::OWNER_FILE:
+      return 2;
+    case trace::OWNER_HUGETLB:
+      return 2;  // hugetlbfs folios are file folios
+    case trace::OWNER_ANON:
+      return 3;
+    case trace::OWNER_KSM:
+      return 4;
+    case trace::OWNER_SLAB:
+      return 5;
+    case trace::OWNER_PAGE_TABLE:
+      return 8;
+    case trace::OWNER_HWPOISON:
+      return 9;
+    case trace::OWNER_PERCPU:
+      return 10;
+    case trace::OWNER_ZSMALLOC:
+      return 12;
+    default:
+      return 0;  // misc: unknown, vmalloc, kernel, reserved, offline
   }
 }
 
 bool MemdescModel::IsFolio(trace::OwnerType owner) {
-  return owner == trace::OWNER_ANON || owner == trace::OWNER_FILE ||
-         owner == trace::OWNER_KSM || owner == trace::OWNER_UNKNOWN;
+  return owner == trace::OWNER_ANON || owner == trace::OWNER_FILE || owner == trace::OWNER_KSM ||
+         owner == trace::OWNER_UNKNOWN;
 }
 
 void MemdescModel::Seed(const mm::PhysMem& mem, uint64_t time_ns) {
@@ -65,8 +76,8 @@ void MemdescModel::Seed(const mm::PhysMem& mem, uint64_t time_ns) {
 void MemdescModel::NewDescriptor(uint64_t head, trace::OwnerType owner, uint32_t node,
                                  const OpContext& ctx, AccessBuffer& out) {
   const uint64_t h = table_.Alloc(head, owner, node, ctx.time_ns, &out);
-  out.PushLines(table_.Addr(h), table_.bytes(owner), AccessKind::kWrite,
-                MetadataKind::kDescriptor, node);
+  out.PushLines(table_.Addr(h), table_.bytes(owner), AccessKind::kWrite, MetadataKind::kDescriptor,
+                node);
 }
 
 void MemdescModel::Alloc(const mm::AllocResult& op, const OpContext& ctx, AccessBuffer& out) {
@@ -79,8 +90,7 @@ void MemdescModel::Alloc(const mm::AllocResult& op, const OpContext& ctx, Access
   Words(out, b.node, b.head_pfn, b.pages());
 }
 
-void MemdescModel::Migrate(const mm::MigrateResult& op, const OpContext& ctx,
-                           AccessBuffer& out) {
+void MemdescModel::Migrate(const mm::MigrateResult& op, const OpContext& ctx, AccessBuffer& out) {
   if (!op.applied) return;
   const mm::BlockInfo& src = op.src;
   const mm::BlockInfo& dst = op.dst;
@@ -91,16 +101,15 @@ void MemdescModel::Migrate(const mm::MigrateResult& op, const OpContext& ctx,
   if (has_src_desc) {
     const uint32_t n = DescriptorTable::NodeOf(ds);
     out.Push(table_.Addr(ds) + kFlagsOffset, 16, AccessKind::kRead, MetadataKind::kDescriptor, n);
-    out.Push(table_.Addr(ds) + kRefcountOffset, 4, AccessKind::kAtomic,
-             MetadataKind::kDescriptor, n);
+    out.Push(table_.Addr(ds) + kRefcountOffset, 4, AccessKind::kAtomic, MetadataKind::kDescriptor,
+             n);
   }
   if (op.dst_allocated_here) BuddySplit(op.dst_alloc, ctx, out);
   uint64_t dd = 0;
   const bool has_dst_desc = table_.Find(dst.head_pfn, &dd);
   if (config_.reallocate_on_migrate()) {
     if (!has_dst_desc && table_.HasDescriptor(dst.owner)) {
-      dd = table_.Alloc(dst.head_pfn, dst.owner, DescriptorNode(dst.node, ctx), ctx.time_ns,
-                        &out);
+      dd = table_.Alloc(dst.head_pfn, dst.owner, DescriptorNode(dst.node, ctx), ctx.time_ns, &out);
     }
     if (has_src_desc && table_.Find(dst.head_pfn, &dd)) {
       const uint32_t bytes = table_.bytes(src.owner);

@@ -80,8 +80,8 @@ class MemdescModel : public WordModel {
                             AccessBuffer& out) override;
 
  private:
-  void NewDescriptor(uint64_t head, trace::OwnerType owner, uint32_t node,
-                     const OpContext& ctx, AccessBuffer& out);
+  void NewDescriptor(uint64_t head, trace::OwnerType owner, uint32_t node, const OpContext& ctx,
+                     AccessBuffer& out);
 
   config::MemdescConfig config_;
 };

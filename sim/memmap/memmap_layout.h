@@ -35,8 +35,8 @@ class MemmapLayout {
   }
   uint64_t static_bytes(uint32_t node) const { return nodes_[node].memmap_bytes; }
   uint64_t descriptor_region_base(uint32_t node) const {
-    return nodes_[node].base_addr + ((nodes_[node].memmap_bytes + mm::kPageBytes - 1) &
-                                     ~(mm::kPageBytes - 1));
+    return nodes_[node].base_addr +
+           ((nodes_[node].memmap_bytes + mm::kPageBytes - 1) & ~(mm::kPageBytes - 1));
   }
   uint64_t ram_bytes(uint32_t node) const { return nodes_[node].ram_bytes; }
   uint32_t bytes_per_page() const { return bytes_per_page_; }

@@ -34,8 +34,8 @@ struct OpContext {
 };
 
 struct ScanResult {
-  uint64_t pages_examined = 0;     // pfns whose metadata was read (the kernel's nr_scanned)
-  uint64_t descriptor_reads = 0;   // of which needed a descriptor read
+  uint64_t pages_examined = 0;    // pfns whose metadata was read (the kernel's nr_scanned)
+  uint64_t descriptor_reads = 0;  // of which needed a descriptor read
 };
 
 class MemmapModel {
@@ -62,13 +62,12 @@ class MemmapModel {
   virtual void MapCount(const mm::BlockInfo& block, uint64_t pfn, const OpContext& ctx,
                         AccessBuffer& out) = 0;
   // Folio migration src -> dst (result of PhysMem::Migrate).
-  virtual void Migrate(const mm::MigrateResult& op, const OpContext& ctx,
-                       AccessBuffer& out) = 0;
+  virtual void Migrate(const mm::MigrateResult& op, const OpContext& ctx, AccessBuffer& out) = 0;
   // Compaction scanner over [start_pfn, end_pfn): reads per-page metadata, skipping by
   // order where the metadata allows (isolate_migratepages_block / isolate_freepages_block).
-  virtual ScanResult CompactionScan(const mm::PhysMem& mem, uint64_t start_pfn,
-                                    uint64_t end_pfn, trace::ScannerKind scanner,
-                                    const OpContext& ctx, AccessBuffer& out) = 0;
+  virtual ScanResult CompactionScan(const mm::PhysMem& mem, uint64_t start_pfn, uint64_t end_pfn,
+                                    trace::ScannerKind scanner, const OpContext& ctx,
+                                    AccessBuffer& out) = 0;
 
   virtual const OverheadTracker& overhead() const = 0;
   // Closes the time-weighted means at time_ns (end of the trace).

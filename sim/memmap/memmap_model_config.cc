@@ -32,8 +32,7 @@ absl::Status ValidateStructPage(const std::string& prefix, const config::StructP
 absl::Status ValidateSlabAndSizes(const std::string& prefix,
                                   const config::DescriptorSlabConfig& slab,
                                   const config::DescriptorSizes& sizes) {
-  if (!IsPowerOfTwo(slab.align_bytes()) || slab.align_bytes() < 16 ||
-      slab.align_bytes() > 4096) {
+  if (!IsPowerOfTwo(slab.align_bytes()) || slab.align_bytes() < 16 || slab.align_bytes() > 4096) {
     return Invalid(absl::StrCat(prefix, ".slab.align_bytes"),
                    "must be a power of two between 16 and 4096 (the tag needs 4 low bits)",
                    slab.align_bytes());
@@ -55,7 +54,6 @@ absl::Status ValidateSlabAndSizes(const std::string& prefix,
   }
   return absl::OkStatus();
 }
-
 
 }  // namespace
 
@@ -84,8 +82,7 @@ absl::Status ValidateMemmapModelConfig(const config::MemmapModelConfig& config) 
     case config::MemmapModelConfig::MODEL_NOT_SET:
       break;
   }
-  return absl::InvalidArgumentError(
-      "model: none of page64, page32, memdesc, allocatee is set");
+  return absl::InvalidArgumentError("model: none of page64, page32, memdesc, allocatee is set");
 }
 
 absl::StatusOr<config::MemmapModelConfig> ParseMemmapModelConfig(const std::string& text,
@@ -106,8 +103,7 @@ absl::StatusOr<config::MemmapModelConfig> LoadMemmapModelConfig(const std::strin
 }
 
 std::string ModelKey(const config::MemmapModelConfig& config) {
-  const google::protobuf::OneofDescriptor* oneof =
-      config.GetDescriptor()->FindOneofByName("model");
+  const google::protobuf::OneofDescriptor* oneof = config.GetDescriptor()->FindOneofByName("model");
   const google::protobuf::FieldDescriptor* f =
       config.GetReflection()->GetOneofFieldDescriptor(config, oneof);
   return f == nullptr ? std::string() : f->name();
@@ -115,18 +111,30 @@ std::string ModelKey(const config::MemmapModelConfig& config) {
 
 uint32_t DescriptorBytesFor(const config::DescriptorSizes& s, trace::OwnerType owner) {
   switch (owner) {
-    case trace::OWNER_ANON: return s.anon_folio_bytes();
-    case trace::OWNER_FILE: return s.file_folio_bytes();
-    case trace::OWNER_HUGETLB: return s.hugetlb_folio_bytes();
-    case trace::OWNER_KSM: return s.ksm_bytes();
-    case trace::OWNER_SLAB: return s.slab_bytes();
-    case trace::OWNER_PAGE_TABLE: return s.ptdesc_bytes();
-    case trace::OWNER_PERCPU: return s.percpu_bytes();
-    case trace::OWNER_ZSMALLOC: return s.zpdesc_bytes();
-    case trace::OWNER_VMALLOC: return s.vmalloc_bytes();
-    case trace::OWNER_KERNEL: return s.kernel_bytes();
-    case trace::OWNER_UNKNOWN: return s.unknown_bytes();
-    default: return 0;  // free, reserved, offline, hwpoison: misc / buddy, no descriptor
+    case trace::OWNER_ANON:
+      return s.anon_folio_bytes();
+    case trace::OWNER_FILE:
+      return s.file_folio_bytes();
+    case trace::OWNER_HUGETLB:
+      return s.hugetlb_folio_bytes();
+    case trace::OWNER_KSM:
+      return s.ksm_bytes();
+    case trace::OWNER_SLAB:
+      return s.slab_bytes();
+    case trace::OWNER_PAGE_TABLE:
+      return s.ptdesc_bytes();
+    case trace::OWNER_PERCPU:
+      return s.percpu_bytes();
+    case trace::OWNER_ZSMALLOC:
+      return s.zpdesc_bytes();
+    case trace::OWNER_VMALLOC:
+      return s.vmalloc_bytes();
+    case trace::OWNER_KERNEL:
+      return s.kernel_bytes();
+    case trace::OWNER_UNKNOWN:
+      return s.unknown_bytes();
+    default:
+      return 0;  // free, reserved, offline, hwpoison: misc / buddy, no descriptor
   }
 }
 

@@ -33,7 +33,7 @@ struct MetadataAccess {
                        // unless documented for the model)
   AccessKind kind = AccessKind::kRead;
   MetadataKind what = MetadataKind::kMemmap;
-  uint16_t node = 0;   // node index whose memory holds addr
+  uint16_t node = 0;  // node index whose memory holds addr
   bool operator==(const MetadataAccess&) const = default;
 };
 static_assert(sizeof(MetadataAccess) == 16);
@@ -46,8 +46,7 @@ class AccessBuffer {
   }
   // Pushes [addr, addr + bytes) cut at 64-byte line boundaries: one access per line, the
   // way a memset / a loop over consecutive words reaches the cache.
-  void PushLines(uint64_t addr, uint64_t bytes, AccessKind kind, MetadataKind what,
-                 uint32_t node) {
+  void PushLines(uint64_t addr, uint64_t bytes, AccessKind kind, MetadataKind what, uint32_t node) {
     while (bytes > 0) {
       const uint64_t room = kLineBytes - (addr & (kLineBytes - 1));
       const uint64_t n = bytes < room ? bytes : room;

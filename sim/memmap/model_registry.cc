@@ -20,13 +20,12 @@ absl::StatusOr<std::unique_ptr<MemmapModel>> ModelRegistry::Create(
     const config::MemmapModelConfig& config, const std::vector<mm::NodeLayout>& nodes) const {
   const std::string key = ModelKey(config);
   if (key.empty()) {
-    return absl::InvalidArgumentError(
-        "model: none of page64, page32, memdesc, allocatee is set");
+    return absl::InvalidArgumentError("model: none of page64, page32, memdesc, allocatee is set");
   }
   auto it = factories_.find(key);
   if (it == factories_.end()) {
-    return absl::NotFoundError(absl::StrCat("model \"", key, "\" is not registered (have: ",
-                                            absl::StrJoin(names(), ", "), ")"));
+    return absl::NotFoundError(absl::StrCat(
+        "model \"", key, "\" is not registered (have: ", absl::StrJoin(names(), ", "), ")"));
   }
   if (nodes.empty()) return absl::InvalidArgumentError("nodes: at least one node is required");
   return it->second(config, nodes);

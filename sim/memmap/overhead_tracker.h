@@ -27,7 +27,7 @@ class OverheadTracker {
     uint64_t descriptor_live_bytes = 0;
     uint64_t slab_bytes = 0;
     uint64_t hvo_saved_bytes = 0;
-    uint64_t total_bytes = 0;       // final (current) value
+    uint64_t total_bytes = 0;  // final (current) value
     uint64_t peak_total_bytes = 0;
     double mean_total_bytes = 0;
     uint64_t slab_waste_bytes() const { return slab_bytes - descriptor_live_bytes; }
@@ -51,8 +51,8 @@ class OverheadTracker {
   void SetStatic(uint32_t node, uint64_t bytes);
   // Applies deltas at time_ns (times may repeat; a time earlier than the last one counts
   // as the last one).
-  void Change(uint64_t time_ns, uint32_t node, int64_t descriptor_live_delta,
-              int64_t slab_delta, int64_t hvo_saved_delta);
+  void Change(uint64_t time_ns, uint32_t node, int64_t descriptor_live_delta, int64_t slab_delta,
+              int64_t hvo_saved_delta);
   // A descriptor of `owner` was allocated (+1, +bytes) or freed (-1, -bytes). The byte
   // deltas also go through Change(); this only splits them by owner type.
   void ChangeOwnerDescriptors(trace::OwnerType owner, int64_t count_delta, int64_t bytes_delta);

@@ -57,8 +57,7 @@ bool StructPageModel::IsCompound(trace::OwnerType owner, uint32_t order) {
 
 bool StructPageModel::IsHvo(const mm::BlockInfo& b) const {
   return options_.hvo_hugetlb && b.state == mm::PageState::kAllocated &&
-         b.owner == trace::OWNER_HUGETLB &&
-         HvoFreedPages(b.order, options_.struct_page_bytes) > 0;
+         b.owner == trace::OWNER_HUGETLB && HvoFreedPages(b.order, options_.struct_page_bytes) > 0;
 }
 
 uint64_t StructPageModel::PageAddr(const mm::BlockInfo& block, uint64_t pfn) const {
@@ -77,13 +76,11 @@ void StructPageModel::Seed(const mm::PhysMem& mem, uint64_t time_ns) {
     if (freed == 0) return;
     const uint64_t m = uint64_t{1} << r.order;
     const uint64_t heads = ((r.end_pfn + m - 1) >> r.order) - ((r.start_pfn + m - 1) >> r.order);
-    overhead_.Change(time_ns, r.node, 0, 0,
-                     static_cast<int64_t>(heads * freed * mm::kPageBytes));
+    overhead_.Change(time_ns, r.node, 0, 0, static_cast<int64_t>(heads * freed * mm::kPageBytes));
   });
 }
 
-void StructPageModel::InitBlock(const mm::BlockInfo& b, const OpContext& ctx,
-                                AccessBuffer& out) {
+void StructPageModel::InitBlock(const mm::BlockInfo& b, const OpContext& ctx, AccessBuffer& out) {
   const uint32_t s = options_.struct_page_bytes;
   const uint32_t node = b.node;
   const uint64_t n = b.pages();
@@ -102,8 +99,7 @@ void StructPageModel::InitBlock(const mm::BlockInfo& b, const OpContext& ctx,
   }
 }
 
-void StructPageModel::Alloc(const mm::AllocResult& op, const OpContext& ctx,
-                            AccessBuffer& out) {
+void StructPageModel::Alloc(const mm::AllocResult& op, const OpContext& ctx, AccessBuffer& out) {
   if (!op.applied) return;
   const uint32_t node = op.block.node;
   const uint32_t s = options_.struct_page_bytes;
@@ -122,8 +118,7 @@ void StructPageModel::Alloc(const mm::AllocResult& op, const OpContext& ctx,
   InitBlock(op.block, ctx, out);
 }
 
-void StructPageModel::TeardownPiece(const mm::Piece& p, const OpContext& ctx,
-                                    AccessBuffer& out) {
+void StructPageModel::TeardownPiece(const mm::Piece& p, const OpContext& ctx, AccessBuffer& out) {
   const uint32_t s = options_.struct_page_bytes;
   const uint32_t node = p.node;
   if (p.state != mm::PageState::kAllocated) {
@@ -172,8 +167,8 @@ void StructPageModel::Lookup(const mm::BlockInfo& block, uint64_t pfn, const OpC
   out.Push(PageAddr(block, pfn), 16, AccessKind::kRead, MetadataKind::kMemmap, block.node);
   if (block.state == mm::PageState::kAllocated && pfn != block.head_pfn &&
       IsCompound(block.owner, block.order)) {
-    out.Push(layout_.Addr(block.node, block.head_pfn), 16, AccessKind::kRead,
-             MetadataKind::kMemmap, block.node);
+    out.Push(layout_.Addr(block.node, block.head_pfn), 16, AccessKind::kRead, MetadataKind::kMemmap,
+             block.node);
   }
 }
 
@@ -201,14 +196,16 @@ void StructPageModel::Migrate(const mm::MigrateResult& op, const OpContext& ctx,
   const bool large = IsCompound(dst.owner, dst.order);
   if (src.state != mm::PageState::kHole) {
     Page(out, src.node, src.head_pfn, 0, s, AccessKind::kRead);
-    if (large) out.Push(PageAddr(src, src.head_pfn + 1), s, AccessKind::kRead,
-                        MetadataKind::kMemmap, src.node);
+    if (large)
+      out.Push(PageAddr(src, src.head_pfn + 1), s, AccessKind::kRead, MetadataKind::kMemmap,
+               src.node);
     Page(out, src.node, src.head_pfn, refcount_off_, 4, AccessKind::kAtomic);
   }
   if (op.dst_allocated_here) Alloc(op.dst_alloc, ctx, out);
   Page(out, dst.node, dst.head_pfn, 0, s, AccessKind::kWrite);
-  if (large) out.Push(PageAddr(dst, dst.head_pfn + 1), s, AccessKind::kWrite,
-                      MetadataKind::kMemmap, dst.node);
+  if (large)
+    out.Push(PageAddr(dst, dst.head_pfn + 1), s, AccessKind::kWrite, MetadataKind::kMemmap,
+             dst.node);
   if (src.state != mm::PageState::kHole) {
     Page(out, src.node, src.head_pfn, 0, s, AccessKind::kWrite);
   }

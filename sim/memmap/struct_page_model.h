@@ -106,8 +106,8 @@ class StructPageModel : public MemmapModel {
   Options options_;
   MemmapLayout layout_;
   OverheadTracker overhead_;
-  uint32_t folio_pages_;     // struct pages a folio overlays (256 B / struct_page_bytes)
-  uint32_t tail_bytes_;      // bytes prep_compound_tail writes from offset 8
+  uint32_t folio_pages_;  // struct pages a folio overlays (256 B / struct_page_bytes)
+  uint32_t tail_bytes_;   // bytes prep_compound_tail writes from offset 8
   uint32_t private_off_, mapcount_off_, refcount_off_;
 };
 

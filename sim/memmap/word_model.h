@@ -49,8 +49,8 @@ class WordModel : public MemmapModel {
     out.Push(layout_.Addr(node, pfn), 8, kind, MetadataKind::kMemmap, node);
   }
   void Words(AccessBuffer& out, uint32_t node, uint64_t pfn, uint64_t pages) const {
-    out.PushLines(layout_.Addr(node, pfn), pages * 8, AccessKind::kWrite,
-                  MetadataKind::kMemmap, node);
+    out.PushLines(layout_.Addr(node, pfn), pages * 8, AccessKind::kWrite, MetadataKind::kMemmap,
+                  node);
   }
   static void FreePage(AccessBuffer& out, uint32_t node, uint64_t pfn, AccessKind kind) {
     out.Push(pfn << mm::kPageShift, 16, kind, MetadataKind::kFreePage, node);

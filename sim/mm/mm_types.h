@@ -156,7 +156,7 @@ struct MigrateResult {
   BlockInfo dst;            // the destination block after the operation
   bool dst_allocated_here;  // dst was free/unknown: dst_alloc says what the split did
   AllocResult dst_alloc;
-  bool src_freed = false;   // free_source was requested and done: src_free
+  bool src_freed = false;  // free_source was requested and done: src_free
   FreeResult src_free;
   void Clear() {
     anomalies = kAnomalyNone;
@@ -197,10 +197,18 @@ struct CauseCounts {
   uint64_t unexplained = 0;
   void Add(Cause c) {
     switch (c) {
-      case Cause::kStaleSnapshot: ++stale_snapshot; break;
-      case Cause::kMissingEvents: ++missing_events; break;
-      case Cause::kNoInitialState: ++no_initial_state; break;
-      case Cause::kUnexplained: ++unexplained; break;
+      case Cause::kStaleSnapshot:
+        ++stale_snapshot;
+        break;
+      case Cause::kMissingEvents:
+        ++missing_events;
+        break;
+      case Cause::kNoInitialState:
+        ++no_initial_state;
+        break;
+      case Cause::kUnexplained:
+        ++unexplained;
+        break;
     }
   }
   uint64_t total() const {

@@ -42,9 +42,8 @@ void AppendPiece(std::vector<Piece>& pieces, const Piece& p) {
 
 absl::StatusOr<PhysMem> PhysMem::Create(std::vector<NodeLayout> nodes, Options options) {
   if (options.max_order > kMaxSupportedBuddyOrder) {
-    return absl::InvalidArgumentError(absl::StrCat("max_order: must be <= ",
-                                                   kMaxSupportedBuddyOrder, ", got ",
-                                                   options.max_order));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "max_order: must be <= ", kMaxSupportedBuddyOrder, ", got ", options.max_order));
   }
   if (nodes.empty()) return absl::InvalidArgumentError("nodes: at least one node is required");
   PhysMem mem;
@@ -52,8 +51,8 @@ absl::StatusOr<PhysMem> PhysMem::Create(std::vector<NodeLayout> nodes, Options o
   for (size_t i = 0; i < nodes.size(); ++i) {
     const NodeLayout& n = nodes[i];
     if (n.pages == 0) {
-      return absl::InvalidArgumentError(absl::StrCat("nodes[", i, "] (node ", n.node_id,
-                                                     "): pages must be > 0"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("nodes[", i, "] (node ", n.node_id, "): pages must be > 0"));
     }
     if (n.start_pfn > (uint64_t{1} << 52) || n.pages > (uint64_t{1} << 52)) {
       return absl::InvalidArgumentError(
@@ -72,17 +71,17 @@ absl::StatusOr<PhysMem> PhysMem::Create(std::vector<NodeLayout> nodes, Options o
       const ZoneLayout& zl = zones[z];
       if (zl.pages == 0 || zl.start_pfn < n.start_pfn ||
           zl.start_pfn + zl.pages > n.start_pfn + n.pages) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "nodes[", i, "].zones[", z, "]: [", zl.start_pfn, ", ", zl.start_pfn + zl.pages,
-            ") must be non-empty and inside the node [", n.start_pfn, ", ",
-            n.start_pfn + n.pages, ")"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("nodes[", i, "].zones[", z, "]: [", zl.start_pfn, ", ",
+                         zl.start_pfn + zl.pages, ") must be non-empty and inside the node [",
+                         n.start_pfn, ", ", n.start_pfn + n.pages, ")"));
       }
       if (z > 0 && zl.start_pfn < zones[z - 1].start_pfn + zones[z - 1].pages) {
         return absl::InvalidArgumentError(
             absl::StrCat("nodes[", i, "].zones[", z, "]: overlaps the previous zone"));
       }
-      mem.zones_.push_back({static_cast<uint32_t>(i), zl.kind, zl.start_pfn,
-                            zl.start_pfn + zl.pages});
+      mem.zones_.push_back(
+          {static_cast<uint32_t>(i), zl.kind, zl.start_pfn, zl.start_pfn + zl.pages});
     }
   }
   if (mem.zones_.size() >= kNoZone) {
@@ -258,8 +257,8 @@ void PhysMem::Assign(uint64_t start, uint64_t end, PageState state, uint32_t ord
     const uint64_t wbase = p & ~(kWindowPages - 1);
     const uint64_t hi = std::min(end, wbase + kWindowPages);
     if (Window* w = FindWindow(p)) {
-      AssignInWindow(*w, wbase, static_cast<uint32_t>(p - wbase),
-                     static_cast<uint32_t>(hi - wbase), proto);
+      AssignInWindow(*w, wbase, static_cast<uint32_t>(p - wbase), static_cast<uint32_t>(hi - wbase),
+                     proto);
     }
     p = hi;
   }
@@ -267,8 +266,7 @@ void PhysMem::Assign(uint64_t start, uint64_t end, PageState state, uint32_t ord
 
 template <typename Fn>
 void PhysMem::ForEachPiece(uint64_t start, uint64_t end, Fn&& fn) const {
-  static constexpr Extent kHoleExtent{0, 0, static_cast<uint8_t>(PageState::kHole), 0, 0,
-                                      kNoZone};
+  static constexpr Extent kHoleExtent{0, 0, static_cast<uint8_t>(PageState::kHole), 0, 0, kNoZone};
   for (uint64_t p = start; p < end;) {
     const uint64_t wbase = p & ~(kWindowPages - 1);
     const uint64_t wend = wbase + kWindowPages;
@@ -279,8 +277,8 @@ void PhysMem::ForEachPiece(uint64_t start, uint64_t end, Fn&& fn) const {
       p = t;
       continue;
     }
-    for (size_t k = RecordIndex(*w, static_cast<uint32_t>(p - wbase));
-         k < w->size() && p < end; ++k) {
+    for (size_t k = RecordIndex(*w, static_cast<uint32_t>(p - wbase)); k < w->size() && p < end;
+         ++k) {
       const Extent& e = (*w)[k];
       const uint64_t a = wbase + e.start;
       const uint64_t b = wbase + e.end();
@@ -393,8 +391,7 @@ void PhysMem::Alloc(uint64_t pfn, uint32_t order, OwnerType owner, AllocResult* 
   }
   SplitStraddlingBlocks(pfn, end);
   uint64_t contradicted = 0, traced = 0;  // allocated pages overwritten
-  ForEachPiece(pfn, end, [&](uint64_t s, uint64_t t, const Extent& e, uint64_t a,
-                             uint64_t b) {
+  ForEachPiece(pfn, end, [&](uint64_t s, uint64_t t, const Extent& e, uint64_t a, uint64_t b) {
     switch (static_cast<PageState>(e.state)) {
       case PageState::kFree:
         for (uint64_t p = s; p < t;) {
@@ -418,8 +415,8 @@ void PhysMem::Alloc(uint64_t pfn, uint32_t order, OwnerType owner, AllocResult* 
         break;
       case PageState::kUnknown:
         out->anomalies |= kAnomalyAllocFromUnknown;
-        AppendPiece(out->displaced, {s, t - s, PageState::kUnknown, 0, trace::OWNER_UNKNOWN,
-                                     zones_[e.zone].node});
+        AppendPiece(out->displaced,
+                    {s, t - s, PageState::kUnknown, 0, trace::OWNER_UNKNOWN, zones_[e.zone].node});
         break;
       case PageState::kHole:
         break;
@@ -489,8 +486,8 @@ void PhysMem::Free(uint64_t pfn, uint32_t order, FreeResult* out) {
         break;
       case PageState::kUnknown:
         out->anomalies |= kAnomalyFreeOfPretrace;
-        AppendPiece(out->freed, {s, t - s, PageState::kUnknown, 0, trace::OWNER_UNKNOWN,
-                                 zones_[e.zone].node});
+        AppendPiece(out->freed,
+                    {s, t - s, PageState::kUnknown, 0, trace::OWNER_UNKNOWN, zones_[e.zone].node});
         break;
       case PageState::kHole:
         break;

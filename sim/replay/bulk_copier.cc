@@ -13,8 +13,8 @@ namespace {
 // Narrowest bandwidth between two nodes, bytes/s.
 double PathBandwidth(const hw::MachineTopology& t, int from, int to) {
   const auto& m = t.machine();
-  double bw = std::min(m.node(from).dram_bandwidth_bytes_per_s(),
-                       m.node(to).dram_bandwidth_bytes_per_s());
+  double bw =
+      std::min(m.node(from).dram_bandwidth_bytes_per_s(), m.node(to).dram_bandwidth_bytes_per_s());
   const int sf = t.socket_of_node(from), st = t.socket_of_node(to);
   if (sf != st) {
     for (const auto& r : m.route()) {

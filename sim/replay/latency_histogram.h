@@ -12,8 +12,8 @@ namespace memsim::replay {
 
 class LatencyHistogram {
  public:
-  static constexpr int kSubBits = 8;            // 256 sub-buckets per power of two
-  static constexpr double kUnitsPerNs = 16.0;   // resolution of the exact range
+  static constexpr int kSubBits = 8;           // 256 sub-buckets per power of two
+  static constexpr double kUnitsPerNs = 16.0;  // resolution of the exact range
 
   void Add(double latency_ns);
   void Merge(const LatencyHistogram& other);

@@ -21,9 +21,9 @@ absl::StatusOr<config::MemmapModelConfig> ResolveModelSpec(const std::string& sp
     return memmap::LoadMemmapModelConfig(spec);
   }
   if (!models.contains(spec)) {
-    return absl::InvalidArgumentError(absl::StrCat("unknown model '", spec, "' (registered: ",
-                                                   absl::StrJoin(models.names(), ", "),
-                                                   "; or give a config file path)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown model '", spec, "' (registered: ", absl::StrJoin(models.names(), ", "),
+        "; or give a config file path)"));
   }
   config::MemmapModelConfig cfg;
   const auto* field = cfg.GetDescriptor()->FindFieldByName(spec);

@@ -97,9 +97,9 @@ absl::StatusOr<std::unique_ptr<Replayer>> Replayer::Create(
   TraceMapping mapping;
   if (span.start == kNoPfn) {
     // No pfn anywhere (e.g. only faults without pfn): any mapping will do.
-    ASSIGN_OR_RETURN(mapping, TraceMapping::Create(PfnPlacement::kIdentity, 0, 0, nodes,
-                                                   options.cpu_placement, span.cpus,
-                                                   topology.cores()));
+    ASSIGN_OR_RETURN(
+        mapping, TraceMapping::Create(PfnPlacement::kIdentity, 0, 0, nodes, options.cpu_placement,
+                                      span.cpus, topology.cores()));
   } else {
     auto m = TraceMapping::Create(options.pfn_placement, span.start, span.end, nodes,
                                   options.cpu_placement, span.cpus, topology.cores());
@@ -118,8 +118,8 @@ absl::StatusOr<std::unique_ptr<Replayer>> Replayer::Create(
 
 Replayer::Replayer(const hw::MachineTopology& topology, std::unique_ptr<hw::MemorySystem> memsys,
                    mm::PhysMem mem, std::unique_ptr<memmap::MemmapModel> model,
-                   TraceMapping mapping, std::unique_ptr<TraceReader> reader,
-                   BulkCopier* copier, ReplayOptions options)
+                   TraceMapping mapping, std::unique_ptr<TraceReader> reader, BulkCopier* copier,
+                   ReplayOptions options)
     : topology_(topology),
       memsys_(std::move(memsys)),
       mem_(std::move(mem)),
@@ -284,8 +284,10 @@ absl::Status Replayer::ReplayEvent(const Event& e) {
   ++ks.count;
   const int core = mapping_.CoreOf(e.cpu);
   // Per-CPU buffers interleave: a timestamp may precede the first one slightly.
-  const double t_rel = e.time_ns > trace_start_ns_ ? static_cast<double>(e.time_ns - trace_start_ns_) : 0.0;
-  const double start = options_.paced ? std::max(t_rel, core_clock_ns_[core]) : core_clock_ns_[core];
+  const double t_rel =
+      e.time_ns > trace_start_ns_ ? static_cast<double>(e.time_ns - trace_start_ns_) : 0.0;
+  const double start =
+      options_.paced ? std::max(t_rel, core_clock_ns_[core]) : core_clock_ns_[core];
   // Quanta follow trace time when paced: every event starts at or after its trace time, so
   // a copy never starts before its quantum. Back-to-back, they follow the cores' clocks, and
   // a lagging core's copy may be clamped to its batch's start (counted).

@@ -131,7 +131,7 @@ class Replayer {
   std::vector<double> core_clock_ns_;  // when each core is next free
   std::array<KindStats, kKinds> kinds_;
   std::vector<PendingCopy> pending_;
-  std::vector<uint64_t> link_bytes_;  // per Machine.link
+  std::vector<uint64_t> link_bytes_;           // per Machine.link
   std::vector<std::vector<int>> route_links_;  // [from_socket * sockets + to] -> link indices
   bool started_ = false;
   uint64_t trace_start_ns_ = 0;

@@ -22,9 +22,12 @@ absl::StatusOr<CpuPlacement> ParseCpuPlacement(const std::string& name) {
 
 std::string PfnPlacementName(PfnPlacement p) {
   switch (p) {
-    case PfnPlacement::kIdentity: return "identity";
-    case PfnPlacement::kProportional: return "proportional";
-    case PfnPlacement::kInterleave: return "interleave";
+    case PfnPlacement::kIdentity:
+      return "identity";
+    case PfnPlacement::kProportional:
+      return "proportional";
+    case PfnPlacement::kInterleave:
+      return "interleave";
   }
   return "?";
 }
@@ -33,12 +36,11 @@ std::string CpuPlacementName(CpuPlacement p) {
   return p == CpuPlacement::kSpread ? "spread" : "modulo";
 }
 
-absl::StatusOr<TraceMapping> TraceMapping::Create(PfnPlacement placement,
-                                                  uint64_t trace_start_pfn,
+absl::StatusOr<TraceMapping> TraceMapping::Create(PfnPlacement placement, uint64_t trace_start_pfn,
                                                   uint64_t trace_end_pfn,
                                                   const std::vector<mm::NodeLayout>& nodes,
-                                                  CpuPlacement cpu_placement,
-                                                  uint32_t trace_cpus, int machine_cores) {
+                                                  CpuPlacement cpu_placement, uint32_t trace_cpus,
+                                                  int machine_cores) {
   if (machine_cores <= 0) return absl::InvalidArgumentError("machine has no cores");
   TraceMapping m;
   m.placement_ = placement;
@@ -68,7 +70,8 @@ absl::StatusOr<TraceMapping> TraceMapping::Create(PfnPlacement placement,
   m.sections_per_piece_ = (sections + n - 1) / n;
   for (size_t i = 0; i < n; ++i) {
     const uint64_t need = placement == PfnPlacement::kProportional
-                              ? std::min(m.sections_per_piece_, sections - std::min(sections, i * m.sections_per_piece_))
+                              ? std::min(m.sections_per_piece_,
+                                         sections - std::min(sections, i * m.sections_per_piece_))
                               : (sections + n - 1 - i) / n;
     if (need > capacity[i]) {
       return absl::InvalidArgumentError(absl::StrFormat(

@@ -36,7 +36,8 @@ absl::StatusOr<result::Result> ResultFromJson(const std::string& json) {
   google::protobuf::util::JsonParseOptions options;
   auto status = google::protobuf::util::JsonStringToMessage(json, &r, options);
   if (!status.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("not a memsim result: ", status.message().ToString()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("not a memsim result: ", status.message().ToString()));
   }
   return r;
 }
@@ -76,16 +77,19 @@ const std::vector<Column>& Columns() {
   static const std::vector<Column>* columns = [] {
     auto* c = new std::vector<Column>;
     c->push_back({"trace", [](const result::Result& r) { return r.run().trace_path(); }, false});
-    c->push_back({"machine", [](const result::Result& r) { return r.run().machine_name(); }, false});
+    c->push_back(
+        {"machine", [](const result::Result& r) { return r.run().machine_name(); }, false});
     c->push_back({"model", [](const result::Result& r) { return r.run().model(); }, false});
-    c->push_back({"model_label", [](const result::Result& r) { return r.run().model_label(); }, false});
-    c->push_back({"pfn_mapping", [](const result::Result& r) { return r.run().pfn_mapping(); }, false});
+    c->push_back(
+        {"model_label", [](const result::Result& r) { return r.run().model_label(); }, false});
+    c->push_back(
+        {"pfn_mapping", [](const result::Result& r) { return r.run().pfn_mapping(); }, false});
     c->push_back({"events", [](const result::Result& r) { return absl::StrCat(r.num_events()); }});
-    c->push_back({"simulated_time_ns",
-                  [](const result::Result& r) { return Num(r.simulated_time_ns()); }});
-#define MEMSIM_OVERHEAD_COL(field)                                                      \
-  c->push_back({"overhead_" #field, [](const result::Result& r) {                       \
-                  return absl::StrCat(r.overhead().machine().field());                 \
+    c->push_back(
+        {"simulated_time_ns", [](const result::Result& r) { return Num(r.simulated_time_ns()); }});
+#define MEMSIM_OVERHEAD_COL(field)                                     \
+  c->push_back({"overhead_" #field, [](const result::Result& r) {      \
+                  return absl::StrCat(r.overhead().machine().field()); \
                 }});
     MEMSIM_OVERHEAD_COL(ram_bytes)
     MEMSIM_OVERHEAD_COL(static_bytes)
@@ -95,8 +99,9 @@ const std::vector<Column>& Columns() {
     MEMSIM_OVERHEAD_COL(final_bytes)
     MEMSIM_OVERHEAD_COL(peak_bytes)
 #undef MEMSIM_OVERHEAD_COL
-    c->push_back({"overhead_mean_bytes",
-                  [](const result::Result& r) { return Num(r.overhead().machine().mean_bytes()); }});
+    c->push_back({"overhead_mean_bytes", [](const result::Result& r) {
+                    return Num(r.overhead().machine().mean_bytes());
+                  }});
     c->push_back({"overhead_final_percent", [](const result::Result& r) {
                     return Num(r.overhead().machine().final_percent_of_ram());
                   }});
@@ -107,7 +112,8 @@ const std::vector<Column>& Columns() {
                     return Num(r.overhead().machine().mean_percent_of_ram());
                   }});
 #define MEMSIM_TOTAL_COL(field) \
-  c->push_back({"total_" #field, [](const result::Result& r) { return absl::StrCat(r.total().field()); }});
+  c->push_back(                 \
+      {"total_" #field, [](const result::Result& r) { return absl::StrCat(r.total().field()); }});
     MEMSIM_TOTAL_COL(accesses)
     MEMSIM_TOTAL_COL(line_accesses)
     MEMSIM_TOTAL_COL(l1_misses)
@@ -117,8 +123,8 @@ const std::vector<Column>& Columns() {
     MEMSIM_TOTAL_COL(dram_remote)
     MEMSIM_TOTAL_COL(coherence_transfers)
 #undef MEMSIM_TOTAL_COL
-    for (const char* kind : {"alloc", "free", "fault", "migrate", "migrate_batch",
-                             "compaction_scan", "compaction"}) {
+    for (const char* kind :
+         {"alloc", "free", "fault", "migrate", "migrate_batch", "compaction_scan", "compaction"}) {
       const std::string k = kind;
       c->push_back({k + "_count", [k](const result::Result& r) {
                       const auto* e = Kind(r, k);
@@ -143,11 +149,10 @@ const std::vector<Column>& Columns() {
                       return absl::StrCat(e ? e->accesses().llc_misses() : 0);
                     }});
     }
-    c->push_back({"wall_seconds", [](const result::Result& r) { return Num(r.run().wall_seconds()); },
-                  false});
+    c->push_back({"wall_seconds",
+                  [](const result::Result& r) { return Num(r.run().wall_seconds()); }, false});
     c->push_back({"events_per_second",
-                  [](const result::Result& r) { return Num(r.run().events_per_second()); },
-                  false});
+                  [](const result::Result& r) { return Num(r.run().events_per_second()); }, false});
     return c;
   }();
   return *columns;
@@ -210,21 +215,37 @@ std::string CompareTable(const std::vector<result::Result>& results) {
   auto ns = [](double v) { return absl::StrFormat("%.1f ns", v); };
   auto pct = [](double v) { return absl::StrFormat("%.4f %%", v); };
   std::vector<Row> rows = {
-      {"overhead: static memmap", [](const result::Result& r) { return double(r.overhead().machine().static_bytes()); }, bytes},
-      {"overhead: descriptors (live)", [](const result::Result& r) { return double(r.overhead().machine().descriptor_live_bytes()); }, bytes},
-      {"overhead: descriptor slabs", [](const result::Result& r) { return double(r.overhead().machine().slab_bytes()); }, bytes},
-      {"overhead: HVO saved", [](const result::Result& r) { return double(r.overhead().machine().hvo_saved_bytes()); }, bytes},
-      {"overhead: peak total", [](const result::Result& r) { return double(r.overhead().machine().peak_bytes()); }, bytes},
-      {"overhead: mean total", [](const result::Result& r) { return r.overhead().machine().mean_bytes(); }, bytes},
-      {"overhead: peak % of RAM", [](const result::Result& r) { return r.overhead().machine().peak_percent_of_ram(); }, pct},
-      {"metadata accesses", [](const result::Result& r) { return double(r.total().accesses()); }, count},
-      {"cache lines touched", [](const result::Result& r) { return double(r.total().line_accesses()); }, count},
+      {"overhead: static memmap",
+       [](const result::Result& r) { return double(r.overhead().machine().static_bytes()); },
+       bytes},
+      {"overhead: descriptors (live)",
+       [](const result::Result& r) {
+         return double(r.overhead().machine().descriptor_live_bytes());
+       },
+       bytes},
+      {"overhead: descriptor slabs",
+       [](const result::Result& r) { return double(r.overhead().machine().slab_bytes()); }, bytes},
+      {"overhead: HVO saved",
+       [](const result::Result& r) { return double(r.overhead().machine().hvo_saved_bytes()); },
+       bytes},
+      {"overhead: peak total",
+       [](const result::Result& r) { return double(r.overhead().machine().peak_bytes()); }, bytes},
+      {"overhead: mean total",
+       [](const result::Result& r) { return r.overhead().machine().mean_bytes(); }, bytes},
+      {"overhead: peak % of RAM",
+       [](const result::Result& r) { return r.overhead().machine().peak_percent_of_ram(); }, pct},
+      {"metadata accesses", [](const result::Result& r) { return double(r.total().accesses()); },
+       count},
+      {"cache lines touched",
+       [](const result::Result& r) { return double(r.total().line_accesses()); }, count},
       {"L1 misses", [](const result::Result& r) { return double(r.total().l1_misses()); }, count},
       {"L2 misses", [](const result::Result& r) { return double(r.total().l2_misses()); }, count},
       {"LLC misses", [](const result::Result& r) { return double(r.total().llc_misses()); }, count},
       {"DRAM local", [](const result::Result& r) { return double(r.total().dram_local()); }, count},
-      {"DRAM remote", [](const result::Result& r) { return double(r.total().dram_remote()); }, count},
-      {"coherence transfers (HITM)", [](const result::Result& r) { return double(r.total().coherence_transfers()); }, count},
+      {"DRAM remote", [](const result::Result& r) { return double(r.total().dram_remote()); },
+       count},
+      {"coherence transfers (HITM)",
+       [](const result::Result& r) { return double(r.total().coherence_transfers()); }, count},
   };
   std::vector<std::string> counted_only;  // kinds no model gives metadata work
   for (const auto& e : results[0].events()) {
@@ -245,7 +266,7 @@ std::string CompareTable(const std::vector<result::Result>& results) {
       return [k, which = std::string(which)](const result::Result& r) {
         const auto* ev = Kind(r, k);
         if (!ev) return 0.0;
-        return which == "mean" ? ev->latency().mean_ns()
+        return which == "mean"  ? ev->latency().mean_ns()
                : which == "p50" ? ev->latency().p50_ns()
                : which == "p99" ? ev->latency().p99_ns()
                                 : ev->latency().max_ns();
@@ -254,35 +275,45 @@ std::string CompareTable(const std::vector<result::Result>& results) {
     rows.push_back({absl::StrCat(k, " (", e.count(), "): mean"), lat("mean"), ns});
     rows.push_back({absl::StrCat(k, ": p50"), lat("p50"), ns});
     rows.push_back({absl::StrCat(k, ": p99"), lat("p99"), ns});
-    rows.push_back({absl::StrCat(k, ": LLC misses"), [k](const result::Result& r) {
+    rows.push_back({absl::StrCat(k, ": LLC misses"),
+                    [k](const result::Result& r) {
                       const auto* ev = Kind(r, k);
                       return ev ? double(ev->accesses().llc_misses()) : 0.0;
-                    }, count});
+                    },
+                    count});
   }
   rows.push_back({"simulated time", [](const result::Result& r) { return r.simulated_time_ns(); },
                   [](double v) { return absl::StrFormat("%.3f ms", v / 1e6); }});
   // State contradictions by cause (docs/results.md); the same for every model unless the
   // results come from different traces.
-  rows.push_back({"inconsistencies: stale snapshot", [](const result::Result& r) {
+  rows.push_back({"inconsistencies: stale snapshot",
+                  [](const result::Result& r) {
                     double n = 0;
                     for (const auto& c : r.inconsistency_causes()) n += c.stale_snapshot();
                     return n;
-                  }, count});
-  rows.push_back({"inconsistencies: missing events", [](const result::Result& r) {
+                  },
+                  count});
+  rows.push_back({"inconsistencies: missing events",
+                  [](const result::Result& r) {
                     double n = 0;
                     for (const auto& c : r.inconsistency_causes()) n += c.missing_events();
                     return n;
-                  }, count});
-  rows.push_back({"inconsistencies: no initial state", [](const result::Result& r) {
+                  },
+                  count});
+  rows.push_back({"inconsistencies: no initial state",
+                  [](const result::Result& r) {
                     double n = 0;
                     for (const auto& c : r.inconsistency_causes()) n += c.no_initial_state();
                     return n;
-                  }, count});
-  rows.push_back({"inconsistencies: unexplained", [](const result::Result& r) {
+                  },
+                  count});
+  rows.push_back({"inconsistencies: unexplained",
+                  [](const result::Result& r) {
                     double n = 0;
                     for (const auto& c : r.inconsistency_causes()) n += c.unexplained();
                     return n;
-                  }, count});
+                  },
+                  count});
 
   // Column texts, then widths.
   std::vector<std::vector<std::string>> cells;

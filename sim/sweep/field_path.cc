@@ -49,8 +49,8 @@ absl::StatusOr<std::vector<Step>> ParsePath(absl::string_view path) {
       } else if (absl::SimpleAtoi(idx, &i) && i < (1u << 30)) {
         s.index = static_cast<int>(i);
       } else {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "field path '", path, "': index '", idx, "' is neither a number nor *"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("field path '", path, "': index '", idx, "' is neither a number nor *"));
       }
     }
     if (s.name.empty()) {
@@ -62,8 +62,8 @@ absl::StatusOr<std::vector<Step>> ParsePath(absl::string_view path) {
 }
 
 absl::Status BadValue(const FieldDescriptor* f, absl::string_view value, absl::string_view want) {
-  return absl::InvalidArgumentError(absl::StrCat("value '", value, "' for ", f->full_name(),
-                                                 ": expected ", want));
+  return absl::InvalidArgumentError(
+      absl::StrCat("value '", value, "' for ", f->full_name(), ": expected ", want));
 }
 
 // Integers also accept an integral floating-point spelling ("1e6", "4096.0"), which is what
@@ -91,13 +91,16 @@ absl::Status SetScalar(Message& m, const FieldDescriptor* f, int index, absl::st
   }
   const bool add = repeated && index == kNone;
   switch (f->cpp_type()) {
-#define MEMSIM_SET_INT(CPPTYPE, T, Name)                                     \
-  case FieldDescriptor::CPPTYPE: {                                           \
-    ASSIGN_OR_RETURN(T v, ParseInteger<T>(f, value));                        \
-    if (add) r->Add##Name(&m, f, v);                                         \
-    else if (repeated) r->SetRepeated##Name(&m, f, index, v);                \
-    else r->Set##Name(&m, f, v);                                             \
-    return absl::OkStatus();                                                 \
+#define MEMSIM_SET_INT(CPPTYPE, T, Name)              \
+  case FieldDescriptor::CPPTYPE: {                    \
+    ASSIGN_OR_RETURN(T v, ParseInteger<T>(f, value)); \
+    if (add)                                          \
+      r->Add##Name(&m, f, v);                         \
+    else if (repeated)                                \
+      r->SetRepeated##Name(&m, f, index, v);          \
+    else                                              \
+      r->Set##Name(&m, f, v);                         \
+    return absl::OkStatus();                          \
   }
     MEMSIM_SET_INT(CPPTYPE_INT32, int32_t, Int32)
     MEMSIM_SET_INT(CPPTYPE_INT64, int64_t, Int64)
@@ -109,22 +112,31 @@ absl::Status SetScalar(Message& m, const FieldDescriptor* f, int index, absl::st
       double v = 0;
       if (!absl::SimpleAtod(value, &v) || !std::isfinite(v)) return BadValue(f, value, "a number");
       if (f->cpp_type() == FieldDescriptor::CPPTYPE_FLOAT) {
-        if (add) r->AddFloat(&m, f, static_cast<float>(v));
-        else if (repeated) r->SetRepeatedFloat(&m, f, index, static_cast<float>(v));
-        else r->SetFloat(&m, f, static_cast<float>(v));
+        if (add)
+          r->AddFloat(&m, f, static_cast<float>(v));
+        else if (repeated)
+          r->SetRepeatedFloat(&m, f, index, static_cast<float>(v));
+        else
+          r->SetFloat(&m, f, static_cast<float>(v));
       } else {
-        if (add) r->AddDouble(&m, f, v);
-        else if (repeated) r->SetRepeatedDouble(&m, f, index, v);
-        else r->SetDouble(&m, f, v);
+        if (add)
+          r->AddDouble(&m, f, v);
+        else if (repeated)
+          r->SetRepeatedDouble(&m, f, index, v);
+        else
+          r->SetDouble(&m, f, v);
       }
       return absl::OkStatus();
     }
     case FieldDescriptor::CPPTYPE_BOOL: {
       bool v = false;
       if (!absl::SimpleAtob(value, &v)) return BadValue(f, value, "true or false");
-      if (add) r->AddBool(&m, f, v);
-      else if (repeated) r->SetRepeatedBool(&m, f, index, v);
-      else r->SetBool(&m, f, v);
+      if (add)
+        r->AddBool(&m, f, v);
+      else if (repeated)
+        r->SetRepeatedBool(&m, f, index, v);
+      else
+        r->SetBool(&m, f, v);
       return absl::OkStatus();
     }
     case FieldDescriptor::CPPTYPE_ENUM: {
@@ -140,16 +152,22 @@ absl::Status SetScalar(Message& m, const FieldDescriptor* f, int index, absl::st
         }
         return BadValue(f, value, absl::StrCat("one of ", absl::StrJoin(names, ", ")));
       }
-      if (add) r->AddEnum(&m, f, e);
-      else if (repeated) r->SetRepeatedEnum(&m, f, index, e);
-      else r->SetEnum(&m, f, e);
+      if (add)
+        r->AddEnum(&m, f, e);
+      else if (repeated)
+        r->SetRepeatedEnum(&m, f, index, e);
+      else
+        r->SetEnum(&m, f, e);
       return absl::OkStatus();
     }
     case FieldDescriptor::CPPTYPE_STRING: {
       std::string v(value);
-      if (add) r->AddString(&m, f, v);
-      else if (repeated) r->SetRepeatedString(&m, f, index, v);
-      else r->SetString(&m, f, v);
+      if (add)
+        r->AddString(&m, f, v);
+      else if (repeated)
+        r->SetRepeatedString(&m, f, index, v);
+      else
+        r->SetString(&m, f, v);
       return absl::OkStatus();
     }
     case FieldDescriptor::CPPTYPE_MESSAGE:
@@ -177,8 +195,8 @@ absl::StatusOr<bool> Apply(Message& m, const std::vector<Step>& steps, size_t at
       names.push_back(m.GetDescriptor()->field(i)->name());
     }
     return absl::InvalidArgumentError(
-        absl::StrCat("field path '", path, "': ", m.GetDescriptor()->full_name(),
-                     " has no field '", s.name, "' (fields: ", absl::StrJoin(names, ", "), ")"));
+        absl::StrCat("field path '", path, "': ", m.GetDescriptor()->full_name(), " has no field '",
+                     s.name, "' (fields: ", absl::StrJoin(names, ", "), ")"));
   }
   if (s.index != kNone && !f->is_repeated()) {
     return absl::InvalidArgumentError(
@@ -199,8 +217,8 @@ absl::StatusOr<bool> Apply(Message& m, const std::vector<Step>& steps, size_t at
       end = size;
     } else if (s.index >= size) {
       return absl::InvalidArgumentError(absl::StrCat("field path '", path, "': ", s.name, "[",
-                                                     s.index, "] does not exist (", s.name,
-                                                     " has ", size, " elements)"));
+                                                     s.index, "] does not exist (", s.name, " has ",
+                                                     size, " elements)"));
     }
   }
   if (f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) {
@@ -220,12 +238,12 @@ absl::StatusOr<bool> Apply(Message& m, const std::vector<Step>& steps, size_t at
     return true;
   }
   if (last) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "field path '", path, "': '", s.name, "' is a message: name one of its fields"));
+    return absl::InvalidArgumentError(absl::StrCat("field path '", path, "': '", s.name,
+                                                   "' is a message: name one of its fields"));
   }
   if (f->is_repeated() && s.index == kNone) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "field path '", path, "': '", s.name, "' is repeated: index it with [i] or [*]"));
+    return absl::InvalidArgumentError(absl::StrCat("field path '", path, "': '", s.name,
+                                                   "' is repeated: index it with [i] or [*]"));
   }
   bool applied = true;
   if (!f->is_repeated()) {
@@ -233,8 +251,8 @@ absl::StatusOr<bool> Apply(Message& m, const std::vector<Step>& steps, size_t at
     return applied;
   }
   for (int i = first; i < end; ++i) {
-    ASSIGN_OR_RETURN(bool a, Apply(*r->MutableRepeatedMessage(&m, f, i), steps, at + 1, path,
-                                   value));
+    ASSIGN_OR_RETURN(bool a,
+                     Apply(*r->MutableRepeatedMessage(&m, f, i), steps, at + 1, path, value));
     applied = applied && a;
   }
   return applied;
@@ -266,16 +284,16 @@ absl::Status ValidateFieldPath(const google::protobuf::Descriptor& type, absl::s
     const bool last = i + 1 == steps.size();
     const bool is_message = f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE;
     if (last && is_message) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "field path '", path, "': '", s.name, "' is a message: name one of its fields"));
+      return absl::InvalidArgumentError(absl::StrCat("field path '", path, "': '", s.name,
+                                                     "' is a message: name one of its fields"));
     }
     if (!last && !is_message) {
       return absl::InvalidArgumentError(absl::StrCat("field path '", path, "': '", s.name,
                                                      "' is not a message and has no fields"));
     }
     if (!last && f->is_repeated() && s.index == kNone) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "field path '", path, "': '", s.name, "' is repeated: index it with [i] or [*]"));
+      return absl::InvalidArgumentError(absl::StrCat("field path '", path, "': '", s.name,
+                                                     "' is repeated: index it with [i] or [*]"));
     }
     if (is_message) d = f->message_type();
   }

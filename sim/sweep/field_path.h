@@ -5,9 +5,8 @@
 #ifndef MEMSIM_SIM_SWEEP_FIELD_PATH_H_
 #define MEMSIM_SIM_SWEEP_FIELD_PATH_H_
 
-#include "absl/strings/string_view.h"
-
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 
 namespace memsim::sweep {

@@ -29,7 +29,8 @@ ProcessOutcome Outcome(int status) {
     o.ok = WEXITSTATUS(status) == 0;
     if (!o.ok) o.what = absl::StrCat("exit status ", WEXITSTATUS(status));
   } else if (WIFSIGNALED(status)) {
-    o.what = absl::StrCat("killed by signal ", WTERMSIG(status), " (", strsignal(WTERMSIG(status)), ")");
+    o.what =
+        absl::StrCat("killed by signal ", WTERMSIG(status), " (", strsignal(WTERMSIG(status)), ")");
   } else {
     o.what = "ended abnormally";
   }
@@ -86,7 +87,8 @@ absl::Status RunProcesses(const std::vector<ProcessTask>& tasks, int jobs,
 
 absl::StatusOr<std::string> RunAndCapture(const std::vector<std::string>& argv) {
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return absl::InternalError(absl::StrCat("pipe: ", std::strerror(errno)));
+  if (pipe2(fds, O_CLOEXEC) != 0)
+    return absl::InternalError(absl::StrCat("pipe: ", std::strerror(errno)));
   std::fflush(nullptr);
   const pid_t pid = fork();
   if (pid < 0) return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
@@ -114,8 +116,8 @@ absl::StatusOr<std::string> RunAndCapture(const std::vector<std::string>& argv) 
   }
   ProcessOutcome o = Outcome(status);
   if (!o.ok) {
-    return absl::InternalError(absl::StrCat(argv[0], " failed: ", o.what,
-                                            out.empty() ? "" : absl::StrCat("; it printed: ", out)));
+    return absl::InternalError(absl::StrCat(
+        argv[0], " failed: ", o.what, out.empty() ? "" : absl::StrCat("; it printed: ", out)));
   }
   return out;
 }
@@ -123,7 +125,8 @@ absl::StatusOr<std::string> RunAndCapture(const std::vector<std::string>& argv) 
 absl::StatusOr<std::string> SelfExecutable() {
   char buf[PATH_MAX];
   const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return absl::InternalError(absl::StrCat("readlink /proc/self/exe: ", std::strerror(errno)));
+  if (n <= 0)
+    return absl::InternalError(absl::StrCat("readlink /proc/self/exe: ", std::strerror(errno)));
   return std::string(buf, n);
 }
 

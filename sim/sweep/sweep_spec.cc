@@ -38,9 +38,8 @@ bool IsName(const std::string& s, bool allow_upper_and_punct) {
 }
 
 absl::Status AxisError(int i, const config::SweepAxis& axis, const std::string& what) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("axis ", i, axis.name().empty() ? "" : absl::StrCat(" '", axis.name(), "'"),
-                   ": ", what));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "axis ", i, axis.name().empty() ? "" : absl::StrCat(" '", axis.name(), "'"), ": ", what));
 }
 
 // What part of a point a path changes.
@@ -111,12 +110,14 @@ absl::StatusOr<std::vector<std::string>> AxisValues(const config::SweepAxis& axi
         absl::StrCat("range: stop (", r.stop(), ") must be a number >= start (", r.start(), ")"));
   }
   const bool step = r.step() != 0, factor = r.factor() != 0;
-  if (step == factor) return absl::InvalidArgumentError("range: give exactly one of step and factor");
+  if (step == factor)
+    return absl::InvalidArgumentError("range: give exactly one of step and factor");
   if (step) {
     if (!(r.step() > 0)) return absl::InvalidArgumentError("range: step must be > 0");
     const double n = std::floor((r.stop() - r.start()) / r.step() + 1e-9) + 1;
     if (n > kMaxAxisValues) {
-      return absl::InvalidArgumentError(absl::StrCat("range: more than ", kMaxAxisValues, " values"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("range: more than ", kMaxAxisValues, " values"));
     }
     for (int64_t i = 0; i < static_cast<int64_t>(n); ++i) {
       out.push_back(absl::StrFormat("%.10g", r.start() + i * r.step()));
@@ -127,7 +128,8 @@ absl::StatusOr<std::vector<std::string>> AxisValues(const config::SweepAxis& axi
     }
     for (double v = r.start(); v <= r.stop() * (1 + 1e-9); v *= r.factor()) {
       if (out.size() == kMaxAxisValues) {
-        return absl::InvalidArgumentError(absl::StrCat("range: more than ", kMaxAxisValues, " values"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("range: more than ", kMaxAxisValues, " values"));
       }
       out.push_back(absl::StrFormat("%.10g", v));
     }
@@ -191,14 +193,15 @@ absl::Status ValidateSweepSpec(const config::SweepSpec& spec,
     if (values->empty()) return AxisError(i, axis, "no values");
     points *= values->size();
     if (spec.point_size() == 0 && points > kMaxPoints) {
-      return absl::InvalidArgumentError(absl::StrCat("the grid has more than ", kMaxPoints, " points"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("the grid has more than ", kMaxPoints, " points"));
     }
   }
   for (int k = 0; k < spec.point_size(); ++k) {
     if (spec.point(k).values_size() != spec.axis_size()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("point ", k, ": ", spec.point(k).values_size(), " values for ",
-                       spec.axis_size(), " axes (one value per axis, in axis order)"));
+      return absl::InvalidArgumentError(absl::StrCat("point ", k, ": ", spec.point(k).values_size(),
+                                                     " values for ", spec.axis_size(),
+                                                     " axes (one value per axis, in axis order)"));
     }
   }
   const bool has_gen = base.has_gen() && !base.gen().workload().empty();
@@ -218,8 +221,8 @@ absl::Status ValidateSweepSpec(const config::SweepSpec& spec,
   }
   for (const auto& [flag, value] : base.gen().flags()) {
     if (flag == "workload" || flag == "o" || !flag_ok("gen", flag)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "base.gen.flags: '", flag, "' is not a `memsim gen` flag a sweep may set"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("base.gen.flags: '", flag, "' is not a `memsim gen` flag a sweep may set"));
     }
   }
   for (const auto& [flag, value] : base.capture().flags()) {
@@ -323,17 +326,31 @@ absl::StatusOr<config::SweepManifest> ExpandSweep(const config::SweepSpec& spec,
       const std::string& v = combos[i][a];
       for (const ParsedPath& p : paths[a]) {
         switch (p.target) {
-          case Target::kTrace: trace = v; gen.Clear(); capture.Clear(); break;
-          case Target::kMachineFile: machine_file = v; break;
-          case Target::kModelSpec: model_spec = v; break;
-          case Target::kGen: (*gen.mutable_flags())[p.rest] = v; break;
+          case Target::kTrace:
+            trace = v;
+            gen.Clear();
+            capture.Clear();
+            break;
+          case Target::kMachineFile:
+            machine_file = v;
+            break;
+          case Target::kModelSpec:
+            model_spec = v;
+            break;
+          case Target::kGen:
+            (*gen.mutable_flags())[p.rest] = v;
+            break;
           case Target::kReplay: {
             absl::StatusOr<bool> ok = SetFieldByPath(replay, p.rest, v);
             if (!ok.ok()) fail(ok.status(), a);
             break;
           }
-          case Target::kMachine: machine_sets.emplace_back(p.rest, v); break;
-          case Target::kModel: model_sets.emplace_back(p.rest, v); break;
+          case Target::kMachine:
+            machine_sets.emplace_back(p.rest, v);
+            break;
+          case Target::kModel:
+            model_sets.emplace_back(p.rest, v);
+            break;
         }
       }
     }
@@ -373,8 +390,8 @@ absl::StatusOr<config::SweepManifest> ExpandSweep(const config::SweepSpec& spec,
       }
       absl::Status valid = hw::ValidateMachine(m);
       if (!valid.ok()) {
-        fail(absl::InvalidArgumentError(absl::StrCat(machine_file, " with this point's values: ",
-                                                     valid.message())),
+        fail(absl::InvalidArgumentError(
+                 absl::StrCat(machine_file, " with this point's values: ", valid.message())),
              -1);
       }
       *point.mutable_machine() = std::move(m);
@@ -394,8 +411,8 @@ absl::StatusOr<config::SweepManifest> ExpandSweep(const config::SweepSpec& spec,
       }
       absl::Status valid = memmap::ValidateMemmapModelConfig(c);
       if (!valid.ok()) {
-        fail(absl::InvalidArgumentError(
-                 absl::StrCat("model ", model_spec, " with this point's values: ", valid.message())),
+        fail(absl::InvalidArgumentError(absl::StrCat(
+                 "model ", model_spec, " with this point's values: ", valid.message())),
              -1);
       }
       *point.mutable_model() = std::move(c);

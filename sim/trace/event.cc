@@ -36,8 +36,8 @@ std::string DebugString(const Event& e) {
       if (e.pfn != kNoPfn) absl::StrAppendFormat(&s, " pfn=0x%x", e.pfn);
       break;
     case trace::EVENT_MIGRATE:
-      absl::StrAppendFormat(&s, " src=0x%x dst=0x%x order=%u reason=%s", e.pfn, e.end_pfn,
-                            e.order, trace::MigrateReason_Name(e.reason));
+      absl::StrAppendFormat(&s, " src=0x%x dst=0x%x order=%u reason=%s", e.pfn, e.end_pfn, e.order,
+                            trace::MigrateReason_Name(e.reason));
       break;
     case trace::EVENT_MIGRATE_BATCH:
       absl::StrAppendFormat(&s, " succeeded=%u failed=%u thp_succeeded=%u reason=%s",
@@ -46,8 +46,8 @@ std::string DebugString(const Event& e) {
       break;
     case trace::EVENT_COMPACTION_SCAN:
       absl::StrAppendFormat(&s, " %s range=[0x%x,0x%x) scanned=%u taken=%u",
-                            e.scanner == trace::SCANNER_FREE ? "free" : "migrate", e.pfn,
-                            e.end_pfn, e.nr_scanned, e.nr_taken);
+                            e.scanner == trace::SCANNER_FREE ? "free" : "migrate", e.pfn, e.end_pfn,
+                            e.nr_scanned, e.nr_taken);
       break;
     case trace::EVENT_COMPACTION:
       absl::StrAppendFormat(&s, " %s zone=[0x%x,0x%x) migrate_pfn=0x%x free_pfn=0x%x status=%d",

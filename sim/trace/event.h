@@ -32,11 +32,11 @@ struct Event {
   uint32_t order = 0;
 
   // ALLOC
-  int32_t migratetype = -1;     // kernel MIGRATE_*; -1 unknown
-  uint64_t gfp_flags = 0;       // trace::GfpBit mask
+  int32_t migratetype = -1;  // kernel MIGRATE_*; -1 unknown
+  uint64_t gfp_flags = 0;    // trace::GfpBit mask
   OwnerType owner = trace::OWNER_UNKNOWN;
   // FREE
-  bool batched = false;         // from mm_page_free_batched
+  bool batched = false;  // from mm_page_free_batched
 
   // FAULT
   uint64_t address = 0;

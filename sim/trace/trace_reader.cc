@@ -41,7 +41,7 @@ absl::StatusOr<std::unique_ptr<TraceReader>> TraceReader::Open(const std::string
   if (fd < 0) {
     return absl::NotFoundError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
   }
-  struct stat st{};
+  struct stat st {};
   if (fstat(fd, &st) != 0) {
     close(fd);
     return absl::NotFoundError(absl::StrCat("cannot stat ", path, ": ", std::strerror(errno)));
@@ -114,8 +114,7 @@ absl::Status TraceReader::ReadChunk() {
     return Corrupt(offset_, "file ends without an END chunk (truncated)");
   }
   if (offset_ + tf::kChunkHeaderBytes > file_size_) {
-    return Corrupt(offset_, absl::StrCat("truncated chunk header: file ends at byte ",
-                                         file_size_));
+    return Corrupt(offset_, absl::StrCat("truncated chunk header: file ends at byte ", file_size_));
   }
   std::string h;
   if (!ReadAt(fd_, offset_, tf::kChunkHeaderBytes, &h).ok()) {
@@ -152,12 +151,13 @@ absl::Status TraceReader::ReadChunk() {
   if (got_crc != crc) return Corrupt(offset_, "chunk checksum mismatch");
   if (compression == static_cast<uint8_t>(tf::Compression::kZstd)) {
     raw_.resize(raw_len);
-    size_t n = ZSTD_decompressDCtx(zstd_->dctx, raw_.data(), raw_.size(), stored_.data(),
-                                   stored_.size());
+    size_t n =
+        ZSTD_decompressDCtx(zstd_->dctx, raw_.data(), raw_.size(), stored_.data(), stored_.size());
     if (ZSTD_isError(n) || n != raw_len) {
-      return Corrupt(offset_, absl::StrCat("chunk does not decompress to ", raw_len, " bytes",
-                                           ZSTD_isError(n) ? absl::StrCat(": ", ZSTD_getErrorName(n))
-                                                           : std::string()));
+      return Corrupt(
+          offset_,
+          absl::StrCat("chunk does not decompress to ", raw_len, " bytes",
+                       ZSTD_isError(n) ? absl::StrCat(": ", ZSTD_getErrorName(n)) : std::string()));
     }
   } else {
     if (raw_len != stored_len) return Corrupt(offset_, "uncompressed chunk with raw != stored");
@@ -202,13 +202,13 @@ absl::StatusOr<bool> TraceReader::NextEvents(std::vector<Event>* events) {
             footer_.num_chunks() + 1 != chunks_read_) {
           return Corrupt(chunk_offset_,
                          absl::StrCat("footer totals (", footer_.num_events(), " events, ",
-                                      footer_.num_snapshot_runs(), " runs, ",
-                                      footer_.num_chunks(), " chunks) do not match what was read (",
-                                      events_read_, ", ", runs_read_, ", ", chunks_read_ - 1, ")"));
+                                      footer_.num_snapshot_runs(), " runs, ", footer_.num_chunks(),
+                                      " chunks) do not match what was read (", events_read_, ", ",
+                                      runs_read_, ", ", chunks_read_ - 1, ")"));
         }
         if (offset_ != file_size_) {
-          return Corrupt(offset_, absl::StrCat(file_size_ - offset_,
-                                               " unexpected bytes after the END chunk"));
+          return Corrupt(
+              offset_, absl::StrCat(file_size_ - offset_, " unexpected bytes after the END chunk"));
         }
         at_end_ = true;
         events->clear();
@@ -275,21 +275,19 @@ absl::Status TraceReader::DecodeEvents(std::vector<Event>* events) {
     }
     return true;
   };
-  if (!same(count[trace::EVENT_ALLOC], {a.pfn_delta_size(), a.order_size(),
-                                        a.migratetype_size(), a.gfp_flags_size(),
-                                        a.owner_size()}) ||
+  if (!same(count[trace::EVENT_ALLOC], {a.pfn_delta_size(), a.order_size(), a.migratetype_size(),
+                                        a.gfp_flags_size(), a.owner_size()}) ||
       !same(count[trace::EVENT_FREE], {f.pfn_delta_size(), f.order_size(), f.batched_size()}) ||
-      !same(count[trace::EVENT_FAULT], {fa.address_size(), fa.ip_size(), fa.error_code_size(),
-                                        fa.pfn_delta_size()}) ||
+      !same(count[trace::EVENT_FAULT],
+            {fa.address_size(), fa.ip_size(), fa.error_code_size(), fa.pfn_delta_size()}) ||
       !same(count[trace::EVENT_MIGRATE], {mi.src_pfn_delta_size(), mi.dst_pfn_delta_size(),
                                           mi.order_size(), mi.reason_size()}) ||
       !same(count[trace::EVENT_MIGRATE_BATCH],
             {mb.nr_succeeded_size(), mb.nr_failed_size(), mb.nr_thp_succeeded_size(),
-             mb.nr_thp_failed_size(), mb.nr_thp_split_size(), mb.mode_size(),
-             mb.reason_size()}) ||
+             mb.nr_thp_failed_size(), mb.nr_thp_split_size(), mb.mode_size(), mb.reason_size()}) ||
       !same(count[trace::EVENT_COMPACTION_SCAN],
-            {cs.scanner_size(), cs.start_pfn_delta_size(), cs.length_size(),
-             cs.nr_scanned_size(), cs.nr_taken_size()}) ||
+            {cs.scanner_size(), cs.start_pfn_delta_size(), cs.length_size(), cs.nr_scanned_size(),
+             cs.nr_taken_size()}) ||
       !same(count[trace::EVENT_COMPACTION],
             {co.end_size(), co.zone_start_size(), co.zone_end_size(), co.migrate_pfn_size(),
              co.free_pfn_size(), co.sync_size(), co.status_size()})) {

@@ -125,10 +125,9 @@ std::string FormatSummaryText(const std::string& path, const TraceSummary& s) {
                   "   clock: ", h.clock().empty() ? "?" : h.clock(), "\n");
   absl::StrAppend(&o, "nodes:       ", h.nodes_size(), "\n");
   for (const auto& n : h.nodes()) {
-    absl::StrAppendFormat(&o, "  node %u: pfn 0x%x-0x%x (%s)\n", n.node_id(), n.start_pfn(),
-                          n.end_pfn(),
-                          HumanBytes(static_cast<double>(n.end_pfn() - n.start_pfn()) *
-                                     h.page_size_bytes()));
+    absl::StrAppendFormat(
+        &o, "  node %u: pfn 0x%x-0x%x (%s)\n", n.node_id(), n.start_pfn(), n.end_pfn(),
+        HumanBytes(static_cast<double>(n.end_pfn() - n.start_pfn()) * h.page_size_bytes()));
   }
   std::vector<std::pair<std::string, std::string>> attrs(h.attributes().begin(),
                                                          h.attributes().end());
@@ -150,9 +149,9 @@ std::string FormatSummaryText(const std::string& path, const TraceSummary& s) {
     absl::StrAppend(&o, "cpus seen:   ", s.cpus.size(), " (", CpuList(s.cpus), ")\n");
   }
   if (s.min_pfn != kNoPfn) {
-    absl::StrAppendFormat(&o, "pfn span:    0x%x-0x%x (%s)\n", s.min_pfn, s.max_pfn,
-                          HumanBytes(static_cast<double>(s.max_pfn - s.min_pfn + 1) *
-                                     h.page_size_bytes()));
+    absl::StrAppendFormat(
+        &o, "pfn span:    0x%x-0x%x (%s)\n", s.min_pfn, s.max_pfn,
+        HumanBytes(static_cast<double>(s.max_pfn - s.min_pfn + 1) * h.page_size_bytes()));
   }
   if (!s.alloc_blocks_by_order.empty()) {
     absl::StrAppend(&o, "allocations by order (blocks, pages):\n");
@@ -167,8 +166,7 @@ std::string FormatSummaryText(const std::string& path, const TraceSummary& s) {
   }
   if (s.snapshot_runs > 0) {
     absl::StrAppend(&o, "snapshot:    ", s.snapshot_runs, " runs, ", s.snapshot_pages, " pages (",
-                    HumanBytes(static_cast<double>(s.snapshot_pages) * h.page_size_bytes()),
-                    ")\n");
+                    HumanBytes(static_cast<double>(s.snapshot_pages) * h.page_size_bytes()), ")\n");
     for (const auto& [owner, pages] : s.snapshot_pages_by_owner) {
       absl::StrAppendFormat(&o, "  %-10s %14u pages %6.2f %%\n", owner, pages,
                             100.0 * pages / s.snapshot_pages);

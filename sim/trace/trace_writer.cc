@@ -234,8 +234,8 @@ absl::Status TraceWriter::WriteChunk(uint8_t type, const std::string& raw, uint3
   uint8_t compression = static_cast<uint8_t>(tf::Compression::kNone);
   if (compress) {
     scratch_out_.resize(ZSTD_compressBound(raw.size()));
-    size_t n = ZSTD_compressCCtx(zstd_->cctx, scratch_out_.data(), scratch_out_.size(),
-                                 raw.data(), raw.size(), options_.zstd_level);
+    size_t n = ZSTD_compressCCtx(zstd_->cctx, scratch_out_.data(), scratch_out_.size(), raw.data(),
+                                 raw.size(), options_.zstd_level);
     if (ZSTD_isError(n)) {
       return absl::InternalError(absl::StrCat("zstd: ", ZSTD_getErrorName(n)));
     }

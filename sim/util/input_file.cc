@@ -96,9 +96,9 @@ absl::StatusOr<size_t> InputFile::Read(char* buf, size_t n) {
     z.last_ret = ret;
   }
   if (out.pos == 0 && z.input_eof && z.last_ret != 0) {
-    return absl::DataLossError(
-        absl::StrCat(path_, ": truncated zstd stream (ends at compressed byte ", raw_offset_,
-                     " inside a frame)"));
+    return absl::DataLossError(absl::StrCat(path_,
+                                            ": truncated zstd stream (ends at compressed byte ",
+                                            raw_offset_, " inside a frame)"));
   }
   return out.pos;
 }

@@ -41,8 +41,8 @@ OutputFile::~OutputFile() {
 absl::Status OutputFile::Append(std::string_view bytes) {
   if (bytes.empty()) return absl::OkStatus();
   if (std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size()) {
-    return absl::DataLossError(absl::StrCat("write to ", path_, " failed at byte ", size_, ": ",
-                                            std::strerror(errno)));
+    return absl::DataLossError(
+        absl::StrCat("write to ", path_, " failed at byte ", size_, ": ", std::strerror(errno)));
   }
   size_ += bytes.size();
   return absl::OkStatus();

@@ -11,10 +11,10 @@
 #define MEMSIM_CONCAT_(a, b) MEMSIM_CONCAT_INNER_(a, b)
 
 // Evaluates `expr` (an absl::Status); returns it from the enclosing function if not OK.
-#define RETURN_IF_ERROR(expr)                              \
-  do {                                                     \
-    ::absl::Status memsim_status_ = (expr);                \
-    if (!memsim_status_.ok()) return memsim_status_;       \
+#define RETURN_IF_ERROR(expr)                        \
+  do {                                               \
+    ::absl::Status memsim_status_ = (expr);          \
+    if (!memsim_status_.ok()) return memsim_status_; \
   } while (0)
 
 // `lhs` = value of `rexpr` (an absl::StatusOr<T>), or returns its status if not OK.
@@ -23,13 +23,13 @@
 
 #define MEMSIM_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, rexpr) \
   auto statusor = (rexpr);                                  \
-  if (!statusor.ok()) return std::move(statusor).status(); \
+  if (!statusor.ok()) return std::move(statusor).status();  \
   lhs = std::move(statusor).value()
 
 // A broken invariant of our own (never bad user input): print and abort.
-#define MEMSIM_CHECK(cond, msg)                                                   \
-  do {                                                                            \
-    if (!(cond)) ::memsim::CheckFailed(__FILE__, __LINE__, #cond, (msg));         \
+#define MEMSIM_CHECK(cond, msg)                                           \
+  do {                                                                    \
+    if (!(cond)) ::memsim::CheckFailed(__FILE__, __LINE__, #cond, (msg)); \
   } while (0)
 
 namespace memsim {

@@ -22,9 +22,9 @@ constexpr uint64_t kTextBase = 0x55d4a0000000;  // where each task's memset() lo
 struct Region {
   uint32_t cpu = 0;
   uint64_t base = 0;
-  bool thp = false;                // backed by one order-9 folio
-  uint32_t faulted = 0;            // pages mapped so far (4 KiB regions)
-  std::vector<uint64_t> pfns;      // order-0 pages, in fault order (4 KiB regions)
+  bool thp = false;            // backed by one order-9 folio
+  uint32_t faulted = 0;        // pages mapped so far (4 KiB regions)
+  std::vector<uint64_t> pfns;  // order-0 pages, in fault order (4 KiB regions)
   uint64_t thp_pfn = kNoPfn;
 };
 
@@ -39,7 +39,8 @@ absl::StatusOr<std::unique_ptr<Workload>> AnonWorkload::Create(const WorkloadPar
   WorkloadParams p = in;
   if (p.footprint_bytes == 0) p.footprint_bytes = p.total_mem_bytes() / 4;
   if (p.footprint_bytes < kRegionBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("--footprint (", FormatByteSize(p.footprint_bytes),
+    return absl::InvalidArgumentError(absl::StrCat("--footprint (",
+                                                   FormatByteSize(p.footprint_bytes),
                                                    ") must be at least 2MiB (one region)"));
   }
   // Each CPU may have one region half faulted on top of the footprint.

@@ -96,8 +96,7 @@ absl::StatusOr<std::unique_ptr<Workload>> FragmentWorkload::Create(const Workloa
         "fragment does not take --footprint: its memory use is set by --fill and "
         "--fragmentation");
   }
-  ASSIGN_OR_RETURN(MachineDesc machine,
-                   MachineDesc::Uniform(in.nodes, in.node_mem_bytes, in.cpus));
+  ASSIGN_OR_RETURN(MachineDesc machine, MachineDesc::Uniform(in.nodes, in.node_mem_bytes, in.cpus));
   return std::unique_ptr<Workload>(new FragmentWorkload(in, std::move(machine)));
 }
 
@@ -180,8 +179,8 @@ absl::Status FragmentWorkload::Generate(EventSink* sink) {
           held += uint64_t{1} << free_blocks[i].second;
           taken += uint64_t{1} << free_blocks[i].second;
         }
-        ctx.CompactionScan(cpu, trace::SCANNER_FREE, scan_from, scanned_to,
-                           scanned_to - scan_from, taken);
+        ctx.CompactionScan(cpu, trace::SCANNER_FREE, scan_from, scanned_to, scanned_to - scan_from,
+                           taken);
       }
       if (block_done) {
         free_pfn = block - kPageblockPages;
@@ -246,8 +245,8 @@ absl::Status FragmentWorkload::Generate(EventSink* sink) {
         taken += uint64_t{1} << b.order;
         if (taken >= kCompactClusterMax) low_pfn = pfn + (uint64_t{1} << b.order);
       });
-      ctx.CompactionScan(cpu, trace::SCANNER_MIGRATE, migrate_pfn, low_pfn,
-                         low_pfn - migrate_pfn, taken);
+      ctx.CompactionScan(cpu, trace::SCANNER_MIGRATE, migrate_pfn, low_pfn, low_pfn - migrate_pfn,
+                         taken);
       migrate_pfn = low_pfn;
       if (to_migrate.empty()) continue;
 

@@ -14,14 +14,14 @@ absl::StatusOr<MachineDesc> MachineDesc::Uniform(uint32_t nodes, uint64_t node_m
     return absl::InvalidArgumentError("--node_mem must be positive, got 0");
   }
   if (node_mem_bytes % kMaxBlockBytes != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--node_mem must be a multiple of 4MiB (the largest buddy block, order ", kMaxOrder,
-        "), got ", node_mem_bytes, " bytes"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--node_mem must be a multiple of 4MiB (the largest buddy block, order ",
+                     kMaxOrder, "), got ", node_mem_bytes, " bytes"));
   }
   // 2^52 pages (16 EiB / 4 KiB) is where pfn arithmetic would overflow.
   if (node_mem_bytes / kPageSizeBytes > (uint64_t{1} << 52) / nodes) {
-    return absl::InvalidArgumentError(absl::StrCat("--nodes × --node_mem is too large (",
-                                                   nodes, " × ", node_mem_bytes, " bytes)"));
+    return absl::InvalidArgumentError(absl::StrCat("--nodes × --node_mem is too large (", nodes,
+                                                   " × ", node_mem_bytes, " bytes)"));
   }
   if (cpus < nodes) {
     return absl::InvalidArgumentError(

@@ -51,17 +51,16 @@ absl::StatusOr<std::unique_ptr<Workload>> NumaWorkload::Create(const WorkloadPar
   if (p.footprint_bytes == 0) p.footprint_bytes = p.total_mem_bytes() / 4;
   // The balancer may gather every task's memory on one node.
   if (p.footprint_bytes > p.node_mem_bytes * 3 / 4) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--footprint (", FormatByteSize(p.footprint_bytes),
-        ") must fit in 3/4 of one node (--node_mem ", FormatByteSize(p.node_mem_bytes),
-        "): NUMA balancing can pull all of it onto one node"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--footprint (", FormatByteSize(p.footprint_bytes),
+                     ") must fit in 3/4 of one node (--node_mem ", FormatByteSize(p.node_mem_bytes),
+                     "): NUMA balancing can pull all of it onto one node"));
   }
   uint64_t min_bytes = uint64_t{p.cpus} * (kPageSizeBytes << kPageblockOrder);
   if (p.footprint_bytes < min_bytes) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--footprint (", FormatByteSize(p.footprint_bytes),
-                     ") must give each of the ", p.cpus, " tasks at least 2MiB (",
-                     FormatByteSize(min_bytes), " in all)"));
+        absl::StrCat("--footprint (", FormatByteSize(p.footprint_bytes), ") must give each of the ",
+                     p.cpus, " tasks at least 2MiB (", FormatByteSize(min_bytes), " in all)"));
   }
   ASSIGN_OR_RETURN(MachineDesc machine, MachineDesc::Uniform(p.nodes, p.node_mem_bytes, p.cpus));
   return std::unique_ptr<Workload>(new NumaWorkload(p, std::move(machine)));

@@ -43,10 +43,10 @@ absl::StatusOr<std::unique_ptr<Workload>> PagecacheWorkload::Create(const Worklo
   const uint64_t window_pages = std::max(kReadaheadPages, uint64_t{1} << p.folio_order);
   const uint64_t per_node_pages = p.footprint_bytes / kPageSizeBytes / p.nodes;
   if (per_node_pages < 2 * window_pages) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--footprint (the page-cache limit, ", FormatByteSize(p.footprint_bytes),
-        ") must give each node at least two readahead windows (",
-        FormatByteSize(2 * window_pages * kPageSizeBytes * p.nodes), " in all)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--footprint (the page-cache limit, ", FormatByteSize(p.footprint_bytes),
+                     ") must give each node at least two readahead windows (",
+                     FormatByteSize(2 * window_pages * kPageSizeBytes * p.nodes), " in all)"));
   }
   ASSIGN_OR_RETURN(MachineDesc machine, MachineDesc::Uniform(p.nodes, p.node_mem_bytes, p.cpus));
   return std::unique_ptr<Workload>(new PagecacheWorkload(p, std::move(machine)));
@@ -99,9 +99,9 @@ absl::Status PagecacheWorkload::Generate(EventSink* sink) {
       uint64_t pfn = ctx.Alloc(cpu, node, order, PhysAllocator::Placement::kLowest, info,
                                /*fallback=*/false);
       if (pfn == kNoPfn) {
-        return absl::ResourceExhaustedError(absl::StrCat(
-            "pagecache: node ", node, " has no free order-", order,
-            " block under the page-cache limit; lower --footprint or --folio_order"));
+        return absl::ResourceExhaustedError(
+            absl::StrCat("pagecache: node ", node, " has no free order-", order,
+                         " block under the page-cache limit; lower --footprint or --folio_order"));
       }
       lru[node].push_back({pfn, order});
       cached_pages[node] += folio_pages;

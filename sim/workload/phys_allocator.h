@@ -74,7 +74,8 @@ class PhysAllocator {
     }
   }
   // Free blocks with their first pfn in [lo, hi), sorted by pfn: (pfn, order) pairs.
-  void FreeBlocksIn(uint64_t lo, uint64_t hi, std::vector<std::pair<uint64_t, uint32_t>>* out) const;
+  void FreeBlocksIn(uint64_t lo, uint64_t hi,
+                    std::vector<std::pair<uint64_t, uint32_t>>* out) const;
 
   // The whole state as snapshot runs (trace::SnapshotChunk), sorted by pfn: free blocks as
   // OWNER_FREE with the /proc/kpageflags BUDDY bit, live blocks with their owner's flags.

@@ -112,10 +112,10 @@ absl::StatusOr<std::unique_ptr<Workload>> SlabWorkload::Create(const WorkloadPar
   if (p.footprint_bytes == 0) p.footprint_bytes = p.total_mem_bytes() / 16;
   // Partially used slabs can hold far more pages than their objects need: keep room.
   if (p.footprint_bytes > p.total_mem_bytes() / 2) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--footprint (", FormatByteSize(p.footprint_bytes),
-        ") must be at most half the machine's memory for slab (",
-        FormatByteSize(p.total_mem_bytes() / 2), "): partial slabs need headroom"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--footprint (", FormatByteSize(p.footprint_bytes),
+                     ") must be at most half the machine's memory for slab (",
+                     FormatByteSize(p.total_mem_bytes() / 2), "): partial slabs need headroom"));
   }
   if (p.footprint_bytes < (uint64_t{1} << 20)) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -151,8 +151,8 @@ absl::Status SlabWorkload::Generate(EventSink* sink) {
     uint64_t gfp = gfp::kKernel;
     if (c.reclaimable) gfp |= trace::GFP_BIT_RECLAIMABLE;
     if (c.order > 0) gfp |= gfp::kSlabHighOrderExtra;
-    info.push_back(BlockInfo{trace::OWNER_SLAB,
-                             c.reclaimable ? kMigrateReclaimable : kMigrateUnmovable, gfp});
+    info.push_back(
+        BlockInfo{trace::OWNER_SLAB, c.reclaimable ? kMigrateReclaimable : kMigrateUnmovable, gfp});
   }
 
   std::vector<CacheNode> state(caches.size() * num_nodes);
@@ -186,14 +186,15 @@ absl::Status SlabWorkload::Generate(EventSink* sink) {
       events_before = ctx.events_emitted();
       quiet_actions = 0;
     } else if (++quiet_actions > kStallActions) {
-      return absl::InternalError("slab: no slab page allocated or freed for 10^8 object "
-                                 "operations (a bug in the workload)");
+      return absl::InternalError(
+          "slab: no slab page allocated or freed for 10^8 object "
+          "operations (a bug in the workload)");
     }
     const double p_alloc = cn.shrinking ? kShrinkAllocProbability : kGrowAllocProbability;
     if (cn.objects.live == 0 || rng.Bernoulli(p_alloc)) {
       if (cn.partial.empty()) {
-        uint64_t pfn = ctx.Alloc(cpu, node, cache.order, PhysAllocator::Placement::kHighest,
-                                 info[ci]);
+        uint64_t pfn =
+            ctx.Alloc(cpu, node, cache.order, PhysAllocator::Placement::kHighest, info[ci]);
         if (pfn == kNoPfn) {
           return absl::ResourceExhaustedError(
               absl::StrCat("slab: out of memory allocating a ", cache.name, " slab"));

@@ -1,8 +1,9 @@
 // "slab": kernel objects of several slab caches are allocated and freed in alternating growth
-// and shrink phases (up to a per-cache target, down to a quarter of it); the trace shows the slab *pages* SLUB takes from and returns to the buddy
-// allocator. Mimics allocate_slab() (a new slab when a cache has no partial slab on the node)
-// and discard_slab() (an empty slab is freed once the node already keeps min_partial partial
-// slabs). Object frees are mostly oldest-first (dentry/inode shrinkers walk LRUs) with a
+// and shrink phases (up to a per-cache target, down to a quarter of it); the trace shows the slab
+// *pages* SLUB takes from and returns to the buddy allocator. Mimics allocate_slab() (a new slab
+// when a cache has no partial slab on the node) and discard_slab() (an empty slab is freed once the
+// node already keeps min_partial partial slabs). Object frees are mostly oldest-first (dentry/inode
+// shrinkers walk LRUs) with a
 // --slab_random_free share of random frees, which leaves partially used slabs behind.
 #ifndef MEMSIM_SIM_WORKLOAD_SLAB_WORKLOAD_H_
 #define MEMSIM_SIM_WORKLOAD_SLAB_WORKLOAD_H_
@@ -22,9 +23,9 @@ struct SlabCacheDesc {
   const char* name;
   uint32_t object_bytes;
   uint32_t objects_per_slab;
-  uint32_t order;     // slab size: 2^order pages
-  bool reclaimable;   // SLAB_RECLAIM_ACCOUNT: __GFP_RECLAIMABLE, MIGRATE_RECLAIMABLE
-  double weight;      // share of object allocations
+  uint32_t order;    // slab size: 2^order pages
+  bool reclaimable;  // SLAB_RECLAIM_ACCOUNT: __GFP_RECLAIMABLE, MIGRATE_RECLAIMABLE
+  double weight;     // share of object allocations
 };
 
 class SlabWorkload : public Workload {

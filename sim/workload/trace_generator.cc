@@ -54,8 +54,8 @@ void FillTraceHeader(const std::string& name, const WorkloadParams& params,
   attrs["node_mem"] = FormatByteSize(params.node_mem_bytes);
   attrs["cpus"] = absl::StrCat(params.cpus);
   attrs["events"] = absl::StrCat(params.events);
-  attrs["duration_ns"] = absl::StrCat(params.duration_ns == 0 ? params.events * 1000
-                                                              : params.duration_ns);
+  attrs["duration_ns"] =
+      absl::StrCat(params.duration_ns == 0 ? params.events * 1000 : params.duration_ns);
   attrs["seed"] = absl::StrCat(params.seed);
   for (const auto& [key, value] : workload.Attributes()) attrs[key] = value;
 }

@@ -27,8 +27,7 @@ void WorkloadContext::EmitSnapshot() {
   }
 }
 
-void WorkloadContext::EmitAlloc(uint32_t cpu, uint64_t pfn, uint32_t order,
-                                const BlockInfo& info) {
+void WorkloadContext::EmitAlloc(uint32_t cpu, uint64_t pfn, uint32_t order, const BlockInfo& info) {
   Event e;
   e.kind = trace::EVENT_ALLOC;
   e.pfn = pfn;
@@ -107,8 +106,7 @@ void WorkloadContext::Migrate(uint32_t cpu, uint64_t src_pfn, uint64_t dst_pfn, 
 }
 
 void WorkloadContext::MigrateBatch(uint32_t cpu, uint64_t nr_succeeded, uint64_t nr_failed,
-                                   uint64_t nr_thp_succeeded, uint32_t mode,
-                                   MigrateReason reason) {
+                                   uint64_t nr_thp_succeeded, uint32_t mode, MigrateReason reason) {
   Event e;
   e.kind = trace::EVENT_MIGRATE_BATCH;
   e.nr_succeeded = nr_succeeded;

@@ -31,7 +31,7 @@ inline constexpr int32_t kMigrateUnmovable = 0;
 inline constexpr int32_t kMigrateMovable = 1;
 inline constexpr int32_t kMigrateReclaimable = 2;
 // x86 page-fault error code bits (arch/x86/include/asm/trap_pf.h).
-inline constexpr uint32_t kPfProt = 1;   // the page was present (protection fault)
+inline constexpr uint32_t kPfProt = 1;  // the page was present (protection fault)
 inline constexpr uint32_t kPfWrite = 2;
 inline constexpr uint32_t kPfUser = 4;
 
@@ -86,8 +86,8 @@ class WorkloadContext {
                     uint64_t nr_thp_succeeded, uint32_t mode, MigrateReason reason);
   void CompactionScan(uint32_t cpu, ScannerKind scanner, uint64_t start_pfn, uint64_t end_pfn,
                       uint64_t nr_scanned, uint64_t nr_taken);
-  void CompactionBegin(uint32_t cpu, uint64_t zone_start, uint64_t zone_end,
-                       uint64_t migrate_pfn, uint64_t free_pfn, bool sync);
+  void CompactionBegin(uint32_t cpu, uint64_t zone_start, uint64_t zone_end, uint64_t migrate_pfn,
+                       uint64_t free_pfn, bool sync);
   void CompactionEnd(uint32_t cpu, uint64_t zone_start, uint64_t zone_end, uint64_t migrate_pfn,
                      uint64_t free_pfn, bool sync, int32_t status);
 

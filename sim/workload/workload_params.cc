@@ -14,18 +14,19 @@ absl::Status WorkloadParams::ValidateCommon() const {
   if (!machine.ok()) return machine.status();
   if (events == 0) return absl::InvalidArgumentError("--num_events must be positive, got 0");
   if (events > (uint64_t{1} << 40)) {
-    return absl::InvalidArgumentError(absl::StrCat("--num_events must be at most 2^40, got ", events));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--num_events must be at most 2^40, got ", events));
   }
   if (duration_ns != 0 && duration_ns < events) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--duration (", duration_ns, " ns) must give each of the ", events,
-                     " events at least 1 ns"));
+    return absl::InvalidArgumentError(absl::StrCat("--duration (", duration_ns,
+                                                   " ns) must give each of the ", events,
+                                                   " events at least 1 ns"));
   }
   if (footprint_bytes > total_mem_bytes()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--footprint (", FormatByteSize(footprint_bytes), ") is more memory than the machine has (",
-        nodes, " nodes × ", FormatByteSize(node_mem_bytes), " = ",
-        FormatByteSize(total_mem_bytes()), ")"));
+    return absl::InvalidArgumentError(absl::StrCat("--footprint (", FormatByteSize(footprint_bytes),
+                                                   ") is more memory than the machine has (", nodes,
+                                                   " nodes × ", FormatByteSize(node_mem_bytes),
+                                                   " = ", FormatByteSize(total_mem_bytes()), ")"));
   }
   return absl::OkStatus();
 }
@@ -43,9 +44,8 @@ absl::StatusOr<uint64_t> ParseByteSize(absl::string_view text, absl::string_view
   absl::string_view number = s.substr(0, i);
   absl::string_view unit = absl::StripAsciiWhitespace(s.substr(i));
   auto bad = [&](absl::string_view why) {
-    return absl::InvalidArgumentError(absl::StrCat(flag, ": cannot parse '", text,
-                                                   "' as a byte size (", why,
-                                                   "; e.g. 4GiB, 512MiB, 4096)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        flag, ": cannot parse '", text, "' as a byte size (", why, "; e.g. 4GiB, 512MiB, 4096)"));
   };
   if (number.empty()) return bad("no number");
   double value = 0;

@@ -22,7 +22,8 @@ absl::StatusOr<std::unique_ptr<Workload>> WorkloadRegistry::Create(
   const WorkloadEntry* entry = Find(name);
   if (entry == nullptr) {
     std::string known;
-    for (const WorkloadEntry& e : entries_) absl::StrAppend(&known, known.empty() ? "" : ", ", e.name);
+    for (const WorkloadEntry& e : entries_)
+      absl::StrAppend(&known, known.empty() ? "" : ", ", e.name);
     return absl::NotFoundError(
         absl::StrCat("--workload: unknown workload '", name, "' (known: ", known, ")"));
   }

@@ -74,7 +74,10 @@ void BM_L1HitMix(benchmark::State& state) {
   for (int i = 0; i < 1 << 16; ++i) {
     const int r = static_cast<int>(rng() % 10);
     ops.push_back({(rng() % 256) * 64,
-                   r == 0 ? AccessKind::kAtomic : r == 1 ? AccessKind::kWrite : AccessKind::kRead, 0});
+                   r == 0   ? AccessKind::kAtomic
+                   : r == 1 ? AccessKind::kWrite
+                            : AccessKind::kRead,
+                   0});
   }
   Run(state, ops);
 }
@@ -131,9 +134,14 @@ void BM_MetadataMix(benchmark::State& state) {
   std::mt19937_64 rng(4);
   for (int i = 0; i < 1 << 20; ++i) {
     const int r = static_cast<int>(rng() % 100);
-    uint64_t line = r < 60 ? rng() % 512 : r < 85 ? 512 + rng() % 65536 : rng() % (uint64_t{1} << 30);
+    uint64_t line = r < 60   ? rng() % 512
+                    : r < 85 ? 512 + rng() % 65536
+                             : rng() % (uint64_t{1} << 30);
     const int k = static_cast<int>(rng() % 100);
-    ops.push_back({line * 64, k < 4 ? AccessKind::kAtomic : k < 14 ? AccessKind::kWrite : AccessKind::kRead,
+    ops.push_back({line * 64,
+                   k < 4    ? AccessKind::kAtomic
+                   : k < 14 ? AccessKind::kWrite
+                            : AccessKind::kRead,
                    static_cast<int>(rng() % 8) * 4});
   }
   Run(state, ops);
@@ -146,7 +154,8 @@ BENCHMARK(BM_MetadataMix);
 std::vector<MemoryAccess> ScanOps() {
   std::vector<MemoryAccess> ops;
   for (uint64_t i = 0; i < (uint64_t{1} << 22); ++i) {
-    ops.push_back({(uint64_t{1} << 30) + i * 64, 64, i % 10 == 0 ? AccessKind::kWrite : AccessKind::kRead});
+    ops.push_back(
+        {(uint64_t{1} << 30) + i * 64, 64, i % 10 == 0 ? AccessKind::kWrite : AccessKind::kRead});
   }
   return ops;
 }

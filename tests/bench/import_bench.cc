@@ -86,10 +86,10 @@ void RunImport(benchmark::State& state, const std::string& importer_name,
     bytes = std::filesystem::file_size(out);
   }
   std::remove(out.c_str());
-  state.counters["records/s"] = benchmark::Counter(static_cast<double>(records),
-                                                   benchmark::Counter::kIsRate);
-  state.counters["events/s"] = benchmark::Counter(static_cast<double>(events),
-                                                  benchmark::Counter::kIsRate);
+  state.counters["records/s"] =
+      benchmark::Counter(static_cast<double>(records), benchmark::Counter::kIsRate);
+  state.counters["events/s"] =
+      benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
   state.counters["records"] = static_cast<double>(records / state.iterations());
   state.counters["out_bytes/event"] =
       events > 0 ? static_cast<double>(bytes) * state.iterations() / events : 0;

@@ -43,8 +43,8 @@ std::vector<mm::NodeLayout> BigLayout() {
 // Snapshot runs of one node: runs of 1-4 folios of one owner and order, then a free gap of
 // 0-31 pages, until the node's share of folios is placed.
 uint64_t SeedNode(mm::PhysMem& mem, int node, uint64_t folios, std::mt19937_64& rng) {
-  static constexpr trace::OwnerType kOwners[] = {trace::OWNER_ANON, trace::OWNER_FILE,
-                                                 trace::OWNER_SLAB, trace::OWNER_PAGE_TABLE,
+  static constexpr trace::OwnerType kOwners[] = {trace::OWNER_ANON,   trace::OWNER_FILE,
+                                                 trace::OWNER_SLAB,   trace::OWNER_PAGE_TABLE,
                                                  trace::OWNER_KERNEL, trace::OWNER_ANON};
   std::vector<SnapshotRun> runs;
   runs.reserve(1 << 20);
@@ -99,12 +99,12 @@ void BM_Build16TiB(benchmark::State& state) {
     state.counters["host_bytes"] = static_cast<double>(g_big->host_bytes());
     state.counters["peak_rss_bytes"] = static_cast<double>(bench::PeakRssBytes());
     state.counters["build_s"] = secs;
-    std::printf("16 TiB / 8 nodes: %llu live blocks, %llu records, extent store %.2f GiB, "
-                "peak RSS %.2f GiB, built in %.1f s\n",
-                static_cast<unsigned long long>(g_big->total_allocated_blocks()),
-                static_cast<unsigned long long>(g_big->record_count()),
-                g_big->host_bytes() / double(1ull << 30),
-                bench::PeakRssBytes() / double(1ull << 30), secs);
+    std::printf(
+        "16 TiB / 8 nodes: %llu live blocks, %llu records, extent store %.2f GiB, "
+        "peak RSS %.2f GiB, built in %.1f s\n",
+        static_cast<unsigned long long>(g_big->total_allocated_blocks()),
+        static_cast<unsigned long long>(g_big->record_count()),
+        g_big->host_bytes() / double(1ull << 30), bench::PeakRssBytes() / double(1ull << 30), secs);
   }
 }
 BENCHMARK(BM_Build16TiB)->Iterations(1)->Unit(benchmark::kSecond);

@@ -27,8 +27,8 @@ void BM_PageCopyBatch(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   std::vector<SimPlatform::Transfer> batch;
   for (int i = 0; i < n; ++i) {
-    batch.push_back({SimPlatform::Endpoint::Node(i % 2), SimPlatform::Endpoint::Node(1 - i % 2),
-                     4096, 0});
+    batch.push_back(
+        {SimPlatform::Endpoint::Node(i % 2), SimPlatform::Endpoint::Node(1 - i % 2), 4096, 0});
   }
   double last = 0;
   for (auto _ : state) {

@@ -76,12 +76,11 @@ TEST(Cli, ImportedCountsMatchAnIndependentCountOfTheCapture) {
     LineReader reader(std::move(*f));
     std::string_view line;
     while (*reader.Next(&line)) {
-      for (const char* name :
-           {"mm_page_alloc", "mm_page_free", "mm_page_free_batched", "page_fault_user",
-            "mm_migrate_pages_start", "mm_migrate_pages", "set_migration_pte",
-            "remove_migration_pte", "mm_compaction_begin", "mm_compaction_end",
-            "mm_compaction_isolate_migratepages", "mm_compaction_isolate_freepages",
-            "mm_compaction_migratepages"}) {
+      for (const char* name : {"mm_page_alloc", "mm_page_free", "mm_page_free_batched",
+                               "page_fault_user", "mm_migrate_pages_start", "mm_migrate_pages",
+                               "set_migration_pte", "remove_migration_pte", "mm_compaction_begin",
+                               "mm_compaction_end", "mm_compaction_isolate_migratepages",
+                               "mm_compaction_isolate_freepages", "mm_compaction_migratepages"}) {
         if (line.find(absl::StrCat(" ", name, ": ")) != std::string_view::npos) ++lines[name];
       }
     }
@@ -143,15 +142,17 @@ TEST(Cli, ReplayTwiceGivesIdenticalResults) {
   for (int i = 0; i < 2; ++i) {
     const std::string out = Tmp(absl::StrCat("r", i, ".json"));
     CmdResult r = Memsim(absl::StrCat("replay --trace=", t, " --machine=", MEMSIM_SOURCE_DIR,
-                                "/configs/machines/skylake-sp-2s-gold6140.textproto",
-                                " --model=memdesc --out=", out));
+                                      "/configs/machines/skylake-sp-2s-gold6140.textproto",
+                                      " --model=memdesc --out=", out));
     ASSERT_EQ(r.exit_code, 0) << r.out;
     auto parsed = report::ResultFromJson(Slurp(out));
     ASSERT_TRUE(parsed.ok()) << parsed.status();
     auto json = report::ResultToJson(report::WithoutHostFields(*parsed));
     ASSERT_TRUE(json.ok());
-    if (i == 0) first = *json;
-    else EXPECT_EQ(*json, first);
+    if (i == 0)
+      first = *json;
+    else
+      EXPECT_EQ(*json, first);
     unlink(out.c_str());
   }
   unlink(t.c_str());
@@ -163,8 +164,8 @@ TEST(Cli, CompareWritesResultsTableAndCsv) {
   ASSERT_EQ(Memsim(absl::StrCat("import --from=tracecmd ", src, " -o ", t)).exit_code, 0);
   const std::string dir = Tmp("cmpdir");
   CmdResult r = Memsim(absl::StrCat("compare --trace=", t, " --machine=", MEMSIM_SOURCE_DIR,
-                              "/configs/machines/genoa-2s-epyc9224-nps2-cxl.textproto",
-                              " --models=page64,memdesc --noplot --out=", dir));
+                                    "/configs/machines/genoa-2s-epyc9224-nps2-cxl.textproto",
+                                    " --models=page64,memdesc --noplot --out=", dir));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("overhead: peak % of RAM"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("vs page64"), std::string::npos) << r.out;

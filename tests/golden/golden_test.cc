@@ -46,8 +46,8 @@ TEST_P(Golden, ReplayMatchesTheGoldenResult) {
   const std::string tmp = "/tmp/memsim_golden_" + std::to_string(getpid());
   const std::string trace = tmp + "_" + c.name + ".mtrace";
   const std::string out = tmp + "_" + c.name + ".json";
-  std::string import = absl::StrCat("import --from=", c.importer, " ", src, "/traces/", c.input,
-                                    " -o ", trace);
+  std::string import =
+      absl::StrCat("import --from=", c.importer, " ", src, "/traces/", c.input, " -o ", trace);
   if (!c.snapshot.empty()) absl::StrAppend(&import, " --snapshot=", src, "/traces/", c.snapshot);
   ASSERT_EQ(Sh(import), 0) << import;
   const std::string replay =
@@ -75,14 +75,13 @@ TEST_P(Golden, ReplayMatchesTheGoldenResult) {
 
 INSTANTIATE_TEST_SUITE_P(
     ShippedTraces, Golden,
-    ::testing::Values(
-        Case{"thp-anon.skylake-2s.page64", "tracecmd", "thp-anon.dat.zst", "",
-             "skylake-sp-2s-gold6140.textproto", "page64"},
-        Case{"thp-anon.skylake-2s.memdesc", "tracecmd", "thp-anon.dat.zst", "",
-             "skylake-sp-2s-gold6140.textproto", "memdesc"},
-        Case{"mixed-compaction.genoa-cxl.allocatee", "ftrace", "mixed-compaction.ftrace.zst",
-             "mixed-compaction.kpageflags-before.zst", "genoa-2s-epyc9224-nps2-cxl.textproto",
-             "allocatee"}),
+    ::testing::Values(Case{"thp-anon.skylake-2s.page64", "tracecmd", "thp-anon.dat.zst", "",
+                           "skylake-sp-2s-gold6140.textproto", "page64"},
+                      Case{"thp-anon.skylake-2s.memdesc", "tracecmd", "thp-anon.dat.zst", "",
+                           "skylake-sp-2s-gold6140.textproto", "memdesc"},
+                      Case{"mixed-compaction.genoa-cxl.allocatee", "ftrace",
+                           "mixed-compaction.ftrace.zst", "mixed-compaction.kpageflags-before.zst",
+                           "genoa-2s-epyc9224-nps2-cxl.textproto", "allocatee"}),
     [](const ::testing::TestParamInfo<Case>& info) {
       std::string n = info.param.name;
       for (char& ch : n) {

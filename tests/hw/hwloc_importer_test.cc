@@ -71,7 +71,7 @@ TEST(HwlocImporterTest, PackagelessFourNodesWithMemattrs) {
   auto m = ImportHwlocXmlFile(kMemattrs, HwlocImportOptions());
   ASSERT_TRUE(m.ok()) << m.status();
   ASSERT_TRUE(ValidateMachine(*m).ok()) << ValidateMachine(*m);
-  EXPECT_EQ(m->sockets(), 1u);        // no Package objects: the machine is one socket
+  EXPECT_EQ(m->sockets(), 1u);           // no Package objects: the machine is one socket
   EXPECT_EQ(m->cores_per_socket(), 8u);  // no Core objects: PUs are the cores
   ASSERT_EQ(m->node_size(), 4);
   for (int i = 0; i < 4; ++i) {

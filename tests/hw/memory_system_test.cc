@@ -19,7 +19,7 @@ namespace {
 // LLC 8 sets x 4 ways. Node 0 = pfns [0, 16) on socket 0, node 1 = [16, 32) on socket 1.
 // DRAM 100 ns local, 150 ns remote.
 config::Machine TinyMachine(bool inclusive = false) {
-  auto m = ParseMachineText(R"pb(
+  auto m = ParseMachineText(R"spec(
     name: "tiny" sockets: 2 cores_per_socket: 2 clock_ghz: 1 line_bytes: 64
     l1d { size_bytes: 256 ways: 2 line_bytes: 64 hit_latency_cycles: 1 }
     l2 { size_bytes: 512 ways: 2 line_bytes: 64 hit_latency_cycles: 10 }
@@ -30,7 +30,8 @@ config::Machine TinyMachine(bool inclusive = false) {
     link { name: "x" bandwidth_bytes_per_s: 1e10 latency_ns: 10 }
     route { from_socket: 0 to_socket: 1 links: "x" }
     route { from_socket: 1 to_socket: 0 links: "x" }
-  )pb", "tiny");
+  )spec",
+                            "tiny");
   EXPECT_TRUE(m.ok()) << m.status();
   m->mutable_llc()->set_inclusive(inclusive);
   return *m;
@@ -75,8 +76,8 @@ TEST(MemorySystemTest, LruEvictsLeastRecentlyUsedAndL2Catches) {
   // Lines 0, 2, 4 share L1 set 0 (2 sets); in L2 (4 sets) lines 0 and 4 share set 0.
   ms.Access(0 * kLine, 8, AccessKind::kRead, 0);
   ms.Access(2 * kLine, 8, AccessKind::kRead, 0);
-  ms.Access(0 * kLine, 8, AccessKind::kRead, 0);  // L1 hit: 0 becomes MRU
-  ms.Access(4 * kLine, 8, AccessKind::kRead, 0);  // evicts 2 from L1
+  ms.Access(0 * kLine, 8, AccessKind::kRead, 0);                        // L1 hit: 0 becomes MRU
+  ms.Access(4 * kLine, 8, AccessKind::kRead, 0);                        // evicts 2 from L1
   EXPECT_DOUBLE_EQ(ms.Access(0 * kLine, 8, AccessKind::kRead, 0), 1);   // still in L1
   EXPECT_DOUBLE_EQ(ms.Access(2 * kLine, 8, AccessKind::kRead, 0), 10);  // L2 hit
   EXPECT_EQ(ms.stats().l1_hits, 2u);
@@ -233,8 +234,8 @@ AccessStats RunBoth(const config::Machine& m, const std::vector<Op>& ops, const 
     const double a = fast.Access(op.address, op.bytes, op.kind, op.core);
     const double b = ref.Access(op.address, op.bytes, op.kind, op.core);
     if (a != b) {
-      ADD_FAILURE() << name << ": access " << i << " address " << op.address << " core "
-                    << op.core << ": " << a << " ns vs reference " << b << " ns";
+      ADD_FAILURE() << name << ": access " << i << " address " << op.address << " core " << op.core
+                    << ": " << a << " ns vs reference " << b << " ns";
       break;
     }
   }
@@ -272,10 +273,9 @@ TEST(MemorySystemReferenceTest, RandomStreamsOnTinyMachines) {
         m.set_metadata_cache_share(share);
         for (auto* c : {m.mutable_l1d(), m.mutable_l2(), m.mutable_llc()}) c->set_policy(policy);
         for (uint64_t seed = 1; seed <= 3; ++seed) {
-          const std::string name = "inclusive=" + std::to_string(inclusive) +
-                                   " policy=" + std::to_string(policy) +
-                                   " share=" + std::to_string(share) +
-                                   " seed=" + std::to_string(seed);
+          const std::string name =
+              "inclusive=" + std::to_string(inclusive) + " policy=" + std::to_string(policy) +
+              " share=" + std::to_string(share) + " seed=" + std::to_string(seed);
           // 2048 lines cover both nodes and some unmapped space above them.
           const AccessStats s = RunBoth(m, RandomStream(seed, 20000, 2200, 4, 30), name);
           // The stream reaches every outcome.
@@ -301,7 +301,8 @@ TEST(MemorySystemReferenceTest, AdversarialStreams) {
       std::mt19937_64 rng(7);
       std::vector<Op> ops;
       for (int i = 0; i < 5000; ++i) {
-        ops.push_back({(rng() % 12) * 8 * kLine, 8, RandomKind(rng, 20), static_cast<int>(rng() % 4)});
+        ops.push_back(
+            {(rng() % 12) * 8 * kLine, 8, RandomKind(rng, 20), static_cast<int>(rng() % 4)});
       }
       RunBoth(m, ops, "one-set" + tag);
     }
@@ -320,8 +321,8 @@ TEST(MemorySystemReferenceTest, AdversarialStreams) {
       std::vector<Op> ops;
       for (int round = 0; round < 6; ++round) {
         for (uint64_t l = 0; l < 96; ++l) {
-          ops.push_back({l * kLine, 64, round % 3 == 2 ? AccessKind::kWrite : AccessKind::kRead,
-                         round % 2});
+          ops.push_back(
+              {l * kLine, 64, round % 3 == 2 ? AccessKind::kWrite : AccessKind::kRead, round % 2});
         }
       }
       RunBoth(m, ops, "scan" + tag);

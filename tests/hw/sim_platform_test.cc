@@ -107,7 +107,8 @@ TEST(SimPlatformTest, RouteLatenciesAndPageCopyTimes) {
     out.push_back(absl::StrCat(*(*p)->RouteLatencyNs(Endpoint::Socket(0), Endpoint::Node(0))));
     out.push_back(absl::StrCat(*(*p)->RouteLatencyNs(Endpoint::Socket(0), Endpoint::Node(1))));
     // One 4 KiB page copied node 0 -> node 1, alone.
-    out.push_back(absl::StrCat((*(*p)->RunBatch({{Endpoint::Node(0), Endpoint::Node(1), 4096, 0}}))[0]));
+    out.push_back(
+        absl::StrCat((*(*p)->RunBatch({{Endpoint::Node(0), Endpoint::Node(1), 4096, 0}}))[0]));
     // A second SimPlatform in the same process is refused.
     out.push_back(std::string(SimPlatform::Create(topo).status().message()));
     return out;
@@ -137,9 +138,8 @@ TEST(SimPlatformTest, TwoConcurrentCopiesShareTheLink) {
     // Local copies on different nodes do not interfere.
     auto local = (*p)->RunBatch({{Endpoint::Node(0), Endpoint::Node(0), kBytes, 0},
                                  {Endpoint::Node(1), Endpoint::Node(1), kBytes, 0}});
-    return {absl::StrCat((*alone)[0]),    absl::StrCat((*both)[0]),
-            absl::StrCat((*both)[1]),     absl::StrCat((*opposite)[0]),
-            absl::StrCat((*local)[0]),    absl::StrCat((*local)[1]),
+    return {absl::StrCat((*alone)[0]),    absl::StrCat((*both)[0]),  absl::StrCat((*both)[1]),
+            absl::StrCat((*opposite)[0]), absl::StrCat((*local)[0]), absl::StrCat((*local)[1]),
             absl::StrCat((*p)->now_ns())};
   });
   ASSERT_EQ(lines.size(), 7u) << (lines.empty() ? "" : lines[0]);
@@ -244,9 +244,8 @@ TEST(SimPlatformTest, BadEndpointIsAnError) {
   auto lines = InChild([&]() -> std::vector<std::string> {
     auto p = SimPlatform::Create(topo);
     if (!p.ok()) return {"error"};
-    return {std::string((*p)->RunBatch({{Endpoint::Socket(0), Endpoint::Node(9), 64, 0}})
-                            .status()
-                            .message())};
+    return {std::string(
+        (*p)->RunBatch({{Endpoint::Socket(0), Endpoint::Node(9), 64, 0}}).status().message())};
   });
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0], "no node 9");

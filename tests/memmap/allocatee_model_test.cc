@@ -64,15 +64,15 @@ TEST(AllocateeTest, ThpAllocAndScanNeedTheDescriptor) {
   ScanResult s = model->CompactionScan(mem, 4096, 5120, trace::SCANNER_MIGRATE, OpContext{}, out);
   EXPECT_EQ(s.pages_examined, 11u);
   EXPECT_EQ(s.descriptor_reads, 4u);
-  EXPECT_THAT(out.accesses(),
-              ElementsAre(R(Wd(4096), 8), R(kSlab0, 16, kDesc), R(Wd(4097), 8),
-                          R(kSlab0 + 80, 16, kDesc), R(Wd(4098), 8), R(F(4098), 16, kFree),
-                          R(Wd(4100), 8), R(kSlab0 + 4096, 16, kDesc), R(Wd(4104), 8),
-                          R(F(4104), 16, kFree), R(Wd(4112), 8), R(F(4112), 16, kFree),
-                          R(Wd(4128), 8), R(F(4128), 16, kFree), R(Wd(4160), 8),
-                          R(F(4160), 16, kFree), R(Wd(4224), 8), R(F(4224), 16, kFree),
-                          R(Wd(4352), 8), R(F(4352), 16, kFree), R(Wd(4608), 8),
-                          R(kSlab0 + 160, 16, kDesc)));
+  EXPECT_THAT(
+      out.accesses(),
+      ElementsAre(R(Wd(4096), 8), R(kSlab0, 16, kDesc), R(Wd(4097), 8), R(kSlab0 + 80, 16, kDesc),
+                  R(Wd(4098), 8), R(F(4098), 16, kFree), R(Wd(4100), 8),
+                  R(kSlab0 + 4096, 16, kDesc), R(Wd(4104), 8), R(F(4104), 16, kFree),
+                  R(Wd(4112), 8), R(F(4112), 16, kFree), R(Wd(4128), 8), R(F(4128), 16, kFree),
+                  R(Wd(4160), 8), R(F(4160), 16, kFree), R(Wd(4224), 8), R(F(4224), 16, kFree),
+                  R(Wd(4352), 8), R(F(4352), 16, kFree), R(Wd(4608), 8),
+                  R(kSlab0 + 160, 16, kDesc)));
 }
 
 TEST(AllocateeTest, VmallocAreaSharesOneOwner) {

@@ -12,10 +12,10 @@
 namespace memsim::memmap {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::ElementsAreArray;
 using testing::A;
 using testing::DistinctLines;
+using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
 using testing::R;
 using testing::W;
 
@@ -52,11 +52,11 @@ TEST_F(MemdescTest, OrderZeroAllocAndFree) {
   model_->Alloc(alloc_, ctx_, out_);
   std::vector<MetadataAccess> want = {W(Wd(4096), 8), W(F(4096), 16, kFree)};
   for (const MetadataAccess& a : SplitHalves(4096)) want.push_back(a);
-  want.push_back(W(Wd(64), 8));             // new slab page: its own word
-  want.push_back(R(kSlab0, 8, kDesc));      // freelist pointer of the object
-  want.push_back(W(kSlab0, 64, kDesc));     // 80-byte folio descriptor init: 2 lines
+  want.push_back(W(Wd(64), 8));          // new slab page: its own word
+  want.push_back(R(kSlab0, 8, kDesc));   // freelist pointer of the object
+  want.push_back(W(kSlab0, 64, kDesc));  // 80-byte folio descriptor init: 2 lines
   want.push_back(W(kSlab0 + 64, 16, kDesc));
-  want.push_back(W(Wd(4096), 8));           // the page's word
+  want.push_back(W(Wd(4096), 8));  // the page's word
   EXPECT_THAT(out_.accesses(), ElementsAreArray(want));
   EXPECT_EQ(out_.size(), 27u);
 
@@ -86,8 +86,8 @@ TEST_F(MemdescTest, ThpAllocWrites64WordLinesAndOneDescriptor) {
                           W(F(4608), 16, kFree), W(Wd(64), 8), R(kSlab0, 8, kDesc),
                           W(kSlab0, 64, kDesc), W(kSlab0 + 64, 16, kDesc)));
   for (size_t i = 8; i < 72; ++i) EXPECT_EQ(out_[i], W(Wd(4096) + 64 * (i - 8), 64)) << i;
-  EXPECT_EQ(DistinctLines(out_, 8), 64u);     // the folio's words
-  EXPECT_EQ(DistinctLines(out_, 6, 8), 2u);   // its descriptor
+  EXPECT_EQ(DistinctLines(out_, 8), 64u);    // the folio's words
+  EXPECT_EQ(DistinctLines(out_, 6, 8), 2u);  // its descriptor
 }
 
 TEST_F(MemdescTest, FaultLookupReadsWordAndDescriptor) {
@@ -159,11 +159,11 @@ TEST_F(MemdescTest, CompactionScanReadsEightWordsPerLine) {
   ScanResult s = model_->CompactionScan(mem_, 4096, 5120, trace::SCANNER_MIGRATE, ctx_, out_);
   EXPECT_EQ(s.pages_examined, 11u);
   EXPECT_EQ(s.descriptor_reads, 2u);  // the two order-0 anon folios: on the LRU?
-  EXPECT_THAT(out_.accesses(),
-              ElementsAre(R(Wd(4096), 8), R(kSlab0, 8, kDesc), R(Wd(4097), 8),
-                          R(kSlab0 + 80, 8, kDesc), R(Wd(4098), 8), R(Wd(4100), 8),
-                          R(Wd(4104), 8), R(Wd(4112), 8), R(Wd(4128), 8), R(Wd(4160), 8),
-                          R(Wd(4224), 8), R(Wd(4352), 8), R(Wd(4608), 8)));
+  EXPECT_THAT(
+      out_.accesses(),
+      ElementsAre(R(Wd(4096), 8), R(kSlab0, 8, kDesc), R(Wd(4097), 8), R(kSlab0 + 80, 8, kDesc),
+                  R(Wd(4098), 8), R(Wd(4100), 8), R(Wd(4104), 8), R(Wd(4112), 8), R(Wd(4128), 8),
+                  R(Wd(4160), 8), R(Wd(4224), 8), R(Wd(4352), 8), R(Wd(4608), 8)));
   // Word lines: 4096-4103 share one; 8 lines in all (page64: 13).
   EXPECT_EQ(DistinctLines(out_) - 2, 8u);
   // A large folio is skipped from any of its pages (the word has the order).

@@ -1,9 +1,8 @@
 // Config loading, validation messages, and the registry.
-#include "sim/memmap/memmap_model_config.h"
-
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sim/memmap/builtin_models.h"
+#include "sim/memmap/memmap_model_config.h"
 #include "sim/memmap/model_registry.h"
 #include "sim/memmap/struct_page_model.h"
 
@@ -20,8 +19,8 @@ TEST(MemmapConfigTest, ShippedConfigsLoadAndBuild) {
   RegisterBuiltinModels(registry);
   for (const char* name : {"page64", "page32", "memdesc", "allocatee", "memdesc-cpu-node",
                            "memdesc-realloc", "page64-hvo"}) {
-    const std::string path = std::string(MEMSIM_SOURCE_DIR) + "/configs/models/" + name +
-                             ".textproto";
+    const std::string path =
+        std::string(MEMSIM_SOURCE_DIR) + "/configs/models/" + name + ".textproto";
     absl::StatusOr<config::MemmapModelConfig> config = LoadMemmapModelConfig(path);
     ASSERT_TRUE(config.ok()) << path << ": " << config.status();
     absl::StatusOr<std::unique_ptr<MemmapModel>> model = registry.Create(*config, kNode);

@@ -103,7 +103,7 @@ TEST(OverheadFiguresTest, PeakMeanAndFinal) {
   model->Alloc(r2, OpContext{100, 0, 0}, out);  // second slab page at t = 100
   mm::FreeResult f;
   mem.Free(4097, 0, &f);
-  model->Free(f, OpContext{200, 0, 0}, out);    // released at t = 200
+  model->Free(f, OpContext{200, 0, 0}, out);  // released at t = 200
   model->Finish(400);
   const OverheadTracker::Figures m = model->overhead().machine();
   EXPECT_EQ(m.total_bytes, statics + 4096);

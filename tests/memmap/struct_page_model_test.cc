@@ -10,10 +10,10 @@
 namespace memsim::memmap {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::ElementsAreArray;
 using testing::A;
 using testing::DistinctLines;
+using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
 using testing::R;
 using testing::W;
 
@@ -65,8 +65,8 @@ TEST_F(Page64Test, ThpAllocWritesEveryStructPage) {
   EXPECT_EQ(out_[0], W(Pg(4096), 64));
   EXPECT_EQ(out_[1], W(Pg(4608), 64));
   EXPECT_EQ(out_[2], W(Pg(4096), 64));
-  EXPECT_EQ(out_[3], W(Pg(4097), 64));   // page[1]: folio fields
-  EXPECT_EQ(out_[5], W(Pg(4099), 64));   // page[3]
+  EXPECT_EQ(out_[3], W(Pg(4097), 64));      // page[1]: folio fields
+  EXPECT_EQ(out_[5], W(Pg(4099), 64));      // page[3]
   EXPECT_EQ(out_[6], W(Pg(4100) + 8, 40));  // prep_compound_tail
   EXPECT_EQ(out_[513], W(Pg(4607) + 8, 40));
   EXPECT_EQ(DistinctLines(out_, 2), 512u);  // the folio's own struct pages: 512 lines

@@ -63,9 +63,8 @@ TEST(PhysMemTest, OrderZeroAllocSplitsAMaxOrderBlock) {
   // expand(): halves 512/9, 256/8, ..., 1/0 go back to the free lists.
   EXPECT_THAT(r.added_free,
               ElementsAre(BuddyBlock{512, 9}, BuddyBlock{256, 8}, BuddyBlock{128, 7},
-                          BuddyBlock{64, 6}, BuddyBlock{32, 5}, BuddyBlock{16, 4},
-                          BuddyBlock{8, 3}, BuddyBlock{4, 2}, BuddyBlock{2, 1},
-                          BuddyBlock{1, 0}));
+                          BuddyBlock{64, 6}, BuddyBlock{32, 5}, BuddyBlock{16, 4}, BuddyBlock{8, 3},
+                          BuddyBlock{4, 2}, BuddyBlock{2, 1}, BuddyBlock{1, 0}));
   EXPECT_EQ(r.block, (BlockInfo{PageState::kAllocated, 0, 0, trace::OWNER_ANON, 0, 0}));
   for (uint32_t o = 0; o < 10; ++o) EXPECT_EQ(mem.free_blocks(0, o), 1u) << o;
   EXPECT_EQ(mem.free_blocks(0, 10), 0u);
@@ -179,7 +178,8 @@ TEST(PhysMemTest, InconsistentInputIsCountedAndRepaired) {
   mem.Alloc(8, 3, trace::OWNER_ANON, &r);
   mem.Alloc(8, 0, trace::OWNER_FILE, &r);  // alloc of an allocated page
   EXPECT_EQ(r.anomalies, kAnomalyAllocOfAllocated);
-  EXPECT_THAT(r.displaced, ElementsAre(Piece{8, 1, PageState::kAllocated, 0, trace::OWNER_ANON, 0}));
+  EXPECT_THAT(r.displaced,
+              ElementsAre(Piece{8, 1, PageState::kAllocated, 0, trace::OWNER_ANON, 0}));
   // The rest of the order-3 folio stays allocated as order-0 pages (split_page()).
   EXPECT_EQ(mem.Lookup(12), (BlockInfo{PageState::kAllocated, 12, 0, trace::OWNER_ANON, 0, 0}));
   EXPECT_EQ(mem.allocated_pages(trace::OWNER_ANON), 7u);
@@ -188,7 +188,7 @@ TEST(PhysMemTest, InconsistentInputIsCountedAndRepaired) {
   FreeResult f;
   mem.Free(512, 0, &f);  // already free
   EXPECT_EQ(f.anomalies, kAnomalyDoubleFree);
-  mem.Free(10, 1, &f);   // part of what was the order-3 folio: plain free of 2 pages
+  mem.Free(10, 1, &f);  // part of what was the order-3 folio: plain free of 2 pages
   EXPECT_EQ(f.anomalies, kAnomalyNone);
   EXPECT_THAT(f.freed, ElementsAre(Piece{10, 2, PageState::kAllocated, 0, trace::OWNER_ANON, 0}));
   mem.Free(2000, 0, &f);
@@ -251,8 +251,7 @@ TEST(PhysMemTest, ContradictionsAreAttributedToTheirCause) {
 
   const MmStats& s = mem->stats();
   auto eq = [](const CauseCounts& c, uint64_t stale, uint64_t missing, uint64_t unexplained) {
-    return c.stale_snapshot == stale && c.missing_events == missing &&
-           c.unexplained == unexplained;
+    return c.stale_snapshot == stale && c.missing_events == missing && c.unexplained == unexplained;
   };
   EXPECT_TRUE(eq(s.double_free_by_cause, 1, 1, 1));
   EXPECT_TRUE(eq(s.alloc_of_allocated_by_cause, 2, 1, 0));
@@ -292,16 +291,17 @@ TEST(PhysMemTest, SnapshotSeedsState) {
   ASSERT_TRUE(mem.ok());
   std::vector<SnapshotRun> runs = {
       {0, 64, trace::OWNER_RESERVED, 0, 0},
-      {64, 12, trace::OWNER_SLAB, 2, 0},      // three order-2 slabs
-      {512, 512, trace::OWNER_ANON, 9, 0},    // one THP
+      {64, 12, trace::OWNER_SLAB, 2, 0},    // three order-2 slabs
+      {512, 512, trace::OWNER_ANON, 9, 0},  // one THP
       {1024, 3072, trace::OWNER_FREE, 0, 0},
-      {4096, 3, trace::OWNER_FILE, 1, 0},     // not whole order-1 blocks: order 0
-      {9000, 10, trace::OWNER_ANON, 0, 0},    // outside the node
+      {4096, 3, trace::OWNER_FILE, 1, 0},   // not whole order-1 blocks: order 0
+      {9000, 10, trace::OWNER_ANON, 0, 0},  // outside the node
   };
   mem->ApplySnapshot(runs);
   EXPECT_EQ(mem->Lookup(70), (BlockInfo{PageState::kAllocated, 68, 2, trace::OWNER_SLAB, 0, 0}));
   EXPECT_EQ(mem->Lookup(1000), (BlockInfo{PageState::kAllocated, 512, 9, trace::OWNER_ANON, 0, 0}));
-  EXPECT_EQ(mem->Lookup(4097), (BlockInfo{PageState::kAllocated, 4097, 0, trace::OWNER_FILE, 0, 0}));
+  EXPECT_EQ(mem->Lookup(4097),
+            (BlockInfo{PageState::kAllocated, 4097, 0, trace::OWNER_FILE, 0, 0}));
   EXPECT_EQ(mem->Lookup(100).state, PageState::kUnknown);
   EXPECT_EQ(mem->allocated_blocks(trace::OWNER_SLAB), 3u);
   EXPECT_EQ(mem->allocated_blocks(trace::OWNER_ANON), 1u);

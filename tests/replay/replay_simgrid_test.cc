@@ -71,8 +71,7 @@ TEST(ReplaySimGrid, LoneCopyMatchesTheAnalyticTime) {
 TEST(ReplaySimGrid, ConcurrentCopiesShareTheLink) {
   const uint64_t s1 = 512, s2 = 1024, d1 = 262144 + 512, d2 = 262144 + 1024;
   const std::string trace = WriteTrace(
-      "sg_two",
-      {SnapshotRun{s1, 1024, trace::OWNER_ANON, 9, 0}},
+      "sg_two", {SnapshotRun{s1, 1024, trace::OWNER_ANON, 9, 0}},
       {Alloc(1000, 0, d1, 9, trace::OWNER_ANON), Alloc(1000, 1, d2, 9, trace::OWNER_ANON),
        Migrate(10'001'000, 0, s1, d1, 9), Migrate(10'001'000, 1, s2, d2, 9)});
   const double analytic = MigrateTotalAnalytic(trace);
@@ -90,12 +89,12 @@ TEST(ReplaySimGrid, ConcurrentCopiesShareTheLink) {
 // migration, whose copy then started before its batch and SimGrid refused it.
 TEST(ReplaySimGrid, BusyCoreDoesNotPushAnotherCoresCopyBeforeItsQuantum) {
   const uint64_t src = 100, dst = 262144 + 100;
-  const std::string trace = WriteTrace(
-      "sg_lag", {SnapshotRun{src, 1, trace::OWNER_ANON, 0, 0}},
-      {Alloc(1000, 1, dst, 0, trace::OWNER_ANON),
-       Alloc(1000, 0, 262144 + 4096, 9, trace::OWNER_ANON),  // core 0: node 1 is remote
-       Alloc(1500, 0, 262144 + 8192, 0, trace::OWNER_ANON),  // starts ~100 us in
-       Migrate(2000, 1, src, dst, 0)});
+  const std::string trace =
+      WriteTrace("sg_lag", {SnapshotRun{src, 1, trace::OWNER_ANON, 0, 0}},
+                 {Alloc(1000, 1, dst, 0, trace::OWNER_ANON),
+                  Alloc(1000, 0, 262144 + 4096, 9, trace::OWNER_ANON),  // core 0: node 1 is remote
+                  Alloc(1500, 0, 262144 + 8192, 0, trace::OWNER_ANON),  // starts ~100 us in
+                  Migrate(2000, 1, src, dst, 0)});
   const double simgrid = MigrateTotalWithSimGrid(trace, /*quantum_ns=*/10'000);
   EXPECT_NEAR(simgrid, MigrateTotalAnalytic(trace), 0.01 * simgrid);
   unlink(trace.c_str());

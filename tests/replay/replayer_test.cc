@@ -31,9 +31,9 @@ using testing::WriteTrace;
 //      copies clean after); first atomic hits L1 but must invalidate socket 0's copy ->
 //      max(4, 200) = 200; second atomic 4: 404 ns.
 TEST(Replayer, Page64FaultsHandComputed) {
-  const std::string trace = WriteTrace(
-      "faults", {SnapshotRun{100, 1, trace::OWNER_ANON, 0, 0}},
-      {Fault(1000, 0, 100), Fault(2000, 0, 100), Fault(3000, 1, 100)});
+  const std::string trace =
+      WriteTrace("faults", {SnapshotRun{100, 1, trace::OWNER_ANON, 0, 0}},
+                 {Fault(1000, 0, 100), Fault(2000, 0, 100), Fault(3000, 1, 100)});
   Replay replay(trace, "page64");
   result::Result r = replay.Run();
   const auto& f = KindOf(r, "fault");
@@ -67,9 +67,9 @@ TEST(Replayer, Page64FaultsHandComputed) {
 }
 
 TEST(Replayer, BackToBackRunsEventsAsSoonAsTheCoreIsFree) {
-  const std::string trace = WriteTrace(
-      "b2b", {SnapshotRun{100, 1, trace::OWNER_ANON, 0, 0}},
-      {Fault(1000, 0, 100), Fault(2000, 0, 100), Fault(3000, 1, 100)});
+  const std::string trace =
+      WriteTrace("b2b", {SnapshotRun{100, 1, trace::OWNER_ANON, 0, 0}},
+                 {Fault(1000, 0, 100), Fault(2000, 0, 100), Fault(3000, 1, 100)});
   Replay replay(trace, "page64", /*paced=*/false);
   result::Result r = replay.Run();
   // Core 0: 108 + 12 = 120; core 1: 404.
@@ -103,9 +103,9 @@ TEST(Replayer, MemdescFaultTouchesWordAndDescriptor) {
 // before on the same core, still in L1: 4), write the source (L1: 4) = 112 ns.
 TEST(Replayer, MigrationChargesTheDataCopy) {
   const uint64_t src = 100, dst = 262144 + 100;  // node 0 -> node 1
-  const std::string trace = WriteTrace(
-      "migrate", {SnapshotRun{src, 1, trace::OWNER_ANON, 0, 0}},
-      {Alloc(1000, 0, dst, 0, trace::OWNER_ANON), Migrate(2000, 0, src, dst, 0)});
+  const std::string trace =
+      WriteTrace("migrate", {SnapshotRun{src, 1, trace::OWNER_ANON, 0, 0}},
+                 {Alloc(1000, 0, dst, 0, trace::OWNER_ANON), Migrate(2000, 0, src, dst, 0)});
   Replay replay(trace, "page64");
   result::Result r = replay.Run();
   const auto& m = KindOf(r, "migrate");
@@ -156,12 +156,13 @@ TEST(Replayer, InconsistenciesAreReportedByCause) {
     e.pfn = pfn;
     return e;
   };
-  const std::string trace = WriteTrace(
-      "causes", {SnapshotRun{0, 1024, trace::OWNER_FREE, 0, 0},
-                 SnapshotRun{1024, 4, trace::OWNER_ANON, 0, 0}},
-      {free_of(1000, 10), Alloc(2000, 0, 20, 0, trace::OWNER_ANON), free_of(3000, 20),
-       free_of(4000, 20), Alloc(5000, 0, 1024, 0, trace::OWNER_FILE),
-       Migrate(6000, 0, 2000, 30, 0)});
+  const std::string trace =
+      WriteTrace("causes",
+                 {SnapshotRun{0, 1024, trace::OWNER_FREE, 0, 0},
+                  SnapshotRun{1024, 4, trace::OWNER_ANON, 0, 0}},
+                 {free_of(1000, 10), Alloc(2000, 0, 20, 0, trace::OWNER_ANON), free_of(3000, 20),
+                  free_of(4000, 20), Alloc(5000, 0, 1024, 0, trace::OWNER_FILE),
+                  Migrate(6000, 0, 2000, 30, 0)});
   Replay replay(trace, "page64");
   const result::Result r = replay.Run();
   EXPECT_EQ(CounterOf(r.inconsistencies(), "double_free"), 2u);
@@ -238,8 +239,7 @@ TEST(Replayer, TraceTooLargeForTheMachineIsAClearError) {
   Replay replay(trace, "page64");
   auto r = replay::RunReplayJob(replay.job, replay.models, replay.copier.get());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(r.status().message().find("does not fit the machine"), std::string::npos)
-      << r.status();
+  EXPECT_NE(r.status().message().find("does not fit the machine"), std::string::npos) << r.status();
   unlink(trace.c_str());
 }
 

@@ -17,9 +17,9 @@ TEST(TraceMapping, ProportionalKeepsContiguousPieces) {
   auto m = TraceMapping::Create(PfnPlacement::kProportional, 0, 8 * kSec, TwoNodes(),
                                 CpuPlacement::kSpread, 2, 2);
   ASSERT_TRUE(m.ok()) << m.status();
-  EXPECT_EQ(m->MapPfn(0), kSec);                      // node 0 base: 100 rounded up
-  EXPECT_EQ(m->MapPfn(4 * kSec - 1), 5 * kSec - 1);   // last pfn of piece 0
-  EXPECT_EQ(m->MapPfn(4 * kSec), 16 * kSec);          // piece 1 -> node 1 base
+  EXPECT_EQ(m->MapPfn(0), kSec);                     // node 0 base: 100 rounded up
+  EXPECT_EQ(m->MapPfn(4 * kSec - 1), 5 * kSec - 1);  // last pfn of piece 0
+  EXPECT_EQ(m->MapPfn(4 * kSec), 16 * kSec);         // piece 1 -> node 1 base
   EXPECT_EQ(m->MapPfn(8 * kSec - 1), 20 * kSec - 1);
   EXPECT_EQ(m->MapPfn(8 * kSec), kNoPfn);
   // Natural alignment is kept: an order-9 block at trace pfn 512*k stays 512-aligned.
@@ -30,10 +30,10 @@ TEST(TraceMapping, InterleaveAlternatesSections) {
   auto m = TraceMapping::Create(PfnPlacement::kInterleave, 0, 4 * kSec, TwoNodes(),
                                 CpuPlacement::kSpread, 2, 2);
   ASSERT_TRUE(m.ok());
-  EXPECT_EQ(m->MapPfn(0), kSec);                 // section 0 -> node 0, local 0
-  EXPECT_EQ(m->MapPfn(kSec + 5), 16 * kSec + 5); // section 1 -> node 1, local 0
-  EXPECT_EQ(m->MapPfn(2 * kSec), 2 * kSec);      // section 2 -> node 0, local 1
-  EXPECT_EQ(m->MapPfn(3 * kSec), 17 * kSec);     // section 3 -> node 1, local 1
+  EXPECT_EQ(m->MapPfn(0), kSec);                  // section 0 -> node 0, local 0
+  EXPECT_EQ(m->MapPfn(kSec + 5), 16 * kSec + 5);  // section 1 -> node 1, local 0
+  EXPECT_EQ(m->MapPfn(2 * kSec), 2 * kSec);       // section 2 -> node 0, local 1
+  EXPECT_EQ(m->MapPfn(3 * kSec), 17 * kSec);      // section 3 -> node 1, local 1
 }
 
 TEST(TraceMapping, TooLargeSpanNamesTheNode) {
@@ -46,8 +46,8 @@ TEST(TraceMapping, TooLargeSpanNamesTheNode) {
 }
 
 TEST(TraceMapping, CpuPlacement) {
-  auto spread = TraceMapping::Create(PfnPlacement::kIdentity, 0, 0, TwoNodes(),
-                                     CpuPlacement::kSpread, 2, 36);
+  auto spread =
+      TraceMapping::Create(PfnPlacement::kIdentity, 0, 0, TwoNodes(), CpuPlacement::kSpread, 2, 36);
   ASSERT_TRUE(spread.ok());
   EXPECT_EQ(spread->CoreOf(0), 0);
   EXPECT_EQ(spread->CoreOf(1), 18);  // the second socket

@@ -83,8 +83,8 @@ TEST(SetFieldByPath, ErrorsNameTheProblem) {
 
 TEST(ValidateFieldPath, ChecksWithoutAValue) {
   EXPECT_TRUE(ValidateFieldPath(*config::Machine::descriptor(), "node[*].memory_bytes").ok());
-  EXPECT_TRUE(ValidateFieldPath(*config::MemmapModelConfig::descriptor(),
-                                "memdesc.sizes.slab_bytes").ok());
+  EXPECT_TRUE(
+      ValidateFieldPath(*config::MemmapModelConfig::descriptor(), "memdesc.sizes.slab_bytes").ok());
   EXPECT_THAT(ValidateFieldPath(*config::Machine::descriptor(), "nodes[0].x").message(),
               HasSubstr("has no field 'nodes'"));
   EXPECT_THAT(ValidateFieldPath(*config::Machine::descriptor(), "llc.size_bytes.x").message(),

@@ -34,18 +34,20 @@ const std::string kMachine = MEMSIM_SOURCE_DIR "/tests/replay/testdata/tiny-2s.t
 
 // 2 models x 2 THP shares of a small generated anon trace on the 2-socket, 2 GiB test machine.
 std::string SmallSpec(int num_events) {
-  return absl::StrCat(R"pb(
+  return absl::StrCat(R"spec(
 name: "small"
 base {
-  gen { workload: "anon" flags { key: "num_events" value: ")pb", num_events, R"pb(" }
+  gen { workload: "anon" flags { key: "num_events" value: ")spec",
+                      num_events, R"spec(" }
         flags { key: "nodes" value: "2" } flags { key: "node_mem" value: "1GiB" } }
-  machine: ")pb", kMachine, R"pb("
+  machine: ")spec",
+                      kMachine, R"spec("
   replay { back_to_back: true }
 }
 axis { name: "model" path: "model" values: "page64" values: "memdesc" }
 axis { name: "thp_share" label: "THP share" path: "gen.thp_share" values: "0" values: "1" }
 plot { x: "thp_share" metric: "fault_mean_ns" breakeven: true }
-)pb");
+)spec");
 }
 
 std::string WriteSpec(const std::string& name, const std::string& text) {
@@ -93,8 +95,8 @@ TEST_F(SweepCli, GridTableWithHandCheckedOverhead) {
   const auto rows = Rows(Slurp(dir + "/results.csv"));
   ASSERT_EQ(rows.size(), 5u);
   EXPECT_THAT(Slurp(dir + "/results.csv"), StartsWith("point,status,model,thp_share,events,"));
-  const char* want[4][3] = {{"0", "page64", "0"}, {"1", "page64", "1"},
-                            {"2", "memdesc", "0"}, {"3", "memdesc", "1"}};
+  const char* want[4][3] = {
+      {"0", "page64", "0"}, {"1", "page64", "1"}, {"2", "memdesc", "0"}, {"3", "memdesc", "1"}};
   for (int i = 0; i < 4; ++i) {
     EXPECT_EQ(rows[i + 1][0], want[i][0]);
     EXPECT_EQ(rows[i + 1][1], "ok");
@@ -111,7 +113,10 @@ TEST_F(SweepCli, GridTableWithHandCheckedOverhead) {
   EXPECT_EQ(Column(rows, 1, "fault_count"), Column(rows, 3, "fault_count"));
   // JSON lines: one object per point, axes typed.
   const std::string jsonl = Slurp(dir + "/results.jsonl");
-  EXPECT_THAT(jsonl, StartsWith(R"({"point":0,"status":"ok","axes":{"model":"page64","thp_share":0},"metrics":{"events":)"));
+  EXPECT_THAT(
+      jsonl,
+      StartsWith(
+          R"({"point":0,"status":"ok","axes":{"model":"page64","thp_share":0},"metrics":{"events":)"));
   EXPECT_EQ(std::count(jsonl.begin(), jsonl.end(), '\n'), 4);
   const std::string meta = Slurp(dir + "/sweep.json");
   EXPECT_THAT(meta, HasSubstr(R"("label": "THP share")"));
@@ -135,15 +140,16 @@ TEST_F(SweepCli, SameTableWithOneOrTwoJobsAndOnReRun) {
 TEST_F(SweepCli, KilledHalfWayThenResumedGivesTheSameTable) {
   const std::string spec = WriteSpec("kill", SmallSpec(60000));
   const std::string whole = Dir("kill_whole"), killed = Dir("kill_killed");
-  ASSERT_EQ(Memsim(absl::StrCat("sweep ", spec, " --out=", whole, " --jobs=1 --noplot")).exit_code, 0);
+  ASSERT_EQ(Memsim(absl::StrCat("sweep ", spec, " --out=", whole, " --jobs=1 --noplot")).exit_code,
+            0);
 
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     const std::string bin = ::memsim::test_util::MemsimBin();
     freopen("/dev/null", "w", stderr);
-    execl(bin.c_str(), bin.c_str(), "sweep", spec.c_str(), ("--out=" + killed).c_str(),
-          "--jobs=1", "--noplot", static_cast<char*>(nullptr));
+    execl(bin.c_str(), bin.c_str(), "sweep", spec.c_str(), ("--out=" + killed).c_str(), "--jobs=1",
+          "--noplot", static_cast<char*>(nullptr));
     _exit(127);
   }
   // Kill the sweep (SIGKILL: no clean-up) once its first point has finished.
@@ -168,15 +174,18 @@ TEST_F(SweepCli, KilledHalfWayThenResumedGivesTheSameTable) {
 
 TEST_F(SweepCli, FailedPointIsRecordedAndTheSweepGoesOn) {
   const std::string trace = TmpPath("fail.mtrace");
-  ASSERT_EQ(Memsim(absl::StrCat("gen --workload=anon --num_events=500 --nodes=2 --node_mem=1GiB -o ",
-                                trace)).exit_code, 0);
+  ASSERT_EQ(Memsim(absl::StrCat(
+                       "gen --workload=anon --num_events=500 --nodes=2 --node_mem=1GiB -o ", trace))
+                .exit_code,
+            0);
   // A second file that exists but is not a trace: its point fails when it runs.
   const std::string bogus = TmpPath("bogus.mtrace");
   ASSERT_TRUE(WriteFileAtomically(bogus, "not a trace").ok());
-  const std::string spec = WriteSpec("fail", absl::StrCat(
-      "name: \"fail\" base { machine: \"", kMachine, "\" model: \"page64\" }\n",
-      "axis { name: \"trace\" path: \"trace\" values: \"", trace, "\" values: \"", bogus,
-      "\" values: \"/nonexistent.mtrace\" }\n"));
+  const std::string spec = WriteSpec(
+      "fail",
+      absl::StrCat("name: \"fail\" base { machine: \"", kMachine, "\" model: \"page64\" }\n",
+                   "axis { name: \"trace\" path: \"trace\" values: \"", trace, "\" values: \"",
+                   bogus, "\" values: \"/nonexistent.mtrace\" }\n"));
   const std::string dir = Dir("fail");
   CmdResult r = Memsim(absl::StrCat("sweep ", spec, " --out=", dir, " --jobs=2 --noplot"));
   ASSERT_EQ(r.exit_code, 0) << r.out;
@@ -212,8 +221,8 @@ TEST_F(SweepCli, BadSpecsAndDirectoriesFailClearly) {
   EXPECT_THAT(r.out, HasSubstr(syntax + ":2:"));
   EXPECT_THAT(r.out, HasSubstr("machin"));
 
-  const std::string path = WriteSpec("path", SmallSpec(100) +
-      "axis { name: \"llc\" path: \"machine.llc.size\" values: \"1\" }\n");
+  const std::string path = WriteSpec(
+      "path", SmallSpec(100) + "axis { name: \"llc\" path: \"machine.llc.size\" values: \"1\" }\n");
   r = Memsim(absl::StrCat("sweep ", path, " --out=", dir));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.out, HasSubstr(path + ": axis 2 'llc': field path 'llc.size'"));

@@ -44,8 +44,8 @@ TEST(AxisValues, ListsAndRanges) {
   a.mutable_range()->set_start(0);
   a.mutable_range()->set_stop(1);
   a.mutable_range()->set_step(0.1);  // 0.1 is inexact in binary: 11 values all the same
-  EXPECT_THAT(*AxisValues(a), ElementsAre("0", "0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7",
-                                          "0.8", "0.9", "1"));
+  EXPECT_THAT(*AxisValues(a),
+              ElementsAre("0", "0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9", "1"));
   a.mutable_range()->set_step(0);
   a.mutable_range()->set_start(64);
   a.mutable_range()->set_stop(1000);
@@ -58,59 +58,76 @@ TEST(AxisValues, ListsAndRanges) {
 }
 
 TEST(ValidateSweepSpec, AcceptsAGoodSpec) {
-  EXPECT_TRUE(Check(Base() + R"pb(
+  EXPECT_TRUE(Check(Base() + R"spec(
     axis { name: "lat" label: "remote latency (ns)" path: "machine.latency_ns[1]"
            path: "machine.latency_ns[2]" range { start: 100 stop: 300 step: 100 } }
     axis { name: "model" path: "model" values: "page64" values: "memdesc" }
-    plot { x: "lat" metric: "fault_mean_ns" breakeven: true })pb").ok());
+    plot { x: "lat" metric: "fault_mean_ns" breakeven: true })spec")
+                  .ok());
 }
 
 TEST(ValidateSweepSpec, RejectsWithPreciseMessages) {
-  EXPECT_THAT(Check(Base() + R"pb(axis { name: "Bad" path: "model" values: "x" })pb").message(),
+  EXPECT_THAT(Check(Base() + R"spec(axis { name: "Bad" path: "model" values: "x" })spec").message(),
               HasSubstr("axis 0 'Bad': name must be non-empty [a-z0-9_]"));
-  EXPECT_THAT(Check(Base() + R"pb(axis { name: "status" path: "model" values: "x" })pb").message(),
+  EXPECT_THAT(
+      Check(Base() + R"spec(axis { name: "status" path: "model" values: "x" })spec").message(),
+      HasSubstr("reserved"));
+  EXPECT_THAT(Check(Base() + R"spec(axis { name: "fault_mean_ns" path: "model" values: "x" })spec")
+                  .message(),
               HasSubstr("reserved"));
-  EXPECT_THAT(Check(Base() + R"pb(axis { name: "fault_mean_ns" path: "model" values: "x" })pb").message(),
-              HasSubstr("reserved"));
-  EXPECT_THAT(Check(Base() + R"pb(axis { name: "a" path: "model" values: "x" }
-                                axis { name: "a" path: "model" values: "y" })pb").message(),
+  EXPECT_THAT(Check(Base() + R"spec(axis { name: "a" path: "model" values: "x" }
+                                axis { name: "a" path: "model" values: "y" })spec")
+                  .message(),
               HasSubstr("axis 1 'a': name used twice"));
-  EXPECT_THAT(Check(Base() + R"pb(axis { name: "a" path: "machine.llc.sise_bytes" values: "1" })pb").message(),
-              HasSubstr("has no field 'sise_bytes'"));
-  EXPECT_THAT(Check(Base() + R"pb(axis { name: "a" path: "cache.x" values: "1" })pb").message(),
+  EXPECT_THAT(
+      Check(Base() + R"spec(axis { name: "a" path: "machine.llc.sise_bytes" values: "1" })spec")
+          .message(),
+      HasSubstr("has no field 'sise_bytes'"));
+  EXPECT_THAT(Check(Base() + R"spec(axis { name: "a" path: "cache.x" values: "1" })spec").message(),
               HasSubstr("is none of trace, machine, model"));
-  EXPECT_THAT(Check(Base() + R"pb(axis { name: "a" path: "gen.thp_share" values: "1" })pb").message(),
-              HasSubstr("needs base.gen"));
-  EXPECT_THAT(Check(Base() + R"pb(axis { name: "a" path: "model" })pb").message(),
+  EXPECT_THAT(
+      Check(Base() + R"spec(axis { name: "a" path: "gen.thp_share" values: "1" })spec").message(),
+      HasSubstr("needs base.gen"));
+  EXPECT_THAT(Check(Base() + R"spec(axis { name: "a" path: "model" })spec").message(),
               HasSubstr("exactly one of values and range"));
-  EXPECT_THAT(Check(Base() + R"pb(axis { name: "a" path: "model" values: "x" }
-                                point { values: "x" values: "y" })pb").message(),
+  EXPECT_THAT(Check(Base() + R"spec(axis { name: "a" path: "model" values: "x" }
+                                point { values: "x" values: "y" })spec")
+                  .message(),
               HasSubstr("point 0: 2 values for 1 axes"));
-  EXPECT_THAT(Check(Base() + R"pb(axis { name: "a" path: "model" values: "x" }
-                                plot { x: "b" metric: "fault_mean_ns" })pb").message(),
+  EXPECT_THAT(Check(Base() + R"spec(axis { name: "a" path: "model" values: "x" }
+                                plot { x: "b" metric: "fault_mean_ns" })spec")
+                  .message(),
               HasSubstr("plot 0: x 'b' is not an axis"));
-  EXPECT_THAT(Check(Base() + R"pb(axis { name: "a" path: "model" values: "x" }
-                                plot { x: "a" metric: "faults" })pb").message(),
+  EXPECT_THAT(Check(Base() + R"spec(axis { name: "a" path: "model" values: "x" }
+                                plot { x: "a" metric: "faults" })spec")
+                  .message(),
               HasSubstr("metric 'faults' is not a results-table column"));
-  EXPECT_THAT(Check(Base() + R"pb(axis { name: "a" path: "model" values: "x" }
-                                plot { kind: HEATMAP x: "a" y: "a" metric: "fault_mean_ns" })pb").message(),
+  EXPECT_THAT(Check(Base() + R"spec(axis { name: "a" path: "model" values: "x" }
+                                plot { kind: HEATMAP x: "a" y: "a" metric: "fault_mean_ns" })spec")
+                  .message(),
               HasSubstr("y 'a' must be an axis other than x"));
-  EXPECT_THAT(Check(R"pb(name: "s" base { machine: "m" model: "page64" })pb").message(),
+  EXPECT_THAT(Check(R"spec(name: "s" base { machine: "m" model: "page64" })spec").message(),
               HasSubstr("base: no trace"));
-  EXPECT_THAT(Check(R"pb(name: "s" base { trace: "t" gen { workload: "anon" } machine: "m" model: "x" })pb").message(),
-              HasSubstr("give one of trace, capture and gen"));
-  EXPECT_THAT(Check(R"pb(name: "s" base { gen { workload: "anon" flags { key: "o" value: "x" } } machine: "m" model: "x" })pb").message(),
-              HasSubstr("base.gen.flags: 'o'"));
+  EXPECT_THAT(
+      Check(
+          R"spec(name: "s" base { trace: "t" gen { workload: "anon" } machine: "m" model: "x" })spec")
+          .message(),
+      HasSubstr("give one of trace, capture and gen"));
+  EXPECT_THAT(
+      Check(
+          R"spec(name: "s" base { gen { workload: "anon" flags { key: "o" value: "x" } } machine: "m" model: "x" })spec")
+          .message(),
+      HasSubstr("base.gen.flags: 'o'"));
 }
 
 TEST(ExpandSweep, GridOrderOverridesAndPerPointErrors) {
   memmap::ModelRegistry models;
   memmap::RegisterBuiltinModels(models);
-  config::SweepSpec spec = Parse(Base() + R"pb(
+  config::SweepSpec spec = Parse(Base() + R"spec(
     axis { name: "model" path: "model" values: "page64" values: "memdesc" }
     axis { name: "folio" path: "model.memdesc.sizes.anon_folio_bytes" values: "96" values: "100000" }
     axis { name: "lat" path: "machine.latency_ns[1]" path: "machine.latency_ns[2]"
-           values: "150" })pb");
+           values: "150" })spec");
   ASSERT_TRUE(ValidateSweepSpec(spec, Metrics(), GenFlag).ok());
   absl::StatusOr<config::SweepManifest> m = ExpandSweep(spec, "spec", "/tmp/out", models);
   ASSERT_TRUE(m.ok()) << m.status();
@@ -139,12 +156,15 @@ TEST(ExpandSweep, ExplicitPointsGenTracesAndMissingFiles) {
   memmap::RegisterBuiltinModels(models);
   config::SweepSpec spec = Parse(absl::StrCat(
       "name: \"g\" base { gen { workload: \"anon\" flags { key: \"num_events\" value: \"10\" } }"
-      " machine: \"", kMachine, "\" model: \"memdesc\" }",
-      R"pb(axis { name: "thp" path: "gen.thp_share" values: "0" values: "1" }
+      " machine: \"",
+      kMachine, "\" model: \"memdesc\" }",
+      R"spec(axis { name: "thp" path: "gen.thp_share" values: "0" values: "1" }
          axis { name: "m" path: "machine" values: "x" values: "y" }
-         point { values: "1" values: ")pb", kMachine, R"pb(" }
-         point { values: "0" values: ")pb", kMachine, R"pb(" }
-         point { values: "1" values: "/nonexistent/machine.textproto" })pb"));
+         point { values: "1" values: ")spec",
+      kMachine, R"spec(" }
+         point { values: "0" values: ")spec",
+      kMachine, R"spec(" }
+         point { values: "1" values: "/nonexistent/machine.textproto" })spec"));
   ASSERT_TRUE(ValidateSweepSpec(spec, Metrics(), GenFlag).ok());
   absl::StatusOr<config::SweepManifest> m = ExpandSweep(spec, "spec", "/tmp/out", models);
   ASSERT_TRUE(m.ok()) << m.status();

@@ -110,8 +110,7 @@ TEST_F(TraceCorruptionTest, TruncationAtChunkBoundaryNamesTheMissingEnd) {
   WriteBytes(bad_, bytes_.substr(0, chunk_offsets_[5]));
   absl::Status s = ReadAllStatus(bad_);
   EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
-  EXPECT_NE(s.message().find(absl::StrCat("at byte ", chunk_offsets_[5])), std::string::npos)
-      << s;
+  EXPECT_NE(s.message().find(absl::StrCat("at byte ", chunk_offsets_[5])), std::string::npos) << s;
   EXPECT_NE(s.message().find("without an END chunk"), std::string::npos) << s;
 }
 

@@ -30,10 +30,10 @@ TEST(AnonWorkload, AllThpExactSequence) {
   EXPECT_EQ(out.runs[0], (SnapshotRun{0, 1024, trace::OWNER_FREE, 10, 1u << 10}));
   // Region 1: FAULT + ALLOC; then each new region first unmaps the old one: FREE, FAULT,
   // ALLOC. 2 + 3 + 3 + 3 = 11 >= 10.
-  const std::vector<EventKind> want = {
-      trace::EVENT_FAULT, trace::EVENT_ALLOC, trace::EVENT_FREE,  trace::EVENT_FAULT,
-      trace::EVENT_ALLOC, trace::EVENT_FREE,  trace::EVENT_FAULT, trace::EVENT_ALLOC,
-      trace::EVENT_FREE,  trace::EVENT_FAULT, trace::EVENT_ALLOC};
+  const std::vector<EventKind> want = {trace::EVENT_FAULT, trace::EVENT_ALLOC, trace::EVENT_FREE,
+                                       trace::EVENT_FAULT, trace::EVENT_ALLOC, trace::EVENT_FREE,
+                                       trace::EVENT_FAULT, trace::EVENT_ALLOC, trace::EVENT_FREE,
+                                       trace::EVENT_FAULT, trace::EVENT_ALLOC};
   ASSERT_EQ(out.events.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(out.events[i].kind, want[i]) << i;
   const Event& fault = out.events[0];

@@ -35,8 +35,10 @@ RunResult RunMemsim(const std::string& args) {
 TEST(GenCli, WritesAReadableTrace) {
   if (std::getenv("MEMSIM_BIN") == nullptr) GTEST_SKIP() << "MEMSIM_BIN not set";
   const std::string path = testing::TempPath("cli.mtrace");
-  RunResult r = RunMemsim("gen --workload=anon --node_mem=64MiB --num_events=5000 --thp_share=0.25 "
-                    "--seed=9 -o " + path);
+  RunResult r = RunMemsim(
+      "gen --workload=anon --node_mem=64MiB --num_events=5000 --thp_share=0.25 "
+      "--seed=9 -o " +
+      path);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("events"), std::string::npos);
   auto reader = TraceReader::Open(path);

@@ -95,8 +95,7 @@ TEST(NumaWorkload, BadParameters) {
             "numa needs --nodes >= 2 to migrate between nodes, got 1");
   p = WorkloadParams();
   p.imbalance = -0.1;
-  EXPECT_EQ(NumaWorkload::Create(p).status().message(),
-            "--imbalance must be in [0, 1], got -0.1");
+  EXPECT_EQ(NumaWorkload::Create(p).status().message(), "--imbalance must be in [0, 1], got -0.1");
   p = WorkloadParams();
   p.footprint_bytes = uint64_t{4} << 30;
   EXPECT_NE(NumaWorkload::Create(p).status().message().find("must fit in 3/4 of one node"),

@@ -43,7 +43,7 @@ TEST(PhysAllocator, AllocateAtTakesExactlyThatRange) {
   std::vector<std::pair<uint64_t, uint32_t>> free_blocks;
   a.FreeBlocksIn(0, 512, &free_blocks);
   // [0,512) minus pfn 5: 0 (o2), 4 (o0), 6 (o1), 8 (o3), 16 (o4), ..., 256 (o8).
-  std::vector<std::pair<uint64_t, uint32_t>> want = {{0, 2}, {4, 0}, {6, 1},  {8, 3},  {16, 4},
+  std::vector<std::pair<uint64_t, uint32_t>> want = {{0, 2},  {4, 0},  {6, 1},   {8, 3},  {16, 4},
                                                      {32, 5}, {64, 6}, {128, 7}, {256, 8}};
   EXPECT_EQ(free_blocks, want);
   ASSERT_NE(a.FindLive(512), nullptr);

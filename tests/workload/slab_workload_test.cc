@@ -28,7 +28,7 @@ TEST(SlabWorkload, SlabPagesChurnConsistently) {
   StreamStats stats;
   absl::Status s = CheckStream(MachineOf(Small()), out.runs, out.events, &stats);
   ASSERT_TRUE(s.ok()) << s;
-  EXPECT_EQ(out.events.size(), 60000u);  // every action emits at most one event
+  EXPECT_EQ(out.events.size(), 60000u);               // every action emits at most one event
   EXPECT_GT(stats.count(trace::EVENT_FREE), 10000u);  // churn, not just growth
   std::set<uint32_t> orders;
   for (const SlabCacheDesc& c : SlabWorkload::Caches()) orders.insert(c.order);

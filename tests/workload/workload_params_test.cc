@@ -26,8 +26,7 @@ TEST(ParseByteSize, ErrorsNameTheFlag) {
   EXPECT_NE(s.status().message().find("unknown unit 'XB'"), std::string::npos);
   EXPECT_FALSE(ParseByteSize("GiB", "--x").ok());
   EXPECT_FALSE(ParseByteSize("", "--x").ok());
-  EXPECT_NE(ParseByteSize("0.5", "--x").status().message().find("whole number"),
-            std::string::npos);
+  EXPECT_NE(ParseByteSize("0.5", "--x").status().message().find("whole number"), std::string::npos);
 }
 
 TEST(FormatByteSize, ShortestBinaryForm) {
@@ -48,8 +47,7 @@ TEST(WorkloadParams, CommonValidation) {
   EXPECT_NE(Common(p).message().find("--node_mem must be a multiple of 4MiB"), std::string::npos);
   p = WorkloadParams();
   p.cpus = 1;
-  EXPECT_NE(Common(p).message().find("--cpus (1) must be at least --nodes (2)"),
-            std::string::npos);
+  EXPECT_NE(Common(p).message().find("--cpus (1) must be at least --nodes (2)"), std::string::npos);
   p = WorkloadParams();
   p.nodes = 0;
   EXPECT_NE(Common(p).message().find("--nodes must be in [1, 1024], got 0"), std::string::npos);

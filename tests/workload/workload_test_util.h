@@ -57,8 +57,8 @@ inline VectorSink Generate(const std::string& name, const WorkloadParams& params
 
 struct StreamStats {
   std::map<EventKind, uint64_t> by_kind;
-  uint64_t anon_pages = 0;       // pages of ANON allocations
-  uint64_t anon_thp_pages = 0;   // of which in order-9 allocations
+  uint64_t anon_pages = 0;      // pages of ANON allocations
+  uint64_t anon_thp_pages = 0;  // of which in order-9 allocations
   uint64_t migrated_pages = 0;
   uint64_t cross_node_migrations = 0;
   uint64_t compaction_migrations = 0;
@@ -125,7 +125,8 @@ inline absl::Status CheckStream(const MachineDesc& machine, const std::vector<Sn
         if (e.pfn % pages != 0) return fail("misaligned block");
         if (overlaps(e.pfn, pages)) return fail("allocates a live pfn");
         if (e.migratetype < 0 || e.migratetype > 2) return fail("bad migratetype");
-        if (e.order > 0 && !(e.gfp_flags & trace::GFP_BIT_COMP) && e.owner != trace::OWNER_UNKNOWN) {
+        if (e.order > 0 && !(e.gfp_flags & trace::GFP_BIT_COMP) &&
+            e.owner != trace::OWNER_UNKNOWN) {
           return fail("compound allocation without __GFP_COMP");
         }
         live[e.pfn] = e.order;
@@ -173,7 +174,8 @@ inline absl::Status CheckStream(const MachineDesc& machine, const std::vector<Sn
         }
         batch_pages += pages;
         stats->migrated_pages += pages;
-        if (machine.NodeOfPfn(e.pfn) != machine.NodeOfPfn(e.end_pfn)) ++stats->cross_node_migrations;
+        if (machine.NodeOfPfn(e.pfn) != machine.NodeOfPfn(e.end_pfn))
+          ++stats->cross_node_migrations;
         if (e.reason == trace::MR_COMPACTION) {
           if (!in_compaction) return fail("compaction migration outside compaction");
           ++stats->compaction_migrations;

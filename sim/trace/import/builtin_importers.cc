@@ -8,8 +8,7 @@ namespace memsim {
 void RegisterBuiltinImporters(ImporterRegistry& registry) {
   registry.Register("ftrace", "ftrace text from trace_pipe or `trace-cmd report`",
                     NewFtraceImporter);
-  registry.Register("tracecmd", "trace-cmd trace.dat, read with libtracecmd",
-                    NewTracecmdImporter);
+  registry.Register("tracecmd", "trace-cmd trace.dat, read with libtracecmd", NewTracecmdImporter);
   registry.Register("kpageflags", "/proc/kpageflags dump (one u64 per pfn): a snapshot",
                     NewKpageflagsImporter);
 }

@@ -19,8 +19,8 @@ absl::Status Require(const TraceRecord& r, std::initializer_list<TraceField> fie
   for (TraceField f : fields) {
     if (!r.Has(f)) {
       return absl::InvalidArgumentError(absl::StrCat(AbslView(TracepointName(r.tracepoint)),
-                                                     ": missing field '", AbslView(TraceFieldName(f)),
-                                                     "'"));
+                                                     ": missing field '",
+                                                     AbslView(TraceFieldName(f)), "'"));
     }
   }
   return absl::OkStatus();
@@ -160,8 +160,8 @@ absl::Status EventAssembler::Add(const TraceRecord& r) {
     case Tracepoint::kMmCompactionBegin:
     case Tracepoint::kMmCompactionEnd: {
       const bool end = r.tracepoint == Tracepoint::kMmCompactionEnd;
-      RETURN_IF_ERROR(Require(r, {F::kZoneStart, F::kMigratePfn, F::kFreePfn, F::kZoneEnd,
-                                  F::kSync}));
+      RETURN_IF_ERROR(
+          Require(r, {F::kZoneStart, F::kMigratePfn, F::kFreePfn, F::kZoneEnd, F::kSync}));
       if (end) RETURN_IF_ERROR(Require(r, {F::kStatus}));
       e.kind = trace::EVENT_COMPACTION;
       e.compaction_end = end;

@@ -49,22 +49,22 @@ class EventAssembler {
  public:
   // Counters kept while assembling; names (CounterName) are the footer's import_stats keys.
   enum Counter {
-    kFailedAlloc = 0,            // mm_page_alloc of a failed allocation (no page)
-    kDuplicateFreeBatched,       // free dropped: the same free reported by free + batched
-    kFreeOfFree,                 // free dropped: block already free in the trace
-    kFreeOverlappingFree,        // free kept although part of the block was free
-    kMigratePagesStart,          // mm_migrate_pages_start: consumed as pairing context
-    kCompactionMigratepages,     // mm_compaction_migratepages: consumed, no memsim event
-    kMigrationPteSet,            // set_migration_pte consumed by pairing
-    kMigrationPteUnpairedSet,    // set_migration_pte never followed by its remove
-    kMigrationPteUnpairedRemove, // remove_migration_pte without a set (trace began mid-way)
-    kMigrationPteRestored,       // remove naming the source pfn again: migration failed
-    kMigrationPteSameFolio,      // further ptes of a folio already migrated (subpages, rmap)
-    kMigrationPteUndecodable,    // pte that is not a migration entry / present pte
-    kUnknownGfpNames,            // gfp flag names we do not know (no memsim bit)
-    kUnknownSymbols,             // reason/mode/status names we do not know
-    kFaultPfnFromAlloc,          // fault given the pfn of its task's next user-page alloc
-    kFaultPfnUnknown,            // fault written without a pfn (minor fault, no pid, ...)
+    kFailedAlloc = 0,             // mm_page_alloc of a failed allocation (no page)
+    kDuplicateFreeBatched,        // free dropped: the same free reported by free + batched
+    kFreeOfFree,                  // free dropped: block already free in the trace
+    kFreeOverlappingFree,         // free kept although part of the block was free
+    kMigratePagesStart,           // mm_migrate_pages_start: consumed as pairing context
+    kCompactionMigratepages,      // mm_compaction_migratepages: consumed, no memsim event
+    kMigrationPteSet,             // set_migration_pte consumed by pairing
+    kMigrationPteUnpairedSet,     // set_migration_pte never followed by its remove
+    kMigrationPteUnpairedRemove,  // remove_migration_pte without a set (trace began mid-way)
+    kMigrationPteRestored,        // remove naming the source pfn again: migration failed
+    kMigrationPteSameFolio,       // further ptes of a folio already migrated (subpages, rmap)
+    kMigrationPteUndecodable,     // pte that is not a migration entry / present pte
+    kUnknownGfpNames,             // gfp flag names we do not know (no memsim bit)
+    kUnknownSymbols,              // reason/mode/status names we do not know
+    kFaultPfnFromAlloc,           // fault given the pfn of its task's next user-page alloc
+    kFaultPfnUnknown,             // fault written without a pfn (minor fault, no pid, ...)
     kNumCounters,
   };
   static const char* CounterName(Counter c);

@@ -17,8 +17,8 @@ constexpr uint64_t kProgressEveryLines = uint64_t{1} << 20;
 
 class FtraceImporter : public Importer {
  public:
-  absl::Status Import(const std::string& input, const ImportOptions& options,
-                      TraceWriter* writer, ImportStats* stats) override {
+  absl::Status Import(const std::string& input, const ImportOptions& options, TraceWriter* writer,
+                      ImportStats* stats) override {
     ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(input));
     LineReader reader(std::move(file));
     AssemblerOptions aopts;
@@ -63,9 +63,9 @@ class FtraceImporter : public Importer {
       }
       if (!error.ok()) {
         if (!options.lenient) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              reader.path(), ":", reader.line_number(), ": malformed ", error.message(),
-              " (use --lenient to skip malformed lines)"));
+          return absl::InvalidArgumentError(
+              absl::StrCat(reader.path(), ":", reader.line_number(), ": malformed ",
+                           error.message(), " (use --lenient to skip malformed lines)"));
         }
         ++skips.malformed;
       }
@@ -85,8 +85,8 @@ class FtraceImporter : public Importer {
     }
     if (!options.kernel_version.empty()) h->set_kernel_version(options.kernel_version);
     if (h->page_size_bytes() == 0) h->set_page_size_bytes(4096);
-    const uint32_t cpus = std::max<uint32_t>(
-        parser.header_cpus(), static_cast<uint32_t>(assembler.max_cpu() + 1));
+    const uint32_t cpus =
+        std::max<uint32_t>(parser.header_cpus(), static_cast<uint32_t>(assembler.max_cpu() + 1));
     if (cpus > h->num_cpus()) h->set_num_cpus(cpus);
     PublishImportStats(assembler, skips, writer, stats);
     return absl::OkStatus();

@@ -77,20 +77,20 @@ constexpr EventSpec Spec(const KeySpec (&keys)[N]) {
 }
 
 constexpr EventSpec kSpecs[] = {
-    {nullptr, 0},             // kUnknown
-    Spec(kAlloc),             // kMmPageAlloc
-    Spec(kFree),              // kMmPageFree
-    Spec(kFreeBatched),       // kMmPageFreeBatched
-    Spec(kFault),             // kPageFaultUser
-    Spec(kMigrateStart),      // kMmMigratePagesStart
-    Spec(kMigratePages),      // kMmMigratePages
-    Spec(kMigrationPte),      // kSetMigrationPte
-    Spec(kMigrationPte),      // kRemoveMigrationPte
-    Spec(kCompaction),        // kMmCompactionBegin
-    Spec(kCompaction),        // kMmCompactionEnd
-    Spec(kIsolate),           // kIsolateMigratepages
-    Spec(kIsolate),           // kIsolateFreepages
-    Spec(kCompactionMigrate), // kCompactionMigratepages
+    {nullptr, 0},              // kUnknown
+    Spec(kAlloc),              // kMmPageAlloc
+    Spec(kFree),               // kMmPageFree
+    Spec(kFreeBatched),        // kMmPageFreeBatched
+    Spec(kFault),              // kPageFaultUser
+    Spec(kMigrateStart),       // kMmMigratePagesStart
+    Spec(kMigratePages),       // kMmMigratePages
+    Spec(kMigrationPte),       // kSetMigrationPte
+    Spec(kMigrationPte),       // kRemoveMigrationPte
+    Spec(kCompaction),         // kMmCompactionBegin
+    Spec(kCompaction),         // kMmCompactionEnd
+    Spec(kIsolate),            // kIsolateMigratepages
+    Spec(kIsolate),            // kIsolateFreepages
+    Spec(kCompactionMigrate),  // kCompactionMigratepages
 };
 static_assert(sizeof(kSpecs) / sizeof(kSpecs[0]) ==
               static_cast<size_t>(Tracepoint::kNumTracepoints));

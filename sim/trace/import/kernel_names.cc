@@ -13,10 +13,9 @@ constexpr uint64_t kKernel = kReclaim | B(trace::GFP_BIT_IO) | B(trace::GFP_BIT_
 constexpr uint64_t kUser = kKernel | B(trace::GFP_BIT_HARDWALL);
 constexpr uint64_t kHighuser = kUser | B(trace::GFP_BIT_HIGHMEM);
 constexpr uint64_t kHighuserMovable = kHighuser | B(trace::GFP_BIT_MOVABLE);
-constexpr uint64_t kTranshugeLight =
-    (kHighuserMovable | B(trace::GFP_BIT_COMP) | B(trace::GFP_BIT_NOMEMALLOC) |
-     B(trace::GFP_BIT_NOWARN)) &
-    ~kReclaim;
+constexpr uint64_t kTranshugeLight = (kHighuserMovable | B(trace::GFP_BIT_COMP) |
+                                      B(trace::GFP_BIT_NOMEMALLOC) | B(trace::GFP_BIT_NOWARN)) &
+                                     ~kReclaim;
 
 struct GfpName {
   std::string_view name;
@@ -82,8 +81,7 @@ constexpr GfpName kGfpNames[] = {
 };
 
 constexpr std::string_view kGfpNamesNoBit[] = {
-    "__GFP_OTHER_NODE", "__GFP_NOACCOUNT", "__GFP_NO_KSWAPD", "__GFP_SKIP_ZERO",
-    "__GFP_UNMAPPED"};
+    "__GFP_OTHER_NODE", "__GFP_NOACCOUNT", "__GFP_NO_KSWAPD", "__GFP_SKIP_ZERO", "__GFP_UNMAPPED"};
 
 uint64_t OneGfpName(std::string_view name, uint32_t* unknown) {
   for (const GfpName& g : kGfpNames) {
@@ -150,8 +148,8 @@ std::optional<int32_t> CompactResultFromName(std::string_view name) {
     int32_t value;
   };
   static constexpr S kResults[] = {
-      {"not_suitable_zone", 0}, {"skipped", 1},  {"deferred", 2},
-      {"no_suitable_page", 3},  {"continue", 4}, {"complete", 5},
+      {"not_suitable_zone", 0}, {"skipped", 1},   {"deferred", 2},
+      {"no_suitable_page", 3},  {"continue", 4},  {"complete", 5},
       {"partial_skipped", 6},   {"contended", 7}, {"success", 8},
   };
   for (const S& s : kResults) {

@@ -3,7 +3,9 @@
 namespace memsim {
 
 namespace {
-constexpr bool Has(uint64_t bits, trace::GfpBit b) { return (bits & static_cast<uint64_t>(b)) != 0; }
+constexpr bool Has(uint64_t bits, trace::GfpBit b) {
+  return (bits & static_cast<uint64_t>(b)) != 0;
+}
 // enum migratetype, include/linux/mmzone.h.
 constexpr int32_t kMigrateMovable = 1;
 constexpr int32_t kMigrateReclaimable = 2;

@@ -11,29 +11,30 @@ struct TracepointInfo {
   std::string_view name;
 };
 
-constexpr std::array<TracepointInfo, static_cast<int>(Tracepoint::kNumTracepoints)> kTracepoints = {{
-    {"", ""},
-    {"kmem", "mm_page_alloc"},
-    {"kmem", "mm_page_free"},
-    {"kmem", "mm_page_free_batched"},
-    {"exceptions", "page_fault_user"},
-    {"migrate", "mm_migrate_pages_start"},
-    {"migrate", "mm_migrate_pages"},
-    {"migrate", "set_migration_pte"},
-    {"migrate", "remove_migration_pte"},
-    {"compaction", "mm_compaction_begin"},
-    {"compaction", "mm_compaction_end"},
-    {"compaction", "mm_compaction_isolate_migratepages"},
-    {"compaction", "mm_compaction_isolate_freepages"},
-    {"compaction", "mm_compaction_migratepages"},
-}};
+constexpr std::array<TracepointInfo, static_cast<int>(Tracepoint::kNumTracepoints)> kTracepoints = {
+    {
+        {"", ""},
+        {"kmem", "mm_page_alloc"},
+        {"kmem", "mm_page_free"},
+        {"kmem", "mm_page_free_batched"},
+        {"exceptions", "page_fault_user"},
+        {"migrate", "mm_migrate_pages_start"},
+        {"migrate", "mm_migrate_pages"},
+        {"migrate", "set_migration_pte"},
+        {"migrate", "remove_migration_pte"},
+        {"compaction", "mm_compaction_begin"},
+        {"compaction", "mm_compaction_end"},
+        {"compaction", "mm_compaction_isolate_migratepages"},
+        {"compaction", "mm_compaction_isolate_freepages"},
+        {"compaction", "mm_compaction_migratepages"},
+    }};
 
 constexpr std::array<std::string_view, static_cast<int>(TraceField::kNumFields)> kFieldNames = {
-    "pfn",        "order",       "migratetype", "gfp_flags",     "address",    "ip",
-    "error_code", "mode",        "reason",      "succeeded",     "failed",     "thp_succeeded",
-    "thp_failed", "thp_split",   "addr",        "pte",           "zone_start", "migrate_pfn",
-    "free_pfn",   "zone_end",    "sync",        "status",        "start_pfn",  "end_pfn",
-    "nr_scanned", "nr_taken",    "nr_migrated", "nr_failed",
+    "pfn",        "order",     "migratetype", "gfp_flags", "address",    "ip",
+    "error_code", "mode",      "reason",      "succeeded", "failed",     "thp_succeeded",
+    "thp_failed", "thp_split", "addr",        "pte",       "zone_start", "migrate_pfn",
+    "free_pfn",   "zone_end",  "sync",        "status",    "start_pfn",  "end_pfn",
+    "nr_scanned", "nr_taken",  "nr_migrated", "nr_failed",
 };
 
 }  // namespace

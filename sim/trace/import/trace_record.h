@@ -21,19 +21,19 @@ namespace memsim {
 // The tracepoints the importers understand (docs/trace-import.md).
 enum class Tracepoint : uint8_t {
   kUnknown = 0,
-  kMmPageAlloc,               // kmem:mm_page_alloc
-  kMmPageFree,                // kmem:mm_page_free
-  kMmPageFreeBatched,         // kmem:mm_page_free_batched
-  kPageFaultUser,             // exceptions:page_fault_user
-  kMmMigratePagesStart,       // migrate:mm_migrate_pages_start
-  kMmMigratePages,            // migrate:mm_migrate_pages
-  kSetMigrationPte,           // migrate:set_migration_pte
-  kRemoveMigrationPte,        // migrate:remove_migration_pte
-  kMmCompactionBegin,         // compaction:mm_compaction_begin
-  kMmCompactionEnd,           // compaction:mm_compaction_end
-  kIsolateMigratepages,       // compaction:mm_compaction_isolate_migratepages
-  kIsolateFreepages,          // compaction:mm_compaction_isolate_freepages
-  kCompactionMigratepages,    // compaction:mm_compaction_migratepages
+  kMmPageAlloc,             // kmem:mm_page_alloc
+  kMmPageFree,              // kmem:mm_page_free
+  kMmPageFreeBatched,       // kmem:mm_page_free_batched
+  kPageFaultUser,           // exceptions:page_fault_user
+  kMmMigratePagesStart,     // migrate:mm_migrate_pages_start
+  kMmMigratePages,          // migrate:mm_migrate_pages
+  kSetMigrationPte,         // migrate:set_migration_pte
+  kRemoveMigrationPte,      // migrate:remove_migration_pte
+  kMmCompactionBegin,       // compaction:mm_compaction_begin
+  kMmCompactionEnd,         // compaction:mm_compaction_end
+  kIsolateMigratepages,     // compaction:mm_compaction_isolate_migratepages
+  kIsolateFreepages,        // compaction:mm_compaction_isolate_freepages
+  kCompactionMigratepages,  // compaction:mm_compaction_migratepages
   kNumTracepoints,
 };
 
@@ -46,25 +46,25 @@ enum class TraceField : uint8_t {
   kPfn = 0,
   kOrder,
   kMigratetype,
-  kGfpFlags,      // symbolic: "GFP_KERNEL|__GFP_ZERO", "none"
-  kAddress,       // page_fault_user
+  kGfpFlags,  // symbolic: "GFP_KERNEL|__GFP_ZERO", "none"
+  kAddress,   // page_fault_user
   kIp,
   kErrorCode,
-  kMode,          // symbolic: "MIGRATE_SYNC"
-  kReason,        // symbolic: "compaction"
+  kMode,    // symbolic: "MIGRATE_SYNC"
+  kReason,  // symbolic: "compaction"
   kSucceeded,
   kFailed,
   kThpSucceeded,
   kThpFailed,
   kThpSplit,
-  kAddr,          // set/remove_migration_pte
+  kAddr,  // set/remove_migration_pte
   kPte,
   kZoneStart,
   kMigratePfn,
   kFreePfn,
   kZoneEnd,
   kSync,
-  kStatus,        // symbolic: "success"
+  kStatus,  // symbolic: "success"
   kStartPfn,
   kEndPfn,
   kNrScanned,
@@ -110,7 +110,9 @@ struct TraceRecord {
 };
 
 // This Abseil release has its own string_view type; StrCat and hash lookups need it.
-inline absl::string_view AbslView(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+inline absl::string_view AbslView(std::string_view s) {
+  return absl::string_view(s.data(), s.size());
+}
 
 }  // namespace memsim
 

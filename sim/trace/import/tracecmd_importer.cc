@@ -10,12 +10,12 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "event-parse.h"
 #include "sim/trace/import/event_assembler.h"
 #include "sim/trace/import/import_stats_util.h"
 #include "sim/trace/import/trace_record.h"
 #include "sim/util/input_file.h"
 #include "sim/util/status_macros.h"
-#include "event-parse.h"
 
 // libtracecmd 1.3 API. trace-cmd.h pulls in tracefs.h, which does not compile as C++
 // (an int converted to enum tracefs_hist_command), so the functions used here are declared
@@ -29,8 +29,8 @@ struct tep_handle* tracecmd_get_tep(struct tracecmd_input* handle);
 int tracecmd_buffer_instances(struct tracecmd_input* handle);
 struct tracecmd_input* tracecmd_buffer_instance_handle(struct tracecmd_input* handle, int indx);
 int tracecmd_iterate_events_multi(struct tracecmd_input** handles, int nr_handles,
-                                  int (*callback)(struct tracecmd_input* handle,
-                                                  struct tep_record*, int, void*),
+                                  int (*callback)(struct tracecmd_input* handle, struct tep_record*,
+                                                  int, void*),
                                   void* callback_data);
 void tracecmd_set_loglevel(enum tep_loglevel level);
 const char* tracecmd_get_uname(struct tracecmd_input* handle);
@@ -60,8 +60,8 @@ std::vector<TraceField> FieldsOf(Tracepoint tp) {
     case Tracepoint::kMmMigratePagesStart:
       return {F::kMode, F::kReason};
     case Tracepoint::kMmMigratePages:
-      return {F::kSucceeded, F::kFailed, F::kThpSucceeded, F::kThpFailed, F::kThpSplit,
-              F::kMode, F::kReason};
+      return {F::kSucceeded, F::kFailed, F::kThpSucceeded, F::kThpFailed,
+              F::kThpSplit,  F::kMode,   F::kReason};
     case Tracepoint::kSetMigrationPte:
     case Tracepoint::kRemoveMigrationPte:
       return {F::kAddr, F::kPte, F::kOrder};
@@ -214,8 +214,8 @@ class TempFile {
 
 class TracecmdImporter : public Importer {
  public:
-  absl::Status Import(const std::string& input, const ImportOptions& options,
-                      TraceWriter* writer, ImportStats* stats) override {
+  absl::Status Import(const std::string& input, const ImportOptions& options, TraceWriter* writer,
+                      ImportStats* stats) override {
     ASSIGN_OR_RETURN(std::unique_ptr<InputFile> in, InputFile::Open(input));
     TempFile temp;
     std::string dat_path = input;
@@ -282,7 +282,8 @@ class TracecmdImporter : public Importer {
     if (ctx.options->progress && ctx.stats->input_records % kProgressEveryRecords == 0) {
       ctx.options->progress(ctx.stats->input_records);
     }
-    if (rec->missed_events != 0) ctx.skips.lost_events += rec->missed_events > 0 ? rec->missed_events : 1;
+    if (rec->missed_events != 0)
+      ctx.skips.lost_events += rec->missed_events > 0 ? rec->missed_events : 1;
     tep_handle* tep = tracecmd_get_tep(handle);
     tep_event* event = tep_find_event_by_record(tep, rec);
     if (event == nullptr) {
@@ -304,8 +305,8 @@ class TracecmdImporter : public Importer {
     for (const EventInfo::Field& f : info.fields) {
       unsigned long long val = 0;
       if (tep_read_number_field(f.format, rec->data, &val) != 0) {
-        error = absl::InvalidArgumentError(
-            absl::StrCat(info.name, ": cannot read field '", AbslView(TraceFieldName(f.field)), "'"));
+        error = absl::InvalidArgumentError(absl::StrCat(info.name, ": cannot read field '",
+                                                        AbslView(TraceFieldName(f.field)), "'"));
         break;
       }
       uint64_t v = val;
@@ -342,8 +343,7 @@ class TracecmdImporter : public Importer {
   }
 
   absl::Status Run(const std::string& input, const ImportOptions& options,
-                   std::vector<tracecmd_input*>& handles, TraceWriter* writer,
-                   ImportStats* stats) {
+                   std::vector<tracecmd_input*>& handles, TraceWriter* writer, ImportStats* stats) {
     AssemblerOptions aopts;
     aopts.max_physmem_bits = options.max_physmem_bits;
     EventAssembler assembler(writer, aopts);

@@ -3,9 +3,9 @@
 namespace memsim {
 
 namespace {
-constexpr uint64_t kPresent = 1;                   // _PAGE_BIT_PRESENT 0
-constexpr uint64_t kProtNone = uint64_t{1} << 8;   // _PAGE_BIT_PROTNONE = _PAGE_BIT_GLOBAL 8
-constexpr int kSwpTypeBits = 5;                    // SWP_TYPE_BITS
+constexpr uint64_t kPresent = 1;                       // _PAGE_BIT_PRESENT 0
+constexpr uint64_t kProtNone = uint64_t{1} << 8;       // _PAGE_BIT_PROTNONE = _PAGE_BIT_GLOBAL 8
+constexpr int kSwpTypeBits = 5;                        // SWP_TYPE_BITS
 constexpr int kSwpOffsetShift = 8 + 1 + kSwpTypeBits;  // SWP_OFFSET_SHIFT = 14
 constexpr uint64_t kPtePfnMask = ((uint64_t{1} << 52) - 1) & ~uint64_t{0xfff};  // bits 12..51
 constexpr int kPageShift = 12;

@@ -12,8 +12,8 @@
 namespace memsim {
 namespace {
 
-using testing::ImportText;
 using testing::Imported;
+using testing::ImportText;
 
 constexpr uint64_t kGfpHighuserMovableComp = 131072 | 1024 | 512 | 64 | 128 | 524288 | 2 | 8;
 
@@ -128,8 +128,8 @@ TEST(FtraceImporterTest, ReportLayoutDecimalPfnsAndOldBatchedOrder) {
   absl::StatusOr<Imported> r = ImportText(text);
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_EQ(r->events.size(), 2u);
-  EXPECT_EQ(r->events[0], Alloc(5'000'000'100, 2, 4096, 0, 0, 1728 | 2097152 | 256,
-                                trace::OWNER_PAGE_TABLE));
+  EXPECT_EQ(r->events[0],
+            Alloc(5'000'000'100, 2, 4096, 0, 0, 1728 | 2097152 | 256, trace::OWNER_PAGE_TABLE));
   EXPECT_EQ(r->events[1], Free(5'000'000'200, 2, 4096, 0, true));
   EXPECT_EQ(r->stat("dropped_duplicate_free_batched"), 1u);
   EXPECT_EQ(r->header.num_cpus(), 4u);  // from "cpus=4", more than max cpu + 1
@@ -309,8 +309,8 @@ TEST(FtraceImporterTest, ZstdInputGivesTheSameEvents) {
   absl::StatusOr<Imported> plain = ImportText(kCompaction);
   ASSERT_TRUE(plain.ok()) << plain.status();
   std::string compressed(ZSTD_compressBound(sizeof(kCompaction)), '\0');
-  size_t n = ZSTD_compress(compressed.data(), compressed.size(), kCompaction,
-                           sizeof(kCompaction) - 1, 3);
+  size_t n =
+      ZSTD_compress(compressed.data(), compressed.size(), kCompaction, sizeof(kCompaction) - 1, 3);
   ASSERT_FALSE(ZSTD_isError(n));
   compressed.resize(n);
   std::string path = testing::WriteTemp("input.txt.zst", compressed);

@@ -43,9 +43,9 @@ TEST(FtraceLineParserTest, TraceCmdReportLayoutWithInstanceAndNanoseconds) {
 TEST(FtraceLineParserTest, TaskNamesWithSpacesAndDashesAndSystemPrefix) {
   FtraceLineParser p;
   TraceRecord r;
-  ASSERT_EQ(p.Parse(" Web Content-x-4711 [003] 12.5: kmem:mm_page_free: page=x pfn=6699 order=2",
-                    &r),
-            Kind::kEvent);
+  ASSERT_EQ(
+      p.Parse(" Web Content-x-4711 [003] 12.5: kmem:mm_page_free: page=x pfn=6699 order=2", &r),
+      Kind::kEvent);
   EXPECT_EQ(r.tracepoint, Tracepoint::kMmPageFree);
   EXPECT_EQ(r.pid, 4711);
   EXPECT_EQ(r.cpu, 3u);
@@ -116,13 +116,11 @@ TEST(FtraceLineParserTest, HeadersCommentsLostAndUnknown) {
 TEST(FtraceLineParserTest, MalformedKnownEvents) {
   FtraceLineParser p;
   TraceRecord r;
-  EXPECT_EQ(p.Parse("sh-1 [000] 1.0: mm_page_free: page=x pfn=0xZZ order=0", &r),
-            Kind::kMalformed);
+  EXPECT_EQ(p.Parse("sh-1 [000] 1.0: mm_page_free: page=x pfn=0xZZ order=0", &r), Kind::kMalformed);
   EXPECT_EQ(p.error(), "bad value '0xZZ' for 'pfn'");
   EXPECT_EQ(p.Parse("sh-1 [000] 1.x: mm_page_free: pfn=0x1 order=0", &r), Kind::kMalformed);
   EXPECT_EQ(p.error(), "bad timestamp '1.x'");
-  EXPECT_EQ(p.Parse("sh-1 [000] 1.0: mm_compaction_isolate_freepages: range=(0x1 ~ 0x2",
-                    &r),
+  EXPECT_EQ(p.Parse("sh-1 [000] 1.0: mm_compaction_isolate_freepages: range=(0x1 ~ 0x2", &r),
             Kind::kMalformed);
 }
 

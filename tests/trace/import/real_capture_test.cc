@@ -81,15 +81,15 @@ TEST_P(RealCaptureTest, CountsMatchAnIndependentCountOfTheInput) {
   EXPECT_EQ(r->kind("alloc"), n("mm_page_alloc") - lines.failed_allocs);
   EXPECT_EQ(r->stat("failed_alloc"), lines.failed_allocs);
   // Every free line is either an event or dropped by the documented dedupe.
-  EXPECT_EQ(r->kind("free") + r->stat("dropped_duplicate_free_batched") +
-                r->stat("dropped_free_of_free"),
-            n("mm_page_free") + n("mm_page_free_batched"));
+  EXPECT_EQ(
+      r->kind("free") + r->stat("dropped_duplicate_free_batched") + r->stat("dropped_free_of_free"),
+      n("mm_page_free") + n("mm_page_free_batched"));
   EXPECT_EQ(r->kind("fault"), n("page_fault_user"));
   EXPECT_EQ(r->kind("migrate_batch"), n("mm_migrate_pages"));
   EXPECT_EQ(r->stat("consumed_migrate_pages_start"), n("mm_migrate_pages_start"));
   EXPECT_EQ(r->kind("compaction"), n("mm_compaction_begin") + n("mm_compaction_end"));
-  EXPECT_EQ(r->kind("compaction_scan"), n("mm_compaction_isolate_migratepages") +
-                                            n("mm_compaction_isolate_freepages"));
+  EXPECT_EQ(r->kind("compaction_scan"),
+            n("mm_compaction_isolate_migratepages") + n("mm_compaction_isolate_freepages"));
   EXPECT_EQ(r->stat("consumed_compaction_migratepages"), n("mm_compaction_migratepages"));
   // Each set_migration_pte is consumed by pairing; each remove becomes a migrate event or
   // one of the counted outcomes.
@@ -100,12 +100,19 @@ TEST_P(RealCaptureTest, CountsMatchAnIndependentCountOfTheInput) {
             n("remove_migration_pte"));
   uint64_t unknown = 0;
   for (const auto& [name, count] : lines.by_event) {
-    static const std::set<std::string> kKnown = {
-        "mm_page_alloc", "mm_page_free", "mm_page_free_batched", "page_fault_user",
-        "mm_migrate_pages_start", "mm_migrate_pages", "set_migration_pte",
-        "remove_migration_pte", "mm_compaction_begin", "mm_compaction_end",
-        "mm_compaction_isolate_migratepages", "mm_compaction_isolate_freepages",
-        "mm_compaction_migratepages"};
+    static const std::set<std::string> kKnown = {"mm_page_alloc",
+                                                 "mm_page_free",
+                                                 "mm_page_free_batched",
+                                                 "page_fault_user",
+                                                 "mm_migrate_pages_start",
+                                                 "mm_migrate_pages",
+                                                 "set_migration_pte",
+                                                 "remove_migration_pte",
+                                                 "mm_compaction_begin",
+                                                 "mm_compaction_end",
+                                                 "mm_compaction_isolate_migratepages",
+                                                 "mm_compaction_isolate_freepages",
+                                                 "mm_compaction_migratepages"};
     if (!kKnown.count(name)) unknown += count;
   }
   EXPECT_EQ(r->stat("skipped"), unknown);

@@ -29,8 +29,8 @@ TEST(TracecmdImporterTest, DatAndItsReportTextGiveIdenticalEvents) {
   absl::StatusOr<Imported> dat =
       RunImporter("tracecmd", SourcePath("tests/trace/import/testdata/capture_6.18.dat.zst"));
   ASSERT_TRUE(dat.ok()) << dat.status();
-  absl::StatusOr<Imported> text = RunImporter(
-      "ftrace", SourcePath("tests/trace/import/testdata/capture_6.18.report.txt.zst"));
+  absl::StatusOr<Imported> text =
+      RunImporter("ftrace", SourcePath("tests/trace/import/testdata/capture_6.18.report.txt.zst"));
   ASSERT_TRUE(text.ok()) << text.status();
   ASSERT_EQ(dat->events.size(), text->events.size());
   for (size_t i = 0; i < dat->events.size(); ++i) {

@@ -30,7 +30,7 @@ TEST(X86PteTest, MigrationEntryRoundTrip) {
 
 TEST(X86PteTest, NotAMigrationEntry) {
   EXPECT_EQ(MigrationEntryPfn(0, 46), std::nullopt);
-  EXPECT_EQ(MigrationEntryPfn(0x800000017fe41067ull, 46), std::nullopt);  // present
+  EXPECT_EQ(MigrationEntryPfn(0x800000017fe41067ull, 46), std::nullopt);    // present
   EXPECT_EQ(MigrationEntryPfn(SwapEntryPte(0, 0x1234), 46), std::nullopt);  // swap file 0
 }
 
