@@ -13,6 +13,8 @@
 #include <sstream>
 #include <string>
 
+#include "tests/testing/temp_dir.h"
+
 namespace memsim::test_util {
 
 inline std::string MemsimBin() {
@@ -47,11 +49,6 @@ inline std::string Slurp(const std::string& path) {
 }
 
 inline bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
-
-// A path under /tmp unique to this test process.
-inline std::string TmpPath(const std::string& name) {
-  return "/tmp/memsim_test_" + std::to_string(getpid()) + "_" + name;
-}
 
 }  // namespace memsim::test_util
 
