@@ -1,6 +1,7 @@
 #include "sim/util/json_writer.h"
 
 #include <cmath>
+#include <cstdlib>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -36,6 +37,19 @@ std::string JsonEscape(std::string_view s) {
   }
   out += "\"";
   return out;
+}
+
+std::string ShortestDouble(double value) {
+  if (!std::isfinite(value)) return std::isnan(value) ? "nan" : value > 0 ? "inf" : "-inf";
+  // "-0" would read back as the integer 0 in readers that look for a '.' or an exponent to
+  // tell doubles from integers (protobuf's JSON parser among them).
+  if (value == 0 && std::signbit(value)) return "-0.0";
+  std::string text;
+  for (int digits = 15; digits <= 17; ++digits) {
+    text = absl::StrFormat("%.*g", digits, value);
+    if (std::strtod(text.c_str(), nullptr) == value) break;
+  }
+  return text;
 }
 
 void JsonWriter::Newline() {
@@ -117,7 +131,7 @@ JsonWriter& JsonWriter::Double(double value) {
   if (!std::isfinite(value)) {
     out_ += "null";
   } else {
-    absl::StrAppendFormat(&out_, "%.17g", value);
+    out_ += ShortestDouble(value);
   }
   return *this;
 }
