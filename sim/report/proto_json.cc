@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <cstdlib>
-#include <string_view>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -18,76 +17,6 @@ using ::google::protobuf::Descriptor;
 using ::google::protobuf::FieldDescriptor;
 using ::google::protobuf::Message;
 using ::google::protobuf::Reflection;
-
-// Length of the valid UTF-8 sequence starting at s[i], or 0 if there is none (RFC 3629:
-// no overlong forms, no surrogates, nothing above U+10FFFF).
-size_t Utf8Length(std::string_view s, size_t i) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = byte(i);
-  size_t n;
-  unsigned char lo = 0x80, hi = 0xbf;  // allowed range of the second byte
-  if (c < 0x80) return 1;
-  if (c >= 0xc2 && c <= 0xdf) {
-    n = 2;
-  } else if (c >= 0xe0 && c <= 0xef) {
-    n = 3;
-    if (c == 0xe0) lo = 0xa0;
-    if (c == 0xed) hi = 0x9f;
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    n = 4;
-    if (c == 0xf0) lo = 0x90;
-    if (c == 0xf4) hi = 0x8f;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size() || byte(i + 1) < lo || byte(i + 1) > hi) return 0;
-  for (size_t k = 2; k < n; ++k) {
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xbf) return 0;
-  }
-  return n;
-}
-
-std::string Quote(std::string_view s) {
-  std::string out = "\"";
-  for (size_t i = 0; i < s.size();) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          absl::StrAppendFormat(&out, "\\u%04x", c);
-        } else if (const size_t n = Utf8Length(s, i); n == 0) {
-          out += "\\ufffd";
-        } else {
-          out.append(s.substr(i, n));
-          i += n;
-          continue;
-        }
-    }
-    ++i;
-  }
-  return out + "\"";
-}
 
 std::string DoubleValue(double v) {
   if (std::isnan(v)) return "\"NaN\"";
@@ -125,7 +54,7 @@ class Printer {
       if (!f->is_repeated() && f->has_presence() && !r->HasField(m, f)) continue;
       out_ += written++ ? ",\n" : "\n";
       Indent(level + 1);
-      absl::StrAppend(&out_, Quote(f->name()), ": ");
+      absl::StrAppend(&out_, JsonEscape(f->name()), ": ");
       if (f->is_map()) {
         RETURN_IF_ERROR(Map(m, f, level + 1));
       } else if (f->is_repeated()) {
@@ -194,7 +123,7 @@ class Printer {
       }
       out_ += k ? ",\n" : "\n";
       Indent(level + 1);
-      absl::StrAppend(&out_, Quote(name), ": ");
+      absl::StrAppend(&out_, JsonEscape(name), ": ");
       RETURN_IF_ERROR(Value(entry, value, -1, level + 1));
     }
     out_ += "\n";
@@ -232,12 +161,13 @@ class Printer {
       case FieldDescriptor::CPPTYPE_ENUM: {
         const int number = rep ? r->GetRepeatedEnumValue(m, f, index) : r->GetEnumValue(m, f);
         const auto* value = f->enum_type()->FindValueByNumber(number);
-        out_ += value != nullptr ? Quote(value->name()) : absl::StrCat(number);
+        out_ += value != nullptr ? JsonEscape(value->name()) : absl::StrCat(number);
         break;
       }
       case FieldDescriptor::CPPTYPE_STRING: {
         const std::string s = rep ? r->GetRepeatedString(m, f, index) : r->GetString(m, f);
-        out_ += f->type() == FieldDescriptor::TYPE_BYTES ? Quote(absl::Base64Escape(s)) : Quote(s);
+        out_ += f->type() == FieldDescriptor::TYPE_BYTES ? JsonEscape(absl::Base64Escape(s))
+                                                         : JsonEscape(s);
         break;
       }
       case FieldDescriptor::CPPTYPE_MESSAGE:

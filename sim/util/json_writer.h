@@ -39,6 +39,8 @@ class JsonWriter {
   bool after_key_ = false;
 };
 
+// `s` as a quoted JSON string: quote, backslash and control characters escaped; a byte that is
+// not part of valid UTF-8 (RFC 3629) becomes U+FFFD, so the output is always valid JSON.
 std::string JsonEscape(std::string_view s);
 
 // The shortest decimal text that reads back (strtod) as exactly `value`: printf's "%.15g",
