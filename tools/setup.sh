@@ -13,7 +13,7 @@ packages=(
   libzstd-dev zstd zlib1g-dev
   libhwloc-dev hwloc
   libtracecmd-dev libtraceevent-dev libtracefs-dev trace-cmd
-  python3 python3-matplotlib python3-numpy
+  python3 python3-matplotlib python3-numpy python3-pandas
   # One-node Slurm for the sweep job-array test (tools/slurm-local): slurmctld, slurmd,
   # and slurm-client (sbatch, squeue, sinfo, scancel). What the slurm-wlm metapackage pulls.
   slurmctld slurmd slurm-client

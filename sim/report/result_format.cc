@@ -1,11 +1,15 @@
 #include "sim/report/result_format.h"
 
+#include <cmath>
 #include <functional>
+#include <variant>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/util/json_util.h"
+#include "sim/report/proto_json.h"
+#include "sim/util/json_writer.h"
 
 namespace memsim::report {
 
@@ -19,16 +23,21 @@ std::string CsvQuote(const std::string& s) {
   return q + "\"";
 }
 
+std::string CellToCsv(const Cell& cell) {
+  if (const auto* s = std::get_if<std::string>(&cell)) return CsvQuote(*s);
+  if (const auto* u = std::get_if<uint64_t>(&cell)) return absl::StrCat(*u);
+  return ShortestDouble(std::get<double>(cell));
+}
+
+std::string CellToJson(const Cell& cell) {
+  if (const auto* s = std::get_if<std::string>(&cell)) return JsonEscape(*s);
+  if (const auto* u = std::get_if<uint64_t>(&cell)) return absl::StrCat(*u);
+  const double d = std::get<double>(cell);
+  return std::isfinite(d) ? ShortestDouble(d) : "null";
+}
+
 absl::StatusOr<std::string> ResultToJson(const result::Result& result) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.always_print_primitive_fields = true;
-  options.preserve_proto_field_names = true;
-  std::string out;
-  auto status = google::protobuf::util::MessageToJsonString(result, &out, options);
-  if (!status.ok()) return absl::InternalError(status.message().ToString());
-  if (out.empty() || out.back() != '\n') out += '\n';
-  return out;
+  return ProtoToJson(result);
 }
 
 absl::StatusOr<result::Result> ResultFromJson(const std::string& json) {
@@ -55,12 +64,10 @@ result::Result WithoutHostFields(const result::Result& result) {
 
 namespace {
 
-std::string Num(double v) { return absl::StrFormat("%.6g", v); }
-
 // One CSV column: its name and how to get its value.
 struct Column {
   std::string name;
-  std::function<std::string(const result::Result&)> value;
+  std::function<Cell(const result::Result&)> value;
   // A simulated figure (not what was run, nor how fast the host ran it): the metric
   // columns of sweep tables.
   bool metric = true;
@@ -84,13 +91,12 @@ const std::vector<Column>& Columns() {
         {"model_label", [](const result::Result& r) { return r.run().model_label(); }, false});
     c->push_back(
         {"pfn_mapping", [](const result::Result& r) { return r.run().pfn_mapping(); }, false});
-    c->push_back({"events", [](const result::Result& r) { return absl::StrCat(r.num_events()); }});
+    c->push_back({"events", [](const result::Result& r) { return Cell(r.num_events()); }});
     c->push_back(
-        {"simulated_time_ns", [](const result::Result& r) { return Num(r.simulated_time_ns()); }});
-#define MEMSIM_OVERHEAD_COL(field)                                     \
-  c->push_back({"overhead_" #field, [](const result::Result& r) {      \
-                  return absl::StrCat(r.overhead().machine().field()); \
-                }});
+        {"simulated_time_ns", [](const result::Result& r) { return Cell(r.simulated_time_ns()); }});
+#define MEMSIM_OVERHEAD_COL(field)  \
+  c->push_back({"overhead_" #field, \
+                [](const result::Result& r) { return Cell(r.overhead().machine().field()); }});
     MEMSIM_OVERHEAD_COL(ram_bytes)
     MEMSIM_OVERHEAD_COL(static_bytes)
     MEMSIM_OVERHEAD_COL(descriptor_live_bytes)
@@ -100,20 +106,19 @@ const std::vector<Column>& Columns() {
     MEMSIM_OVERHEAD_COL(peak_bytes)
 #undef MEMSIM_OVERHEAD_COL
     c->push_back({"overhead_mean_bytes", [](const result::Result& r) {
-                    return Num(r.overhead().machine().mean_bytes());
+                    return Cell(r.overhead().machine().mean_bytes());
                   }});
     c->push_back({"overhead_final_percent", [](const result::Result& r) {
-                    return Num(r.overhead().machine().final_percent_of_ram());
+                    return Cell(r.overhead().machine().final_percent_of_ram());
                   }});
     c->push_back({"overhead_peak_percent", [](const result::Result& r) {
-                    return Num(r.overhead().machine().peak_percent_of_ram());
+                    return Cell(r.overhead().machine().peak_percent_of_ram());
                   }});
     c->push_back({"overhead_mean_percent", [](const result::Result& r) {
-                    return Num(r.overhead().machine().mean_percent_of_ram());
+                    return Cell(r.overhead().machine().mean_percent_of_ram());
                   }});
 #define MEMSIM_TOTAL_COL(field) \
-  c->push_back(                 \
-      {"total_" #field, [](const result::Result& r) { return absl::StrCat(r.total().field()); }});
+  c->push_back({"total_" #field, [](const result::Result& r) { return Cell(r.total().field()); }});
     MEMSIM_TOTAL_COL(accesses)
     MEMSIM_TOTAL_COL(line_accesses)
     MEMSIM_TOTAL_COL(l1_misses)
@@ -128,31 +133,32 @@ const std::vector<Column>& Columns() {
       const std::string k = kind;
       c->push_back({k + "_count", [k](const result::Result& r) {
                       const auto* e = Kind(r, k);
-                      return absl::StrCat(e ? e->count() : 0);
+                      return Cell(e ? e->count() : uint64_t{0});
                     }});
       for (const char* stat : {"mean", "p50", "p90", "p99", "max"}) {
         const std::string s = stat;
         c->push_back({k + "_" + s + "_ns", [k, s](const result::Result& r) {
                         const auto* e = Kind(r, k);
-                        if (e == nullptr) return std::string("0");
+                        if (e == nullptr) return Cell(0.0);
                         const auto& l = e->latency();
                         double v = s == "mean"  ? l.mean_ns()
                                    : s == "p50" ? l.p50_ns()
                                    : s == "p90" ? l.p90_ns()
                                    : s == "p99" ? l.p99_ns()
                                                 : l.max_ns();
-                        return Num(v);
+                        return Cell(v);
                       }});
       }
       c->push_back({k + "_llc_misses", [k](const result::Result& r) {
                       const auto* e = Kind(r, k);
-                      return absl::StrCat(e ? e->accesses().llc_misses() : 0);
+                      return Cell(e ? e->accesses().llc_misses() : uint64_t{0});
                     }});
     }
     c->push_back({"wall_seconds",
-                  [](const result::Result& r) { return Num(r.run().wall_seconds()); }, false});
+                  [](const result::Result& r) { return Cell(r.run().wall_seconds()); }, false});
     c->push_back({"events_per_second",
-                  [](const result::Result& r) { return Num(r.run().events_per_second()); }, false});
+                  [](const result::Result& r) { return Cell(r.run().events_per_second()); },
+                  false});
     return c;
   }();
   return *columns;
@@ -168,7 +174,7 @@ std::string CsvHeader() {
 
 std::string CsvRow(const result::Result& result) {
   std::vector<std::string> values;
-  for (const Column& c : Columns()) values.push_back(CsvQuote(c.value(result)));
+  for (const Column& c : Columns()) values.push_back(CellToCsv(c.value(result)));
   return absl::StrJoin(values, ",") + "\n";
 }
 
@@ -180,8 +186,8 @@ std::vector<std::string> MetricNames() {
   return names;
 }
 
-std::vector<std::string> MetricValues(const result::Result& result) {
-  std::vector<std::string> values;
+std::vector<Cell> MetricValues(const result::Result& result) {
+  std::vector<Cell> values;
   for (const Column& c : Columns()) {
     if (c.metric) values.push_back(c.value(result));
   }

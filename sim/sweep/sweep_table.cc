@@ -24,11 +24,22 @@ bool Exists(const std::string& path) {
   return stat(path.c_str(), &st) == 0;
 }
 
-// A JSON number for a numeric text, or nothing.
+// A JSON number for a numeric text, or nothing: an integer in full, else the text's double in
+// its shortest exact form.
 bool JsonNumber(const std::string& text, std::string* out) {
+  int64_t i = 0;
+  uint64_t u = 0;
+  if (absl::SimpleAtoi(text, &i)) {
+    *out = absl::StrCat(i);
+    return true;
+  }
+  if (absl::SimpleAtoi(text, &u)) {
+    *out = absl::StrCat(u);
+    return true;
+  }
   double d = 0;
   if (!absl::SimpleAtod(text, &d) || !std::isfinite(d)) return false;
-  *out = absl::StrFormat("%.12g", d);
+  *out = ShortestDouble(d);
   return true;
 }
 
@@ -89,8 +100,11 @@ absl::StatusOr<SweepTable> BuildSweepTable(const config::SweepManifest& manifest
     meta.Key("scale").String(axis.has_range() && axis.range().factor() != 0 ? "log2" : "linear");
     meta.Key("values").BeginArray();
     for (const std::string& v : values) {
+      int64_t i = 0;
       double d = 0;
-      if (is_numeric && absl::SimpleAtod(v, &d)) {
+      if (is_numeric && absl::SimpleAtoi(v, &i)) {
+        meta.Int(i);
+      } else if (is_numeric && absl::SimpleAtod(v, &d)) {
         meta.Double(d);
       } else {
         meta.String(v);
@@ -151,12 +165,13 @@ absl::StatusOr<SweepTable> BuildSweepTable(const config::SweepManifest& manifest
                                                 r.status().message(),
                                                 " (delete it to run the point again)"));
       }
-      const std::vector<std::string> values = report::MetricValues(*r);
+      // Exact values straight from the result: integers in full, doubles in their shortest
+      // exact form, in both the CSV and the JSON lines.
+      const std::vector<report::Cell> values = report::MetricValues(*r);
       for (size_t m = 0; m < values.size(); ++m) {
-        row.push_back(report::CsvQuote(values[m]));
-        std::string n;
-        absl::StrAppend(&metrics_json, m ? "," : "", "\"", metrics[m],
-                        "\":", JsonNumber(values[m], &n) ? n : "null");
+        row.push_back(report::CellToCsv(values[m]));
+        absl::StrAppend(&metrics_json, m ? "," : "", JsonEscape(metrics[m]), ":",
+                        report::CellToJson(values[m]));
       }
       ++table.ok;
     } else {
