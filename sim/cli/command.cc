@@ -13,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "sim/util/output_file.h"
 
 namespace memsim::cli {
 
@@ -147,6 +148,12 @@ int RunMain(const CommandRegistry& registry, int argc, char** argv) {
     std::fprintf(stderr, "memsim %s: %s\n", command->name.c_str(),
                  std::string(status.message()).c_str());
     return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+  }
+  // What the command printed with printf: a full disk or closed stdout is an error too.
+  if (absl::Status out = FlushStdout(); !out.ok()) {
+    std::fprintf(stderr, "memsim %s: %s\n", command->name.c_str(),
+                 std::string(out.message()).c_str());
+    return 1;
   }
   return 0;
 }
