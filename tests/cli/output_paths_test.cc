@@ -258,6 +258,15 @@ TEST(OutputPaths, CompareToFullStdoutFails) {
   EXPECT_TRUE(absl::StrContains(r.out, absl::StrCat("memsim compare: ", kFull))) << r.out;
 }
 
+TEST(OutputPaths, VersionAndHelpToFullStdoutFail) {
+  ShellRun r = Shell(MemsimBin() + " --version 2>&1 >/dev/full");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, absl::StrCat("memsim: ", kFull, "\n"));
+  r = Shell(MemsimBin() + " replay --help 2>&1 >/dev/full");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, absl::StrCat("memsim replay: ", kFull, "\n"));
+}
+
 TEST(OutputPaths, ImportKilledMidWayLeavesNothingBehind) {
   ScopedTempDir dir;
   const std::string fifo = dir.File("in.ftrace");
