@@ -276,6 +276,7 @@ TEST(OutputPaths, ImportKilledMidWayLeavesNothingBehind) {
   const pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
+    signal(SIGTERM, SIG_DFL);  // even if this test runs with SIGTERM ignored
     const int null = open("/dev/null", O_WRONLY);
     dup2(null, 1);
     dup2(null, 2);
