@@ -82,6 +82,8 @@ struct Target {
   std::string path;  // the final path, symlinks resolved
   int fd = -1;       // kFd
   mode_t mode = 0;   // kRegular: the permission bits to keep
+  uid_t uid = 0;     // kRegular: the owner to keep (when we may)
+  gid_t gid = 0;
 };
 
 absl::StatusOr<Target> ResolveTarget(const std::string& path) {
@@ -111,7 +113,9 @@ absl::StatusOr<Target> ResolveTarget(const std::string& path) {
       return absl::FailedPreconditionError(
           absl::StrCat("cannot write ", path, ": it is a directory"));
     }
-    if (S_ISREG(st.st_mode)) return Target{Target::kRegular, cur, -1, st.st_mode & 07777};
+    if (S_ISREG(st.st_mode)) {
+      return Target{Target::kRegular, cur, -1, st.st_mode & 07777, st.st_uid, st.st_gid};
+    }
     return Target{Target::kDevice, cur};
   }
 }
@@ -213,12 +217,16 @@ absl::StatusOr<std::unique_ptr<OutputFile>> OutputFile::Create(const std::string
   if (fd < 0) {
     return ErrnoStatus(err, absl::StrCat("cannot create ", target->path, for_path), false);
   }
-  // A replaced file keeps its permissions (the new file's owner is the writer, as with any
-  // tool that writes atomically).
-  if (target->kind == Target::kRegular && fchmod(fd, target->mode) != 0) {
-    err = errno;
-    close(fd);
-    return ErrnoStatus(err, absl::StrCat("cannot set the mode of ", target->path), false);
+  // A replaced file keeps its owner (root can give it back; others own what they write, as
+  // with any tool that writes atomically) and then its permissions.
+  if (target->kind == Target::kRegular) {
+    const bool chown_ok = geteuid() != 0 || fchown(fd, target->uid, target->gid) == 0;
+    if (!chown_ok || fchmod(fd, target->mode) != 0) {
+      err = errno;
+      close(fd);  // the destructor removes a named temporary
+      return ErrnoStatus(err, absl::StrCat("cannot set the owner and mode of ", target->path),
+                         false);
+    }
   }
   out->file_ = fdopen(fd, "wb");
   if (out->file_ == nullptr) {
@@ -230,11 +238,13 @@ absl::StatusOr<std::unique_ptr<OutputFile>> OutputFile::Create(const std::string
 }
 
 OutputFile::~OutputFile() {
-  if (committed_ || file_ == nullptr) return;
-  if (owns_file_) {
-    std::fclose(file_);
-  } else {
-    std::fflush(file_);
+  if (committed_) return;
+  if (file_ != nullptr) {
+    if (owns_file_) {
+      std::fclose(file_);
+    } else {
+      std::fflush(file_);
+    }
   }
   if (!temp_name_.empty()) unlink(temp_name_.c_str());
   TempFileRegistry::Unregister(registry_token_);

@@ -79,6 +79,20 @@ TEST(OutputFile, ReplacedFileChangesAtOnceAndKeepsItsMode) {
   EXPECT_EQ(Entries(dir.path()), Names{"out.csv"});
 }
 
+TEST(OutputFile, ReplacedFileKeepsItsOwnerWhenRootWritesIt) {
+  if (geteuid() != 0) GTEST_SKIP() << "only root can give a file to another user";
+  ScopedTempDir dir;
+  const std::string path = dir.File("theirs.json");
+  Write(path, "old");
+  ASSERT_EQ(chown(path.c_str(), 1234, 5678), 0);
+  Write(path, "new");
+  struct stat st {};
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 1234u);
+  EXPECT_EQ(st.st_gid, 5678u);
+  EXPECT_EQ(Read(path), "new");
+}
+
 TEST(OutputFile, AbandonedFileLeavesTargetUntouchedAndNothingElse) {
   ScopedTempDir dir;
   const std::string path = dir.File("out.json");
