@@ -13,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "sim/util/output_file.h"
 
 namespace memsim::cli {
 
@@ -62,6 +63,15 @@ std::string DashesToUnderscores(std::string_view arg) {
   return out;
 }
 
+// Prints help or the version on stdout; 0, or 1 with a message if stdout cannot take it.
+int PrintStdout(const std::string& command, const std::string& text) {
+  absl::Status s = WriteStdout(text);
+  if (s.ok()) return 0;
+  std::fprintf(stderr, "memsim%s%s: %s\n", command.empty() ? "" : " ", command.c_str(),
+               std::string(s.message()).c_str());
+  return 1;
+}
+
 }  // namespace
 
 std::string CommandHelp(const Command& command) {
@@ -89,16 +99,15 @@ int RunMain(const CommandRegistry& registry, int argc, char** argv) {
       std::strcmp(argv[1], "help") == 0) {
     if (argc >= 3 && std::strcmp(argv[1], "help") == 0) {
       if (const Command* c = registry.Find(argv[2])) {
-        std::fputs(CommandHelp(*c).c_str(), stdout);
-        return 0;
+        return PrintStdout(c->name, CommandHelp(*c));
       }
     }
-    std::fputs(TopHelp(registry).c_str(), argc < 2 ? stderr : stdout);
-    return argc < 2 ? 2 : 0;
+    if (argc >= 2) return PrintStdout("", TopHelp(registry));
+    std::fputs(TopHelp(registry).c_str(), stderr);
+    return 2;
   }
   if (std::strcmp(argv[1], "--version") == 0) {
-    std::printf("%s\n", kVersion);
-    return 0;
+    return PrintStdout("", absl::StrCat(kVersion, "\n"));
   }
   const Command* command = registry.Find(argv[1]);
   if (command == nullptr) {
@@ -117,8 +126,7 @@ int RunMain(const CommandRegistry& registry, int argc, char** argv) {
       break;
     }
     if (a == "--help" || a == "-h" || a == "--helpfull" || a == "-help") {
-      std::fputs(CommandHelp(*command).c_str(), stdout);
-      return 0;
+      return PrintStdout(command->name, CommandHelp(*command));
     }
     if (a.size() > 1 && a[0] == '-' && !std::isdigit(static_cast<unsigned char>(a[1]))) {
       rewritten.push_back(DashesToUnderscores(a));
@@ -147,6 +155,12 @@ int RunMain(const CommandRegistry& registry, int argc, char** argv) {
     std::fprintf(stderr, "memsim %s: %s\n", command->name.c_str(),
                  std::string(status.message()).c_str());
     return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+  }
+  // What the command printed with printf: a full disk or closed stdout is an error too.
+  if (absl::Status out = FlushStdout(); !out.ok()) {
+    std::fprintf(stderr, "memsim %s: %s\n", command->name.c_str(),
+                 std::string(out.message()).c_str());
+    return 1;
   }
   return 0;
 }

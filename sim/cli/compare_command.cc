@@ -42,6 +42,7 @@ absl::Status RunCompare(const std::vector<std::string>& args) {
     configs.push_back(c);
   }
   const std::string dir = absl::GetFlag(FLAGS_out);
+  const OutputOptions inputs{{job.trace_path, job.machine_path}};
   if (!dir.empty()) {
     mkdir(dir.c_str(), 0755);
     struct stat st {};
@@ -65,16 +66,16 @@ absl::Status RunCompare(const std::vector<std::string>& args) {
     if (!dir.empty()) {
       ASSIGN_OR_RETURN(std::string json, report::ResultToJson(r));
       RETURN_IF_ERROR(WriteFileAtomically(
-          absl::StrCat(dir, "/", i, "-", SafeName(r.run().model_label()), ".json"), json));
+          absl::StrCat(dir, "/", i, "-", SafeName(r.run().model_label()), ".json"), json, inputs));
     }
     results.push_back(std::move(r));
   }
   const std::string table = absl::StrCat("trace ", job.trace_path, " on ", job.machine.name(),
                                          "\n\n", report::CompareTable(results));
-  std::fwrite(table.data(), 1, table.size(), stdout);
+  RETURN_IF_ERROR(WriteStdout(table));
   if (dir.empty()) return absl::OkStatus();
-  RETURN_IF_ERROR(WriteFileAtomically(dir + "/results.csv", csv));
-  RETURN_IF_ERROR(WriteFileAtomically(dir + "/compare.txt", table));
+  RETURN_IF_ERROR(WriteFileAtomically(dir + "/results.csv", csv, inputs));
+  RETURN_IF_ERROR(WriteFileAtomically(dir + "/compare.txt", table, inputs));
   if (absl::GetFlag(FLAGS_plot)) RETURN_IF_ERROR(RunPlotTool("compare", dir));
   return absl::OkStatus();
 }

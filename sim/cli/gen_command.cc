@@ -8,9 +8,11 @@
 #include "absl/flags/reflection.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "sim/cli/builtin_commands.h"
 #include "sim/cli/common_flags.h"
+#include "sim/util/output_file.h"
 #include "sim/util/status_macros.h"
 #include "sim/workload/builtin_workloads.h"
 #include "sim/workload/trace_generator.h"
@@ -152,7 +154,7 @@ absl::Status RunGen(const std::vector<std::string>& args) {
       workload::GenerateResult result,
       workload::GenerateTraceFile(Registry(), name, params, out, CanonicalCommandLine(*entry)));
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf(
+  const std::string summary = absl::StrFormat(
       "%s: %llu events, %llu snapshot runs, %llu bytes (%.2f bytes/event) in %.2f s "
       "(%.2f M events/s)\n",
       out.c_str(), static_cast<unsigned long long>(result.events),
@@ -160,7 +162,12 @@ absl::Status RunGen(const std::vector<std::string>& args) {
       static_cast<unsigned long long>(result.bytes),
       result.events ? static_cast<double>(result.bytes) / result.events : 0.0, seconds,
       seconds > 0 ? result.events / seconds / 1e6 : 0.0);
-  return absl::OkStatus();
+  // With the trace itself on stdout, the summary goes to stderr.
+  if (out == "-" || out == "/dev/stdout") {
+    std::fputs(summary.c_str(), stderr);
+    return absl::OkStatus();
+  }
+  return WriteStdout(summary);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "sim/cli/common_flags.h"
 #include "sim/trace/import/importer.h"
 #include "sim/trace/trace_writer.h"
+#include "sim/util/output_file.h"
 #include "sim/util/status_macros.h"
 
 ABSL_FLAG(std::string, from, "",
@@ -119,6 +120,7 @@ absl::Status RunImport(const std::vector<std::string>& args) {
         absl::StrCat("--max_physmem_bits must be in [36, 52]; got ", phys_bits));
   }
 
+  RETURN_IF_ERROR(RefuseIfInput(out, {input, snapshot}));
   ASSIGN_OR_RETURN(std::unique_ptr<TraceWriter> writer, TraceWriter::Create(out));
   writer->mutable_header()->set_produced_by(ProducedBy(input));
 

@@ -6,6 +6,7 @@
 #include "sim/trace/event.h"
 #include "sim/trace/trace_reader.h"
 #include "sim/trace/trace_summary.h"
+#include "sim/util/output_file.h"
 #include "sim/util/status_macros.h"
 
 ABSL_FLAG(bool, events, false, "Also print every event, one line each (inspect).");
@@ -20,7 +21,9 @@ absl::Status PrintEvents(const std::string& path) {
   for (;;) {
     ASSIGN_OR_RETURN(bool more, reader->NextEvents(&events));
     if (!more) break;
-    for (const Event& e : events) std::printf("%s\n", DebugString(e).c_str());
+    std::string text;
+    for (const Event& e : events) absl::StrAppend(&text, DebugString(e), "\n");
+    RETURN_IF_ERROR(WriteStdout(text));
   }
   return absl::OkStatus();
 }
@@ -35,8 +38,7 @@ absl::Status RunInspect(const std::vector<std::string>& args) {
   ASSIGN_OR_RETURN(TraceSummary summary, SummarizeTrace(*reader));
   std::string out = absl::GetFlag(FLAGS_json) ? FormatSummaryJson(path, summary)
                                               : FormatSummaryText(path, summary);
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  return absl::OkStatus();
+  return WriteStdout(out);
 }
 
 }  // namespace

@@ -50,6 +50,7 @@ absl::Status ImportHwloc(const std::vector<std::string>& args) {
   if (!(options.local_latency_ns > 0)) {
     return absl::InvalidArgumentError("--hwloc_local_latency_ns must be > 0");
   }
+  RETURN_IF_ERROR(RefuseIfInput(out, {args[1]}));
   ASSIGN_OR_RETURN(config::Machine machine, hw::ImportHwlocXmlFile(args[1], options));
   absl::Status valid = hw::ValidateMachine(machine);
   if (!valid.ok()) {
@@ -61,7 +62,7 @@ absl::Status ImportHwloc(const std::vector<std::string>& args) {
       "# Written by `memsim machine import-hwloc ", args[1], "`.\n",
       "# Source: the hwloc XML topology above; see docs/machine-model.md for the import rules.\n",
       hw::FormatMachineTextproto(machine));
-  return WriteFileAtomically(out, text);
+  return WriteFileAtomically(out, text, {{args[1]}});
 }
 
 absl::Status Show(const std::vector<std::string>& args) {
@@ -74,9 +75,8 @@ absl::Status Show(const std::vector<std::string>& args) {
     text = hw::FormatMachineText(machine);
   }
   const std::string out = absl::GetFlag(FLAGS_o);
-  if (!out.empty()) return WriteFileAtomically(out, text);
-  std::fputs(text.c_str(), stdout);
-  return absl::OkStatus();
+  if (!out.empty()) return WriteFileAtomically(out, text, {{args[1]}});
+  return WriteStdout(text);
 }
 
 }  // namespace

@@ -30,21 +30,24 @@ absl::Status RunReplay(const std::vector<std::string>& args) {
   const std::string spec = absl::GetFlag(FLAGS_model);
   if (spec.empty()) return absl::InvalidArgumentError("--model is required");
   ASSIGN_OR_RETURN(job.model, replay::ResolveModelSpec(spec, models));
+  const std::string out = absl::GetFlag(FLAGS_out);
+  const std::string csv = absl::GetFlag(FLAGS_csv);
+  const OutputOptions inputs{{job.trace_path, job.machine_path, spec}};
+  RETURN_IF_ERROR(RefuseIfInput(out, inputs.inputs));
+  RETURN_IF_ERROR(RefuseIfInput(csv, inputs.inputs));
   job.options.progress = ProgressPrinter(spec);
   ASSIGN_OR_RETURN(CopierHolder copier,
                    CopierHolder::Create(job.machine, absl::GetFlag(FLAGS_simgrid)));
   ASSIGN_OR_RETURN(result::Result r, replay::RunReplayJob(job, models, copier.get()));
   ProgressDone();
   ASSIGN_OR_RETURN(std::string json, report::ResultToJson(r));
-  const std::string out = absl::GetFlag(FLAGS_out);
   if (out.empty() || out == "-") {
-    std::fwrite(json.data(), 1, json.size(), stdout);
+    RETURN_IF_ERROR(WriteStdout(json));
   } else {
-    RETURN_IF_ERROR(WriteFileAtomically(out, json));
+    RETURN_IF_ERROR(WriteFileAtomically(out, json, inputs));
   }
-  const std::string csv = absl::GetFlag(FLAGS_csv);
   if (!csv.empty())
-    RETURN_IF_ERROR(WriteFileAtomically(csv, report::CsvHeader() + report::CsvRow(r)));
+    RETURN_IF_ERROR(WriteFileAtomically(csv, report::CsvHeader() + report::CsvRow(r), inputs));
   std::fprintf(stderr, "replay: %s events in %.2f s (%.2f M events/s), simulated %.3f ms\n",
                absl::StrCat(r.num_events()).c_str(), r.run().wall_seconds(),
                r.run().events_per_second() / 1e6, r.simulated_time_ns() / 1e6);

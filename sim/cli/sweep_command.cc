@@ -262,13 +262,15 @@ absl::Status WriteTable(const config::SweepManifest& manifest, const std::string
                      table.pending.size() > head.size() ? ", ..." : "", "); no table written"));
   }
   RETURN_IF_ERROR(sweep::WriteSweepTable(table, dir));
-  std::printf("sweep %s: %u points ok, %u failed; table %s/results.csv (+ results.jsonl)\n",
-              manifest.spec().name().c_str(), table.ok, table.failed, dir.c_str());
+  RETURN_IF_ERROR(WriteStdout(
+      absl::StrFormat("sweep %s: %u points ok, %u failed; table %s/results.csv (+ results.jsonl)\n",
+                      manifest.spec().name(), table.ok, table.failed, dir)));
   if (table.failed > 0) {
     for (const config::SweepPoint& p : manifest.point()) {
       if (sweep::StateOf(dir, p.index()) != sweep::PointState::kFailed) continue;
       absl::StatusOr<std::string> e = ReadFileToString(sweep::PointErrorPath(dir, p.index()));
-      std::printf("  first failure, point %u: %s", p.index(), e.ok() ? e->c_str() : "?\n");
+      RETURN_IF_ERROR(WriteStdout(
+          absl::StrFormat("  first failure, point %u: %s", p.index(), e.ok() ? *e : "?\n")));
       break;
     }
   }
@@ -348,7 +350,7 @@ absl::Status SubmitToSlurm(const config::SweepManifest& manifest, const std::str
   job = job.substr(0, job.find(';'));  // --parsable prints "jobid[;cluster]"
   if (job.empty()) return absl::InternalError(absl::StrCat(argv[0], " printed no job id"));
   RETURN_IF_ERROR(WriteFileAtomically(dir + "/slurm/job_id", job + "\n"));
-  std::printf("submitted job %s (%d array tasks)\n", job.c_str(), tasks);
+  RETURN_IF_ERROR(WriteStdout(absl::StrFormat("submitted job %s (%d array tasks)\n", job, tasks)));
   std::fprintf(stderr, "sweep: when it has finished: memsim sweep --collect %s\n", dir.c_str());
   return absl::OkStatus();
 }

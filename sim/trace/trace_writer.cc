@@ -59,20 +59,19 @@ absl::StatusOr<std::unique_ptr<TraceWriter>> TraceWriter::Create(
   if (options.events_per_chunk == 0 || options.snapshot_runs_per_chunk == 0) {
     return absl::InvalidArgumentError("TraceWriter: chunk sizes must be positive");
   }
-  std::string body_path = absl::StrCat(path, ".body.tmp.", getpid());
-  std::FILE* body = std::fopen(body_path.c_str(), "w+b");
-  if (body == nullptr) {
-    return absl::NotFoundError(
-        absl::StrCat("cannot create ", body_path, " (for ", path, "): ", std::strerror(errno)));
-  }
-  return std::unique_ptr<TraceWriter>(new TraceWriter(path, body, body_path, options));
+  // The output is opened now, so that a bad path fails before any input is read; the body
+  // goes to an anonymous scratch file on the output's filesystem, which vanishes however the
+  // process ends.
+  ASSIGN_OR_RETURN(std::unique_ptr<OutputFile> out, OutputFile::Create(path));
+  ASSIGN_OR_RETURN(std::FILE * body, OpenScratchFile(out->scratch_dir()));
+  return std::unique_ptr<TraceWriter>(new TraceWriter(path, std::move(out), body, options));
 }
 
-TraceWriter::TraceWriter(std::string path, std::FILE* body, std::string body_path,
+TraceWriter::TraceWriter(std::string path, std::unique_ptr<OutputFile> out, std::FILE* body,
                          const TraceWriterOptions& options)
     : path_(std::move(path)),
+      out_(std::move(out)),
       body_(body),
-      body_path_(std::move(body_path)),
       options_(options),
       zstd_(std::make_unique<ZstdCtx>()) {
   header_.set_page_size_bytes(4096);
@@ -80,7 +79,6 @@ TraceWriter::TraceWriter(std::string path, std::FILE* body, std::string body_pat
 
 TraceWriter::~TraceWriter() {
   if (body_ != nullptr) std::fclose(body_);
-  if (!body_path_.empty()) std::remove(body_path_.c_str());
 }
 
 uint64_t TraceWriter::bytes_written() const { return body_bytes_; }
@@ -254,8 +252,8 @@ absl::Status TraceWriter::WriteChunk(uint8_t type, const std::string& raw, uint3
   PutU32(&header, crc);
   if (std::fwrite(header.data(), 1, header.size(), body_) != header.size() ||
       std::fwrite(stored->data(), 1, stored->size(), body_) != stored->size()) {
-    return absl::DataLossError(
-        absl::StrCat("write to ", body_path_, " failed: ", std::strerror(errno)));
+    return absl::DataLossError(absl::StrCat("cannot write the scratch file for ", path_, " in ",
+                                            out_->scratch_dir(), ": ", std::strerror(errno)));
   }
   body_bytes_ += header.size() + stored->size();
   ++num_chunks_;
@@ -294,23 +292,24 @@ absl::Status TraceWriter::Finish() {
   head += header_bytes;
   PutU32(&head, Crc32(0, head));
 
-  ASSIGN_OR_RETURN(std::unique_ptr<OutputFile> out, OutputFile::Create(path_));
-  RETURN_IF_ERROR(out->Append(head));
+  RETURN_IF_ERROR(out_->Append(head));
   if (std::fflush(body_) != 0 || std::fseek(body_, 0, SEEK_SET) != 0) {
-    return absl::DataLossError(absl::StrCat("cannot reread ", body_path_));
+    return absl::DataLossError(
+        absl::StrCat("cannot reread the scratch file for ", path_, ": ", std::strerror(errno)));
   }
   std::string buf(1 << 20, '\0');
   for (;;) {
     size_t n = std::fread(buf.data(), 1, buf.size(), body_);
     if (n == 0) break;
-    RETURN_IF_ERROR(out->Append(std::string_view(buf.data(), n)));
+    RETURN_IF_ERROR(out_->Append(std::string_view(buf.data(), n)));
   }
-  if (std::ferror(body_)) return absl::DataLossError(absl::StrCat("cannot reread ", body_path_));
+  if (std::ferror(body_)) {
+    return absl::DataLossError(
+        absl::StrCat("cannot reread the scratch file for ", path_, ": ", std::strerror(errno)));
+  }
   std::fclose(body_);
   body_ = nullptr;
-  std::remove(body_path_.c_str());
-  body_path_.clear();
-  return out->Commit();
+  return out_->Commit();
 }
 
 }  // namespace memsim

@@ -1,8 +1,9 @@
 // Writes a .mtrace file (layout in trace_format.h). Events are buffered into columnar
-// chunks of `events_per_chunk`, compressed with zstd and appended to a temporary body file.
-// The header may be filled in while writing (an importer learns the CPU count as it goes):
-// Finish() writes header + body to a temporary file beside `path` and renames it, so the
-// file appears under its name only when complete.
+// chunks of `events_per_chunk`, compressed with zstd and appended to an anonymous scratch
+// file (no name: nothing is left behind however the process ends). The header may be filled
+// in while writing (an importer learns the CPU count as it goes): Finish() writes header +
+// body to `path` through OutputFile (sim/util/output_file.h), so a regular file appears
+// under its name only when complete, and a device, FIFO or "-" is written directly.
 #ifndef MEMSIM_SIM_TRACE_TRACE_WRITER_H_
 #define MEMSIM_SIM_TRACE_TRACE_WRITER_H_
 
@@ -16,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "proto/trace.pb.h"
 #include "sim/trace/event.h"
+#include "sim/util/output_file.h"
 
 namespace memsim {
 
@@ -47,7 +49,7 @@ class TraceWriter {
   uint64_t bytes_written() const;
 
  private:
-  TraceWriter(std::string path, std::FILE* body, std::string body_path,
+  TraceWriter(std::string path, std::unique_ptr<OutputFile> out, std::FILE* body,
               const TraceWriterOptions& options);
   absl::Status FlushEvents();
   absl::Status FlushSnapshot();
@@ -55,8 +57,8 @@ class TraceWriter {
                           bool compress);
 
   std::string path_;
-  std::FILE* body_;        // chunks, in a temporary file
-  std::string body_path_;  // removed by Finish() or the destructor
+  std::unique_ptr<OutputFile> out_;  // opened by Create(), committed by Finish()
+  std::FILE* body_;                  // chunks, in an anonymous scratch file
   uint64_t body_bytes_ = 0;
   trace::TraceHeader header_;
   TraceWriterOptions options_;
