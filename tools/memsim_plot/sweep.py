@@ -301,10 +301,11 @@ def place_labels(ax, points, size_pt=(9, 9)):
     fig_w, fig_h = ax.figure.get_size_inches()
     pos = ax.get_position()
     w_pt, h_pt = pos.width * fig_w * 72, pos.height * fig_h * 72
+    ax.get_xlim(), ax.get_ylim()   # settle the autoscaled limits transData maps with
     to_axes = ax.transAxes.inverted()
     placed, out = [], []
-    tries = [(4, 3), (4, -12), (-13, 3), (-13, -12), (4, 14), (-13, 14), (4, -23), (-13, -23),
-             (15, 3), (-24, 3), (15, -12), (-24, -12)]
+    tries = [(4, 3), (4, -12), (-13, 3), (-13, -12), (6, 16), (-15, 16), (6, -25), (-15, -25),
+             (18, 3), (-27, 3), (18, -12), (-27, -12)]
     for x, y in points:
         fx, fy = to_axes.transform(ax.transData.transform((x, y)))
         px, py = fx * w_pt, fy * h_pt
@@ -417,10 +418,15 @@ def plot_sweep_line(sweep, rows, metric_cols, spec, out_dir):
                         markeredgecolor="black", markeredgewidth=1.2, zorder=5)
                 first = number - len(marks) + 1
                 for j, ((x, y), off) in enumerate(zip(marks, place_labels(ax, marks))):
+                    # Labels pushed away from their circle by a neighbour point to it.
+                    near = abs(off[0]) <= 13 and abs(off[1]) <= 12
                     ax.annotate(str(first + j), (x, y), xytext=off, textcoords="offset points",
                                 fontsize=8, fontweight="bold", ha="left", va="bottom",
                                 bbox={"boxstyle": "square,pad=0.1", "fc": "white",
-                                      "ec": "none", "alpha": 0.8}, zorder=6)
+                                      "ec": "none", "alpha": 0.8}, zorder=6,
+                                arrowprops=None if near and j == 0 else
+                                {"arrowstyle": "-", "color": "#333333", "linewidth": 0.6,
+                                 "shrinkA": 0, "shrinkB": 4})
             ax.set_xlabel(xa["label"])
             if xa.get("scale") == "log2":  # a geometric range: equal steps on the page
                 ax.set_xscale("log", base=2)
