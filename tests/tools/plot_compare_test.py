@@ -4,7 +4,6 @@
 Run from anywhere with Debian's python3 (matplotlib):
   /usr/bin/python3 tests/tools/plot_compare_test.py [--keep]   (--keep: keep the folder)
 """
-import copy
 import json
 import os
 import shutil

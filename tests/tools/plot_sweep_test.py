@@ -2,7 +2,8 @@
 """Tests of `tools/plot sweep` (tools/memsim_plot/sweep.py) on sweep folders written here by
 hand (docs/sweeps.md); bad input exits 1 with one line naming the file.
 
-Run from anywhere with Debian's python3 (matplotlib):  /usr/bin/python3 tests/tools/plot_sweep_test.py
+Run from anywhere with Debian's python3 (matplotlib):
+  /usr/bin/python3 tests/tools/plot_sweep_test.py
 Keep a folder to look at the plots:  ... plot_sweep_test.py --keep
 """
 import csv
@@ -240,9 +241,9 @@ class PlotSweepTest(unittest.TestCase):
                          "A,E,4,1.875,3.75\n"
                          "D,E,4,1.875,3.75\n")
         svg = read(os.path.join(self.dir, "fault_latency.svg"))
-        self.assert_texts(["A = D", "1: [A = D] = B; [A = D] = E at remote_ns≈1.5, nodes=2",
-                           "2: [A = D] = B at remote_ns≈2, nodes=4",
-                           "3: [A = D] = E at remote_ns≈1.88, nodes=4"], svg, "fault_latency.svg")
+        self.assert_texts(["A = D", "1: A = B = D = E at remote_ns≈1.5, nodes=2",
+                           "2: A = B = D at remote_ns≈2, nodes=4",
+                           "3: A = D = E at remote_ns≈1.88, nodes=4"], svg, "fault_latency.svg")
         self.assertNotIn("B = E", svg)
 
     def test_garbled_results_csv(self):
@@ -332,6 +333,16 @@ class BreakevenTest(unittest.TestCase):
         # Relative only (a count): 1 % apart is equal, 5 % is not.
         self.assertEqual(bp([0, 1], [99, 101], [100, 100], 0.02, 0.0), [])
         self.assertEqual(bp([0, 1], [95, 105], [100, 100], 0.02, 0.0), [(0.5, 100.0)])
+        # On a log y axis the lines are straight in log(y): 1 -> 100 meets 10 halfway, at 10
+        # (linear: at x = 9 / 99, y = 10).
+        (x, y), = bp([0, 1], [1, 100], [10, 10], 0.02, 1.0, log=True)
+        self.assertAlmostEqual(x, 0.5)
+        self.assertAlmostEqual(y, 10.0)
+        (x, y), = bp([0, 1], [1, 100], [10, 10], 0.02, 1.0)
+        self.assertAlmostEqual(x, 9 / 99)
+        self.assertAlmostEqual(y, 10.0)
+        # The threshold applies to the values, not their logs: 100 vs 100.5 is equal.
+        self.assertEqual(bp([0, 1], [100.5, 99.5], [100, 100], 0.02, 1.0, log=True), [])
         self.assertEqual(self.plot.breakeven_threshold("alloc_mean_ns"), (0.02, 1.0))
         self.assertEqual(self.plot.breakeven_threshold("total_llc_misses"), (0.02, 0.0))
 

@@ -1,6 +1,7 @@
 """What tools/plot's compare and sweep halves share: the error type, the page style, the one
 figure saver and number formatting."""
 import os
+import textwrap
 
 import matplotlib
 
@@ -39,7 +40,10 @@ def save_figure(fig, out_dir, name, footnote="", rect=None):
     renamed, so a reader never sees half a file; closes the figure. Returns the paths.
     footnote: a line of text at the bottom left; rect: the figure area tight_layout fills
     (room for a figure legend)."""
-    if footnote:
+    if footnote:  # wrapped to the figure's width (8 pt text: about 15 characters an inch)
+        width = int(fig.get_figwidth() * 15)
+        footnote = "\n".join(textwrap.fill(line, width, subsequent_indent="    ")
+                             for line in footnote.split("\n"))
         fig.text(0.01, 0.01, footnote, fontsize=8, ha="left", va="bottom", color="#444444")
     bottom = (0.16 * (footnote.count("\n") + 1) + 0.08) / fig.get_figheight() if footnote else 0
     rect = list(rect or (0, bottom, 1, 1))

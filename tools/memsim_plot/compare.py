@@ -17,8 +17,8 @@ Models whose results are identical for a panel are drawn once and named together
 import matplotlib.pyplot as plt
 import matplotlib.ticker
 
-from .common import (MIB, RC, fmt_count, fmt_short, fmt_tick, group_identical, group_label, save_figure,
-                     style)
+from .common import (MIB, RC, fmt_count, fmt_short, fmt_tick, group_identical, group_label,
+                     save_figure, style)
 from .results import describe, read_compare_dir
 
 PLOTS = ("overhead", "overhead_by_node", "overhead_by_owner", "latency_cdf",

@@ -9,12 +9,14 @@ import itertools
 import json
 import math
 import os
+import re
 import sys
 
 import matplotlib.pyplot as plt
 import matplotlib.ticker
 
-from .common import MIB, RC, PlotError, fmt_num, fmt_short, save_figure, write_text_atomic
+from .common import (MIB, RC, PlotError, fmt_count, fmt_num, fmt_short, fmt_tick, save_figure,
+                     write_text_atomic)
 from .common import group_identical, group_label, style
 from .results import listing, trace_text
 
@@ -206,7 +208,9 @@ def value_text(axis, v):
 def line_label(axis, v):
     if axis is None:
         return ""
-    return value_text(axis, v) if axis["name"] == "model" else f"{axis['name']}={value_text(axis, v)}"
+    if axis["name"] == "model":
+        return value_text(axis, v)
+    return f"{axis['name']}={value_text(axis, v)}"
 
 
 def other_axes(sweep, rows, used):
@@ -258,17 +262,20 @@ def panel_grid(n):
     return rows, cols, size
 
 
-def breakeven_points(xs, ya, yb, rel=0.0, abs_min=0.0):
+def breakeven_points(xs, ya, yb, rel=0.0, abs_min=0.0, log=False):
     """Crossings of two lines sampled at the same increasing xs. A difference ya - yb smaller
     than abs_min or than rel times the larger |value| counts as none (the lines are equal
     there). A crossing is a change of sign between two samples with a difference; it is
     placed where the raw differences change sign between them: linearly interpolated (x, y)
     between adjacent samples of opposite sign, or the first sample where they are exactly
     equal. Touches (back to the same sign) and equal stretches at the ends are not
-    crossings."""
-    raw = [a - b for a, b in zip(ya, yb)]
-    d = [0 if abs(di) <= 0 or abs(di) < abs_min or abs(di) < rel * max(abs(a), abs(b))
-         else di for di, a, b in zip(raw, ya, yb)]
+    crossings. log: interpolate log(y), as a plot with a log y axis draws the lines (needs
+    values > 0; else linear)."""
+    log = log and all(v > 0 for v in list(ya) + list(yb))
+    ta, tb = ([math.log(v) for v in ya], [math.log(v) for v in yb]) if log else (ya, yb)
+    raw = [a - b for a, b in zip(ta, tb)]   # same signs as ya - yb
+    d = [0 if di == 0 or abs(di) < abs_min or abs(di) < rel * max(abs(a), abs(b))
+         else di for di, a, b in ((a - b, a, b) for a, b in zip(ya, yb))]
     out = []
     last_nz = None   # index of the last sample with a meaningful difference
     for i, di in enumerate(d):
@@ -281,8 +288,8 @@ def breakeven_points(xs, ya, yb, rel=0.0, abs_min=0.0):
                     break
                 if raw[k] != 0 and (raw[k] < 0) != (raw[k + 1] < 0):
                     t = raw[k] / (raw[k] - raw[k + 1])
-                    out.append((xs[k] + t * (xs[k + 1] - xs[k]),
-                                ya[k] + t * (ya[k + 1] - ya[k])))
+                    y = ta[k] + t * (ta[k + 1] - ta[k])
+                    out.append((xs[k] + t * (xs[k + 1] - xs[k]), math.exp(y) if log else y))
                     break
         last_nz = i
     return out
@@ -388,29 +395,30 @@ def plot_sweep_line(sweep, rows, metric_cols, spec, out_dir):
                     a, b = ga[0], gb[0]
                     xs = sorted(set(series[a]) & set(series[b]))
                     for x, y in breakeven_points(xs, [series[a][x] for x in xs],
-                                                 [series[b][x] for x in xs], *threshold):
+                                                 [series[b][x] for x in xs], *threshold,
+                                                 log=bool(spec.get("log_y"))):
                         for pa, pb in itertools.product(ga, gb):
                             crossings.append({"line_a": line_label(la, pa),
                                               "line_b": line_label(la, pb),
                                               "axes": {o["name"]: value_text(o, combo[o["name"]])
                                                        for o in others},
                                               "x": x, "metric": y, "panel": ctitle})
-                        named = [gname[a] if len(ga) == 1 else f"[{gname[a]}]",
-                                 gname[b] if len(gb) == 1 else f"[{gname[b]}]"]
-                        pair = f"{named[0]} = {named[1]}"
-                        # Crossings at one spot (within 1 %) share a mark and a note.
+                        # Crossings at one spot (within 1 %) share a mark and a note that
+                        # names every line equal there.
                         same = [m for m in marks if abs(m[0] - x) <= 0.01 * abs(x)
                                 and abs(m[1] - y / div) <= 0.01 * abs(y / div)]
                         if same:
-                            same[0][2].append(pair)
+                            same[0][2].update(ga + gb)
                             continue
                         number += 1
-                        marks.append((x, y / div, [pair], number,
+                        marks.append((x, y / div, set(ga + gb), number,
                                       f" at {xa['name']}≈{fmt_num(float(f'{x:.3g}'))}"
                                       + (f", {ctitle}" if ctitle else "")
                                       + f" ({metric_label(metric, unit)[:-len(unit) - 3]} "
-                                      f"{y / div:.3g} {unit})"))
-            notes += [f"{m[3]}: {'; '.join(m[2])}{m[4]}" for m in marks]
+                                      f"{fmt_short(y / div)}"
+                                      + ("" if unit == "count" else f" {unit}") + ")"))
+            notes += [f"{m[3]}: " + " = ".join(line_label(la, lv) for lv in line_vals
+                                                if lv in m[2]) + m[4] for m in marks]
             marks = [(m[0], m[1]) for m in marks]
             if marks:
                 ax.plot([m[0] for m in marks], [m[1] for m in marks], linestyle="none",
@@ -435,6 +443,9 @@ def plot_sweep_line(sweep, rows, metric_cols, spec, out_dir):
             ax.set_ylabel(metric_label(metric, unit))
             if spec.get("log_y"):  # values spanning decades (e.g. 4 KiB vs 2 MiB allocations)
                 ax.set_yscale("log")
+            # Plain tick labels, no offset or 1e5 multiplier: 1,000 ns, 250k, 1.5M.
+            ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
+                fmt_count if unit == "count" else fmt_tick))
             if ctitle:
                 ax.set_title(ctitle)
             ax.grid(alpha=0.3)
@@ -604,6 +615,22 @@ def adhoc_spec(args, sweep, metric_cols):
     return spec
 
 
+def made_traces(directory):
+    """What the sweep made its traces from, as DIR/manifest.textproto (the sweep's own record
+    of its spec) names it: {"gen": workload, "capture": input file name}, each only if there
+    is exactly one."""
+    try:
+        with open(os.path.join(directory, "manifest.textproto"), encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    gens = set(re.findall(r'gen\s*\{\s*workload:\s*"([^"]+)"', text))
+    captures = {os.path.basename(p) for p in
+                re.findall(r'capture\s*\{\s*input:\s*"([^"]+)"', text)}
+    return {"gen": gens.pop() if len(gens) == 1 else "",
+            "capture": captures.pop() if len(captures) == 1 else ""}
+
+
 def describe_sweep(directory, sweep):
     """'<trace> on <machine>; models: a, b' from the points' result JSON (DIR/points/), where
     the run is named; the sweep's name when there are none yet."""
@@ -620,15 +647,22 @@ def describe_sweep(directory, sweep):
     if not runs:
         return f"sweep {sweep['name']}"
     traces_dir = os.path.realpath(os.path.join(directory, "traces"))
+    made = made_traces(directory)
     traces, machines, models = [], [], []
     for run in runs:
         r = {"trace": str(run.get("trace_path", "")), "trace_source":
              str(run.get("trace_source", ""))}
         t = trace_text(r)
-        # A trace the sweep made itself (a `gen` base) is synthetic.
-        if (not r["trace_source"] and os.path.basename(r["trace"]).startswith("gen-")
+        base = os.path.basename(r["trace"])
+        # A trace the sweep made itself (DIR/traces/gen-N or capture-N.mtrace): say what from.
+        if (not r["trace_source"]
                 and os.path.dirname(os.path.realpath(r["trace"])) == traces_dir):
-            t = "synthetic trace (memsim gen)"
+            if base.startswith("gen-"):
+                t = "synthetic trace (memsim gen" + (f" {made['gen']}" if made["gen"] else
+                                                     "") + ")"
+            elif base.startswith("capture-"):
+                t = (f"{made['capture']} (real capture)" if made["capture"]
+                     else f"{base} (imported capture)")
         traces.append(t)
         machines.append(str(run.get("machine_name", "")) or "?")
         models.append(str(run.get("model_label", "")) or str(run.get("model", "?")))
