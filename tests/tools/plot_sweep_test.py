@@ -171,7 +171,10 @@ class PlotSweepTest(unittest.TestCase):
                          "line_a,line_b,model,remote_ns,fault_latency_mean_ns\n")
         self.assertIn("break-even " + name + ": no crossing", r.stdout)
         # A: x vs 2x are equal at x = 0, the first sample: a touch at the end, not a crossing.
-        self.assertNotIn("nodes=2 = nodes=4", self.assert_images(self.dir, name))
+        # C: 10 for both node counts: one line, named for both in the legend.
+        svg = self.assert_images(self.dir, name)
+        self.assert_texts(["nodes=2 = nodes=4", "Break-evens (circled) where lines cross by ≥ 2 "
+                           "% and ≥ 1 ns on both sides: none"], svg, name)
 
     def test_adhoc_heatmap(self):
         r = run_plot(self.dir, "--metric=total_llc_misses", "--heatmap=model,remote_ns")

@@ -35,15 +35,25 @@ class PlotError(Exception):
     wrong. tools/plot prints it and exits 1."""
 
 
-def save_figure(fig, out_dir, name, footnote="", rect=None):
+def save_figure(fig, out_dir, name, footnote="", rect=None, legend=None):
     """Writes <out_dir>/<name>.png (DPI) and .svg, each to a temporary name first and then
     renamed, so a reader never sees half a file; closes the figure. Returns the paths.
-    footnote: a line of text at the bottom left; rect: the figure area tight_layout fills
-    (room for a figure legend)."""
+    footnote: lines of text at the bottom left; rect: the figure area tight_layout fills
+    (room for a figure legend); legend: (handles, labels) drawn as a strip under the title,
+    where it covers no data."""
+    ncol = rows = 0
+    if legend and legend[0]:
+        ncol = (len(legend[0]) if sum(len(t) + 6 for t in legend[1]) <= fig.get_figwidth() * 13
+                else min(len(legend[0]), 3))
+        rows = (len(legend[0]) + ncol - 1) // ncol
     if footnote:  # wrapped to the figure's width (8 pt text: about 15 characters an inch)
         width = int(fig.get_figwidth() * 15)
         footnote = "\n".join(textwrap.fill(line, width, subsequent_indent="    ")
                              for line in footnote.split("\n"))
+    # The legend strip and the footnote add to the figure's height, not take from the panels.
+    fig.set_size_inches(fig.get_figwidth(), fig.get_figheight() + 0.2 * rows + (
+        0.16 * (footnote.count("\n") + 1) if footnote else 0))
+    if footnote:
         fig.text(0.01, 0.01, footnote, fontsize=8, ha="left", va="bottom", color="#444444")
     bottom = (0.16 * (footnote.count("\n") + 1) + 0.08) / fig.get_figheight() if footnote else 0
     rect = list(rect or (0, bottom, 1, 1))
@@ -51,7 +61,20 @@ def save_figure(fig, out_dir, name, footnote="", rect=None):
     if title:  # at the very top; tight_layout keeps the panels below it
         fig._suptitle.set_y(1 - 0.04 / fig.get_figheight())
         fig._suptitle.set_va("top")
-    fig.tight_layout(rect=rect)
+    if legend and legend[0]:
+        h = fig.get_figheight()
+        title_in = 0.06 + 0.2 * (title.count("\n") + 1) if title else 0.04
+        fig.legend(legend[0], legend[1], loc="upper center", ncol=ncol, frameon=False,
+                   bbox_to_anchor=(0.5, 1 - title_in / h), fontsize=8)
+        rect[3] = min(rect[3], 1 - (title_in + 0.18 * rows) / h)
+        if title:  # tight_layout would otherwise leave room for the title only
+            fig._suptitle.set_visible(False)
+            fig.tight_layout(rect=rect)
+            fig._suptitle.set_visible(True)
+        else:
+            fig.tight_layout(rect=rect)
+    else:
+        fig.tight_layout(rect=rect)
     written = []
     try:
         for ext in ("png", "svg"):

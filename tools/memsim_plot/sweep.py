@@ -371,6 +371,7 @@ def plot_sweep_line(sweep, rows, metric_cols, spec, out_dir):
         n_rows, n_cols, size = panel_grid(len(g))
         fig, axs = plt.subplots(n_rows, n_cols, figsize=size, squeeze=False)
         number, notes = 0, []   # break-evens: numbered on the plot, listed under it
+        legend = {}
         for k, (combo, ctitle) in enumerate(g):
             ax = axs[k // n_cols][k % n_cols]
             series = {}
@@ -449,8 +450,9 @@ def plot_sweep_line(sweep, rows, metric_cols, spec, out_dir):
             if ctitle:
                 ax.set_title(ctitle)
             ax.grid(alpha=0.3)
-            if k == 0 and (la is not None):
-                ax.legend()
+            if la is not None:  # one legend for the figure: every line any panel has
+                for hd, lb in zip(*ax.get_legend_handles_labels()):
+                    legend.setdefault(lb, hd)
         for k in range(len(g), n_rows * n_cols):
             axs[k // n_cols][k % n_cols].axis("off")
         sub = sweep["_about"] + (f"\n{fixed}" if fixed else "")
@@ -466,7 +468,8 @@ def plot_sweep_line(sweep, rows, metric_cols, spec, out_dir):
                          + (f" and ≥ {abs_min:g} ns" if abs_min else "") + " on both sides"
                          + ("" if notes else ": none"))
         written += save_figure(fig, out_dir, name, "\n".join(notes + ([footnote] if footnote
-                                                                       else [])))
+                                                                       else [])),
+                               legend=(list(legend.values()), list(legend)))
     return written, crossings, others, xa
 
 
