@@ -304,6 +304,7 @@ class BreakevenTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
+        sys.dont_write_bytecode = True   # no __pycache__ in the source tree
         sys.path.insert(0, os.path.join(ROOT, "tools"))
         from memsim_plot import sweep
         cls.plot = sweep

@@ -337,8 +337,9 @@ def check_metric(sweep, metric_cols, metric, what):
 
 def plot_sweep_line(sweep, rows, metric_cols, spec, out_dir):
     """Metric against a numeric x axis, one line per value of spec["lines"] (default model),
-    one panel per combination of the other axes that vary. Returns (written files,
-    break-even rows)."""
+    one panel per combination of the other axes that vary; identical lines drawn once,
+    break-evens circled, numbered and listed under the plot. Returns (written files,
+    break-even rows, the other axes, the x axis)."""
     what = f"plot '{spec['file']}'"
     check_metric(sweep, metric_cols, spec["metric"], what)
     xa = axis_by_name(sweep, spec["x"], what)
@@ -383,7 +384,7 @@ def plot_sweep_line(sweep, rows, metric_cols, spec, out_dir):
             # Identical lines would hide each other: one line, named after all of them.
             lgroups = group_identical(list(series), series)
             gname = {}
-            for gi, grp in enumerate(lgroups):
+            for grp in lgroups:
                 pts = sorted(series[grp[0]].items())
                 st = style(line_vals.index(grp[0]))
                 gname[grp[0]] = group_label([line_label(la, lv) or metric for lv in grp])
@@ -658,9 +659,8 @@ def describe_sweep(directory, sweep):
         t = trace_text(r)
         base = os.path.basename(r["trace"])
         # A trace the sweep made itself (DIR/traces/gen-N or capture-N.mtrace): say what from.
-        if (not r["trace_source"]
-                and os.path.dirname(os.path.realpath(r["trace"])) == traces_dir):
-            if base.startswith("gen-"):
+        if os.path.dirname(os.path.realpath(r["trace"])) == traces_dir:
+            if base.startswith("gen-") and not r["trace_source"]:
                 t = "synthetic trace (memsim gen" + (f" {made['gen']}" if made["gen"] else
                                                      "") + ")"
             elif base.startswith("capture-"):
