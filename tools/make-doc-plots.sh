@@ -1,14 +1,31 @@
 #!/usr/bin/env bash
-# Re-runs the shipped sweeps (configs/sweeps/) and copies their plots and tables into
-# docs/plots/, where the README and docs link them. Needs a built memsim (tools/build.sh).
+# Re-runs the main job's comparison (the shipped real capture with its kpageflags snapshot, four
+# models, 2-socket Skylake-SP) and the shipped sweeps (configs/sweeps/), and copies their plots
+# and tables into docs/plots/, where the README and docs link them. Needs a built memsim
+# (tools/build.sh). About 7 min with JOBS=1 on a 2-vCPU VM.
+#   JOBS=N      sweep points run at once (default: nproc)
+#   OUT=DIR     where the runs go (default out/doc-plots; SVGs stay there)
+#   ONLY=compare  only the comparison plots (no sweeps)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
-OUT=${OUT:-out/doc-sweeps}
-mkdir -p docs/plots
+OUT=${OUT:-out/doc-plots}
+JOBS=${JOBS:-$(nproc)}
+mkdir -p docs/plots "$OUT"
+
+"$BUILD_DIR/memsim" import --from=ftrace traces/mixed-compaction.ftrace.zst \
+  --snapshot=traces/mixed-compaction.kpageflags-before.zst -o "$OUT/mixed-compaction.mtrace"
+"$BUILD_DIR/memsim" compare --trace="$OUT/mixed-compaction.mtrace" \
+  --machine=configs/machines/skylake-sp-2s-gold6140.textproto \
+  --models=page64,page32,memdesc,allocatee --out="$OUT/compare" >/dev/null
+for png in "$OUT/compare"/*.png; do
+  cp "$png" "docs/plots/mixed-compaction-$(basename "$png")"
+done
+[ "${ONLY:-}" = compare ] && { echo "make-doc-plots: docs/plots/ compare plots updated"; exit 0; }
+
 for spec in configs/sweeps/*.textproto; do
   name=$(basename "$spec" .textproto)
-  "$BUILD_DIR/memsim" sweep "$spec" --out="$OUT/$name" --jobs="$(nproc)"
+  "$BUILD_DIR/memsim" sweep "$spec" --out="$OUT/$name" --jobs="$JOBS"
   cp "$OUT/$name"/*.png docs/plots/   # SVGs stay in $OUT (tools/plot writes both)
   cp "$OUT/$name/results.csv" "docs/plots/$name.results.csv"
   for be in "$OUT/$name"/*.breakeven.csv; do

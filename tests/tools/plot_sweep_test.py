@@ -1,7 +1,9 @@
 #!/usr/bin/python3
-"""Tests of `tools/plot sweep` on sweep folders written here by hand (docs/sweeps.md).
+"""Tests of `tools/plot sweep` (tools/memsim_plot/sweep.py) on sweep folders written here by
+hand (docs/sweeps.md); bad input exits 1 with one line naming the file.
 
-Run from anywhere with Debian's python3 (matplotlib):  /usr/bin/python3 tests/tools/plot_sweep_test.py
+Run from anywhere with Debian's python3 (matplotlib):
+  /usr/bin/python3 tests/tools/plot_sweep_test.py
 Keep a folder to look at the plots:  ... plot_sweep_test.py --keep
 """
 import csv
@@ -70,6 +72,10 @@ def write_sweep(directory):
     return rows
 
 
+def fmt(v):
+    return str(int(v)) if v == int(v) else str(v)
+
+
 def run_plot(*args):
     return subprocess.run(["/usr/bin/python3", PLOT, "sweep"] + list(args),
                           capture_output=True, text=True, timeout=240)
@@ -123,8 +129,12 @@ class PlotSweepTest(unittest.TestCase):
                          "A,B,4,2,4\n")
         svg = self.assert_images(self.dir, "fault_latency")
         # Text stays text in the SVG (svg.fonttype none): labels, units, marks, footnote.
+        # Crossings numbered on the plot and listed under it, with the threshold.
         self.assert_texts(["remote DRAM latency (ns)", "fault latency mean (ns)", "nodes=2",
-                           "nodes=4", "A = B at x≈1.5", "A = B at x≈2", "Fault latency",
+                           "nodes=4", "1: A = B at remote_ns≈1.5, nodes=2 (fault latency mean "
+                           "1.5 ns)", "2: A = B at remote_ns≈2, nodes=4 (fault latency mean "
+                           "4 ns)", "Break-evens (circled) where lines cross by ≥ 2 % and ≥ 1 "
+                           "ns on both sides", "Fault latency", "sweep handmade",
                            "1 of 30 points not shown (1 failed; point 14)"], svg,
                           "fault_latency.svg")
         svg = self.assert_images(self.dir, "overhead_heatmap")
@@ -161,7 +171,10 @@ class PlotSweepTest(unittest.TestCase):
                          "line_a,line_b,model,remote_ns,fault_latency_mean_ns\n")
         self.assertIn("break-even " + name + ": no crossing", r.stdout)
         # A: x vs 2x are equal at x = 0, the first sample: a touch at the end, not a crossing.
-        self.assertNotIn("nodes=2 = nodes=4", self.assert_images(self.dir, name))
+        # C: 10 for both node counts: one line, named for both in the legend.
+        svg = self.assert_images(self.dir, name)
+        self.assert_texts(["nodes=2 = nodes=4", "Break-evens (circled) where lines cross by ≥ 2 "
+                           "% and ≥ 1 ns on both sides: none"], svg, name)
 
     def test_adhoc_heatmap(self):
         r = run_plot(self.dir, "--metric=total_llc_misses", "--heatmap=model,remote_ns")
@@ -171,13 +184,79 @@ class PlotSweepTest(unittest.TestCase):
         self.assert_texts(["total llc misses (count)", "nodes=2", "nodes=4", ">29k<",
                            "memmap model"], svg, "heatmap svg")
 
+    def test_titles_name_trace_machine_and_models(self):
+        # The points' result JSON name the run: a gen trace the sweep made is synthetic.
+        points = os.path.join(self.dir, "points")
+        os.makedirs(points)
+        for i, m in enumerate(MODELS):
+            with open(os.path.join(points, f"{i:06d}.json"), "w") as f:
+                json.dump({"run": {"trace_path": os.path.join(self.dir, "traces", "gen-0.mtrace"),
+                                   "trace_source": "", "machine_name": "box-2s",
+                                   "model": m.lower(), "model_label": m}}, f)
+        r = run_plot(self.dir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for name in ("fault_latency", "overhead_heatmap"):
+            self.assert_texts(["synthetic trace (memsim gen) on box-2s", "models: A, B, C"],
+                              read(os.path.join(self.dir, name + ".svg")), name)
+        with open(os.path.join(points, "000001.json"), "w") as f:
+            f.write("{\"run\": 3}")
+        r = run_plot(self.dir)
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stderr, f"tools/plot: {points}/000001.json: run: missing (expected "
+                                   f"a memsim result)\n")
+
+    def test_identical_lines_and_small_differences(self):
+        # D equals A everywhere: one line "A = D". E wobbles around B by 0.5 ns: under the
+        # 1 ns threshold, so no break-even between B and E. A crosses B as before and E near
+        # there: at nodes=2 at the same point (one mark, one note), at nodes=4 between
+        # x = 1 (A - E = 2 - 5.5) and x = 2 (4 - 3.5 = 0.5, under the threshold, but the raw
+        # sign change is there): x = 1 + 3.5 / 4 = 1.875, y = 2 + 0.875 * 2 = 3.75. Each
+        # crossing of A is also listed for D in the CSV.
+        path = os.path.join(self.dir, "results.csv")
+        lines = read(path).splitlines()
+        header, rows = lines[0], lines[1:]
+        extra, point = [], 30
+        for m in ("D", "E"):
+            for n in NODES:
+                for x in REMOTE:
+                    y = latency("A", n, x) if m == "D" else latency("B", n, x) + (
+                        0.5 if x % 2 else -0.5)
+                    extra.append(f"{point},ok,{m},{n},{x},{MIB},{fmt(y)},0,")
+                    point += 1
+        with open(path, "w") as f:
+            f.write("\n".join([header] + rows + extra) + "\n")
+        sj = os.path.join(self.dir, "sweep.json")
+        spec = json.loads(read(sj))
+        spec["axes"][0]["values"] += ["D", "E"]
+        spec["points"] = point
+        with open(sj, "w") as f:
+            json.dump(spec, f)
+        r = run_plot(self.dir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(read(os.path.join(self.dir, "fault_latency.breakeven.csv")),
+                         "line_a,line_b,nodes,remote_ns,fault_latency_mean_ns\n"
+                         "A,B,2,1.5,1.5\n"
+                         "D,B,2,1.5,1.5\n"
+                         "A,E,2,1.5,1.5\n"
+                         "D,E,2,1.5,1.5\n"
+                         "A,B,4,2,4\n"
+                         "D,B,4,2,4\n"
+                         "A,E,4,1.875,3.75\n"
+                         "D,E,4,1.875,3.75\n")
+        svg = read(os.path.join(self.dir, "fault_latency.svg"))
+        self.assert_texts(["A = D", "1: A = B = D = E at remote_ns≈1.5, nodes=2",
+                           "2: A = B = D at remote_ns≈2, nodes=4",
+                           "3: A = D = E at remote_ns≈1.88, nodes=4"], svg, "fault_latency.svg")
+        self.assertNotIn("B = E", svg)
+
     def test_garbled_results_csv(self):
         path = os.path.join(self.dir, "results.csv")
         with open(path, "a") as f:
             f.write("30,ok,A,2\n")
         r = run_plot(self.dir)
-        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.returncode, 1)
         self.assertEqual(r.stderr, f"tools/plot: {path}:32: 4 fields, header has 9\n")
+        self.assertEqual([f for f in os.listdir(self.dir) if f.endswith(".png")], [])
 
     def test_non_numeric_metric(self):
         path = os.path.join(self.dir, "results.csv")
@@ -185,7 +264,7 @@ class PlotSweepTest(unittest.TestCase):
         with open(path, "w") as f:
             f.write(text)
         r = run_plot(self.dir)
-        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.returncode, 1)
         self.assertEqual(r.stderr, f"tools/plot: {path}:2: overhead_final_bytes 'lots' is "
                                    f"not a number\n")
 
@@ -194,43 +273,41 @@ class PlotSweepTest(unittest.TestCase):
         with open(path, "w") as f:
             f.write("{\"axes\": [")
         r = run_plot(self.dir)
-        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.returncode, 1)
         self.assertTrue(r.stderr.startswith(f"tools/plot: {path}: not JSON: "), r.stderr)
         os.remove(path)
         r = run_plot(self.dir)
-        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.returncode, 1)
         self.assertTrue(r.stderr.startswith(f"tools/plot: {path}: missing"), r.stderr)
 
     def test_missing_results_csv(self):
         path = os.path.join(self.dir, "results.csv")
         os.remove(path)
         r = run_plot(self.dir)
-        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.returncode, 1)
         self.assertEqual(r.stderr, f"tools/plot: {path}: missing (run `memsim sweep "
                                    f"--collect {self.dir}`)\n")
 
     def test_unknown_metric_and_axis(self):
         r = run_plot(self.dir, "--metric=nope_ns")
-        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.returncode, 1)
         self.assertIn("metric 'nope_ns' is not a column of results.csv", r.stderr)
         r = run_plot(self.dir, "--metric=total_llc_misses", "--x=latency")
-        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.returncode, 1)
         self.assertIn(os.path.join(self.dir, "sweep.json") + ": plot "
                       "'line-total_llc_misses-latency': no axis named 'latency' "
                       "(axes: model, nodes, remote_ns)", r.stderr)
 
 
 class BreakevenTest(unittest.TestCase):
-    """breakeven_points() itself, loaded from tools/plot."""
+    """breakeven_points() itself, from tools/memsim_plot/sweep.py."""
 
     @classmethod
     def setUpClass(cls):
-        import importlib.machinery
-        import importlib.util
-        loader = importlib.machinery.SourceFileLoader("plot_tool", PLOT)
-        spec = importlib.util.spec_from_loader("plot_tool", loader)
-        cls.plot = importlib.util.module_from_spec(spec)
-        loader.exec_module(cls.plot)
+        sys.dont_write_bytecode = True   # no __pycache__ in the source tree
+        sys.path.insert(0, os.path.join(ROOT, "tools"))
+        from memsim_plot import sweep
+        cls.plot = sweep
 
     def test_cases(self):
         bp = self.plot.breakeven_points
@@ -245,6 +322,33 @@ class BreakevenTest(unittest.TestCase):
         self.assertEqual(bp([0, 1], [1, 1], [2, 2]), [])
         # Two crossings.
         self.assertEqual(bp([0, 1, 2], [0, 2, 0], [1, 1, 1]), [(0.5, 1.0), (1.5, 1.0)])
+
+    def test_threshold(self):
+        bp = self.plot.breakeven_points
+        # 0.1 ns either side of equal: not a break-even with a 1 ns floor, one without.
+        self.assertEqual(bp([0, 1], [100.1, 99.9], [100, 100], 0.02, 1.0), [])
+        self.assertEqual(len(bp([0, 1], [100.1, 99.9], [100, 100])), 1)
+        # 3 % apart on both sides: a break-even, placed where the raw lines cross, even if a
+        # sample in between differs by less than the threshold (d = -3, -0.5, +3 at 0, 1, 2:
+        # crosses between 1 and 2 at 1 + 0.5 / 3.5).
+        (x, y), = bp([0, 1, 2], [97, 99.5, 103], [100, 100, 100], 0.02, 1.0)
+        self.assertAlmostEqual(x, 1 + 0.5 / 3.5)
+        self.assertAlmostEqual(y, 99.5 + 3.5 * 0.5 / 3.5)
+        # Relative only (a count): 1 % apart is equal, 5 % is not.
+        self.assertEqual(bp([0, 1], [99, 101], [100, 100], 0.02, 0.0), [])
+        self.assertEqual(bp([0, 1], [95, 105], [100, 100], 0.02, 0.0), [(0.5, 100.0)])
+        # On a log y axis the lines are straight in log(y): 1 -> 100 meets 10 halfway, at 10
+        # (linear: at x = 9 / 99, y = 10).
+        (x, y), = bp([0, 1], [1, 100], [10, 10], 0.02, 1.0, log=True)
+        self.assertAlmostEqual(x, 0.5)
+        self.assertAlmostEqual(y, 10.0)
+        (x, y), = bp([0, 1], [1, 100], [10, 10], 0.02, 1.0)
+        self.assertAlmostEqual(x, 9 / 99)
+        self.assertAlmostEqual(y, 10.0)
+        # The threshold applies to the values, not their logs: 100 vs 100.5 is equal.
+        self.assertEqual(bp([0, 1], [100.5, 99.5], [100, 100], 0.02, 1.0, log=True), [])
+        self.assertEqual(self.plot.breakeven_threshold("alloc_mean_ns"), (0.02, 1.0))
+        self.assertEqual(self.plot.breakeven_threshold("total_llc_misses"), (0.02, 0.0))
 
 
 if __name__ == "__main__":
