@@ -284,7 +284,7 @@ absl::Status ValidateDatHeader(const std::string& path, const std::string& input
   ++pos;
   if (version < 6 || version > 7) {
     return bad(version_at,
-               absl::StrCat("file version ", version, "; libtracecmd 1.3 reads versions 6 and 7"));
+               absl::StrCat("file version ", version, "; libtracecmd reads versions 6 and 7"));
   }
   if (pos + 6 > n) return bad(pos, "file ends inside the header");
   const unsigned endian = head[pos];
