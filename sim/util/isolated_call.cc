@@ -329,7 +329,9 @@ absl::Status IsolatedCall(const std::string& file, const std::string& parser,
     Reap(pid, &wstatus);
     return abort_status;
   }
-  if (ReapExiting(pid, &wstatus) != 0) {
+  // After the status frame the child only calls _exit(): wait for it. Else it is dying, or
+  // a library closed the pipe; give it a moment, then SIGKILL.
+  if ((have_status ? Reap(pid, &wstatus) : ReapExiting(pid, &wstatus)) != 0) {
     if (have_status) return child_status;
     return absl::InternalError(absl::StrCat(who, ": lost track of the child process"));
   }
