@@ -178,5 +178,18 @@ TEST(TracecmdMalformedTest, CliExitsNonZeroWithTheLocatedError) {
   EXPECT_FALSE(test_util::Exists(out));
 }
 
+// The child's address space is limited: with 1 MiB beyond what it inherits, libtracecmd
+// cannot even open the capture, and the import fails with an error naming the file.
+TEST(TracecmdMalformedTest, MemoryLimitOfTheChildIsEnforced) {
+  if (!IsolationCanLimitMemory()) GTEST_SKIP() << "sanitizer build: no RLIMIT_AS";
+  const std::string path = Write("capture.dat", Capture());
+  IsolationLimits limits;
+  limits.memory_bytes = 1 << 20;
+  absl::Status s = Import(path, limits);
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
+  EXPECT_THAT(s.message(), HasSubstr(path + ": libtracecmd could not allocate memory to open it "
+                                            "(limit 1 MiB beyond memsim's own)"));
+}
+
 }  // namespace
 }  // namespace memsim
