@@ -1,10 +1,12 @@
 #include "sim/hw/hwloc_importer.h"
 
 #include <hwloc.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <string>
@@ -13,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "sim/hw/machine_validator.h"
+#include "sim/util/status_macros.h"
 
 namespace memsim::hw {
 namespace {
@@ -30,6 +33,9 @@ class TopologyHandle {
   hwloc_topology_t topology_;
 };
 
+// Keeps line x ways x slices within 64 bits.
+constexpr uint32_t kMaxLineBytes = 4096;
+
 bool IsPowerOfTwo(uint64_t x) { return x != 0 && (x & (x - 1)) == 0; }
 
 // Fills `out` from an hwloc cache object shared by `instances` objects per socket. Sliced
@@ -39,19 +45,40 @@ bool IsPowerOfTwo(uint64_t x) { return x != 0 && (x & (x - 1)) == 0; }
 absl::Status FillCache(hwloc_obj_t cache, uint64_t instances, uint32_t min_slices,
                        double latency_cycles, const std::string& source, const char* level,
                        config::CacheLevel* out) {
-  const uint64_t size = cache->attr->cache.size * instances;
+  const uint64_t one = cache->attr->cache.size;
+  if (one > std::numeric_limits<uint64_t>::max() / std::max<uint64_t>(instances, 1)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: %s cache of %u bytes x %u instances overflows", source, level, one, instances));
+  }
+  const uint64_t size = one * instances;
   uint32_t line = cache->attr->cache.linesize == 0 ? 64 : cache->attr->cache.linesize;
+  if (line > kMaxLineBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s: %s cache line of %u bytes; at most %u are supported", source, level,
+                        line, kMaxLineBytes));
+  }
   int assoc = cache->attr->cache.associativity;
-  uint32_t ways;
+  uint64_t ways;
   if (assoc > 0) {
-    ways = static_cast<uint32_t>(assoc);
+    ways = static_cast<uint64_t>(assoc);
   } else if (assoc == -1) {
-    ways = static_cast<uint32_t>(cache->attr->cache.size / line);  // fully associative
+    ways = one / line;  // fully associative: one set
+    if (ways == 0) {
+      // Zero ways would divide by zero below; no real cache is smaller than its line.
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s: fully associative %s cache of %u bytes is smaller than its %u-byte line", source,
+          level, one, line));
+    }
   } else {
     ways = 8;  // unknown associativity
   }
+  if (ways > std::numeric_limits<uint32_t>::max()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s: %s cache has %u ways; at most %u are supported", source, level, ways,
+                        std::numeric_limits<uint32_t>::max()));
+  }
   out->set_size_bytes(size);
-  out->set_ways(ways);
+  out->set_ways(static_cast<uint32_t>(ways));
   out->set_line_bytes(line);
   out->set_hit_latency_cycles(latency_cycles);
   // Only the LLC's inclusiveness matters to the model (hwloc also marks inclusive L2s).
@@ -82,7 +109,7 @@ hwloc_obj_t AncestorCache(hwloc_obj_t obj, hwloc_obj_type_t type) {
 void SetDefaultCache(uint64_t size, uint32_t ways, uint32_t slices, double cycles,
                      config::CacheLevel* out) {
   out->set_size_bytes(size);
-  out->set_ways(ways);
+  out->set_ways(static_cast<uint32_t>(ways));
   out->set_line_bytes(64);
   out->set_slices(slices);
   out->set_hit_latency_cycles(cycles);
@@ -125,7 +152,12 @@ absl::StatusOr<config::Machine> Convert(hwloc_topology_t topo, const std::string
       n = hwloc_get_nbobjs_inside_cpuset_by_type(topo, packages[p]->cpuset, type);
     }
     for (int i = 0; i < n; ++i) {
-      cores[p].push_back(hwloc_get_obj_inside_cpuset_by_type(topo, packages[p]->cpuset, type, i));
+      hwloc_obj_t core = hwloc_get_obj_inside_cpuset_by_type(topo, packages[p]->cpuset, type, i);
+      if (core == nullptr || core->cpuset == nullptr) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(source, ": package ", p, " lists core ", i, " but hwloc cannot find it"));
+      }
+      cores[p].push_back(core);
     }
     if (cores[p].empty()) {
       return absl::InvalidArgumentError(
@@ -365,28 +397,67 @@ absl::StatusOr<config::Machine> LoadAndConvert(TopologyHandle& topo, const std::
   return Convert(topo.get(), source, options);
 }
 
+// Runs `load` (hwloc from XML to Machine) in a child process and reads its Machine back.
+absl::StatusOr<config::Machine> Isolated(
+    const std::string& source, const HwlocImportOptions& options,
+    const std::function<absl::StatusOr<config::Machine>()>& load) {
+  ASSIGN_OR_RETURN(std::string bytes, IsolatedCallForResult(source, "libhwloc", options.isolation,
+                                                            [&]() -> absl::StatusOr<std::string> {
+                                                              ASSIGN_OR_RETURN(config::Machine m,
+                                                                               load());
+                                                              return m.SerializeAsString();
+                                                            }));
+  config::Machine m;
+  if (!m.ParseFromString(bytes)) {
+    return absl::InternalError(absl::StrCat(source, ": the libhwloc child sent a garbled machine"));
+  }
+  return m;
+}
+
 }  // namespace
 
 absl::StatusOr<config::Machine> ImportHwlocXmlFile(const std::string& path,
                                                    const HwlocImportOptions& options) {
-  TopologyHandle topo;
-  if (hwloc_topology_set_xml(topo.get(), path.c_str()) != 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": hwloc cannot read this XML file (", std::strerror(errno), ")"));
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    return absl::NotFoundError(absl::StrCat(path, ": ", std::strerror(errno)));
   }
-  return LoadAndConvert(topo, path, options);
+  if (!S_ISREG(st.st_mode)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": not a regular file (an hwloc XML topology is expected)"));
+  }
+  if (static_cast<uint64_t>(st.st_size) > kMaxHwlocXmlBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", st.st_size,
+                                                   " bytes; an hwloc XML topology of more than ",
+                                                   kMaxHwlocXmlBytes >> 20, " MiB is implausible"));
+  }
+  return Isolated(path, options, [&]() -> absl::StatusOr<config::Machine> {
+    TopologyHandle topo;
+    if (hwloc_topology_set_xml(topo.get(), path.c_str()) != 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": hwloc cannot read this XML file (", std::strerror(errno), ")"));
+    }
+    return LoadAndConvert(topo, path, options);
+  });
 }
 
 absl::StatusOr<config::Machine> ImportHwlocXml(std::string_view xml, const std::string& source_name,
                                                const HwlocImportOptions& options) {
-  TopologyHandle topo;
-  std::string buffer(xml);
-  if (hwloc_topology_set_xmlbuffer(topo.get(), buffer.c_str(),
-                                   static_cast<int>(buffer.size()) + 1) != 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source_name, ": hwloc cannot parse this XML (", std::strerror(errno), ")"));
+  if (xml.size() > kMaxHwlocXmlBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(source_name, ": ", xml.size(),
+                                                   " bytes; an hwloc XML topology of more than ",
+                                                   kMaxHwlocXmlBytes >> 20, " MiB is implausible"));
   }
-  return LoadAndConvert(topo, source_name, options);
+  return Isolated(source_name, options, [&]() -> absl::StatusOr<config::Machine> {
+    TopologyHandle topo;
+    std::string buffer(xml);
+    if (hwloc_topology_set_xmlbuffer(topo.get(), buffer.c_str(),
+                                     static_cast<int>(buffer.size()) + 1) != 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source_name, ": hwloc cannot parse this XML (", std::strerror(errno), ")"));
+    }
+    return LoadAndConvert(topo, source_name, options);
+  });
 }
 
 }  // namespace memsim::hw

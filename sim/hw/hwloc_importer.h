@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "proto/machine.pb.h"
+#include "sim/util/isolated_call.h"
 
 namespace memsim::hw {
 
@@ -31,12 +32,23 @@ struct HwlocImportOptions {
   double l1_hit_latency_cycles = 4;
   double l2_hit_latency_cycles = 14;
   double llc_hit_latency_cycles = 50;
+  // libhwloc segfaults and asserts on malformed XML, so the XML is loaded and converted in
+  // a child process under these limits (4 GiB of address space, 60 s of CPU, 60 s in all);
+  // a crash, timeout or runaway allocation is an error naming the file.
+  IsolationLimits isolation;
 };
 
-// Imports the hwloc XML file at `path` (hwloc_topology_set_xml). Errors name `path`.
+// Imports the hwloc XML file at `path` (hwloc_topology_set_xml) in a child process. Errors
+// name `path`; a file that is not a regular file or is larger than kMaxHwlocXmlBytes is
+// refused before hwloc sees it.
 absl::StatusOr<config::Machine> ImportHwlocXmlFile(const std::string& path,
                                                    const HwlocImportOptions& options);
-// Imports XML held in memory; `source_name` names it in errors and in the description.
+// The largest hwloc XML accepted: a 16-socket, 4096-thread machine's lstopo output is a few
+// MiB.
+constexpr uint64_t kMaxHwlocXmlBytes = uint64_t{256} << 20;
+
+// Imports XML held in memory (in a child process, as above); `source_name` names it in errors and
+// in the description.
 absl::StatusOr<config::Machine> ImportHwlocXml(std::string_view xml, const std::string& source_name,
                                                const HwlocImportOptions& options);
 

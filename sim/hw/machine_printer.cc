@@ -24,7 +24,17 @@ std::string Bytes(double b) {
   return absl::StrFormat(b == static_cast<uint64_t>(b) ? "%.0f %s" : "%.2f %s", b, units[u]);
 }
 
-std::string Rate(double bytes_per_s) { return absl::StrFormat("%.1f GB/s", bytes_per_s / 1e9); }
+// Decimal units, as bandwidths are quoted: GB/s, or the largest smaller unit that keeps
+// the figure >= 1, so a 20 MiB/s node reads "21.0 MB/s", not "0.0 GB/s".
+std::string Rate(double bytes_per_s) {
+  const char* units[] = {"B/s", "kB/s", "MB/s", "GB/s"};
+  int u = 0;
+  while (u < 3 && bytes_per_s >= 1000) {
+    bytes_per_s /= 1000;
+    ++u;
+  }
+  return absl::StrFormat("%.1f %s", bytes_per_s, units[u]);
+}
 
 // "0-17,36-53" from a sorted list.
 std::string Ranges(const std::vector<int>& v) {

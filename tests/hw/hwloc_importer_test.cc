@@ -2,8 +2,13 @@
 // output, and hand-written multi-socket topologies.
 #include "sim/hw/hwloc_importer.h"
 
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -12,6 +17,8 @@
 #include "sim/hw/machine_printer.h"
 #include "sim/hw/machine_topology.h"
 #include "sim/hw/machine_validator.h"
+#include "tests/testing/memsim_cli.h"
+#include "tests/testing/temp_dir.h"
 
 namespace memsim::hw {
 namespace {
@@ -24,6 +31,11 @@ constexpr char kMemattrs[] = "/work/shared/topologies/8intel64-4n2t-memattrs.xml
 constexpr char kCxl[] = "/work/shared/topologies/cxlmem+dax.v2.xml";
 constexpr char kHandmade[] = "tests/hw/testdata/two_socket_nps2_cxl.xml";
 constexpr char kThisMachine[] = "tests/hw/testdata/this_machine.xml";
+// Malformed topologies (tests/hw/testdata/README.md).
+constexpr char kNoRoot[] = "tests/hw/testdata/hwloc_no_root_object.xml";
+constexpr char kPuOsIndexMax[] = "tests/hw/testdata/hwloc_pu_os_index_max.xml";
+constexpr char kTinyL1[] = "tests/hw/testdata/hwloc_tiny_fully_associative_l1.xml";
+constexpr char kBandwidth20MiB[] = "tests/hw/testdata/hwloc_bandwidth_20mibs.xml";
 
 std::vector<uint32_t> Cores(const config::NumaNode& n) {
   return std::vector<uint32_t>(n.cores().begin(), n.cores().end());
@@ -153,12 +165,99 @@ TEST(HwlocImporterTest, TextprotoRoundTrip) {
 }
 
 TEST(HwlocImporterTest, MalformedXmlNamesTheFile) {
-  const std::string path = ::testing::TempDir() + "/broken.xml";
+  const std::string path = test_util::TmpPath("broken.xml");
   std::ofstream(path) << "<?xml version=\"1.0\"?>\n<topology version=\"2.0\">\n<object type=\n";
   auto m = LoadMachine(path);
   ASSERT_FALSE(m.ok());
   EXPECT_EQ(m.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(m.status().message(), HasSubstr(path));
+}
+
+// hwloc 2.9 dereferences a null root when the XML has no Machine object: the crash is in
+// the child process and comes back as an error naming the file and the signal.
+TEST(HwlocImporterTest, HwlocSegfaultIsALocatedError) {
+  auto m = ImportHwlocXmlFile(kNoRoot, HwlocImportOptions());
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(m.status().message(),
+              HasSubstr(std::string(kNoRoot) +
+                        ": libhwloc crashed with signal 11 (SIGSEGV: Segmentation fault)"));
+}
+
+// A PU with os_index 2^32-1 makes hwloc 2.9 loop for ever while loading; the child is
+// killed when it has said nothing for the idle timeout.
+TEST(HwlocImporterTest, HwlocEndlessLoopIsKilled) {
+  HwlocImportOptions options;
+  options.isolation.idle_timeout_seconds = 1;
+  auto m = ImportHwlocXmlFile(kPuOsIndexMax, options);
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_THAT(
+      m.status().message(),
+      HasSubstr(std::string(kPuOsIndexMax) + ": libhwloc made no progress for 1 s and was killed"));
+  int status;
+  EXPECT_EQ(waitpid(-1, &status, WNOHANG), -1);  // no child left behind
+  EXPECT_EQ(errno, ECHILD);
+}
+
+// Truncated and garbled copies of a real lstopo output: errors naming the file.
+TEST(HwlocImporterTest, TruncatedAndFlippedXmlNameTheFile) {
+  std::ifstream in(kThisMachine);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string xml = ss.str();
+  ASSERT_GT(xml.size(), 4000u);
+  const std::string truncated = test_util::TmpPath("truncated.xml");
+  std::ofstream(truncated) << xml.substr(0, xml.size() / 2);
+  std::string garbled_xml = xml;
+  garbled_xml.replace(garbled_xml.find("<object"), 7, "<0bject");
+  const std::string garbled = test_util::TmpPath("garbled.xml");
+  std::ofstream(garbled) << garbled_xml;
+  for (const std::string& path : {truncated, garbled}) {
+    auto m = ImportHwlocXmlFile(path, HwlocImportOptions());
+    ASSERT_FALSE(m.ok()) << path;
+    EXPECT_EQ(m.status().code(), absl::StatusCode::kInvalidArgument) << path;
+    EXPECT_THAT(m.status().message(), HasSubstr(path + ": hwloc could not load the XML topology"));
+  }
+}
+
+TEST(HwlocImporterTest, DirectoryIsRefusedBeforeHwloc) {
+  const std::string dir = test_util::TmpPath("topology.xml");
+  ASSERT_EQ(mkdir(dir.c_str(), 0755), 0);
+  auto m = ImportHwlocXmlFile(dir, HwlocImportOptions());
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(m.status().message(), dir + ": not a regular file (an hwloc XML topology is expected)");
+}
+
+// A fully associative L1 of 32 bytes with 64-byte lines has zero ways; that divided by
+// zero (SIGFPE in memsim itself) before.
+TEST(HwlocImporterTest, FullyAssociativeCacheSmallerThanALine) {
+  auto m = ImportHwlocXmlFile(kTinyL1, HwlocImportOptions());
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(m.status().message(), std::string(kTinyL1) +
+                                      ": fully associative L1d cache of 32 bytes is smaller "
+                                      "than its 64-byte line");
+}
+
+TEST(HwlocImporterTest, MachineShowOfTinyCacheExitsWithTheError) {
+  test_util::CmdResult r = test_util::Memsim(std::string("machine show ") + kTinyL1);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.out, HasSubstr("fully associative L1d cache of 32 bytes is smaller than its "
+                               "64-byte line"));
+}
+
+// Memory attribute Bandwidth = 20 MiB/s: 20971520 B/s, shown in MB/s rather than as
+// "0.0 GB/s".
+TEST(HwlocImporterTest, SmallBandwidthIsShownInMegabytes) {
+  auto m = ImportHwlocXmlFile(kBandwidth20MiB, HwlocImportOptions());
+  ASSERT_TRUE(m.ok()) << m.status();
+  ASSERT_EQ(m->node_size(), 1);
+  EXPECT_EQ(m->node(0).dram_bandwidth_bytes_per_s(), 20971520.0);
+  const std::string text = FormatMachineText(*m);
+  EXPECT_THAT(text, HasSubstr(" 21.0 MB/s  0-1\n"));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("0.0 GB/s")));
 }
 
 }  // namespace

@@ -1,10 +1,15 @@
 #include "sim/trace/import/tracecmd_importer.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
+#include <type_traits>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -15,6 +20,7 @@
 #include "sim/trace/import/import_stats_util.h"
 #include "sim/trace/import/trace_record.h"
 #include "sim/util/input_file.h"
+#include "sim/util/isolated_call.h"
 #include "sim/util/status_macros.h"
 
 // libtracecmd 1.3 API. trace-cmd.h pulls in tracefs.h, which does not compile as C++
@@ -197,13 +203,17 @@ class TempFile {
       for (size_t off = 0; off < n;) {
         ssize_t w = ::write(fd, buf.data() + off, n - off);
         if (w < 0) {
+          if (errno == EINTR) continue;
+          const int err = errno;
           ::close(fd);
-          return absl::InternalError(absl::StrCat("write ", path_, ": ", strerror(errno)));
+          return absl::InternalError(absl::StrCat("write ", path_, ": ", strerror(err)));
         }
         off += static_cast<size_t>(w);
       }
     }
-    ::close(fd);
+    if (::close(fd) != 0) {
+      return absl::InternalError(absl::StrCat("close ", path_, ": ", strerror(errno)));
+    }
     return absl::OkStatus();
   }
   const std::string& path() const { return path_; }
@@ -212,21 +222,193 @@ class TempFile {
   std::string path_;
 };
 
-class TracecmdImporter : public Importer {
- public:
-  absl::Status Import(const std::string& input, const ImportOptions& options, TraceWriter* writer,
-                      ImportStats* stats) override {
-    ASSIGN_OR_RETURN(std::unique_ptr<InputFile> in, InputFile::Open(input));
-    TempFile temp;
-    std::string dat_path = input;
-    if (in->compressed()) {
-      RETURN_IF_ERROR(temp.CopyFrom(in.get()));
-      dat_path = temp.path();
+// ---- The cheap checks made before libtracecmd sees the file ----
+
+// The fixed start of every trace-cmd file (trace-cmd.dat.v6(5), trace-cmd.dat.v7(5)).
+constexpr char kDatMagic[] = "\x17\x08\x44tracing";
+constexpr size_t kDatMagicBytes = 10;
+constexpr uint64_t kMinPageBytes = 512, kMaxPageBytes = 1 << 20;
+
+uint64_t ReadUint(const unsigned char* p, int bytes, bool big_endian) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) {
+    v |= uint64_t{p[big_endian ? bytes - 1 - i : i]} << (8 * i);
+  }
+  return v;
+}
+
+// Checks the file header (magic, version, endianness, long size, page size, and the first
+// size or offset it gives) against the file, so that the plainest corruptions get an error
+// with a byte offset rather than a trip through libtracecmd. `input` names the file in
+// errors; `where` says whose byte offsets they are.
+absl::Status ValidateDatHeader(const std::string& path, const std::string& input,
+                               const std::string& where) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return absl::NotFoundError(absl::StrCat(input, ": ", strerror(errno)));
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return absl::InvalidArgumentError(absl::StrCat(input, ": not a regular file"));
+  }
+  const uint64_t file_size = static_cast<uint64_t>(st.st_size);
+  unsigned char head[256] = {};
+  ssize_t got = 0;
+  while (got < static_cast<ssize_t>(sizeof head)) {
+    const ssize_t n = ::pread(fd, head + got, sizeof head - got, got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += n;
+  }
+  ::close(fd);
+  const size_t n = static_cast<size_t>(got);
+  auto bad = [&](size_t offset, const std::string& what) {
+    return absl::InvalidArgumentError(absl::StrCat(input, ": byte ", offset, where, ": ", what,
+                                                   " (not a valid trace-cmd trace.dat file)"));
+  };
+  if (n < kDatMagicBytes || std::memcmp(head, kDatMagic, kDatMagicBytes) != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        input, ": not a trace-cmd trace.dat file (no \\x17\\x08Dtracing magic at byte 0", where,
+        ")"));
+  }
+  size_t pos = kDatMagicBytes;
+  // Version: decimal digits and a NUL.
+  uint64_t version = 0;
+  const size_t version_at = pos;
+  while (pos < n && head[pos] >= '0' && head[pos] <= '9' && pos - version_at < 4) {
+    version = version * 10 + (head[pos] - '0');
+    ++pos;
+  }
+  if (pos == version_at || pos >= n || head[pos] != 0) {
+    return bad(version_at, "file version is not a number");
+  }
+  ++pos;
+  if (version < 6 || version > 7) {
+    return bad(version_at,
+               absl::StrCat("file version ", version, "; libtracecmd reads versions 6 and 7"));
+  }
+  if (pos + 6 > n) return bad(pos, "file ends inside the header");
+  const unsigned endian = head[pos];
+  if (endian > 1) return bad(pos, absl::StrCat("endianness byte ", endian, " is not 0 or 1"));
+  const bool big = endian == 1;
+  const unsigned long_size = head[pos + 1];
+  if (long_size != 4 && long_size != 8) {
+    return bad(pos + 1, absl::StrCat("size of long ", long_size, " is not 4 or 8"));
+  }
+  const uint64_t page = ReadUint(head + pos + 2, 4, big);
+  if (page < kMinPageBytes || page > kMaxPageBytes || (page & (page - 1)) != 0) {
+    return bad(pos + 2,
+               absl::StrCat("page size ", page, " is not a power of two from 512 bytes to 1 MiB"));
+  }
+  pos += 6;
+  if (version == 6) {
+    // "header_page\0", then the 8-byte size of the header page format.
+    constexpr char kHeaderPage[] = "header_page";
+    if (pos + sizeof kHeaderPage + 8 > n ||
+        std::memcmp(head + pos, kHeaderPage, sizeof kHeaderPage) != 0) {
+      return bad(pos, "no \"header_page\" section");
     }
-    in.reset();
+    pos += sizeof kHeaderPage;
+    const uint64_t size = ReadUint(head + pos, 8, big);
+    if (size > file_size - (pos + 8)) {
+      return bad(pos, absl::StrCat("header_page size ", size, " runs past the end of the file (",
+                                   file_size, " bytes)"));
+    }
+    return absl::OkStatus();
+  }
+  // Version 7: compression algorithm and its version (NUL-terminated strings), then the
+  // 8-byte offset of the first options section.
+  for (const char* what : {"compression algorithm", "compression version"}) {
+    const size_t start = pos;
+    while (pos < n && head[pos] != 0 && pos - start < 64) ++pos;
+    if (pos >= n || head[pos] != 0) return bad(start, absl::StrCat(what, " name is not a string"));
+    ++pos;
+  }
+  if (pos + 8 > n) return bad(pos, "file ends inside the header");
+  const uint64_t options_at = ReadUint(head + pos, 8, big);
+  if (options_at < pos + 8 || options_at >= file_size) {
+    return bad(pos, absl::StrCat("options section offset ", options_at, " is outside the file (",
+                                 file_size, " bytes)"));
+  }
+  return absl::OkStatus();
+}
+
+// ---- What the child process sends the parent ----
+//
+// libtracecmd/libtraceevent run in a child process (IsolatedCall): it decodes records into
+// the TraceRecord fields the importer needs and streams them; the parent assembles events
+// and writes the trace. One message per record or note, fields in host byte order.
+
+constexpr char kMsgRecord = 'R';    // a record of a known tracepoint
+constexpr char kMsgBad = 'B';       // a known tracepoint whose fields could not be read
+constexpr char kMsgProgress = 'P';  // records read so far (keeps the idle timer quiet)
+constexpr char kMsgSummary = 'S';   // once, after the last record
+
+// Records between progress messages.
+constexpr uint64_t kProgressMessageEvery = uint64_t{1} << 16;
+
+class Encoder {
+ public:
+  explicit Encoder(char kind) { buf_.push_back(kind); }
+  template <typename T>
+  void Put(T v) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    buf_.append(reinterpret_cast<const char*>(&v), sizeof v);
+  }
+  void PutString(std::string_view s) {
+    Put(static_cast<uint32_t>(s.size()));
+    buf_.append(s.data(), s.size());
+  }
+  std::string_view view() const { return buf_; }
+  void Reset(char kind) {
+    buf_.clear();
+    buf_.push_back(kind);
+  }
+
+ private:
+  std::string buf_;
+};
+
+class Decoder {
+ public:
+  explicit Decoder(std::string_view s) : s_(s) {}
+  template <typename T>
+  bool Get(T* v) {
+    if (s_.size() < sizeof(T)) return false;
+    std::memcpy(v, s_.data(), sizeof(T));
+    s_.remove_prefix(sizeof(T));
+    return true;
+  }
+  bool GetString(std::string_view* out) {
+    uint32_t size;
+    if (!Get(&size) || s_.size() < size) return false;
+    *out = s_.substr(0, size);
+    s_.remove_prefix(size);
+    return true;
+  }
+  bool done() const { return s_.empty(); }
+
+ private:
+  std::string_view s_;
+};
+
+// The child's side: reads the .dat with libtracecmd and sends what it finds.
+class DatDecoder {
+ public:
+  DatDecoder(IsolatedSink* sink) : sink_(sink), msg_(kMsgRecord) {}
+
+  absl::Status Run(const std::string& input, const std::string& dat_path,
+                   const IsolationLimits& limits) {
     tracecmd_set_loglevel(TEP_LOG_NONE);
+    errno = 0;
     tracecmd_input* handle = tracecmd_open(dat_path.c_str(), TRACECMD_FL_LOAD_NO_PLUGINS);
     if (handle == nullptr) {
+      if (errno == ENOMEM) {
+        return absl::ResourceExhaustedError(
+            absl::StrCat(input, ": libtracecmd could not allocate memory to open it (limit ",
+                         limits.memory_bytes >> 20,
+                         " MiB beyond memsim's own): a size in the file is "
+                         "probably implausible"));
+      }
       return absl::InvalidArgumentError(
           absl::StrCat(input, ": not a trace-cmd trace.dat file (libtracecmd cannot open it)"));
     }
@@ -236,28 +418,38 @@ class TracecmdImporter : public Importer {
         handles.push_back(inst);
       }
     }
-    absl::Status status = Run(input, options, handles, writer, stats);
-    for (size_t i = handles.size(); i-- > 0;) tracecmd_close(handles[i]);
-    return status;
+    const int rc = tracecmd_iterate_events_multi(handles.data(), static_cast<int>(handles.size()),
+                                                 &DatDecoder::OnRecord, this);
+    if (rc < 0) {
+      return absl::DataLossError(absl::StrCat(input, ": libtracecmd failed reading records"));
+    }
+    Encoder s(kMsgSummary);
+    s.Put(records_);
+    s.Put(skips_.unknown_event);
+    s.Put(skips_.non_event_line);
+    s.Put(skips_.lost_events);
+    s.Put(static_cast<uint32_t>(skips_.unknown_by_name.size()));
+    for (const auto& [name, count] : skips_.unknown_by_name) {
+      s.PutString(name);
+      s.Put(count);
+    }
+    const char* uname = tracecmd_get_uname(handle);
+    s.Put(static_cast<uint8_t>(uname != nullptr));
+    s.PutString(uname != nullptr ? uname : "");
+    const char* clock = tracecmd_get_trace_clock(handle);
+    s.Put(static_cast<uint8_t>(clock != nullptr));
+    s.PutString(clock != nullptr ? clock : "");
+    s.Put(static_cast<int32_t>(tracecmd_cpus(handle)));
+    sink_->Send(s.view());
+    // No tracecmd_close: the process ends now, and a malformed file's state could make
+    // even that crash after the work is done.
+    return absl::OkStatus();
   }
 
  private:
-  struct Context {
-    TracecmdImporter* self;
-    const std::string* input;
-    const ImportOptions* options;
-    EventAssembler* assembler;
-    ImportStats* stats;
-    SkipCounts skips;
-    absl::Status error;
-    TraceRecord record;
-    absl::flat_hash_map<const tep_event*, EventInfo> events;
-    std::string rendered[static_cast<int>(TraceField::kNumFields)];
-  };
-
-  static const EventInfo& Info(Context& ctx, tep_event* event) {
-    auto it = ctx.events.find(event);
-    if (it != ctx.events.end()) return it->second;
+  const EventInfo& Info(tep_event* event) {
+    auto it = events_.find(event);
+    if (it != events_.end()) return it->second;
     EventInfo info;
     info.name = event->name != nullptr ? event->name : "";
     info.tracepoint = TracepointFromName(info.name);
@@ -273,41 +465,56 @@ class TracecmdImporter : public Importer {
       if (IsSymbolicField(f)) FindTable(event->print_fmt.args, name, &field.symbols);
       info.fields.push_back(std::move(field));
     }
-    return ctx.events.emplace(event, std::move(info)).first->second;
+    // Fields in TraceField order: the order the parent decodes them in.
+    std::sort(
+        info.fields.begin(), info.fields.end(),
+        [](const EventInfo::Field& a, const EventInfo::Field& b) { return a.field < b.field; });
+    return events_.emplace(event, std::move(info)).first->second;
   }
 
   static int OnRecord(tracecmd_input* handle, tep_record* rec, int /*cpu*/, void* data) {
-    Context& ctx = *static_cast<Context*>(data);
-    ++ctx.stats->input_records;
-    if (ctx.options->progress && ctx.stats->input_records % kProgressEveryRecords == 0) {
-      ctx.options->progress(ctx.stats->input_records);
+    return static_cast<DatDecoder*>(data)->Record(handle, rec);
+  }
+
+  int Record(tracecmd_input* handle, tep_record* rec) {
+    if (++records_ % kProgressMessageEvery == 0) {
+      Encoder p(kMsgProgress);
+      p.Put(records_);
+      sink_->Send(p.view());
     }
     if (rec->missed_events != 0)
-      ctx.skips.lost_events += rec->missed_events > 0 ? rec->missed_events : 1;
+      skips_.lost_events += rec->missed_events > 0 ? rec->missed_events : 1;
     tep_handle* tep = tracecmd_get_tep(handle);
     tep_event* event = tep_find_event_by_record(tep, rec);
     if (event == nullptr) {
-      ++ctx.skips.non_event_line;
+      ++skips_.non_event_line;
       return 0;
     }
-    const EventInfo& info = Info(ctx, event);
+    const EventInfo& info = Info(event);
     if (info.tracepoint == Tracepoint::kUnknown) {
-      ctx.skips.CountUnknown(info.name);
+      skips_.CountUnknown(info.name);
       return 0;
     }
-    TraceRecord& r = ctx.record;
-    r.Clear();
-    r.tracepoint = info.tracepoint;
-    r.time_ns = rec->ts;
-    r.cpu = static_cast<uint32_t>(rec->cpu);
-    r.pid = tep_data_pid(tep, rec);
-    absl::Status error;
+    uint32_t present = 0;
+    for (const EventInfo::Field& f : info.fields)
+      present |= uint32_t{1} << static_cast<int>(f.field);
+    msg_.Reset(kMsgRecord);
+    msg_.Put(static_cast<uint8_t>(info.tracepoint));
+    msg_.Put(static_cast<uint64_t>(rec->ts));
+    msg_.Put(static_cast<uint32_t>(rec->cpu));
+    msg_.Put(static_cast<int32_t>(tep_data_pid(tep, rec)));
+    msg_.Put(static_cast<uint64_t>(rec->offset));
+    msg_.Put(present);
     for (const EventInfo::Field& f : info.fields) {
       unsigned long long val = 0;
       if (tep_read_number_field(f.format, rec->data, &val) != 0) {
-        error = absl::InvalidArgumentError(absl::StrCat(info.name, ": cannot read field '",
-                                                        AbslView(TraceFieldName(f.field)), "'"));
-        break;
+        Encoder b(kMsgBad);
+        b.Put(static_cast<uint64_t>(rec->offset));
+        b.Put(static_cast<uint32_t>(rec->cpu));
+        b.PutString(absl::StrCat(info.name, ": cannot read field '",
+                                 AbslView(TraceFieldName(f.field)), "'"));
+        sink_->Send(b.view());
+        return 0;
       }
       uint64_t v = val;
       const int size = f.format->size;
@@ -316,52 +523,210 @@ class TracecmdImporter : public Importer {
         v = static_cast<uint64_t>(static_cast<int64_t>(v << shift) >> shift);
       }
       if (IsSymbolicField(f.field)) {
-        std::string& out = ctx.rendered[static_cast<int>(f.field)];
-        RenderSymbol(f.symbols, v, &out);
-        r.SetSymbol(f.field, out);
+        RenderSymbol(f.symbols, v, &rendered_);
+        msg_.PutString(rendered_);
       } else {
-        r.Set(f.field, v);
+        msg_.Put(v);
       }
     }
-    if (error.ok()) {
-      error = ctx.assembler->Add(r);
-      if (!error.ok() && error.code() != absl::StatusCode::kInvalidArgument) {
-        ctx.error = error;
-        return 1;
-      }
-    }
-    if (!error.ok()) {
-      if (!ctx.options->lenient) {
-        ctx.error = absl::InvalidArgumentError(absl::StrCat(
-            *ctx.input, ": record at byte offset ", rec->offset, " (cpu ", rec->cpu,
-            "): malformed ", error.message(), " (use --lenient to skip malformed records)"));
-        return 1;
-      }
-      ++ctx.skips.malformed;
-    }
+    sink_->Send(msg_.view());
     return 0;
   }
 
-  absl::Status Run(const std::string& input, const ImportOptions& options,
-                   std::vector<tracecmd_input*>& handles, TraceWriter* writer, ImportStats* stats) {
+  IsolatedSink* sink_;
+  Encoder msg_;
+  uint64_t records_ = 0;
+  SkipCounts skips_;
+  absl::flat_hash_map<const tep_event*, EventInfo> events_;
+  std::string rendered_;
+};
+
+// The parent's side: turns the child's messages into events.
+class RecordSink {
+ public:
+  RecordSink(const std::string& input, const ImportOptions& options, EventAssembler* assembler,
+             ImportStats* stats)
+      : input_(input), options_(options), assembler_(assembler), stats_(stats) {}
+
+  absl::Status OnMessage(std::string_view message) {
+    if (message.empty()) return Garbled();
+    Decoder d(message.substr(1));
+    switch (message[0]) {
+      case kMsgRecord:
+        return OnRecord(d);
+      case kMsgBad: {
+        uint64_t offset;
+        uint32_t cpu;
+        std::string_view what;
+        if (!d.Get(&offset) || !d.Get(&cpu) || !d.GetString(&what)) return Garbled();
+        return Malformed(offset, cpu, what);
+      }
+      case kMsgProgress: {
+        uint64_t records;
+        if (!d.Get(&records)) return Garbled();
+        Progress(records);
+        return absl::OkStatus();
+      }
+      case kMsgSummary:
+        return OnSummary(d);
+      default:
+        return Garbled();
+    }
+  }
+
+  bool have_summary() const { return have_summary_; }
+  const SkipCounts& skips() const { return skips_; }
+  const std::optional<std::string>& uname() const { return uname_; }
+  const std::optional<std::string>& clock() const { return clock_; }
+  int32_t cpus() const { return cpus_; }
+
+ private:
+  absl::Status Garbled() const {
+    return absl::InternalError(
+        absl::StrCat(input_, ": garbled message from the libtracecmd child"));
+  }
+
+  void Progress(uint64_t records) {
+    if (!options_.progress) return;
+    // Called at multiples of kProgressEveryRecords, as the text importers do.
+    while (next_progress_ <= records) {
+      options_.progress(next_progress_);
+      next_progress_ += kProgressEveryRecords;
+    }
+  }
+
+  absl::Status Malformed(uint64_t offset, uint32_t cpu, std::string_view what) {
+    if (!options_.lenient) {
+      return absl::InvalidArgumentError(absl::StrCat(input_, ": record at byte offset ", offset,
+                                                     " (cpu ", cpu, "): malformed ", AbslView(what),
+                                                     " (use --lenient to skip malformed records)"));
+    }
+    ++skips_.malformed;
+    return absl::OkStatus();
+  }
+
+  absl::Status OnRecord(Decoder& d) {
+    uint8_t tp;
+    uint64_t time_ns, offset;
+    uint32_t cpu, present;
+    int32_t pid;
+    if (!d.Get(&tp) || !d.Get(&time_ns) || !d.Get(&cpu) || !d.Get(&pid) || !d.Get(&offset) ||
+        !d.Get(&present) || tp == 0 || tp >= static_cast<uint8_t>(Tracepoint::kNumTracepoints)) {
+      return Garbled();
+    }
+    TraceRecord& r = record_;
+    r.Clear();
+    r.tracepoint = static_cast<Tracepoint>(tp);
+    r.time_ns = time_ns;
+    r.cpu = cpu;
+    r.pid = pid;
+    for (int i = 0; i < static_cast<int>(TraceField::kNumFields); ++i) {
+      if ((present & (uint32_t{1} << i)) == 0) continue;
+      const TraceField f = static_cast<TraceField>(i);
+      if (IsSymbolicField(f)) {
+        std::string_view s;
+        if (!d.GetString(&s)) return Garbled();
+        r.SetSymbol(f, s);
+      } else {
+        uint64_t v;
+        if (!d.Get(&v)) return Garbled();
+        r.Set(f, v);
+      }
+    }
+    if (!d.done()) return Garbled();
+    absl::Status error = assembler_->Add(r);
+    if (error.ok()) return error;
+    if (error.code() != absl::StatusCode::kInvalidArgument) return error;
+    return Malformed(offset, cpu, std::string_view(error.message().data(), error.message().size()));
+  }
+
+  absl::Status OnSummary(Decoder& d) {
+    uint64_t records;
+    uint32_t names;
+    if (!d.Get(&records) || !d.Get(&skips_.unknown_event) || !d.Get(&skips_.non_event_line) ||
+        !d.Get(&skips_.lost_events) || !d.Get(&names)) {
+      return Garbled();
+    }
+    for (uint32_t i = 0; i < names; ++i) {
+      std::string_view name;
+      uint64_t count;
+      if (!d.GetString(&name) || !d.Get(&count)) return Garbled();
+      skips_.unknown_by_name[AbslView(name)] = count;
+    }
+    for (std::optional<std::string>* out : {&uname_, &clock_}) {
+      uint8_t has;
+      std::string_view s;
+      if (!d.Get(&has) || !d.GetString(&s)) return Garbled();
+      if (has) *out = std::string(s);
+    }
+    if (!d.Get(&cpus_) || !d.done()) return Garbled();
+    Progress(records);
+    stats_->input_records = records;
+    have_summary_ = true;
+    return absl::OkStatus();
+  }
+
+  const std::string& input_;
+  const ImportOptions& options_;
+  EventAssembler* assembler_;
+  ImportStats* stats_;
+  TraceRecord record_;
+  SkipCounts skips_;
+  uint64_t next_progress_ = kProgressEveryRecords;
+  bool have_summary_ = false;
+  std::optional<std::string> uname_, clock_;
+  int32_t cpus_ = 0;
+};
+
+class TracecmdImporter : public Importer {
+ public:
+  explicit TracecmdImporter(std::optional<IsolationLimits> limits) : limits_(limits) {}
+
+  absl::Status Import(const std::string& input, const ImportOptions& options, TraceWriter* writer,
+                      ImportStats* stats) override {
+    ASSIGN_OR_RETURN(std::unique_ptr<InputFile> in, InputFile::Open(input));
+    TempFile temp;
+    std::string dat_path = input;
+    const bool compressed = in->compressed();
+    if (compressed) {
+      RETURN_IF_ERROR(temp.CopyFrom(in.get()));
+      dat_path = temp.path();
+    }
+    in.reset();
+    RETURN_IF_ERROR(
+        ValidateDatHeader(dat_path, input, compressed ? " of the decompressed data" : ""));
+
+    IsolationLimits limits;
+    if (limits_.has_value()) {
+      limits = *limits_;
+    } else {
+      // Time grows with the file: 60 s of CPU and 1 s more per MiB (libtracecmd reads a
+      // few MiB/s at worst, with a file's own zstd compression); a minute without a message
+      // means a loop (the child reports progress every 65536 records).
+      struct stat st;
+      const uint64_t size = ::stat(dat_path.c_str(), &st) == 0 ? st.st_size : 0;
+      limits.cpu_seconds = 60 + (size >> 20);
+      limits.idle_timeout_seconds = 60;
+    }
+
     AssemblerOptions aopts;
     aopts.max_physmem_bits = options.max_physmem_bits;
     EventAssembler assembler(writer, aopts);
-    Context ctx{this, &input, &options, &assembler, stats, {}, absl::OkStatus(), {}, {}, {}};
-    int rc = tracecmd_iterate_events_multi(handles.data(), static_cast<int>(handles.size()),
-                                           &TracecmdImporter::OnRecord, &ctx);
-    RETURN_IF_ERROR(ctx.error);
-    if (rc < 0) {
-      return absl::DataLossError(absl::StrCat(input, ": libtracecmd failed reading records"));
+    RecordSink records(input, options, &assembler, stats);
+    RETURN_IF_ERROR(IsolatedCall(
+        input, "libtracecmd", limits,
+        [&](IsolatedSink& sink) { return DatDecoder(&sink).Run(input, dat_path, limits); },
+        [&](std::string_view message) { return records.OnMessage(message); }));
+    if (!records.have_summary()) {
+      return absl::InternalError(absl::StrCat(input, ": the libtracecmd child sent no summary"));
     }
     RETURN_IF_ERROR(assembler.Finish());
 
     trace::TraceHeader* h = writer->mutable_header();
     h->set_source("tracecmd");
-    tracecmd_input* handle = handles[0];
-    if (const char* uname = tracecmd_get_uname(handle)) {
+    if (records.uname().has_value()) {
       // "Linux <hostname> <release> <version...>", as trace-cmd record stores it.
-      std::vector<std::string> parts = absl::StrSplit(uname, ' ', absl::SkipEmpty());
+      std::vector<std::string> parts = absl::StrSplit(*records.uname(), ' ', absl::SkipEmpty());
       if (parts.size() >= 3) {
         h->set_hostname(parts[1]);
         h->set_kernel_version(parts[2]);
@@ -369,9 +734,9 @@ class TracecmdImporter : public Importer {
     }
     if (!options.kernel_version.empty()) h->set_kernel_version(options.kernel_version);
     std::string clock = "local";  // trace-cmd's default when the file does not say
-    if (const char* c = tracecmd_get_trace_clock(handle)) {
+    if (records.clock().has_value()) {
       // The saved trace_clock file: "[local] global counter ...", selected one in brackets.
-      std::string_view s = c;
+      std::string_view s = *records.clock();
       size_t open = s.find('['), close = s.find(']');
       if (open != std::string_view::npos && close != std::string_view::npos && close > open) {
         clock = std::string(s.substr(open + 1, close - open - 1));
@@ -381,16 +746,25 @@ class TracecmdImporter : public Importer {
     }
     h->set_clock(clock);
     if (h->page_size_bytes() == 0) h->set_page_size_bytes(4096);
-    uint32_t cpus = static_cast<uint32_t>(std::max(0, tracecmd_cpus(handle)));
+    uint32_t cpus = static_cast<uint32_t>(std::max(0, records.cpus()));
     cpus = std::max(cpus, static_cast<uint32_t>(assembler.max_cpu() + 1));
     if (cpus > h->num_cpus()) h->set_num_cpus(cpus);
-    PublishImportStats(assembler, ctx.skips, writer, stats);
+    PublishImportStats(assembler, records.skips(), writer, stats);
     return absl::OkStatus();
   }
+
+ private:
+  std::optional<IsolationLimits> limits_;
 };
 
 }  // namespace
 
-std::unique_ptr<Importer> NewTracecmdImporter() { return std::make_unique<TracecmdImporter>(); }
+std::unique_ptr<Importer> NewTracecmdImporter() {
+  return std::make_unique<TracecmdImporter>(std::nullopt);
+}
+
+std::unique_ptr<Importer> NewTracecmdImporterWithLimits(const IsolationLimits& limits) {
+  return std::make_unique<TracecmdImporter>(limits);
+}
 
 }  // namespace memsim
