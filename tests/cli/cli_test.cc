@@ -19,6 +19,7 @@
 #include "sim/cli/command.h"
 #include "sim/report/result_format.h"
 #include "sim/util/input_file.h"
+#include "sim/util/version.h"
 #include "tests/testing/memsim_cli.h"
 
 namespace memsim {
@@ -233,6 +234,29 @@ TEST(Cli, ReplayTwiceGivesIdenticalResults) {
     unlink(out.c_str());
   }
   unlink(t.c_str());
+}
+
+// The version is CMake's project(VERSION), written into imported traces and results, which
+// also name the trace's source.
+TEST(Cli, VersionFromCMakeIsInTracesAndResults) {
+  const std::string version(MemsimVersion());
+  EXPECT_EQ(Memsim("--version").out, "memsim " + version + "\n");
+  const std::string src = std::string(MEMSIM_SOURCE_DIR) + "/traces/thp-anon.dat.zst";
+  const std::string t = Tmp("version.mtrace");
+  ASSERT_EQ(Memsim(absl::StrCat("import --from=tracecmd ", src, " -o ", t)).exit_code, 0);
+  CmdResult ins = Memsim("inspect --json " + t);
+  EXPECT_NE(ins.out.find("\"memsim_version\": \"" + version + "\""), std::string::npos) << ins.out;
+  const std::string out = Tmp("version.json");
+  CmdResult r = Memsim(absl::StrCat("replay --trace=", t, " --machine=", MEMSIM_SOURCE_DIR,
+                                    "/configs/machines/skylake-sp-2s-gold6140.textproto",
+                                    " --model=page64 --out=", out));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto parsed = report::ResultFromJson(Slurp(out));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->run().memsim_version(), version);
+  EXPECT_EQ(parsed->run().trace_source(), "tracecmd");
+  unlink(t.c_str());
+  unlink(out.c_str());
 }
 
 TEST(Cli, CompareWritesResultsTableAndCsv) {
