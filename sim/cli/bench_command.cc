@@ -15,8 +15,10 @@
 #include "sim/cli/builtin_commands.h"
 #include "sim/cli/common_flags.h"
 #include "sim/cli/replay_support.h"
+#include "sim/cli/usage_error.h"
 #include "sim/hw/machine_loader.h"
 #include "sim/memmap/builtin_models.h"
+#include "sim/memmap/model_spec.h"
 #include "sim/trace/trace_reader.h"
 #include "sim/util/status_macros.h"
 #include "sim/workload/builtin_workloads.h"
@@ -91,7 +93,7 @@ absl::Status BenchTrace(const std::string& label, const std::string& path,
   for (const std::string& spec : models) {
     replay::ReplayJob job = base;
     job.trace_path = path;
-    ASSIGN_OR_RETURN(job.model, replay::ResolveModelSpec(spec, registry));
+    ASSIGN_OR_RETURN(job.model, ModelFromFlag(spec, registry));
     job.options.progress = ProgressPrinter(spec);
     const double cpu0 = ProcessCpuSeconds();
     ASSIGN_OR_RETURN(result::Result stubbed, replay::RunReplayJob(job, registry, stub));
@@ -124,9 +126,8 @@ absl::Status BenchTrace(const std::string& label, const std::string& path,
 }
 
 absl::Status RunBench(const std::vector<std::string>& args) {
-  if (!args.empty()) return absl::InvalidArgumentError("bench takes only flags (see --help)");
-  memmap::ModelRegistry registry;
-  memmap::RegisterBuiltinModels(registry);
+  if (!args.empty()) return UsageError("bench takes only flags (see --help)");
+  const memmap::ModelRegistry& registry = memmap::BuiltinModels();
   replay::ReplayJob base;
   base.machine_path = absl::GetFlag(FLAGS_machine);
   if (base.machine_path.empty()) {

@@ -14,6 +14,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "sim/util/output_file.h"
+#include "sim/cli/usage_error.h"
+#include "sim/util/version.h"
 
 namespace memsim::cli {
 
@@ -27,8 +29,6 @@ const Command* CommandRegistry::Find(const std::string& name) const {
 }
 
 namespace {
-
-constexpr char kVersion[] = "memsim 0.1.0";
 
 std::string TopHelp(const CommandRegistry& registry) {
   std::string s =
@@ -49,6 +49,35 @@ std::string FlagName(std::string_view arg) {
   arg.remove_prefix(arg[1] == '-' ? 2 : 1);
   size_t eq = arg.find('=');
   return std::string(arg.substr(0, eq));
+}
+
+// A usage error, printed the way RunMain prints a command's failure.
+int UsageFailure(const Command& command, const std::string& message) {
+  std::fprintf(stderr, "memsim %s: %s\nRun 'memsim %s --help' for its flags.\n",
+               command.name.c_str(), message.c_str(), command.name.c_str());
+  return kExitUsageError;
+}
+
+// Parses a flag's value as absl will (absl::ParseCommandLine exits 1 on a bad value, and a
+// bad value is a usage error: 2). `arg` is "--name=value", "--name" or "--noname"; `next` is
+// the following argument, or null. The flag keeps the parsed value; absl sets it again.
+absl::Status CheckFlagValue(absl::CommandLineFlag& flag, absl::string_view arg, const char* next) {
+  const size_t eq = arg.find('=');
+  absl::string_view value;
+  if (eq != absl::string_view::npos) {
+    value = arg.substr(eq + 1);
+  } else if (flag.IsOfType<bool>()) {
+    return absl::OkStatus();  // --name, --noname
+  } else if (next == nullptr) {
+    return UsageError(absl::StrCat("missing the value of --", flag.Name()));
+  } else {
+    value = next;  // --name value
+  }
+  std::string error;
+  if (!flag.ParseFrom(value, &error)) {
+    return UsageError(absl::StrCat("invalid value '", value, "' for --", flag.Name(), ": ", error));
+  }
+  return absl::OkStatus();
 }
 
 // absl flag names cannot contain '-': "--node-mem=4GiB" is rewritten "--node_mem=4GiB" (the
@@ -107,12 +136,12 @@ int RunMain(const CommandRegistry& registry, int argc, char** argv) {
     return 2;
   }
   if (std::strcmp(argv[1], "--version") == 0) {
-    return PrintStdout("", absl::StrCat(kVersion, "\n"));
+    return PrintStdout("", absl::StrCat("memsim ", MemsimVersion(), "\n"));
   }
   const Command* command = registry.Find(argv[1]);
   if (command == nullptr) {
     std::fprintf(stderr, "memsim: unknown command '%s'\n\n%s", argv[1], TopHelp(registry).c_str());
-    return 2;
+    return kExitUsageError;
   }
   // Check the flags before absl parses them: each command accepts only its own.
   std::vector<char*> args = {argv[0]};
@@ -137,11 +166,15 @@ int RunMain(const CommandRegistry& registry, int argc, char** argv) {
       for (const std::string& f : command->flags) {
         if (name == f || name == "no" + f) known = true;
       }
-      if (!known) {
-        std::fprintf(stderr,
-                     "memsim %s: unknown flag '%s'\nRun 'memsim %s --help' for its flags.\n",
-                     command->name.c_str(), argv[i], command->name.c_str());
-        return 2;
+      if (!known) return UsageFailure(*command, absl::StrCat("unknown flag '", argv[i], "'"));
+      absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+      if (flag == nullptr && absl::StartsWith(name, "no")) {
+        flag = absl::FindCommandLineFlag(name.substr(2));
+      }
+      if (flag != nullptr) {
+        absl::Status valid = CheckFlagValue(*flag, absl::string_view(a.data(), a.size()),
+                                            i + 1 < argc ? argv[i + 1] : nullptr);
+        if (!valid.ok()) return UsageFailure(*command, std::string(valid.message()));
       }
     }
     args.push_back(argv[i]);
@@ -154,15 +187,16 @@ int RunMain(const CommandRegistry& registry, int argc, char** argv) {
   if (!status.ok()) {
     std::fprintf(stderr, "memsim %s: %s\n", command->name.c_str(),
                  std::string(status.message()).c_str());
-    return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
   }
   // What the command printed with printf: a full disk or closed stdout is an error too.
-  if (absl::Status out = FlushStdout(); !out.ok()) {
-    std::fprintf(stderr, "memsim %s: %s\n", command->name.c_str(),
-                 std::string(out.message()).c_str());
-    return 1;
+  if (status.ok()) {
+    if (absl::Status out = FlushStdout(); !out.ok()) {
+      std::fprintf(stderr, "memsim %s: %s\n", command->name.c_str(),
+                   std::string(out.message()).c_str());
+      return 1;
+    }
   }
-  return 0;
+  return ExitCode(status);
 }
 
 namespace {

@@ -19,7 +19,8 @@ struct Command {
   // Names of the absl flags this command accepts (shared flags live in common_flags.h).
   std::vector<std::string> flags;
   // Runs with the positional arguments (flags already parsed). A non-OK status is printed
-  // as "memsim <name>: <message>" and exits 1; OK exits 0.
+  // as "memsim <name>: <message>" and exits 2 if it is a usage error (usage_error.h), else 1;
+  // OK exits 0.
   std::function<absl::Status(const std::vector<std::string>& args)> run;
 };
 

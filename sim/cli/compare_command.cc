@@ -3,16 +3,19 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "sim/cli/builtin_commands.h"
 #include "sim/cli/common_flags.h"
 #include "sim/cli/replay_support.h"
+#include "sim/cli/usage_error.h"
 #include "sim/memmap/builtin_models.h"
+#include "sim/memmap/model_spec.h"
 #include "sim/report/result_format.h"
 #include "sim/util/output_file.h"
 #include "sim/util/status_macros.h"
 
-ABSL_FLAG(std::string, models, "page64,page32,memdesc,allocatee",
+ABSL_FLAG(std::string, models, absl::StrJoin(memsim::memmap::BuiltinModels().names(), ","),
           "Comma-separated models to compare (names or config files); the first is the baseline.");
 
 namespace memsim::cli {
@@ -28,17 +31,16 @@ std::string SafeName(std::string s) {
 
 absl::Status RunCompare(const std::vector<std::string>& args) {
   if (!args.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("unexpected argument '", args[0], "'"));
+    return UsageError(absl::StrCat("unexpected argument '", args[0], "'"));
   }
-  memmap::ModelRegistry models;
-  memmap::RegisterBuiltinModels(models);
+  const memmap::ModelRegistry& models = memmap::BuiltinModels();
   ASSIGN_OR_RETURN(replay::ReplayJob job, JobFromFlags());
   std::vector<std::string> specs =
       absl::StrSplit(absl::GetFlag(FLAGS_models), ',', absl::SkipEmpty());
-  if (specs.empty()) return absl::InvalidArgumentError("--models names no model");
+  if (specs.empty()) return UsageError("--models names no model");
   std::vector<config::MemmapModelConfig> configs;
   for (const std::string& s : specs) {
-    ASSIGN_OR_RETURN(config::MemmapModelConfig c, replay::ResolveModelSpec(s, models));
+    ASSIGN_OR_RETURN(config::MemmapModelConfig c, ModelFromFlag(s, models));
     configs.push_back(c);
   }
   const std::string dir = absl::GetFlag(FLAGS_out);
@@ -47,7 +49,7 @@ absl::Status RunCompare(const std::vector<std::string>& args) {
     mkdir(dir.c_str(), 0755);
     struct stat st {};
     if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-      return absl::InvalidArgumentError(absl::StrCat("--out ", dir, " is not a directory"));
+      return UsageError(absl::StrCat("--out ", dir, " is not a directory"));
     }
   }
   ASSIGN_OR_RETURN(CopierHolder copier,

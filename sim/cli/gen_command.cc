@@ -13,6 +13,7 @@
 #include "sim/cli/builtin_commands.h"
 #include "sim/cli/common_flags.h"
 #include "sim/util/output_file.h"
+#include "sim/cli/usage_error.h"
 #include "sim/util/status_macros.h"
 #include "sim/workload/builtin_workloads.h"
 #include "sim/workload/trace_generator.h"
@@ -59,30 +60,31 @@ constexpr const char* kGenericFlags[] = {"workload",   "nodes",    "node_mem", "
 absl::StatusOr<workload::WorkloadParams> ParamsFromFlags() {
   workload::WorkloadParams p;
   p.nodes = absl::GetFlag(FLAGS_nodes);
-  ASSIGN_OR_RETURN(p.node_mem_bytes,
-                   workload::ParseByteSize(absl::GetFlag(FLAGS_node_mem), "--node_mem"));
+  ASSIGN_OR_RETURN(p.node_mem_bytes, AsUsageError(workload::ParseByteSize(
+                                         absl::GetFlag(FLAGS_node_mem), "--node_mem")));
   p.cpus = absl::GetFlag(FLAGS_cpus);
   p.events = absl::GetFlag(FLAGS_num_events);
   const std::string duration = absl::GetFlag(FLAGS_duration);
   if (!duration.empty()) {
     absl::Duration d;
     if (!absl::ParseDuration(duration, &d) || d <= absl::ZeroDuration()) {
-      return absl::InvalidArgumentError(absl::StrCat("--duration: cannot parse '", duration,
-                                                     "' as a positive duration (e.g. 10s, 500ms)"));
+      return UsageError(absl::StrCat("--duration: cannot parse '", duration,
+                                     "' as a positive duration (e.g. 10s, 500ms)"));
     }
     p.duration_ns = static_cast<uint64_t>(absl::ToInt64Nanoseconds(d));
   }
   p.seed = absl::GetFlag(FLAGS_seed);
   const std::string footprint = absl::GetFlag(FLAGS_footprint);
   if (!footprint.empty()) {
-    ASSIGN_OR_RETURN(p.footprint_bytes, workload::ParseByteSize(footprint, "--footprint"));
+    ASSIGN_OR_RETURN(p.footprint_bytes,
+                     AsUsageError(workload::ParseByteSize(footprint, "--footprint")));
     if (p.footprint_bytes == 0) {
-      return absl::InvalidArgumentError("--footprint must be positive (omit it for the default)");
+      return UsageError("--footprint must be positive (omit it for the default)");
     }
   }
   p.thp_share = absl::GetFlag(FLAGS_thp_share);
-  ASSIGN_OR_RETURN(p.file_size_bytes,
-                   workload::ParseByteSize(absl::GetFlag(FLAGS_file_size), "--file_size"));
+  ASSIGN_OR_RETURN(p.file_size_bytes, AsUsageError(workload::ParseByteSize(
+                                          absl::GetFlag(FLAGS_file_size), "--file_size")));
   p.folio_order = absl::GetFlag(FLAGS_folio_order);
   p.imbalance = absl::GetFlag(FLAGS_imbalance);
   p.fill = absl::GetFlag(FLAGS_fill);
@@ -138,16 +140,19 @@ const workload::WorkloadRegistry& Registry() {
 
 absl::Status RunGen(const std::vector<std::string>& args) {
   if (!args.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("gen takes no positional arguments, got '", args[0], "'"));
+    return UsageError(absl::StrCat("gen takes no positional arguments, got '", args[0], "'"));
   }
   const std::string name = absl::GetFlag(FLAGS_workload);
-  if (name.empty()) return absl::InvalidArgumentError("--workload is required");
+  if (name.empty()) return UsageError("--workload is required");
   const workload::WorkloadEntry* entry = Registry().Find(name);
-  if (entry == nullptr) return Registry().Create(name, {}).status();  // names the known ones
+  if (entry == nullptr) {
+    return AsUsageError(Registry().Create(name, {}).status());  // names the known ones
+  }
   const std::string out = absl::GetFlag(FLAGS_o);
-  if (out.empty()) return absl::InvalidArgumentError("-o OUT.mtrace is required");
+  if (out.empty()) return UsageError("-o OUT.mtrace is required");
   ASSIGN_OR_RETURN(workload::WorkloadParams params, ParamsFromFlags());
+  // The workload checks its parameters, all from flags: what it rejects is a usage error.
+  RETURN_IF_ERROR(AsUsageError(Registry().Create(name, params).status()));
 
   auto start = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(

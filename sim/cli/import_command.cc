@@ -15,10 +15,12 @@
 #include "absl/strings/str_join.h"
 #include "sim/cli/builtin_commands.h"
 #include "sim/cli/common_flags.h"
+#include "sim/cli/usage_error.h"
 #include "sim/trace/import/importer.h"
 #include "sim/trace/trace_writer.h"
 #include "sim/util/output_file.h"
 #include "sim/util/status_macros.h"
+#include "sim/util/version.h"
 
 ABSL_FLAG(std::string, from, "",
           "Input format: ftrace (text from trace_pipe or `trace-cmd report`), tracecmd "
@@ -95,34 +97,34 @@ void PrintSummary(const std::string& what, const std::string& input, const Impor
 
 absl::Status RunImport(const std::vector<std::string>& args) {
   if (args.size() != 1) {
-    return absl::InvalidArgumentError("expected exactly one INPUT file (see --help)");
+    return UsageError("expected exactly one INPUT file (see --help)");
   }
   const std::string& input = args[0];
   const std::string from = absl::GetFlag(FLAGS_from);
   const std::string out = absl::GetFlag(FLAGS_o);
   const std::string snapshot = absl::GetFlag(FLAGS_snapshot);
-  if (out.empty()) return absl::InvalidArgumentError("-o OUT.mtrace is required");
+  if (out.empty()) return UsageError("-o OUT.mtrace is required");
   ImporterRegistry registry;
   RegisterBuiltinImporters(registry);
   std::unique_ptr<Importer> importer = registry.Create(from);
   if (importer == nullptr) {
     std::vector<std::string> names;
     for (const auto& [name, desc] : registry.List()) names.push_back(name);
-    return absl::InvalidArgumentError(
+    return UsageError(
         absl::StrCat("--from must be one of ", absl::StrJoin(names, ", "), "; got '", from, "'"));
   }
   if (!snapshot.empty() && from == "kpageflags") {
-    return absl::InvalidArgumentError("--snapshot goes with an event trace, not --from=kpageflags");
+    return UsageError("--snapshot goes with an event trace, not --from=kpageflags");
   }
   const int phys_bits = absl::GetFlag(FLAGS_max_physmem_bits);
   if (phys_bits < 36 || phys_bits > 52) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--max_physmem_bits must be in [36, 52]; got ", phys_bits));
+    return UsageError(absl::StrCat("--max_physmem_bits must be in [36, 52]; got ", phys_bits));
   }
 
-  RETURN_IF_ERROR(RefuseIfInput(out, {input, snapshot}));
+  RETURN_IF_ERROR(AsUsageError(RefuseIfInput(out, {input, snapshot})));
   ASSIGN_OR_RETURN(std::unique_ptr<TraceWriter> writer, TraceWriter::Create(out));
   writer->mutable_header()->set_produced_by(ProducedBy(input));
+  writer->mutable_header()->set_memsim_version(std::string(MemsimVersion()));
 
   ImportOptions options;
   options.lenient = absl::GetFlag(FLAGS_lenient);

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "sim/cli/builtin_commands.h"
 #include "sim/cli/common_flags.h"
+#include "sim/cli/usage_error.h"
 #include "sim/trace/event.h"
 #include "sim/trace/trace_reader.h"
 #include "sim/trace/trace_summary.h"
@@ -30,7 +31,7 @@ absl::Status PrintEvents(const std::string& path) {
 
 absl::Status RunInspect(const std::vector<std::string>& args) {
   if (args.size() != 1) {
-    return absl::InvalidArgumentError("expects exactly one FILE.mtrace (see --help)");
+    return UsageError("expects exactly one FILE.mtrace (see --help)");
   }
   const std::string& path = args[0];
   if (absl::GetFlag(FLAGS_events)) return PrintEvents(path);

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "sim/cli/builtin_commands.h"
 #include "sim/cli/common_flags.h"
+#include "sim/cli/usage_error.h"
 #include "sim/hw/hwloc_importer.h"
 #include "sim/hw/machine_loader.h"
 #include "sim/hw/machine_printer.h"
@@ -41,16 +42,15 @@ hw::HwlocImportOptions OptionsFromFlags() {
 
 absl::Status ImportHwloc(const std::vector<std::string>& args) {
   if (args.size() != 2) {
-    return absl::InvalidArgumentError(
-        "usage: memsim machine import-hwloc TOPO.xml -o MACHINE.textproto");
+    return UsageError("usage: memsim machine import-hwloc TOPO.xml -o MACHINE.textproto");
   }
   const std::string out = absl::GetFlag(FLAGS_o);
-  if (out.empty()) return absl::InvalidArgumentError("import-hwloc needs -o MACHINE.textproto");
+  if (out.empty()) return UsageError("import-hwloc needs -o MACHINE.textproto");
   const hw::HwlocImportOptions options = OptionsFromFlags();
   if (!(options.local_latency_ns > 0)) {
-    return absl::InvalidArgumentError("--hwloc_local_latency_ns must be > 0");
+    return UsageError("--hwloc_local_latency_ns must be > 0");
   }
-  RETURN_IF_ERROR(RefuseIfInput(out, {args[1]}));
+  RETURN_IF_ERROR(AsUsageError(RefuseIfInput(out, {args[1]})));
   ASSIGN_OR_RETURN(config::Machine machine, hw::ImportHwlocXmlFile(args[1], options));
   absl::Status valid = hw::ValidateMachine(machine);
   if (!valid.ok()) {
@@ -66,7 +66,7 @@ absl::Status ImportHwloc(const std::vector<std::string>& args) {
 }
 
 absl::Status Show(const std::vector<std::string>& args) {
-  if (args.size() != 2) return absl::InvalidArgumentError("usage: memsim machine show MACHINE");
+  if (args.size() != 2) return UsageError("usage: memsim machine show MACHINE");
   ASSIGN_OR_RETURN(config::Machine machine, hw::LoadMachine(args[1], OptionsFromFlags()));
   std::string text;
   if (absl::GetFlag(FLAGS_json)) {
@@ -96,11 +96,11 @@ Command MachineCommand() {
        "hwloc_link_bandwidth_gbs", "hwloc_clock_ghz"},
       [](const std::vector<std::string>& args) -> absl::Status {
         if (args.empty()) {
-          return absl::InvalidArgumentError("expected a verb: import-hwloc or show");
+          return UsageError("expected a verb: import-hwloc or show");
         }
         if (args[0] == "import-hwloc") return ImportHwloc(args);
         if (args[0] == "show") return Show(args);
-        return absl::InvalidArgumentError(
+        return UsageError(
             absl::StrCat("unknown verb '", args[0], "': expected import-hwloc or show"));
       }};
 }

@@ -2,17 +2,22 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "sim/cli/builtin_commands.h"
 #include "sim/cli/common_flags.h"
 #include "sim/cli/replay_support.h"
+#include "sim/cli/usage_error.h"
 #include "sim/memmap/builtin_models.h"
+#include "sim/memmap/model_spec.h"
 #include "sim/report/result_format.h"
 #include "sim/util/output_file.h"
 #include "sim/util/status_macros.h"
 
 ABSL_FLAG(std::string, model, "",
-          "Memmap model (replay): a registered name (page64, page32, memdesc, allocatee) or a "
-          "model config file such as configs/models/memdesc-cpu-node.textproto.");
+          absl::StrCat("Memmap model (replay): a registered name (",
+                       absl::StrJoin(memsim::memmap::BuiltinModels().names(), ", "),
+                       ") or a model config file such as "
+                       "configs/models/memdesc-cpu-node.textproto."));
 ABSL_FLAG(std::string, csv, "", "Also write the result as a CSV header + row to this file.");
 
 namespace memsim::cli {
@@ -21,20 +26,19 @@ namespace {
 
 absl::Status RunReplay(const std::vector<std::string>& args) {
   if (!args.empty()) {
-    return absl::InvalidArgumentError(
+    return UsageError(
         absl::StrCat("unexpected argument '", args[0], "' (replay takes only flags; see --help)"));
   }
-  memmap::ModelRegistry models;
-  memmap::RegisterBuiltinModels(models);
+  const memmap::ModelRegistry& models = memmap::BuiltinModels();
   ASSIGN_OR_RETURN(replay::ReplayJob job, JobFromFlags());
   const std::string spec = absl::GetFlag(FLAGS_model);
-  if (spec.empty()) return absl::InvalidArgumentError("--model is required");
-  ASSIGN_OR_RETURN(job.model, replay::ResolveModelSpec(spec, models));
+  if (spec.empty()) return UsageError("--model is required");
+  ASSIGN_OR_RETURN(job.model, ModelFromFlag(spec, models));
   const std::string out = absl::GetFlag(FLAGS_out);
   const std::string csv = absl::GetFlag(FLAGS_csv);
   const OutputOptions inputs{{job.trace_path, job.machine_path, spec}};
-  RETURN_IF_ERROR(RefuseIfInput(out, inputs.inputs));
-  RETURN_IF_ERROR(RefuseIfInput(csv, inputs.inputs));
+  RETURN_IF_ERROR(AsUsageError(RefuseIfInput(out, inputs.inputs)));
+  RETURN_IF_ERROR(AsUsageError(RefuseIfInput(csv, inputs.inputs)));
   job.options.progress = ProgressPrinter(spec);
   ASSIGN_OR_RETURN(CopierHolder copier,
                    CopierHolder::Create(job.machine, absl::GetFlag(FLAGS_simgrid)));

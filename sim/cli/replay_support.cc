@@ -10,7 +10,9 @@
 #include "absl/strings/str_format.h"
 #include "sim/cli/command.h"
 #include "sim/cli/common_flags.h"
+#include "sim/cli/usage_error.h"
 #include "sim/hw/machine_loader.h"
+#include "sim/memmap/model_spec.h"
 #include "sim/util/status_macros.h"
 
 namespace memsim::cli {
@@ -19,30 +21,17 @@ absl::StatusOr<replay::ReplayJob> JobFromFlags() {
   replay::ReplayJob job;
   job.trace_path = absl::GetFlag(FLAGS_trace);
   job.machine_path = absl::GetFlag(FLAGS_machine);
-  if (job.trace_path.empty()) return absl::InvalidArgumentError("--trace is required");
-  if (job.machine_path.empty()) return absl::InvalidArgumentError("--machine is required");
+  if (job.trace_path.empty()) return UsageError("--trace is required");
+  if (job.machine_path.empty()) return UsageError("--machine is required");
   ASSIGN_OR_RETURN(job.machine, hw::LoadMachine(job.machine_path));
   ASSIGN_OR_RETURN(job.options.pfn_placement,
-                   replay::ParsePfnPlacement(absl::GetFlag(FLAGS_pfn_mapping)));
+                   AsUsageError(replay::ParsePfnPlacement(absl::GetFlag(FLAGS_pfn_mapping))));
   ASSIGN_OR_RETURN(job.options.cpu_placement,
-                   replay::ParseCpuPlacement(absl::GetFlag(FLAGS_cpu_mapping)));
+                   AsUsageError(replay::ParseCpuPlacement(absl::GetFlag(FLAGS_cpu_mapping))));
   job.options.paced = !absl::GetFlag(FLAGS_back_to_back);
   job.options.quantum_ns = absl::GetFlag(FLAGS_quantum_ns);
-  if (job.options.quantum_ns == 0) return absl::InvalidArgumentError("--quantum_ns must be > 0");
+  if (job.options.quantum_ns == 0) return UsageError("--quantum_ns must be > 0");
   return job;
-}
-
-absl::StatusOr<CopierHolder> CopierHolder::Create(const config::Machine& machine, bool simgrid) {
-  CopierHolder h;
-  ASSIGN_OR_RETURN(hw::MachineTopology t, hw::MachineTopology::Create(machine));
-  h.topology_ = std::make_unique<hw::MachineTopology>(std::move(t));
-  if (simgrid) {
-    ASSIGN_OR_RETURN(h.platform_, hw::SimPlatform::Create(*h.topology_));
-    h.copier_ = replay::NewSimGridCopier(h.platform_.get());
-  } else {
-    h.copier_ = replay::NewAnalyticCopier(*h.topology_);
-  }
-  return h;
 }
 
 std::function<void(uint64_t, uint64_t, uint64_t)> ProgressPrinter(const std::string& label) {
@@ -55,6 +44,13 @@ std::function<void(uint64_t, uint64_t, uint64_t)> ProgressPrinter(const std::str
     ProgressLine(absl::StrFormat("replay %s: %.1f M events, %.2f M ev/s, %.0f%%, ETA %.0f s", label,
                                  events / 1e6, s > 0 ? events / s / 1e6 : 0, 100 * frac, eta));
   };
+}
+
+absl::StatusOr<config::MemmapModelConfig> ModelFromFlag(const std::string& spec,
+                                                        const memmap::ModelRegistry& models) {
+  // A config file's errors are data errors; a name that is not registered is a usage error.
+  if (memmap::IsModelConfigPath(spec)) return memmap::ResolveModelSpec(spec, models);
+  return AsUsageError(memmap::ResolveModelSpec(spec, models));
 }
 
 absl::Status RunPlotTool(const std::string& mode, const std::string& dir) {

@@ -1,5 +1,5 @@
-// What `replay` and `compare` share: reading the replay flags, loading the machine, and
-// building the bulk copier (SimGrid platform, one per process).
+// What the replaying commands share: reading the replay flags, loading the machine,
+// progress lines and the plotting tool.
 #ifndef MEMSIM_SIM_CLI_REPLAY_SUPPORT_H_
 #define MEMSIM_SIM_CLI_REPLAY_SUPPORT_H_
 
@@ -7,8 +7,9 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "sim/hw/sim_platform.h"
-#include "sim/replay/bulk_copier.h"
+#include "proto/memmap.pb.h"
+#include "sim/memmap/model_registry.h"
+#include "sim/replay/copier_holder.h"
 #include "sim/replay/replay_job.h"
 
 namespace memsim::cli {
@@ -16,19 +17,13 @@ namespace memsim::cli {
 // Fills trace, machine and options from the flags (--trace, --machine, mappings, pacing).
 absl::StatusOr<replay::ReplayJob> JobFromFlags();
 
-// The copier for a job: SimGrid-backed unless --nosimgrid. Owns the SimGrid platform.
-class CopierHolder {
- public:
-  static absl::StatusOr<CopierHolder> Create(const config::Machine& machine, bool simgrid);
-  replay::BulkCopier* get() const { return copier_.get(); }
-  // The SimGrid platform, or nullptr for the analytic copier.
-  const hw::SimPlatform* platform() const { return platform_.get(); }
+// The copier for a job: SimGrid-backed unless --nosimgrid (replay/copier_holder.h).
+using replay::CopierHolder;
 
- private:
-  std::unique_ptr<hw::MachineTopology> topology_;
-  std::unique_ptr<hw::SimPlatform> platform_;
-  std::unique_ptr<replay::BulkCopier> copier_;
-};
+// A model named by a flag (memmap::ResolveModelSpec): an unknown name is a usage error, a
+// bad config file a data error.
+absl::StatusOr<config::MemmapModelConfig> ModelFromFlag(const std::string& spec,
+                                                        const memmap::ModelRegistry& models);
 
 // Progress callback printing "replay <label>: N events, X M ev/s, ETA" on a terminal.
 std::function<void(uint64_t, uint64_t, uint64_t)> ProgressPrinter(const std::string& label);

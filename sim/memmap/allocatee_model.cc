@@ -1,5 +1,6 @@
 #include "sim/memmap/allocatee_model.h"
 
+#include "absl/strings/str_cat.h"
 #include "sim/memmap/memmap_model_config.h"
 #include "sim/util/status_macros.h"
 
@@ -127,12 +128,20 @@ ScanResult AllocateeModel::CompactionScan(const mm::PhysMem& mem, uint64_t start
   return result;
 }
 
+absl::Status ValidateAllocateeConfig(const config::MemmapModelConfig& config) {
+  const config::AllocateeConfig& a = config.allocatee();
+  RETURN_IF_ERROR(ValidateSectionMib("allocatee.section_mib", a.section_mib()));
+  RETURN_IF_ERROR(ValidateSlabAndSizes("allocatee", a.slab(), a.sizes()));
+  const uint64_t slab_bytes = uint64_t{4096} << a.slab().slab_page_order();
+  if (a.vm_struct_bytes() == 0 || a.vm_struct_bytes() > slab_bytes) {
+    return InvalidModelField("allocatee.vm_struct_bytes",
+                             absl::StrCat("must be in [1, ", slab_bytes, "]"), a.vm_struct_bytes());
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<MemmapModel>> CreateAllocateeModel(
     const config::MemmapModelConfig& config, const std::vector<mm::NodeLayout>& nodes) {
-  RETURN_IF_ERROR(ValidateMemmapModelConfig(config));
-  if (!config.has_allocatee()) {
-    return absl::InvalidArgumentError("allocatee factory given a config without `allocatee`");
-  }
   return std::make_unique<AllocateeModel>(nodes, config.allocatee());
 }
 

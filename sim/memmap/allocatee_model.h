@@ -47,7 +47,7 @@ class AllocateeModel : public WordModel {
   static constexpr uint32_t kPfnOffset = 16;
   static constexpr uint32_t kPagesArrayOffset = 24;
 
-  // REQUIRES: config valid (ValidateMemmapModelConfig).
+  // REQUIRES: config valid (ValidateAllocateeConfig).
   AllocateeModel(const std::vector<mm::NodeLayout>& nodes, const config::AllocateeConfig& config);
 
   std::string_view name() const override { return "allocatee"; }
@@ -70,6 +70,8 @@ class AllocateeModel : public WordModel {
   absl::flat_hash_map<uint32_t, VmallocArea> vmalloc_areas_;  // by CPU
 };
 
+// The registered validator of the `allocatee` config, and the factory.
+absl::Status ValidateAllocateeConfig(const config::MemmapModelConfig& config);
 absl::StatusOr<std::unique_ptr<MemmapModel>> CreateAllocateeModel(
     const config::MemmapModelConfig& config, const std::vector<mm::NodeLayout>& nodes);
 

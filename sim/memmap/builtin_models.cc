@@ -8,11 +8,24 @@
 namespace memsim::memmap {
 
 void RegisterBuiltinModels(ModelRegistry& registry) {
-  const bool ok = registry.Register("page64", &CreatePage64Model).ok() &&
-                  registry.Register("page32", &CreatePage32Model).ok() &&
-                  registry.Register("memdesc", &CreateMemdescModel).ok() &&
-                  registry.Register("allocatee", &CreateAllocateeModel).ok();
-  MEMSIM_CHECK(ok, "RegisterBuiltinModels called on a registry that already has them");
+  auto add = [&registry](const char* name, ModelValidator validate, ModelFactory create) {
+    MEMSIM_CHECK(registry.Register(name, validate, create).ok(),
+                 "RegisterBuiltinModels called on a registry that already has them");
+  };
+  // One line per model; the first is the baseline of `memsim compare`.
+  add("page64", &ValidatePage64Config, &CreatePage64Model);
+  add("page32", &ValidatePage32Config, &CreatePage32Model);
+  add("memdesc", &ValidateMemdescConfig, &CreateMemdescModel);
+  add("allocatee", &ValidateAllocateeConfig, &CreateAllocateeModel);
+}
+
+const ModelRegistry& BuiltinModels() {
+  static const ModelRegistry* const registry = [] {
+    auto* r = new ModelRegistry;
+    RegisterBuiltinModels(*r);
+    return r;
+  }();
+  return *registry;
 }
 
 }  // namespace memsim::memmap

@@ -165,12 +165,14 @@ ScanResult MemdescModel::CompactionScan(const mm::PhysMem& mem, uint64_t start_p
   return result;
 }
 
+absl::Status ValidateMemdescConfig(const config::MemmapModelConfig& config) {
+  const config::MemdescConfig& m = config.memdesc();
+  RETURN_IF_ERROR(ValidateSectionMib("memdesc.section_mib", m.section_mib()));
+  return ValidateSlabAndSizes("memdesc", m.slab(), m.sizes());
+}
+
 absl::StatusOr<std::unique_ptr<MemmapModel>> CreateMemdescModel(
     const config::MemmapModelConfig& config, const std::vector<mm::NodeLayout>& nodes) {
-  RETURN_IF_ERROR(ValidateMemmapModelConfig(config));
-  if (!config.has_memdesc()) {
-    return absl::InvalidArgumentError("memdesc factory given a config without `memdesc`");
-  }
   return std::make_unique<MemdescModel>(nodes, config.memdesc());
 }
 

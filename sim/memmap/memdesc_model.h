@@ -61,7 +61,7 @@ class MemdescModel : public WordModel {
   static constexpr uint32_t kMapcountOffset = 48;
   static constexpr uint32_t kRefcountOffset = 52;
 
-  // REQUIRES: config valid (ValidateMemmapModelConfig).
+  // REQUIRES: config valid (ValidateMemdescConfig).
   MemdescModel(const std::vector<mm::NodeLayout>& nodes, const config::MemdescConfig& config);
 
   // The memdesc tag (bits 0-3 of the word) of an owner type.
@@ -86,6 +86,8 @@ class MemdescModel : public WordModel {
   config::MemdescConfig config_;
 };
 
+// The registered validator of the `memdesc` config, and the factory.
+absl::Status ValidateMemdescConfig(const config::MemmapModelConfig& config);
 absl::StatusOr<std::unique_ptr<MemmapModel>> CreateMemdescModel(
     const config::MemmapModelConfig& config, const std::vector<mm::NodeLayout>& nodes);
 

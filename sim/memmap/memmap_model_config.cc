@@ -14,32 +14,31 @@ namespace {
 
 bool IsPowerOfTwo(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
 
-absl::Status Invalid(const std::string& field, const std::string& what, uint64_t got) {
+}  // namespace
+
+absl::Status InvalidModelField(const std::string& field, const std::string& what, uint64_t got) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", what, ", got ", got));
 }
 
 absl::Status ValidateSectionMib(const std::string& field, uint32_t mib) {
   if (!IsPowerOfTwo(mib) || mib > 65536) {
-    return Invalid(field, "must be a power of two between 1 and 65536 (MiB)", mib);
+    return InvalidModelField(field, "must be a power of two between 1 and 65536 (MiB)", mib);
   }
   return absl::OkStatus();
-}
-
-absl::Status ValidateStructPage(const std::string& prefix, const config::StructPageConfig& c) {
-  return ValidateSectionMib(absl::StrCat(prefix, ".struct_page.section_mib"), c.section_mib());
 }
 
 absl::Status ValidateSlabAndSizes(const std::string& prefix,
                                   const config::DescriptorSlabConfig& slab,
                                   const config::DescriptorSizes& sizes) {
   if (!IsPowerOfTwo(slab.align_bytes()) || slab.align_bytes() < 16 || slab.align_bytes() > 4096) {
-    return Invalid(absl::StrCat(prefix, ".slab.align_bytes"),
-                   "must be a power of two between 16 and 4096 (the tag needs 4 low bits)",
-                   slab.align_bytes());
+    return InvalidModelField(
+        absl::StrCat(prefix, ".slab.align_bytes"),
+        "must be a power of two between 16 and 4096 (the tag needs 4 low bits)",
+        slab.align_bytes());
   }
   if (slab.slab_page_order() > 4) {
-    return Invalid(absl::StrCat(prefix, ".slab.slab_page_order"), "must be <= 4",
-                   slab.slab_page_order());
+    return InvalidModelField(absl::StrCat(prefix, ".slab.slab_page_order"), "must be <= 4",
+                             slab.slab_page_order());
   }
   const uint64_t slab_bytes = uint64_t{4096} << slab.slab_page_order();
   const google::protobuf::Descriptor* d = sizes.GetDescriptor();
@@ -48,57 +47,18 @@ absl::Status ValidateSlabAndSizes(const std::string& prefix,
     const google::protobuf::FieldDescriptor* f = d->field(i);
     const uint32_t v = r->GetUInt32(sizes, f);
     if (v > slab_bytes) {
-      return Invalid(absl::StrCat(prefix, ".sizes.", f->name()),
-                     absl::StrCat("must be <= the slab size (", slab_bytes, " bytes)"), v);
+      return InvalidModelField(absl::StrCat(prefix, ".sizes.", f->name()),
+                               absl::StrCat("must be <= the slab size (", slab_bytes, " bytes)"),
+                               v);
     }
   }
   return absl::OkStatus();
-}
-
-}  // namespace
-
-absl::Status ValidateMemmapModelConfig(const config::MemmapModelConfig& config) {
-  switch (config.model_case()) {
-    case config::MemmapModelConfig::kPage64:
-      return ValidateStructPage("page64", config.page64().struct_page());
-    case config::MemmapModelConfig::kPage32:
-      return ValidateStructPage("page32", config.page32().struct_page());
-    case config::MemmapModelConfig::kMemdesc: {
-      const config::MemdescConfig& m = config.memdesc();
-      RETURN_IF_ERROR(ValidateSectionMib("memdesc.section_mib", m.section_mib()));
-      return ValidateSlabAndSizes("memdesc", m.slab(), m.sizes());
-    }
-    case config::MemmapModelConfig::kAllocatee: {
-      const config::AllocateeConfig& a = config.allocatee();
-      RETURN_IF_ERROR(ValidateSectionMib("allocatee.section_mib", a.section_mib()));
-      RETURN_IF_ERROR(ValidateSlabAndSizes("allocatee", a.slab(), a.sizes()));
-      const uint64_t slab_bytes = uint64_t{4096} << a.slab().slab_page_order();
-      if (a.vm_struct_bytes() == 0 || a.vm_struct_bytes() > slab_bytes) {
-        return Invalid("allocatee.vm_struct_bytes",
-                       absl::StrCat("must be in [1, ", slab_bytes, "]"), a.vm_struct_bytes());
-      }
-      return absl::OkStatus();
-    }
-    case config::MemmapModelConfig::MODEL_NOT_SET:
-      break;
-  }
-  return absl::InvalidArgumentError("model: none of page64, page32, memdesc, allocatee is set");
 }
 
 absl::StatusOr<config::MemmapModelConfig> ParseMemmapModelConfig(const std::string& text,
                                                                  const std::string& source) {
   config::MemmapModelConfig config;
   RETURN_IF_ERROR(ParseTextProto(text, source, config));
-  return config;
-}
-
-absl::StatusOr<config::MemmapModelConfig> LoadMemmapModelConfig(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
-  ASSIGN_OR_RETURN(config::MemmapModelConfig config, ParseMemmapModelConfig(text, path));
-  absl::Status valid = ValidateMemmapModelConfig(config);
-  if (!valid.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": ", valid.message()));
-  }
   return config;
 }
 

@@ -1,6 +1,7 @@
-// Loading and validation of memmap model configs (proto/memmap.proto), and the small
-// conversions the models share. Validation names the offending field
-// ("memdesc.slab.align_bytes: ..."), loading names file, line and column.
+// Parsing of memmap model configs (proto/memmap.proto), the checks and the small conversions
+// the models share. Each model validates its own config (its registered validator) with
+// these checks, which name the offending field ("memdesc.slab.align_bytes: ..."); parsing
+// names file, line and column. Loading a file or a model name: model_spec.h.
 #ifndef MEMSIM_SIM_MEMMAP_MEMMAP_MODEL_CONFIG_H_
 #define MEMSIM_SIM_MEMMAP_MEMMAP_MODEL_CONFIG_H_
 
@@ -15,15 +16,21 @@
 
 namespace memsim::memmap {
 
-// InvalidArgument naming the field on the first violation.
-absl::Status ValidateMemmapModelConfig(const config::MemmapModelConfig& config);
-
 // Parses protobuf text format; `source` names the input in errors ("path:line:col: ...").
 // Does not validate.
 absl::StatusOr<config::MemmapModelConfig> ParseMemmapModelConfig(const std::string& text,
                                                                  const std::string& source);
-// Reads, parses and validates a .textproto file.
-absl::StatusOr<config::MemmapModelConfig> LoadMemmapModelConfig(const std::string& path);
+
+// Checks shared by the models' validators; `field` / `prefix` name the config field in the
+// message.
+// InvalidArgument "<field>: <what>, got <got>".
+absl::Status InvalidModelField(const std::string& field, const std::string& what, uint64_t got);
+// A sparsemem section size: a power of two between 1 and 65536 MiB.
+absl::Status ValidateSectionMib(const std::string& field, uint32_t mib);
+// Descriptor slabs (alignment, order) and descriptor sizes that fit one slab.
+absl::Status ValidateSlabAndSizes(const std::string& prefix,
+                                  const config::DescriptorSlabConfig& slab,
+                                  const config::DescriptorSizes& sizes);
 
 // Registry key of a config: the name of the set `model` field ("page64", "memdesc", ...),
 // empty if none is set.

@@ -244,9 +244,18 @@ ScanResult StructPageModel::CompactionScan(const mm::PhysMem& mem, uint64_t star
   return result;
 }
 
+absl::Status ValidatePage64Config(const config::MemmapModelConfig& config) {
+  return ValidateSectionMib("page64.struct_page.section_mib",
+                            config.page64().struct_page().section_mib());
+}
+
+absl::Status ValidatePage32Config(const config::MemmapModelConfig& config) {
+  return ValidateSectionMib("page32.struct_page.section_mib",
+                            config.page32().struct_page().section_mib());
+}
+
 absl::StatusOr<std::unique_ptr<MemmapModel>> CreatePage64Model(
     const config::MemmapModelConfig& config, const std::vector<mm::NodeLayout>& nodes) {
-  RETURN_IF_ERROR(ValidateMemmapModelConfig(config));
   const config::StructPageConfig& c = config.page64().struct_page();
   StructPageModel::Options o;
   o.name = "page64";
@@ -259,7 +268,6 @@ absl::StatusOr<std::unique_ptr<MemmapModel>> CreatePage64Model(
 
 absl::StatusOr<std::unique_ptr<MemmapModel>> CreatePage32Model(
     const config::MemmapModelConfig& config, const std::vector<mm::NodeLayout>& nodes) {
-  RETURN_IF_ERROR(ValidateMemmapModelConfig(config));
   const config::StructPageConfig& c = config.page32().struct_page();
   StructPageModel::Options o;
   o.name = "page32";

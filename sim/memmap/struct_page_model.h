@@ -111,6 +111,9 @@ class StructPageModel : public MemmapModel {
   uint32_t private_off_, mapcount_off_, refcount_off_;
 };
 
+// Registered validators (the `page64` / `page32` config) and factories of the two sizes.
+absl::Status ValidatePage64Config(const config::MemmapModelConfig& config);
+absl::Status ValidatePage32Config(const config::MemmapModelConfig& config);
 absl::StatusOr<std::unique_ptr<MemmapModel>> CreatePage64Model(
     const config::MemmapModelConfig& config, const std::vector<mm::NodeLayout>& nodes);
 absl::StatusOr<std::unique_ptr<MemmapModel>> CreatePage32Model(

@@ -4,38 +4,24 @@
 
 #include <chrono>
 
-#include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "google/protobuf/text_format.h"
 #include "sim/memmap/memmap_model_config.h"
+#include "sim/trace/trace_reader.h"
 #include "sim/util/status_macros.h"
+#include "sim/util/version.h"
 
 namespace memsim::replay {
+namespace {
 
-absl::StatusOr<config::MemmapModelConfig> ResolveModelSpec(const std::string& spec,
-                                                           const memmap::ModelRegistry& models) {
-  if (absl::StrContains(spec, "/") || absl::EndsWith(spec, ".textproto")) {
-    return memmap::LoadMemmapModelConfig(spec);
-  }
-  if (!models.contains(spec)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unknown model '", spec, "' (registered: ", absl::StrJoin(models.names(), ", "),
-        "; or give a config file path)"));
-  }
-  config::MemmapModelConfig cfg;
-  const auto* field = cfg.GetDescriptor()->FindFieldByName(spec);
-  if (field == nullptr || field->message_type() == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("model '", spec, "' has no config field in MemmapModelConfig"));
-  }
-  cfg.GetReflection()->MutableMessage(&cfg, field);  // sets the oneof to its defaults
-  cfg.set_label(spec);
-  RETURN_IF_ERROR(memmap::ValidateMemmapModelConfig(cfg));
-  return cfg;
+// The trace header's source ("tracecmd", "gen:anon", ...).
+absl::StatusOr<std::string> TraceSource(const std::string& trace_path) {
+  ASSIGN_OR_RETURN(std::unique_ptr<TraceReader> reader, TraceReader::Open(trace_path));
+  return reader->header().source();
 }
+
+}  // namespace
 
 absl::StatusOr<result::Result> RunReplayJob(const ReplayJob& job,
                                             const memmap::ModelRegistry& models,
@@ -48,6 +34,8 @@ absl::StatusOr<result::Result> RunReplayJob(const ReplayJob& job,
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   auto* run = r.mutable_run();
   run->set_trace_path(job.trace_path);
+  ASSIGN_OR_RETURN(std::string trace_source, TraceSource(job.trace_path));
+  run->set_trace_source(trace_source);
   run->set_machine_path(job.machine_path);
   run->set_machine_name(job.machine.name());
   run->set_model(memmap::ModelKey(job.model));
@@ -55,7 +43,7 @@ absl::StatusOr<result::Result> RunReplayJob(const ReplayJob& job,
   std::string text;
   google::protobuf::TextFormat::PrintToString(job.model, &text);
   run->set_model_config(text);
-  run->set_memsim_version("0.1.0");
+  run->set_memsim_version(std::string(MemsimVersion()));
   run->set_pfn_mapping(PfnPlacementName(job.options.pfn_placement));
   run->set_cpu_mapping(CpuPlacementName(job.options.cpu_placement));
   run->set_paced(job.options.paced);

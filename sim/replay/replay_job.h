@@ -1,6 +1,6 @@
-// One replay as the CLI, sweeps and benchmarks run it: load the model spec, build the
-// replayer, run it, and fill the result's run metadata (paths, versions, wall time, rate,
-// host peak RSS).
+// One replay as the CLI, sweeps and benchmarks run it (the model spec resolved by
+// memmap::ResolveModelSpec): build the replayer, run it, and fill the result's run metadata (paths,
+// versions, wall time, rate, host peak RSS).
 #ifndef MEMSIM_SIM_REPLAY_REPLAY_JOB_H_
 #define MEMSIM_SIM_REPLAY_REPLAY_JOB_H_
 
@@ -15,11 +15,6 @@
 #include "sim/replay/replayer.h"
 
 namespace memsim::replay {
-
-// A model spec is a registered model name ("memdesc": its default config) or the path of a
-// model config file (.textproto, e.g. configs/models/memdesc-cpu-node.textproto).
-absl::StatusOr<config::MemmapModelConfig> ResolveModelSpec(const std::string& spec,
-                                                           const memmap::ModelRegistry& models);
 
 struct ReplayJob {
   std::string trace_path;

@@ -12,6 +12,9 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "sim/util/output_file.h"
 
 namespace memsim::sweep {
 namespace {
@@ -128,6 +131,13 @@ absl::StatusOr<std::string> SelfExecutable() {
   if (n <= 0)
     return absl::InternalError(absl::StrCat("readlink /proc/self/exe: ", std::strerror(errno)));
   return std::string(buf, n);
+}
+
+std::string LastLineOf(const std::string& log_path) {
+  absl::StatusOr<std::string> text = ReadFileToString(log_path);
+  if (!text.ok()) return "";
+  std::vector<std::string> lines = absl::StrSplit(*text, '\n', absl::SkipWhitespace());
+  return lines.empty() ? "" : std::string(absl::StripAsciiWhitespace(lines.back()));
 }
 
 }  // namespace memsim::sweep

@@ -35,6 +35,9 @@ absl::StatusOr<std::string> RunAndCapture(const std::vector<std::string>& argv);
 // The path of the running executable (/proc/self/exe, resolved).
 absl::StatusOr<std::string> SelfExecutable();
 
+// The last non-empty line of a child's log, to quote in an error; empty if none.
+std::string LastLineOf(const std::string& log_path);
+
 }  // namespace memsim::sweep
 
 #endif  // MEMSIM_SIM_SWEEP_PROCESS_POOL_H_

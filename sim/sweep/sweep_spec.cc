@@ -14,8 +14,7 @@
 #include "google/protobuf/text_format.h"
 #include "sim/hw/machine_loader.h"
 #include "sim/hw/machine_validator.h"
-#include "sim/memmap/memmap_model_config.h"
-#include "sim/replay/replay_job.h"
+#include "sim/memmap/model_spec.h"
 #include "sim/replay/trace_mapping.h"
 #include "sim/sweep/field_path.h"
 #include "sim/util/status_macros.h"
@@ -399,7 +398,7 @@ absl::StatusOr<config::SweepManifest> ExpandSweep(const config::SweepSpec& spec,
     point.set_model_spec(model_spec);
     auto cit = model_configs.find(model_spec);
     if (cit == model_configs.end()) {
-      cit = model_configs.emplace(model_spec, replay::ResolveModelSpec(model_spec, models)).first;
+      cit = model_configs.emplace(model_spec, memmap::ResolveModelSpec(model_spec, models)).first;
     }
     if (!cit->second.ok()) {
       fail(cit->second.status(), -1);
@@ -409,7 +408,7 @@ absl::StatusOr<config::SweepManifest> ExpandSweep(const config::SweepSpec& spec,
         absl::StatusOr<bool> ok = SetFieldByPath(c, path, v);
         if (!ok.ok()) fail(ok.status(), -1);
       }
-      absl::Status valid = memmap::ValidateMemmapModelConfig(c);
+      absl::Status valid = models.Validate(c);
       if (!valid.ok()) {
         fail(absl::InvalidArgumentError(absl::StrCat(
                  "model ", model_spec, " with this point's values: ", valid.message())),

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "sim/trace/trace_writer.h"
 #include "sim/util/status_macros.h"
+#include "sim/util/version.h"
 #include "sim/workload/event_sink.h"
 #include "sim/workload/machine_desc.h"
 #include "sim/workload/trace_writer_sink.h"
@@ -34,9 +35,7 @@ void FillTraceHeader(const std::string& name, const WorkloadParams& params,
   header->set_page_size_bytes(kPageSizeBytes);
   header->set_num_cpus(params.cpus);
   header->set_clock("synthetic");
-#ifdef MEMSIM_VERSION_STRING
-  header->set_memsim_version(MEMSIM_VERSION_STRING);
-#endif
+  header->set_memsim_version(std::string(MemsimVersion()));
   header->clear_nodes();
   absl::StatusOr<MachineDesc> machine =
       MachineDesc::Uniform(params.nodes, params.node_mem_bytes, params.cpus);

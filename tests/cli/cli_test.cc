@@ -13,10 +13,13 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
+#include "sim/cli/command.h"
 #include "sim/report/result_format.h"
 #include "sim/util/input_file.h"
+#include "sim/util/version.h"
 #include "tests/testing/memsim_cli.h"
 
 namespace memsim {
@@ -27,7 +30,6 @@ using ::memsim::test_util::Exists;
 using ::memsim::test_util::Memsim;
 using ::memsim::test_util::Slurp;
 
-std::string Bin() { return ::memsim::test_util::MemsimBin(); }
 std::string Tmp(const std::string& name) { return ::memsim::test_util::TmpPath("cli_" + name); }
 
 // "key": 123 from the flat JSON printed by inspect --json (first occurrence after `after`).
@@ -39,20 +41,96 @@ uint64_t JsonInt(const std::string& json, const std::string& key, const std::str
   return std::stoull(json.substr(at + key.size() + 4));
 }
 
+// Every command of the binary, from the registry it is built from.
+std::vector<std::string> CommandNames() {
+  cli::CommandRegistry registry;
+  cli::RegisterBuiltinCommands(registry);
+  std::vector<std::string> names;
+  for (const cli::Command& c : registry.commands()) names.push_back(c.name);
+  return names;
+}
+
+TEST(Cli, TheRegistryHoldsTheEightCommands) {
+  EXPECT_EQ(absl::StrJoin(CommandNames(), " "),
+            "import inspect gen machine replay compare sweep bench");
+}
+
 TEST(Cli, TopHelpListsEveryCommand) {
   CmdResult r = Memsim("--help");
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* c : {"import", "inspect", "gen", "machine", "replay", "compare"}) {
-    EXPECT_NE(r.out.find(std::string("  ") + c), std::string::npos) << c << "\n" << r.out;
+  for (const std::string& c : CommandNames()) {
+    EXPECT_NE(r.out.find("  " + c), std::string::npos) << c << "\n" << r.out;
   }
 }
 
 TEST(Cli, EveryCommandHasHelp) {
-  for (const char* c : {"import", "inspect", "gen", "machine", "replay", "compare"}) {
+  for (const std::string& c : CommandNames()) {
     CmdResult r = Memsim(absl::StrCat(c, " --help"));
     EXPECT_EQ(r.exit_code, 0) << c;
-    EXPECT_NE(r.out.find("Usage: memsim"), std::string::npos) << c << "\n" << r.out;
+    EXPECT_NE(r.out.find("Usage: memsim " + c), std::string::npos) << c << "\n" << r.out;
   }
+}
+
+// Exit codes (docs/architecture.md): per command, one usage error (the command line is
+// wrong: 2) and one data error (the input is: 1), each with the message that says which.
+struct ExitCase {
+  std::string usage_args;  // after the command name
+  std::string usage_message;
+  std::string data_args;
+  std::string data_message;
+};
+
+TEST(Cli, EveryCommandExits2OnAUsageErrorAnd1OnADataError) {
+  const std::string machine =
+      std::string(MEMSIM_SOURCE_DIR) + "/tests/replay/testdata/tiny-2s.textproto";
+  const std::string not_trace = Tmp("not-a-trace.mtrace");
+  std::ofstream(not_trace) << "not a trace\n";
+  const std::string bad_line = Tmp("bad-line.txt");
+  std::ofstream(bad_line) << "  a-1 [000] .... 10.000002: mm_page_alloc: page=0x2 pfn=zzz\n";
+  const std::string bad_machine = Tmp("bad-machine.textproto");
+  std::ofstream(bad_machine) << "name: \"m\"\nbogus_field: 1\n";
+  const std::string bad_spec = Tmp("bad-spec.textproto");
+  std::ofstream(bad_spec) << "name: \"x\"\nbase { machin: \"m\" }\n";
+  const std::string out = Tmp("exit.out");
+  const std::map<std::string, ExitCase> cases = {
+      {"import",
+       {"--from=ftrace", "expected exactly one INPUT file",
+        absl::StrCat("--from=ftrace ", bad_line, " -o ", out), bad_line + ":1"}},
+      {"inspect", {"", "expects exactly one FILE.mtrace", not_trace, not_trace}},
+      {"gen",
+       {"--workload=anon --num_events=many -o " + out, "invalid value 'many' for --num_events",
+        "--workload=anon --num_events=10 -o /nonexistent/dir/x.mtrace", "/nonexistent/dir"}},
+      {"machine",
+       {"frobnicate", "unknown verb 'frobnicate'", "show " + bad_machine, bad_machine + ":2"}},
+      {"replay",
+       {absl::StrCat("--trace=", not_trace, " --machine=", machine, " --model=page16"),
+        "unknown model 'page16'",
+        absl::StrCat("--trace=", not_trace, " --machine=", machine, " --model=page64"), not_trace}},
+      {"compare",
+       {absl::StrCat("--trace=", not_trace, " --machine=", machine, " --models=page64,page16"),
+        "unknown model 'page16'",
+        absl::StrCat("--trace=", not_trace, " --machine=", machine, " --models=page64 --noplot"),
+        not_trace}},
+      {"sweep",
+       {bad_spec, "--out=DIR is required", absl::StrCat(bad_spec, " --out=", Tmp("exit-sweep")),
+        bad_spec + ":2:"}},
+      {"bench",
+       {"extra", "bench takes only flags",
+        absl::StrCat("--bench_traces=", not_trace, " --synthetic_events=0 --machine=", machine),
+        not_trace}},
+  };
+  for (const std::string& c : CommandNames()) {
+    auto it = cases.find(c);
+    ASSERT_NE(it, cases.end()) << "no exit-code case for command " << c;
+    CmdResult usage = Memsim(absl::StrCat(c, " ", it->second.usage_args));
+    EXPECT_EQ(usage.exit_code, 2) << c << ": " << usage.out;
+    EXPECT_NE(usage.out.find(it->second.usage_message), std::string::npos) << c << usage.out;
+    CmdResult data = Memsim(absl::StrCat(c, " ", it->second.data_args));
+    EXPECT_EQ(data.exit_code, 1) << c << ": " << data.out;
+    EXPECT_NE(data.out.find(it->second.data_message), std::string::npos) << c << data.out;
+  }
+  EXPECT_FALSE(Exists(out));
+  for (const std::string& f : {not_trace, bad_line, bad_machine, bad_spec}) unlink(f.c_str());
 }
 
 TEST(Cli, UnknownCommandAndForeignFlagAreUsageErrors) {
@@ -115,7 +193,7 @@ TEST(Cli, MalformedLineNamesFileAndLineAndWritesNothing) {
                        "  a-1 [000] .... 10.000002: mm_page_alloc: page=0x2 pfn=zzz order=0\n";
   const std::string out = Tmp("bad.mtrace");
   CmdResult r = Memsim(absl::StrCat("import --from=ftrace ", in, " -o ", out));
-  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(r.exit_code, 1);  // a data error
   EXPECT_NE(r.out.find(in + ":2"), std::string::npos) << r.out;
   EXPECT_FALSE(Exists(out));
   unlink(in.c_str());
@@ -156,6 +234,29 @@ TEST(Cli, ReplayTwiceGivesIdenticalResults) {
     unlink(out.c_str());
   }
   unlink(t.c_str());
+}
+
+// The version is CMake's project(VERSION), written into imported traces and results, which
+// also name the trace's source.
+TEST(Cli, VersionFromCMakeIsInTracesAndResults) {
+  const std::string version(MemsimVersion());
+  EXPECT_EQ(Memsim("--version").out, "memsim " + version + "\n");
+  const std::string src = std::string(MEMSIM_SOURCE_DIR) + "/traces/thp-anon.dat.zst";
+  const std::string t = Tmp("version.mtrace");
+  ASSERT_EQ(Memsim(absl::StrCat("import --from=tracecmd ", src, " -o ", t)).exit_code, 0);
+  CmdResult ins = Memsim("inspect --json " + t);
+  EXPECT_NE(ins.out.find("\"memsim_version\": \"" + version + "\""), std::string::npos) << ins.out;
+  const std::string out = Tmp("version.json");
+  CmdResult r = Memsim(absl::StrCat("replay --trace=", t, " --machine=", MEMSIM_SOURCE_DIR,
+                                    "/configs/machines/skylake-sp-2s-gold6140.textproto",
+                                    " --model=page64 --out=", out));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto parsed = report::ResultFromJson(Slurp(out));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->run().memsim_version(), version);
+  EXPECT_EQ(parsed->run().trace_source(), "tracecmd");
+  unlink(t.c_str());
+  unlink(out.c_str());
 }
 
 TEST(Cli, CompareWritesResultsTableAndCsv) {

@@ -4,6 +4,7 @@
 #include "sim/memmap/builtin_models.h"
 #include "sim/memmap/memmap_model_config.h"
 #include "sim/memmap/model_registry.h"
+#include "sim/memmap/model_spec.h"
 #include "sim/memmap/struct_page_model.h"
 
 namespace memsim::memmap {
@@ -21,7 +22,7 @@ TEST(MemmapConfigTest, ShippedConfigsLoadAndBuild) {
                            "memdesc-realloc", "page64-hvo"}) {
     const std::string path =
         std::string(MEMSIM_SOURCE_DIR) + "/configs/models/" + name + ".textproto";
-    absl::StatusOr<config::MemmapModelConfig> config = LoadMemmapModelConfig(path);
+    absl::StatusOr<config::MemmapModelConfig> config = LoadMemmapModelConfig(path, registry);
     ASSERT_TRUE(config.ok()) << path << ": " << config.status();
     absl::StatusOr<std::unique_ptr<MemmapModel>> model = registry.Create(*config, kNode);
     ASSERT_TRUE(model.ok()) << model.status();
@@ -41,7 +42,7 @@ TEST(MemmapConfigTest, ValidationNamesTheField) {
   auto check = [](const std::string& text, const std::string& fragment) {
     absl::StatusOr<config::MemmapModelConfig> c = ParseMemmapModelConfig(text, "t");
     ASSERT_TRUE(c.ok()) << c.status();
-    absl::Status s = ValidateMemmapModelConfig(*c);
+    absl::Status s = BuiltinModels().Validate(*c);
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << text;
     EXPECT_THAT(s.message(), HasSubstr(fragment)) << text;
   };
@@ -50,7 +51,7 @@ TEST(MemmapConfigTest, ValidationNamesTheField) {
   check("page64 { struct_page { section_mib: 100 } }", "page64.struct_page.section_mib");
   check("allocatee { vm_struct_bytes: 0 }", "allocatee.vm_struct_bytes");
   check("memdesc { slab { slab_page_order: 5 } }", "memdesc.slab.slab_page_order: must be <= 4");
-  check("label: \"x\"", "model: none of page64");
+  check("label: \"x\"", "model: none of page64, page32, memdesc, allocatee");
 }
 
 TEST(MemmapConfigTest, ParseErrorsNameLineAndColumn) {
@@ -59,8 +60,10 @@ TEST(MemmapConfigTest, ParseErrorsNameLineAndColumn) {
   EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(c.status().message(), HasSubstr("m.textproto:2:"));
   EXPECT_THAT(c.status().message(), HasSubstr("bogus"));
-  absl::StatusOr<config::MemmapModelConfig> missing = LoadMemmapModelConfig("/nonexistent.tp");
+  absl::StatusOr<config::MemmapModelConfig> missing =
+      LoadMemmapModelConfig("/nonexistent.tp", BuiltinModels());
   EXPECT_FALSE(missing.ok());
+  EXPECT_THAT(missing.status().message(), HasSubstr("/nonexistent.tp"));
 }
 
 TEST(ModelRegistryTest, ExplicitRegistration) {
@@ -70,14 +73,64 @@ TEST(ModelRegistryTest, ExplicitRegistration) {
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(missing.status().message(), HasSubstr("\"page64\" is not registered"));
   RegisterBuiltinModels(registry);
-  EXPECT_THAT(registry.names(), ElementsAre("allocatee", "memdesc", "page32", "page64"));
-  EXPECT_EQ(registry.Register("page64", &CreatePage64Model).code(),
+  // The shipped models, in registration order (more may follow).
+  const std::vector<std::string> names = registry.names();
+  ASSERT_GE(names.size(), 4u);
+  EXPECT_THAT(std::vector<std::string>(names.begin(), names.begin() + 4),
+              ElementsAre("page64", "page32", "memdesc", "allocatee"));
+  EXPECT_EQ(registry.Register("page64", &ValidatePage64Config, &CreatePage64Model).code(),
             absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(registry.Register("page64x", nullptr, &CreatePage64Model).code(),
+            absl::StatusCode::kInvalidArgument);
   auto model = registry.Create(*c, kNode);
   ASSERT_TRUE(model.ok());
   EXPECT_EQ((*model)->name(), "page64");
   auto bad = ParseMemmapModelConfig("memdesc { slab { align_bytes: 24 } }", "t");
   EXPECT_EQ(registry.Create(*bad, kNode).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ModelRegistryTest, BuiltinModelsIsOneRegistryOfTheShippedModels) {
+  EXPECT_EQ(&BuiltinModels(), &BuiltinModels());
+  ModelRegistry registry;
+  RegisterBuiltinModels(registry);
+  EXPECT_EQ(BuiltinModels().names(), registry.names());
+}
+
+// Each registered model checks its own config: the registry hands a config to the validator
+// of its model only.
+absl::Status RejectEverything(const config::MemmapModelConfig&) {
+  return absl::InvalidArgumentError("page64.toy: rejected");
+}
+
+TEST(ModelRegistryTest, ValidationIsTheModelsOwn) {
+  ModelRegistry registry;
+  ASSERT_TRUE(registry.Register("page64", &RejectEverything, &CreatePage64Model).ok());
+  ASSERT_TRUE(registry.Register("page32", &ValidatePage32Config, &CreatePage32Model).ok());
+  auto page64 = ParseMemmapModelConfig("page64 {}", "t");
+  auto page32 = ParseMemmapModelConfig("page32 {}", "t");
+  auto memdesc = ParseMemmapModelConfig("memdesc {}", "t");
+  EXPECT_EQ(registry.Validate(*page64).message(), "page64.toy: rejected");
+  EXPECT_EQ(registry.Create(*page64, kNode).status().message(), "page64.toy: rejected");
+  EXPECT_TRUE(registry.Validate(*page32).ok());
+  EXPECT_EQ(registry.Validate(*memdesc).code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(registry.Validate(*memdesc).message(),
+              HasSubstr("\"memdesc\" is not registered (have: page64, page32)"));
+}
+
+TEST(ModelSpecTest, NamesAndFilesResolve) {
+  auto named = ResolveModelSpec("allocatee", BuiltinModels());
+  ASSERT_TRUE(named.ok()) << named.status();
+  EXPECT_EQ(ModelKey(*named), "allocatee");
+  EXPECT_EQ(named->label(), "allocatee");
+  auto file = ResolveModelSpec(
+      std::string(MEMSIM_SOURCE_DIR) + "/configs/models/memdesc-cpu-node.textproto",
+      BuiltinModels());
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_EQ(ModelKey(*file), "memdesc");
+  auto unknown = ResolveModelSpec("page16", BuiltinModels());
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(unknown.status().message(),
+              HasSubstr("unknown model 'page16' (registered: page64, page32, memdesc, allocatee"));
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "sim/hw/machine_loader.h"
 #include "sim/memmap/builtin_models.h"
+#include "sim/memmap/model_spec.h"
 #include "sim/replay/replay_job.h"
 #include "sim/trace/trace_writer.h"
 
@@ -89,7 +90,7 @@ struct Replay {
     auto m = hw::LoadMachine(job.machine_path);
     EXPECT_TRUE(m.ok()) << m.status();
     job.machine = *m;
-    auto cfg = replay::ResolveModelSpec(model, models);
+    auto cfg = memmap::ResolveModelSpec(model, models);
     EXPECT_TRUE(cfg.ok()) << cfg.status();
     job.model = *cfg;
     job.options.paced = paced;

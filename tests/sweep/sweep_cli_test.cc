@@ -217,14 +217,14 @@ TEST_F(SweepCli, BadSpecsAndDirectoriesFailClearly) {
   const std::string dir = Dir("bad");
   const std::string syntax = WriteSpec("syntax", "name: \"x\"\nbase { machin: \"m\" }\n");
   auto r = Memsim(absl::StrCat("sweep ", syntax, " --out=", dir));
-  EXPECT_EQ(r.exit_code, 2);  // bad input
+  EXPECT_EQ(r.exit_code, 1);  // the spec's content is bad: a data error
   EXPECT_THAT(r.out, HasSubstr(syntax + ":2:"));
   EXPECT_THAT(r.out, HasSubstr("machin"));
 
   const std::string path = WriteSpec(
       "path", SmallSpec(100) + "axis { name: \"llc\" path: \"machine.llc.size\" values: \"1\" }\n");
   r = Memsim(absl::StrCat("sweep ", path, " --out=", dir));
-  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.out, HasSubstr(path + ": axis 2 'llc': field path 'llc.size'"));
   EXPECT_FALSE(Exists(dir + "/manifest.textproto"));
 
