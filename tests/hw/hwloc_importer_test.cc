@@ -12,6 +12,7 @@
 #include "sim/hw/machine_printer.h"
 #include "sim/hw/machine_topology.h"
 #include "sim/hw/machine_validator.h"
+#include "tests/testing/temp_dir.h"
 
 namespace memsim::hw {
 namespace {
@@ -136,7 +137,7 @@ TEST(HwlocImporterTest, ThisMachineCommittedLstopo) {
 }
 
 TEST(HwlocImporterTest, ThisMachineLiveLstopo) {
-  const std::string out = ::testing::TempDir() + "/live_lstopo.xml";
+  const std::string out = test_util::TmpPath("live_lstopo.xml");
   const std::string cmd = "lstopo-no-graphics --of xml > " + out + " 2>/dev/null";
   if (std::system(cmd.c_str()) != 0) GTEST_SKIP() << "lstopo-no-graphics not available";
   auto m = LoadMachine(out);
@@ -153,7 +154,7 @@ TEST(HwlocImporterTest, TextprotoRoundTrip) {
 }
 
 TEST(HwlocImporterTest, MalformedXmlNamesTheFile) {
-  const std::string path = ::testing::TempDir() + "/broken.xml";
+  const std::string path = test_util::TmpPath("broken.xml");
   std::ofstream(path) << "<?xml version=\"1.0\"?>\n<topology version=\"2.0\">\n<object type=\n";
   auto m = LoadMachine(path);
   ASSERT_FALSE(m.ok());

@@ -3,12 +3,13 @@
 #include <unistd.h>
 
 #include "gtest/gtest.h"
+#include "tests/testing/temp_dir.h"
 
 namespace memsim {
 namespace {
 
 TEST(OutputFile, AppearsOnlyOnCommit) {
-  std::string path = "/tmp/memsim_out_" + std::to_string(getpid());
+  std::string path = test_util::TmpPath("out");
   {
     auto f = OutputFile::Create(path);
     ASSERT_TRUE(f.ok());
@@ -23,7 +24,7 @@ TEST(OutputFile, AppearsOnlyOnCommit) {
 }
 
 TEST(OutputFile, AbandonedFileLeavesNothing) {
-  std::string path = "/tmp/memsim_out2_" + std::to_string(getpid());
+  std::string path = test_util::TmpPath("out2");
   {
     auto f = OutputFile::Create(path);
     ASSERT_TRUE(f.ok());
