@@ -27,7 +27,7 @@ using ::memsim::test_util::Exists;
 using ::memsim::test_util::Memsim;
 using ::memsim::test_util::Slurp;
 
-std::string Bin() { return ::memsim::test_util::MemsimBin(); }
+[[maybe_unused]] std::string Bin() { return ::memsim::test_util::MemsimBin(); }
 std::string Tmp(const std::string& name) { return ::memsim::test_util::TmpPath("cli_" + name); }
 
 // "key": 123 from the flat JSON printed by inspect --json (first occurrence after `after`).
