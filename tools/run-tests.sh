@@ -1,7 +1,20 @@
 #!/usr/bin/env bash
 # Set-up + build + the whole test suite (what .ci/run runs). Prints ctest's summary.
+# The build is CI's: warnings are errors (MEMSIM_WERROR=ON) and the benchmarks are compiled
+# too. Tests put their temporary files under $TMPDIR: here a fresh directory for the run,
+# which must be empty when the tests are done (a test that leaves files behind fails the run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash tools/build.sh
+MEMSIM_WERROR=${MEMSIM_WERROR:-ON} bash tools/build.sh --target all bench
 BUILD_DIR=${BUILD_DIR:-build}
-ctest --test-dir "$BUILD_DIR" --output-on-failure -j"$(nproc)" --timeout 900
+run_tmp=$(mktemp -d "${TMPDIR:-/tmp}/memsim-run-tests.XXXXXX")
+trap 'rm -rf "$run_tmp"' EXIT
+status=0
+TMPDIR=$run_tmp ctest --test-dir "$BUILD_DIR" --output-on-failure -j"$(nproc)" --timeout 900 ||
+  status=$?
+if [ -n "$(ls -A "$run_tmp")" ]; then
+  echo "run-tests: the tests left files in \$TMPDIR:" >&2
+  ls -A "$run_tmp" >&2
+  status=1
+fi
+exit "$status"

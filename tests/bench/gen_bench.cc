@@ -61,7 +61,7 @@ void BM_Generate(benchmark::State& state) {
 void BM_GenerateToFile(benchmark::State& state) {
   const std::string name = kWorkloads[state.range(0)];
   state.SetLabel(name);
-  const std::string path = "/tmp/memsim_gen_bench_" + std::to_string(getpid()) + ".mtrace";
+  const std::string path = bench::TmpPath(name + ".mtrace");
   uint64_t events = 0, bytes = 0;
   for (auto _ : state) {
     auto r = GenerateTraceFile(Registry(), name, Params(static_cast<uint64_t>(state.range(1))),

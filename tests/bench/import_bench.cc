@@ -39,9 +39,7 @@ std::string DatInput() {
   return std::string(MEMSIM_SOURCE_DIR) + "/traces/thp-anon.dat.zst";
 }
 
-std::string TempPath(const std::string& name) {
-  return "/tmp/memsim_import_bench_" + std::to_string(getpid()) + "_" + name;
-}
+std::string TempPath(const std::string& name) { return bench::TmpPath(name); }
 
 // The decompressed text, written once to a temporary file.
 const std::string& PlainTextFile() {

@@ -67,8 +67,7 @@ int main(int argc, char** argv) {
     if (std::strncmp(argv[i], "--events=", 9) == 0) n = std::stoull(argv[i] + 9);
     if (std::strncmp(argv[i], "--keep=", 7) == 0) keep = argv[i] + 7;
   }
-  const std::string path =
-      keep.empty() ? "/tmp/memsim_decode_bench_" + std::to_string(getpid()) + ".mtrace" : keep;
+  const std::string path = keep.empty() ? memsim::bench::TmpPath("decode.mtrace") : keep;
   std::mt19937_64 rng(42);
   uint64_t t = 0;
   auto t0 = Clock::now();

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <ostream>
 #include <sstream>
 #include <string>
 
@@ -38,14 +39,16 @@ struct Case {
   std::string model;
 };
 
+// gtest prints a case by its name (not its bytes).
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 class Golden : public ::testing::TestWithParam<Case> {};
 
 TEST_P(Golden, ReplayMatchesTheGoldenResult) {
   const Case& c = GetParam();
   const std::string src = MEMSIM_SOURCE_DIR;
-  const std::string tmp = "/tmp/memsim_golden_" + std::to_string(getpid());
-  const std::string trace = tmp + "_" + c.name + ".mtrace";
-  const std::string out = tmp + "_" + c.name + ".json";
+  const std::string trace = test_util::TmpPath(c.name + ".mtrace");
+  const std::string out = test_util::TmpPath(c.name + ".json");
   std::string import =
       absl::StrCat("import --from=", c.importer, " ", src, "/traces/", c.input, " -o ", trace);
   if (!c.snapshot.empty()) absl::StrAppend(&import, " --snapshot=", src, "/traces/", c.snapshot);

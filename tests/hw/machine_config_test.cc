@@ -10,6 +10,7 @@
 #include "sim/hw/machine_printer.h"
 #include "sim/hw/machine_topology.h"
 #include "sim/hw/machine_validator.h"
+#include "tests/testing/temp_dir.h"
 
 namespace memsim::hw {
 namespace {
@@ -20,7 +21,7 @@ constexpr char kSkylake[] = "configs/machines/skylake-sp-2s-gold6140.textproto";
 constexpr char kGenoa[] = "configs/machines/genoa-2s-epyc9224-nps2-cxl.textproto";
 
 std::string TempFile(const std::string& name, const std::string& contents) {
-  std::string path = ::testing::TempDir() + "/" + name;
+  std::string path = test_util::TmpPath(name);
   std::ofstream(path) << contents;
   return path;
 }

@@ -285,7 +285,9 @@ TEST(MemorySystemReferenceTest, RandomStreamsOnTinyMachines) {
           EXPECT_GT(s.hitm, 0u) << name;
           EXPECT_GT(s.unmapped, 0u) << name;
           EXPECT_GT(s.remote_invalidations, 0u) << name;
-          if (!inclusive) EXPECT_GT(s.peer_forwards, 0u) << name;
+          if (!inclusive) {
+            EXPECT_GT(s.peer_forwards, 0u) << name;
+          }
         }
       }
     }

@@ -13,6 +13,7 @@
 #include "sim/memmap/model_spec.h"
 #include "sim/replay/replay_job.h"
 #include "sim/trace/trace_writer.h"
+#include "tests/testing/temp_dir.h"
 
 namespace memsim::testing {
 
@@ -21,7 +22,7 @@ inline std::string TinyMachinePath() {
 }
 
 inline std::string TestTracePath(const std::string& name) {
-  return "/tmp/memsim_replay_" + std::to_string(getpid()) + "_" + name + ".mtrace";
+  return test_util::TmpPath(name + ".mtrace");
 }
 
 // A trace over one trace node of `pages` pages starting at pfn 0, with `cpus` CPUs.

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 memsim=${1:?usage: slurm_sweep_test.sh MEMSIM_BINARY}
 
-work=$(mktemp -d /tmp/memsim-slurm-sweep.XXXXXX)
+work=$(mktemp -d "${TMPDIR:-/tmp}/memsim-slurm-sweep.XXXXXX")
 state="$work/cluster"
 cleanup() {
   tools/slurm-local stop "$state" >/dev/null 2>&1 || true

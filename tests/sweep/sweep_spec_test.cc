@@ -129,7 +129,7 @@ TEST(ExpandSweep, GridOrderOverridesAndPerPointErrors) {
     axis { name: "lat" path: "machine.latency_ns[1]" path: "machine.latency_ns[2]"
            values: "150" })spec");
   ASSERT_TRUE(ValidateSweepSpec(spec, Metrics(), GenFlag).ok());
-  absl::StatusOr<config::SweepManifest> m = ExpandSweep(spec, "spec", "/tmp/out", models);
+  absl::StatusOr<config::SweepManifest> m = ExpandSweep(spec, "spec", "/nonexistent/out", models);
   ASSERT_TRUE(m.ok()) << m.status();
   ASSERT_EQ(m->point_size(), 4);
   // The first axis varies slowest.
@@ -166,13 +166,13 @@ TEST(ExpandSweep, ExplicitPointsGenTracesAndMissingFiles) {
       kMachine, R"spec(" }
          point { values: "1" values: "/nonexistent/machine.textproto" })spec"));
   ASSERT_TRUE(ValidateSweepSpec(spec, Metrics(), GenFlag).ok());
-  absl::StatusOr<config::SweepManifest> m = ExpandSweep(spec, "spec", "/tmp/out", models);
+  absl::StatusOr<config::SweepManifest> m = ExpandSweep(spec, "spec", "/nonexistent/out", models);
   ASSERT_TRUE(m.ok()) << m.status();
   ASSERT_EQ(m->point_size(), 3);
   // Traces are numbered by distinct gen spec in point order; equal specs share a file.
-  EXPECT_EQ(m->point(0).trace(), "/tmp/out/traces/gen-0.mtrace");
-  EXPECT_EQ(m->point(1).trace(), "/tmp/out/traces/gen-1.mtrace");
-  EXPECT_EQ(m->point(2).trace(), "/tmp/out/traces/gen-0.mtrace");
+  EXPECT_EQ(m->point(0).trace(), "/nonexistent/out/traces/gen-0.mtrace");
+  EXPECT_EQ(m->point(1).trace(), "/nonexistent/out/traces/gen-1.mtrace");
+  EXPECT_EQ(m->point(2).trace(), "/nonexistent/out/traces/gen-0.mtrace");
   EXPECT_EQ(m->point(1).gen().flags().at("thp_share"), "0");
   EXPECT_EQ(m->point(1).gen().flags().at("num_events"), "10");
   EXPECT_EQ(m->point(0).error(), "");

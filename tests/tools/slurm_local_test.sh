@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-state=$(mktemp -d /tmp/memsim-slurm-test.XXXXXX)
+state=$(mktemp -d "${TMPDIR:-/tmp}/memsim-slurm-test.XXXXXX")
 cleanup() {
   tools/slurm-local stop "$state" >/dev/null 2>&1 || true
   rm -rf "$state"

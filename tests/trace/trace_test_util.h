@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sim/trace/event.h"
+#include "tests/testing/temp_dir.h"
 
 namespace memsim::testing {
 
@@ -83,10 +84,7 @@ inline std::vector<Event> RandomEvents(int n, uint32_t seed) {
   return out;
 }
 
-inline std::string TempPath(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return std::string(dir ? dir : "/tmp") + "/memsim_" + std::to_string(getpid()) + "_" + name;
-}
+inline std::string TempPath(const std::string& name) { return test_util::TmpPath(name); }
 
 }  // namespace memsim::testing
 

@@ -7,13 +7,12 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "tests/testing/temp_dir.h"
 
 namespace memsim {
 namespace {
 
-std::string Tmp(const std::string& name) {
-  return "/tmp/memsim_util_" + std::to_string(getpid()) + "_" + name;
-}
+std::string Tmp(const std::string& name) { return test_util::TmpPath(name); }
 
 void Write(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;

@@ -53,14 +53,15 @@ TEST(GenCli, WritesAReadableTrace) {
 
 TEST(GenCli, BadFlagValueNamesTheFlag) {
   if (std::getenv("MEMSIM_BIN") == nullptr) GTEST_SKIP() << "MEMSIM_BIN not set";
-  RunResult r = RunMemsim("gen --workload=anon --thp_share=2 -o /tmp/never.mtrace");
+  const std::string never = testing::TempPath("never.mtrace");
+  RunResult r = RunMemsim("gen --workload=anon --thp_share=2 -o " + never);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find("memsim gen: --thp_share must be in [0, 1], got 2"), std::string::npos)
       << r.output;
-  r = RunMemsim("gen --workload=anon --node_mem=4XB -o /tmp/never.mtrace");
+  r = RunMemsim("gen --workload=anon --node_mem=4XB -o " + never);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find("--node_mem: cannot parse '4XB'"), std::string::npos) << r.output;
-  r = RunMemsim("gen --workload=nope -o /tmp/never.mtrace");
+  r = RunMemsim("gen --workload=nope -o " + never);
   EXPECT_EQ(r.exit_code, 2);  // an unknown name on a flag is a usage error
   EXPECT_NE(r.output.find("unknown workload 'nope'"), std::string::npos) << r.output;
 }

@@ -101,7 +101,10 @@ TEST_P(GeneratorTest, SameSeedSameBytesOtherSeedOtherBytes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllWorkloads, GeneratorTest,
-                         ::testing::Values("anon", "pagecache", "slab", "numa", "fragment"));
+                         ::testing::Values("anon", "pagecache", "slab", "numa", "fragment"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;  // the workload's name
+                         });
 
 TEST(WorkloadRegistry, UnknownNameListsTheKnownOnes) {
   auto w = Registry().Create("bogus", WorkloadParams());

@@ -20,6 +20,7 @@
 #include "sim/workload/event_sink.h"
 #include "sim/workload/machine_desc.h"
 #include "sim/workload/workload_params.h"
+#include "tests/testing/temp_dir.h"
 
 namespace memsim::workload::testing {
 
@@ -37,10 +38,7 @@ class VectorSink : public EventSink {
   std::vector<Event> events;
 };
 
-inline std::string TempPath(const std::string& name) {
-  const char* dir = std::getenv("TMPDIR");
-  return absl::StrCat(dir ? dir : "/tmp", "/memsim_workload_", getpid(), "_", name);
-}
+inline std::string TempPath(const std::string& name) { return test_util::TmpPath(name); }
 
 // Generates `name` with `params` into memory. Fails the test on error.
 inline VectorSink Generate(const std::string& name, const WorkloadParams& params) {

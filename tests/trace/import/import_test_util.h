@@ -17,14 +17,13 @@
 #include "sim/trace/import/importer.h"
 #include "sim/trace/trace_reader.h"
 #include "sim/trace/trace_writer.h"
+#include "tests/testing/temp_dir.h"
 
 namespace memsim::testing {
 
 inline std::string ImportTempPath(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
   static int counter = 0;
-  return std::string(dir ? dir : "/tmp") + "/memsim_import_" + std::to_string(getpid()) + "_" +
-         std::to_string(counter++) + "_" + name;
+  return test_util::TmpPath(std::to_string(counter++) + "_" + name);
 }
 
 inline std::string WriteTemp(const std::string& name, const std::string& content) {

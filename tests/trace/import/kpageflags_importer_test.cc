@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "sim/trace/trace_reader.h"
 #include "sim/trace/trace_writer.h"
+#include "tests/testing/temp_dir.h"
 
 namespace memsim {
 namespace {
@@ -39,15 +40,7 @@ SnapshotRun Blk(uint64_t start, uint64_t count, OwnerType owner, uint32_t order,
   return SnapshotRun{start, count, owner, order, flags};
 }
 
-std::string TempDir() {
-  static std::string dir = [] {
-    std::string d = ::testing::TempDir() + "kpageflags_test." + std::to_string(getpid());
-    std::string cmd = "mkdir -p '" + d + "'";
-    EXPECT_EQ(std::system(cmd.c_str()), 0);
-    return d;
-  }();
-  return dir;
-}
+std::string TempDir() { return test_util::ProcessTempDir().path(); }
 
 std::string Bytes(const std::vector<uint64_t>& flags) {
   std::string out;

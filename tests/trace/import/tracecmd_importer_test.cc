@@ -58,9 +58,9 @@ TEST(TracecmdImporterTest, HeaderFromTheDatFile) {
 TEST(TracecmdImporterTest, ShippedThpCaptureMatchesItsReport) {
   const std::string dat_path = SourcePath("traces/thp-anon.dat.zst");
   const std::string txt_path = SourcePath("traces/thp-anon.report.txt.zst");
-  if (!std::filesystem::exists(dat_path) || !std::filesystem::exists(txt_path)) {
-    GTEST_SKIP() << "traces/thp-anon.* not present";
-  }
+  // Committed fixtures: a missing one is a failure, not a skip.
+  ASSERT_TRUE(std::filesystem::exists(dat_path)) << dat_path << " missing";
+  ASSERT_TRUE(std::filesystem::exists(txt_path)) << txt_path << " missing";
   absl::StatusOr<Imported> dat = RunImporter("tracecmd", dat_path);
   ASSERT_TRUE(dat.ok()) << dat.status();
   absl::StatusOr<Imported> text = RunImporter("ftrace", txt_path);
