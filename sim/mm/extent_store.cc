@@ -300,7 +300,7 @@ void ExtentStore::VisitRuns(uint64_t start_pfn, uint64_t end_pfn,
     if (s >= t) continue;
     ForEachSpan(s, t, [&](const Span& x) {
       if (x.state == PageState::kHole) return;
-      fn(Run{x.start, x.end, x.state, x.order, x.owner, x.node});
+      fn(x);
     });
   }
 }

@@ -47,15 +47,9 @@ class ExtentStore {
     uint32_t node = 0;
   };
 
-  // A piece of a range in one state (ForEachSpan): pages [start, end), clipped to the
-  // range, of the stored record [record_start, record_end).
-  struct Span {
-    uint64_t start = 0;
-    uint64_t end = 0;
-    PageState state = PageState::kHole;
-    uint32_t order = 0;                      // kAllocated only
-    OwnerType owner = trace::OWNER_UNKNOWN;  // kAllocated only
-    uint32_t node = 0;                       // not for kHole
+  // A piece of a range in one state (ForEachSpan): pages [start_pfn, end_pfn), clipped to
+  // the range, of the stored record [record_start, record_end). Holes have node 0.
+  struct Span : Run {
     uint64_t record_start = 0;
     uint64_t record_end = 0;
   };
@@ -191,7 +185,7 @@ void ExtentStore::ForEachSpan(uint64_t start, uint64_t end, Fn&& fn) const {
     const Window* w = FindWindow(p);
     if (w == nullptr) {
       const uint64_t t = std::min(end, wend);
-      fn(Span{p, t, PageState::kHole, 0, trace::OWNER_UNKNOWN, 0, p, t});
+      fn(Span{{p, t, PageState::kHole, 0, trace::OWNER_UNKNOWN, 0}, p, t});
       p = t;
       continue;
     }
@@ -200,8 +194,9 @@ void ExtentStore::ForEachSpan(uint64_t start, uint64_t end, Fn&& fn) const {
       const Extent& e = (*w)[k];
       const uint64_t t = std::min(wbase + e.end(), end);
       const PageState state = static_cast<PageState>(e.state);
-      fn(Span{p, t, state, e.order, static_cast<OwnerType>(e.owner),
-              state == PageState::kHole ? 0 : zones_[e.zone].node, wbase + e.start,
+      fn(Span{{p, t, state, e.order, static_cast<OwnerType>(e.owner),
+               state == PageState::kHole ? 0 : zones_[e.zone].node},
+              wbase + e.start,
               wbase + e.end()});
       p = t;
     }

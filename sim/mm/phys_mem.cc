@@ -27,8 +27,8 @@ void AppendPiece(std::vector<Piece>& pieces, const Piece& p) {
 // A stored span as the operation that overwrote it reports it.
 Piece AsPiece(const ExtentStore::Span& x) {
   const bool allocated = x.state == PageState::kAllocated;
-  return {x.start,
-          x.end - x.start,
+  return {x.start_pfn,
+          x.end_pfn - x.start_pfn,
           x.state,
           allocated ? x.order : 0,
           allocated ? x.owner : trace::OWNER_UNKNOWN,
@@ -49,24 +49,14 @@ absl::StatusOr<PhysMem> PhysMem::Create(std::vector<NodeLayout> nodes, Options o
 void PhysMem::Alloc(uint64_t pfn, uint32_t order, OwnerType owner, AllocResult* out) {
   out->Clear();
   ++stats_.alloc_ops;
-  const uint64_t n = uint64_t{1} << order;
-  if (order > kMaxBlockOrder || (pfn & (n - 1)) != 0) {
-    out->anomalies |= kAnomalyMisaligned;
-    ++stats_.misaligned;
-    return;
-  }
-  const uint64_t end = pfn + n;
-  if (!store_.RangeInZones(pfn, end)) {
-    out->anomalies |= kAnomalyOutOfRange;
-    ++stats_.out_of_range;
-    return;
-  }
+  if (!BlockApplies(pfn, order, &out->anomalies)) return;
+  const uint64_t end = pfn + (uint64_t{1} << order);
   store_.SplitStraddlingBlocks(pfn, end);
-  uint64_t contradicted = 0, traced = 0;  // allocated pages overwritten
+  Contradicted overwritten;  // allocated pages
   store_.ForEachSpan(pfn, end, [&](const ExtentStore::Span& x) {
     switch (x.state) {
       case PageState::kFree:
-        for (uint64_t p = x.start; p < x.end;) {
+        for (uint64_t p = x.start_pfn; p < x.end_pfn;) {
           const BuddyBlock blk = store_.FreeBlockAt(x.record_start, x.record_end, p);
           out->removed_free.push_back(blk);
           // expand(): halve the block until it is the requested size, returning the half
@@ -80,8 +70,7 @@ void PhysMem::Alloc(uint64_t pfn, uint32_t order, OwnerType owner, AllocResult* 
         break;
       case PageState::kAllocated:
         out->anomalies |= kAnomalyAllocOfAllocated;
-        contradicted += x.end - x.start;
-        traced += traced_.CountMarked(x.start, x.end);
+        Note(x.start_pfn, x.end_pfn, &overwritten);
         AppendPiece(out->displaced, AsPiece(x));
         break;
       case PageState::kUnknown:
@@ -93,8 +82,7 @@ void PhysMem::Alloc(uint64_t pfn, uint32_t order, OwnerType owner, AllocResult* 
     }
   });
   if (out->anomalies & kAnomalyAllocOfAllocated) {
-    ++stats_.alloc_of_allocated;
-    stats_.alloc_of_allocated_by_cause.Add(Classify(contradicted, traced));
+    Count(overwritten, stats_.alloc_of_allocated, stats_.alloc_of_allocated_by_cause);
   }
   if (out->anomalies & kAnomalyAllocFromUnknown) ++stats_.alloc_from_unknown;
   store_.Assign(pfn, end, PageState::kAllocated, order, owner);
@@ -108,18 +96,8 @@ void PhysMem::Free(uint64_t pfn, uint32_t order, FreeResult* out) {
   ++stats_.free_ops;
   out->pfn = pfn;
   out->order = order;
-  const uint64_t n = uint64_t{1} << order;
-  if (order > kMaxBlockOrder || (pfn & (n - 1)) != 0) {
-    out->anomalies |= kAnomalyMisaligned;
-    ++stats_.misaligned;
-    return;
-  }
-  const uint64_t end = pfn + n;
-  if (!store_.RangeInZones(pfn, end)) {
-    out->anomalies |= kAnomalyOutOfRange;
-    ++stats_.out_of_range;
-    return;
-  }
+  if (!BlockApplies(pfn, order, &out->anomalies)) return;
+  const uint64_t end = pfn + (uint64_t{1} << order);
   const BlockInfo head = store_.Lookup(pfn);
   const BlockInfo tail = store_.Lookup(end - 1);
   out->node = head.node;
@@ -130,19 +108,15 @@ void PhysMem::Free(uint64_t pfn, uint32_t order, FreeResult* out) {
     out->anomalies |= kAnomalyPartialFree;
     ++stats_.partial_free;
     // The contradicted state: the allocated block(s) the free cuts through.
-    uint64_t pages = 0, traced = 0;
-    if (head_straddles) {
-      pages += head.pages();
-      traced += traced_.CountMarked(head.head_pfn, head.head_pfn + head.pages());
-    }
+    Contradicted cut;
+    if (head_straddles) Note(head.head_pfn, head.head_pfn + head.pages(), &cut);
     if (tail_straddles && !(head_straddles && tail.head_pfn == head.head_pfn)) {
-      pages += tail.pages();
-      traced += traced_.CountMarked(tail.head_pfn, tail.head_pfn + tail.pages());
+      Note(tail.head_pfn, tail.head_pfn + tail.pages(), &cut);
     }
-    stats_.partial_free_by_cause.Add(Classify(pages, traced));
+    stats_.partial_free_by_cause.Add(Classify(cut.pages, cut.traced));
   }
   store_.SplitStraddlingBlocks(pfn, end);
-  uint64_t already_free = 0, traced_free = 0;
+  Contradicted already_free;
   store_.ForEachSpan(pfn, end, [&](const ExtentStore::Span& x) {
     switch (x.state) {
       case PageState::kAllocated:
@@ -150,8 +124,7 @@ void PhysMem::Free(uint64_t pfn, uint32_t order, FreeResult* out) {
         break;
       case PageState::kFree:
         out->anomalies |= kAnomalyDoubleFree;
-        already_free += x.end - x.start;
-        traced_free += traced_.CountMarked(x.start, x.end);
+        Note(x.start_pfn, x.end_pfn, &already_free);
         break;
       case PageState::kUnknown:
         out->anomalies |= kAnomalyFreeOfPretrace;
@@ -162,8 +135,7 @@ void PhysMem::Free(uint64_t pfn, uint32_t order, FreeResult* out) {
     }
   });
   if (out->anomalies & kAnomalyDoubleFree) {
-    ++stats_.double_free;
-    stats_.double_free_by_cause.Add(Classify(already_free, traced_free));
+    Count(already_free, stats_.double_free, stats_.double_free_by_cause);
   }
   if (out->anomalies & kAnomalyFreeOfPretrace) ++stats_.free_of_pretrace;
   store_.Assign(pfn, end, PageState::kFree, 0, trace::OWNER_FREE);
@@ -229,17 +201,13 @@ void PhysMem::Migrate(uint64_t src_pfn, uint64_t dst_pfn, uint32_t order, bool f
     if (dst.owner != owner)
       store_.Assign(dst_pfn, dst_pfn + n, PageState::kAllocated, order, owner);
   } else {
-    uint64_t conflicting = 0, traced = 0;  // allocated destination pages
+    Contradicted conflicting;  // allocated destination pages
     store_.ForEachSpan(dst_pfn, dst_pfn + n, [&](const ExtentStore::Span& x) {
-      if (x.state == PageState::kAllocated) {
-        conflicting += x.end - x.start;
-        traced += traced_.CountMarked(x.start, x.end);
-      }
+      if (x.state == PageState::kAllocated) Note(x.start_pfn, x.end_pfn, &conflicting);
     });
-    if (conflicting > 0) {
+    if (conflicting.pages > 0) {
       out->anomalies |= kAnomalyMigrateDstConflict;
-      ++stats_.migrate_dst_conflict;
-      stats_.migrate_dst_conflict_by_cause.Add(Classify(conflicting, traced));
+      Count(conflicting, stats_.migrate_dst_conflict, stats_.migrate_dst_conflict_by_cause);
     }
     const uint64_t saved_allocs = stats_.alloc_ops;
     Alloc(dst_pfn, order, owner, &out->dst_alloc);
@@ -264,10 +232,10 @@ void PhysMem::MarkUnknownFree(uint64_t start_pfn, uint64_t end_pfn) {
   std::vector<std::pair<uint64_t, uint64_t>> unknown;
   store_.ForEachSpan(start_pfn, end_pfn, [&](const ExtentStore::Span& x) {
     if (x.state != PageState::kUnknown) return;
-    if (!unknown.empty() && unknown.back().second == x.start) {
-      unknown.back().second = x.end;
+    if (!unknown.empty() && unknown.back().second == x.start_pfn) {
+      unknown.back().second = x.end_pfn;
     } else {
-      unknown.emplace_back(x.start, x.end);
+      unknown.emplace_back(x.start_pfn, x.end_pfn);
     }
   });
   for (const auto& [s, t] : unknown) store_.Assign(s, t, PageState::kFree, 0, trace::OWNER_FREE);
@@ -307,6 +275,30 @@ void PhysMem::ApplySnapshot(const std::vector<SnapshotRun>& runs) {
     }
     store_.Assign(start, end, PageState::kAllocated, order, run.owner);
   }
+}
+
+bool PhysMem::BlockApplies(uint64_t pfn, uint32_t order, uint32_t* anomalies) {
+  if (order > kMaxBlockOrder || (pfn & ((uint64_t{1} << order) - 1)) != 0) {
+    *anomalies |= kAnomalyMisaligned;
+    ++stats_.misaligned;
+    return false;
+  }
+  if (!store_.RangeInZones(pfn, pfn + (uint64_t{1} << order))) {
+    *anomalies |= kAnomalyOutOfRange;
+    ++stats_.out_of_range;
+    return false;
+  }
+  return true;
+}
+
+void PhysMem::Note(uint64_t start, uint64_t end, Contradicted* c) const {
+  c->pages += end - start;
+  c->traced += traced_.CountMarked(start, end);
+}
+
+void PhysMem::Count(const Contradicted& c, uint64_t& counter, CauseCounts& by_cause) {
+  ++counter;
+  by_cause.Add(Classify(c.pages, c.traced));
 }
 
 Cause PhysMem::Classify(uint64_t pages, uint64_t traced) {

@@ -134,6 +134,19 @@ class PhysMem {
  private:
   PhysMem(Options options, ExtentStore store) : options_(options), store_(std::move(store)) {}
 
+  // Pages an operation found contradicting the trace, and how many of them a traced
+  // event had set or confirmed.
+  struct Contradicted {
+    uint64_t pages = 0;
+    uint64_t traced = 0;
+  };
+  // Alloc, Free: whether the 2^order block at pfn is aligned and inside one node's zones;
+  // if not, the anomaly is flagged in `anomalies` and counted (the operation is ignored).
+  bool BlockApplies(uint64_t pfn, uint32_t order, uint32_t* anomalies);
+  // Adds [start, end) to `c`.
+  void Note(uint64_t start, uint64_t end, Contradicted* c) const;
+  // Counts one contradiction in `counter` and, by its cause, in `by_cause`.
+  static void Count(const Contradicted& c, uint64_t& counter, CauseCounts& by_cause);
   // Cause of a contradiction over `pages` contradicted pages of which `traced` had been set
   // or confirmed by a traced event.
   static Cause Classify(uint64_t pages, uint64_t traced);

@@ -29,7 +29,7 @@ struct SpanView {
 std::vector<SpanView> Spans(const ExtentStore& s, uint64_t start, uint64_t end) {
   std::vector<SpanView> out;
   s.ForEachSpan(start, end, [&](const ExtentStore::Span& x) {
-    out.push_back({x.start, x.end, x.state, x.record_start, x.record_end});
+    out.push_back({x.start_pfn, x.end_pfn, x.state, x.record_start, x.record_end});
   });
   return out;
 }
