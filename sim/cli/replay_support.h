@@ -19,6 +19,7 @@ absl::StatusOr<replay::ReplayJob> JobFromFlags();
 // The copier for a job: SimGrid-backed unless --nosimgrid. Owns the SimGrid platform.
 class CopierHolder {
  public:
+  // REQUIRES: `machine` validated (LoadMachine, sweep expansion). Builds its topology.
   static absl::StatusOr<CopierHolder> Create(const config::Machine& machine, bool simgrid);
   replay::BulkCopier* get() const { return copier_.get(); }
   // The SimGrid platform, or nullptr for the analytic copier.
