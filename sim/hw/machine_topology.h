@@ -13,8 +13,11 @@ namespace memsim::hw {
 
 class MachineTopology {
  public:
-  // Validates `machine` first.
+  // Validates `machine` first (for machines that did not come from LoadMachine).
   static absl::StatusOr<MachineTopology> Create(const config::Machine& machine);
+  // REQUIRES: ValidateMachine(machine) is OK, e.g. a machine LoadMachine returned: a
+  // machine is validated once, where it is read.
+  explicit MachineTopology(const config::Machine& machine);
 
   const config::Machine& machine() const { return machine_; }
   int sockets() const { return sockets_; }
@@ -37,8 +40,6 @@ class MachineTopology {
   double llc_hit_ns() const { return llc_hit_ns_; }
 
  private:
-  explicit MachineTopology(const config::Machine& machine);
-
   config::Machine machine_;
   int sockets_ = 0;
   int nodes_ = 0;

@@ -22,6 +22,7 @@
 #ifndef MEMSIM_SIM_HW_MEMORY_SYSTEM_H_
 #define MEMSIM_SIM_HW_MEMORY_SYSTEM_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -31,38 +32,69 @@
 #include "sim/hw/cache.h"
 #include "sim/hw/line_directory.h"
 #include "sim/hw/machine_topology.h"
+#include "sim/hw/memory_access.h"
 
 namespace memsim::hw {
 
-enum class AccessKind : uint8_t { kRead = 0, kWrite = 1, kAtomic = 2 };
-
-// One access of a batch (MemorySystem::AccessBatch).
-struct MemoryAccess {
-  uint64_t address = 0;  // simulated physical byte address
-  uint32_t bytes = 0;    // 0 counts as 1
-  AccessKind kind = AccessKind::kRead;
-};
-
-struct AccessStats {
+// The counts a replay reports per event kind (result::AccessCounts): plain counters that
+// add and subtract, so the replay engine attributes the accesses of each event by taking
+// the difference of two snapshots.
+struct AccessCounts {
   uint64_t accesses = 0;       // Access() calls
   uint64_t line_accesses = 0;  // lines touched (an access spanning two lines counts two)
   uint64_t reads = 0, writes = 0, atomics = 0;  // line accesses by kind
-  uint64_t l1_hits = 0, l1_misses = 0;
-  uint64_t l2_hits = 0, l2_misses = 0;    // l2 lookups = l1_misses
-  uint64_t llc_hits = 0, llc_misses = 0;  // llc lookups = l2_misses
-  // Where LLC misses were served: llc_misses = hitm + peer_forwards + dram_*.
-  uint64_t hitm = 0;                   // modified in another socket
+  uint64_t l1_misses = 0;
+  uint64_t l2_misses = 0;   // l2 lookups = l1_misses
+  uint64_t llc_misses = 0;  // llc lookups = l2_misses
+  // Where LLC misses were served (AccessStats has the rest: llc_misses = hitm +
+  // peer_forwards + dram_*).
+  uint64_t hitm = 0;                  // modified in another socket
+  uint64_t dram_local = 0;            // the core's home node
+  uint64_t dram_remote_node = 0;      // another node of the same socket
+  uint64_t dram_remote_socket = 0;    // a node of another socket (or CPU-less node elsewhere)
+  uint64_t remote_invalidations = 0;  // sockets whose copies a write invalidated
+
+  AccessCounts& operator+=(const AccessCounts& o) {
+    for (uint64_t AccessCounts::*f : kAll) this->*f += o.*f;
+    return *this;
+  }
+  AccessCounts& operator-=(const AccessCounts& o) {
+    for (uint64_t AccessCounts::*f : kAll) this->*f -= o.*f;
+    return *this;
+  }
+  uint64_t dram() const { return dram_local + dram_remote_node + dram_remote_socket; }
+
+ private:
+  static const std::array<uint64_t AccessCounts::*, 13> kAll;
+};
+
+inline constexpr std::array<uint64_t AccessCounts::*, 13> AccessCounts::kAll = {
+    &AccessCounts::accesses,
+    &AccessCounts::line_accesses,
+    &AccessCounts::reads,
+    &AccessCounts::writes,
+    &AccessCounts::atomics,
+    &AccessCounts::l1_misses,
+    &AccessCounts::l2_misses,
+    &AccessCounts::llc_misses,
+    &AccessCounts::hitm,
+    &AccessCounts::dram_local,
+    &AccessCounts::dram_remote_node,
+    &AccessCounts::dram_remote_socket,
+    &AccessCounts::remote_invalidations};
+static_assert(sizeof(AccessCounts) == 13 * sizeof(uint64_t),
+              "AccessCounts::kAll lists every field");
+
+// Everything the memory system counts: the reported counts and the finer ones.
+struct AccessStats : AccessCounts {
+  uint64_t l1_hits = 0;
+  uint64_t l2_hits = 0;
+  uint64_t llc_hits = 0;
   uint64_t peer_forwards = 0;          // another core's private cache on the same socket
-  uint64_t dram_local = 0;             // the core's home node
-  uint64_t dram_remote_node = 0;       // another node of the same socket
-  uint64_t dram_remote_socket = 0;     // a node of another socket (or CPU-less node elsewhere)
   uint64_t unmapped = 0;               // lines outside every node's pfn range (charged as local)
-  uint64_t remote_invalidations = 0;   // sockets whose copies a write invalidated
   uint64_t peer_invalidations = 0;     // same-socket private copies a write invalidated
   double latency_ns = 0;               // sum of returned latencies
   std::vector<uint64_t> dram_by_node;  // DRAM line accesses per node
-
-  uint64_t dram() const { return dram_local + dram_remote_node + dram_remote_socket; }
 };
 
 class MemorySystem {

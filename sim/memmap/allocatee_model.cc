@@ -42,21 +42,18 @@ void AllocateeModel::AttachOwner(const mm::BlockInfo& b, const OpContext& ctx, A
     if (area.pages_left >= b.pages() && table_.IsLive(area.handle)) {
       table_.Share(b.head_pfn, area.handle);
       area.pages_left -= b.pages();
-      out.Push(table_.Addr(area.handle) + kPagesArrayOffset, 8, AccessKind::kWrite,
-               MetadataKind::kDescriptor, DescriptorTable::NodeOf(area.handle));
+      out.Push(table_.Addr(area.handle) + kPagesArrayOffset, 8, AccessKind::kWrite);
       return;
     }
     area.handle = table_.Alloc(b.head_pfn, b.owner, dnode, ctx.time_ns, &out, true);
     const uint64_t cap = config_.vmalloc_area_pages();
     area.pages_left = cap > b.pages() ? cap - b.pages() : 0;
-    out.PushLines(table_.Addr(area.handle), table_.bytes(b.owner), AccessKind::kWrite,
-                  MetadataKind::kDescriptor, dnode);
+    out.PushLines(table_.Addr(area.handle), table_.bytes(b.owner), AccessKind::kWrite);
     return;
   }
   const uint64_t h =
       table_.Alloc(b.head_pfn, b.owner, dnode, ctx.time_ns, &out, b.owner == trace::OWNER_VMALLOC);
-  out.PushLines(table_.Addr(h), table_.bytes(b.owner), AccessKind::kWrite,
-                MetadataKind::kDescriptor, dnode);
+  out.PushLines(table_.Addr(h), table_.bytes(b.owner), AccessKind::kWrite);
 }
 
 void AllocateeModel::Alloc(const mm::AllocResult& op, const OpContext& ctx, AccessBuffer& out) {
@@ -75,10 +72,8 @@ void AllocateeModel::Migrate(const mm::MigrateResult& op, const OpContext& ctx, 
       src.state == mm::PageState::kAllocated && table_.Find(src.head_pfn, &ds);
   if (src.state != mm::PageState::kHole) Word(out, src.node, src.head_pfn, AccessKind::kRead);
   if (has_src_desc) {
-    const uint32_t n = DescriptorTable::NodeOf(ds);
-    out.Push(table_.Addr(ds), 16, AccessKind::kRead, MetadataKind::kDescriptor, n);
-    out.Push(table_.Addr(ds) + kRefcountOffset, 4, AccessKind::kAtomic, MetadataKind::kDescriptor,
-             n);
+    out.Push(table_.Addr(ds), 16, AccessKind::kRead);
+    out.Push(table_.Addr(ds) + kRefcountOffset, 4, AccessKind::kAtomic);
   }
   if (op.dst_allocated_here) BuddySplit(op.dst_alloc, ctx, out);
   uint64_t dd = 0;
@@ -86,8 +81,7 @@ void AllocateeModel::Migrate(const mm::MigrateResult& op, const OpContext& ctx, 
   if (has_src_desc) {
     if (has_dst_desc) table_.Release(dst.head_pfn, ctx.time_ns, &out);
     table_.Move(src.head_pfn, dst.head_pfn);
-    out.Push(table_.Addr(ds) + kPfnOffset, 8, AccessKind::kWrite, MetadataKind::kDescriptor,
-             DescriptorTable::NodeOf(ds));
+    out.Push(table_.Addr(ds) + kPfnOffset, 8, AccessKind::kWrite);
   } else if (!has_dst_desc) {
     AttachOwner(dst, ctx, out);
   }
@@ -110,11 +104,10 @@ ScanResult AllocateeModel::CompactionScan(const mm::PhysMem& mem, uint64_t start
     const uint64_t block_end = b.head_pfn + b.pages();
     uint64_t h;
     if (b.state == mm::PageState::kFree) {
-      FreePage(out, b.node, p, AccessKind::kRead);
+      FreePage(out, p, AccessKind::kRead);
       p = p == b.head_pfn ? block_end : p + 1;
     } else if (b.state == mm::PageState::kAllocated && table_.Find(b.head_pfn, &h)) {
-      out.Push(table_.Addr(h), 16, AccessKind::kRead, MetadataKind::kDescriptor,
-               DescriptorTable::NodeOf(h));
+      out.Push(table_.Addr(h), 16, AccessKind::kRead);
       ++result.descriptor_reads;
       if (b.order > 0) {
         p = (scanner == trace::SCANNER_FREE && block_end > end_pfn) ? p + 1 : block_end;

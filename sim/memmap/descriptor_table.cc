@@ -31,8 +31,7 @@ void DescriptorTable::SetBytes(trace::OwnerType owner, uint32_t bytes) {
 void DescriptorTable::SlabPageWords(uint32_t node, uint64_t slab_addr, AccessBuffer* out) const {
   const uint64_t pfn = slab_addr >> 12;
   const uint64_t pages = slabs_.slab_page_bytes() >> 12;
-  out->PushLines(layout_->Addr(node, pfn), pages * layout_->bytes_per_page(), AccessKind::kWrite,
-                 MetadataKind::kMemmap, node);
+  out->PushLines(layout_->Addr(node, pfn), pages * layout_->bytes_per_page(), AccessKind::kWrite);
 }
 
 uint64_t DescriptorTable::Alloc(uint64_t head_pfn, trace::OwnerType owner, uint32_t node,
@@ -42,7 +41,7 @@ uint64_t DescriptorTable::Alloc(uint64_t head_pfn, trace::OwnerType owner, uint3
   const DescriptorSlabs::AllocInfo info = slabs_.Alloc(cache, node);
   if (out != nullptr) {
     if (info.new_slab) SlabPageWords(node, info.slab_addr, out);
-    out->Push(info.addr, 8, AccessKind::kRead, MetadataKind::kDescriptor, node);
+    out->Push(info.addr, 8, AccessKind::kRead);
   }
   overhead_->Change(time_ns, node, slabs_.object_bytes(cache),
                     info.new_slab ? static_cast<int64_t>(slabs_.slab_page_bytes()) : 0, 0);
@@ -74,7 +73,7 @@ void DescriptorTable::Release(uint64_t head_pfn, uint64_t time_ns, AccessBuffer*
   const uint32_t object_bytes = slabs_.ObjectBytes(handle);
   const DescriptorSlabs::FreeInfo info = slabs_.Free(handle);
   if (out != nullptr) {
-    out->Push(info.addr, 8, AccessKind::kWrite, MetadataKind::kDescriptor, info.node);
+    out->Push(info.addr, 8, AccessKind::kWrite);
     if (info.slab_released) SlabPageWords(info.node, info.slab_addr, out);
   }
   overhead_->Change(time_ns, info.node, -static_cast<int64_t>(object_bytes),

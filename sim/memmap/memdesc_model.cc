@@ -76,8 +76,7 @@ void MemdescModel::Seed(const mm::PhysMem& mem, uint64_t time_ns) {
 void MemdescModel::NewDescriptor(uint64_t head, trace::OwnerType owner, uint32_t node,
                                  const OpContext& ctx, AccessBuffer& out) {
   const uint64_t h = table_.Alloc(head, owner, node, ctx.time_ns, &out);
-  out.PushLines(table_.Addr(h), table_.bytes(owner), AccessKind::kWrite, MetadataKind::kDescriptor,
-                node);
+  out.PushLines(table_.Addr(h), table_.bytes(owner), AccessKind::kWrite);
 }
 
 void MemdescModel::Alloc(const mm::AllocResult& op, const OpContext& ctx, AccessBuffer& out) {
@@ -99,10 +98,8 @@ void MemdescModel::Migrate(const mm::MigrateResult& op, const OpContext& ctx, Ac
       src.state == mm::PageState::kAllocated && table_.Find(src.head_pfn, &ds);
   if (src.state != mm::PageState::kHole) Word(out, src.node, src.head_pfn, AccessKind::kRead);
   if (has_src_desc) {
-    const uint32_t n = DescriptorTable::NodeOf(ds);
-    out.Push(table_.Addr(ds) + kFlagsOffset, 16, AccessKind::kRead, MetadataKind::kDescriptor, n);
-    out.Push(table_.Addr(ds) + kRefcountOffset, 4, AccessKind::kAtomic, MetadataKind::kDescriptor,
-             n);
+    out.Push(table_.Addr(ds) + kFlagsOffset, 16, AccessKind::kRead);
+    out.Push(table_.Addr(ds) + kRefcountOffset, 4, AccessKind::kAtomic);
   }
   if (op.dst_allocated_here) BuddySplit(op.dst_alloc, ctx, out);
   uint64_t dd = 0;
@@ -113,16 +110,13 @@ void MemdescModel::Migrate(const mm::MigrateResult& op, const OpContext& ctx, Ac
     }
     if (has_src_desc && table_.Find(dst.head_pfn, &dd)) {
       const uint32_t bytes = table_.bytes(src.owner);
-      out.PushLines(table_.Addr(ds), bytes, AccessKind::kRead, MetadataKind::kDescriptor,
-                    DescriptorTable::NodeOf(ds));
-      out.PushLines(table_.Addr(dd), table_.bytes(dst.owner), AccessKind::kWrite,
-                    MetadataKind::kDescriptor, DescriptorTable::NodeOf(dd));
+      out.PushLines(table_.Addr(ds), bytes, AccessKind::kRead);
+      out.PushLines(table_.Addr(dd), table_.bytes(dst.owner), AccessKind::kWrite);
     }
   } else if (has_src_desc) {
     if (has_dst_desc) table_.Release(dst.head_pfn, ctx.time_ns, &out);
     table_.Move(src.head_pfn, dst.head_pfn);
-    out.Push(table_.Addr(ds) + kPfnOffset, 8, AccessKind::kWrite, MetadataKind::kDescriptor,
-             DescriptorTable::NodeOf(ds));
+    out.Push(table_.Addr(ds) + kPfnOffset, 8, AccessKind::kWrite);
   } else if (!has_dst_desc && table_.HasDescriptor(dst.owner)) {
     NewDescriptor(dst.head_pfn, dst.owner, DescriptorNode(dst.node, ctx), ctx, out);
   }
@@ -153,8 +147,7 @@ ScanResult MemdescModel::CompactionScan(const mm::PhysMem& mem, uint64_t start_p
                IsFolio(b.owner)) {
       uint64_t h;
       if (table_.Find(b.head_pfn, &h)) {
-        out.Push(table_.Addr(h) + kFlagsOffset, 8, AccessKind::kRead, MetadataKind::kDescriptor,
-                 DescriptorTable::NodeOf(h));
+        out.Push(table_.Addr(h) + kFlagsOffset, 8, AccessKind::kRead);
         ++result.descriptor_reads;
       }
       ++p;

@@ -10,47 +10,32 @@
 #include <cstdint>
 #include <vector>
 
+#include "sim/hw/memory_access.h"
+
 namespace memsim::memmap {
 
 inline constexpr uint64_t kLineBytes = 64;
 
-enum class AccessKind : uint8_t {
-  kRead = 0,
-  kWrite = 1,
-  kAtomic = 2,  // locked read-modify-write (refcount, mapcount, cmpxchg)
-};
-
-// Which metadata structure an access touches (for per-structure statistics).
-enum class MetadataKind : uint8_t {
-  kMemmap = 0,      // struct page (page64/page32) or the per-page word (memdesc/allocatee)
-  kDescriptor = 1,  // a separately allocated descriptor (folio, slab, ptdesc, owner)
-  kFreePage = 2,    // buddy list links / order kept inside a free page's own memory
-};
-
-struct MetadataAccess {
-  uint64_t addr = 0;   // simulated physical byte address
-  uint32_t bytes = 0;  // contiguous bytes from addr (never crosses a 64-byte line
-                       // unless documented for the model)
-  AccessKind kind = AccessKind::kRead;
-  MetadataKind what = MetadataKind::kMemmap;
-  uint16_t node = 0;  // node index whose memory holds addr
-  bool operator==(const MetadataAccess&) const = default;
-};
-static_assert(sizeof(MetadataAccess) == 16);
+// A metadata access is a plain memory access (read, write or locked read-modify-write of
+// `bytes` at a simulated physical address; never crossing a 64-byte line unless documented
+// for the model): the type the memory system serves, so the buffer goes to it as is. Which
+// node holds the address is the memory system's to find (MachineTopology::NodeOfPfn).
+using AccessKind = hw::AccessKind;
+using MetadataAccess = hw::MemoryAccess;
 
 // Caller-owned, reused across operations: Clear() keeps the capacity.
 class AccessBuffer {
  public:
-  void Push(uint64_t addr, uint32_t bytes, AccessKind kind, MetadataKind what, uint32_t node) {
-    accesses_.push_back({addr, bytes, kind, what, static_cast<uint16_t>(node)});
+  void Push(uint64_t addr, uint32_t bytes, AccessKind kind) {
+    accesses_.push_back({addr, bytes, kind});
   }
   // Pushes [addr, addr + bytes) cut at 64-byte line boundaries: one access per line, the
   // way a memset / a loop over consecutive words reaches the cache.
-  void PushLines(uint64_t addr, uint64_t bytes, AccessKind kind, MetadataKind what, uint32_t node) {
+  void PushLines(uint64_t addr, uint64_t bytes, AccessKind kind) {
     while (bytes > 0) {
       const uint64_t room = kLineBytes - (addr & (kLineBytes - 1));
       const uint64_t n = bytes < room ? bytes : room;
-      Push(addr, static_cast<uint32_t>(n), kind, what, node);
+      Push(addr, static_cast<uint32_t>(n), kind);
       addr += n;
       bytes -= n;
     }
@@ -59,6 +44,7 @@ class AccessBuffer {
   size_t size() const { return accesses_.size(); }
   bool empty() const { return accesses_.empty(); }
   const MetadataAccess& operator[](size_t i) const { return accesses_[i]; }
+  const MetadataAccess* data() const { return accesses_.data(); }
   const std::vector<MetadataAccess>& accesses() const { return accesses_; }
   std::vector<MetadataAccess>::const_iterator begin() const { return accesses_.begin(); }
   std::vector<MetadataAccess>::const_iterator end() const { return accesses_.end(); }

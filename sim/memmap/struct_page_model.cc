@@ -131,7 +131,7 @@ void StructPageModel::TeardownPiece(const mm::Piece& p, const OpContext& ctx, Ac
     if (IsHvo(b)) {
       const uint64_t freed = HvoFreedPages(p.order, s);
       out.PushLines(layout_.Addr(node, head) + mm::kPageBytes, freed * mm::kPageBytes,
-                    AccessKind::kWrite, MetadataKind::kMemmap, node);
+                    AccessKind::kWrite);
       overhead_.Change(ctx.time_ns, node, 0, 0, -static_cast<int64_t>(freed * mm::kPageBytes));
     }
     if (IsCompound(p.owner, p.order)) {
@@ -164,11 +164,10 @@ void StructPageModel::Free(const mm::FreeResult& op, const OpContext& ctx, Acces
 void StructPageModel::Lookup(const mm::BlockInfo& block, uint64_t pfn, const OpContext& ctx,
                              AccessBuffer& out) {
   if (block.state == mm::PageState::kHole) return;
-  out.Push(PageAddr(block, pfn), 16, AccessKind::kRead, MetadataKind::kMemmap, block.node);
+  out.Push(PageAddr(block, pfn), 16, AccessKind::kRead);
   if (block.state == mm::PageState::kAllocated && pfn != block.head_pfn &&
       IsCompound(block.owner, block.order)) {
-    out.Push(layout_.Addr(block.node, block.head_pfn), 16, AccessKind::kRead, MetadataKind::kMemmap,
-             block.node);
+    out.Push(layout_.Addr(block.node, block.head_pfn), 16, AccessKind::kRead);
   }
 }
 
@@ -180,8 +179,7 @@ void StructPageModel::MapCount(const mm::BlockInfo& block, uint64_t pfn, const O
   const uint64_t head = large ? block.head_pfn : pfn;
   Page(out, node, head, refcount_off_, 4, AccessKind::kAtomic);
   if (large) {
-    out.Push(PageAddr(block, head + 1) + kLargeMapcountOffset, 4, AccessKind::kAtomic,
-             MetadataKind::kMemmap, node);
+    out.Push(PageAddr(block, head + 1) + kLargeMapcountOffset, 4, AccessKind::kAtomic);
   } else {
     Page(out, node, head, mapcount_off_, 4, AccessKind::kAtomic);
   }
@@ -196,16 +194,12 @@ void StructPageModel::Migrate(const mm::MigrateResult& op, const OpContext& ctx,
   const bool large = IsCompound(dst.owner, dst.order);
   if (src.state != mm::PageState::kHole) {
     Page(out, src.node, src.head_pfn, 0, s, AccessKind::kRead);
-    if (large)
-      out.Push(PageAddr(src, src.head_pfn + 1), s, AccessKind::kRead, MetadataKind::kMemmap,
-               src.node);
+    if (large) out.Push(PageAddr(src, src.head_pfn + 1), s, AccessKind::kRead);
     Page(out, src.node, src.head_pfn, refcount_off_, 4, AccessKind::kAtomic);
   }
   if (op.dst_allocated_here) Alloc(op.dst_alloc, ctx, out);
   Page(out, dst.node, dst.head_pfn, 0, s, AccessKind::kWrite);
-  if (large)
-    out.Push(PageAddr(dst, dst.head_pfn + 1), s, AccessKind::kWrite, MetadataKind::kMemmap,
-             dst.node);
+  if (large) out.Push(PageAddr(dst, dst.head_pfn + 1), s, AccessKind::kWrite);
   if (src.state != mm::PageState::kHole) {
     Page(out, src.node, src.head_pfn, 0, s, AccessKind::kWrite);
   }
@@ -224,14 +218,14 @@ ScanResult StructPageModel::CompactionScan(const mm::PhysMem& mem, uint64_t star
       continue;
     }
     ++result.pages_examined;
-    out.Push(PageAddr(b, p), s, AccessKind::kRead, MetadataKind::kMemmap, b.node);
+    out.Push(PageAddr(b, p), s, AccessKind::kRead);
     const uint64_t block_end = b.head_pfn + b.pages();
     if (b.state == mm::PageState::kFree && p == b.head_pfn) {
       p = block_end;  // PageBuddy: skip 2^buddy_order pages
     } else if (b.state == mm::PageState::kAllocated && p == b.head_pfn &&
                IsCompound(b.owner, b.order)) {
       // compound_order() reads folio->_flags_1 in page[1].
-      out.Push(PageAddr(b, p + 1), 8, AccessKind::kRead, MetadataKind::kMemmap, b.node);
+      out.Push(PageAddr(b, p + 1), 8, AccessKind::kRead);
       if (scanner == trace::SCANNER_FREE && block_end > end_pfn) {
         ++p;
       } else {

@@ -98,7 +98,7 @@ class StructPageModel : public MemmapModel {
   uint64_t PageAddr(const mm::BlockInfo& block, uint64_t pfn) const;
   void Page(AccessBuffer& out, uint32_t node, uint64_t pfn, uint32_t offset, uint32_t bytes,
             AccessKind kind) const {
-    out.Push(layout_.Addr(node, pfn) + offset, bytes, kind, MetadataKind::kMemmap, node);
+    out.Push(layout_.Addr(node, pfn) + offset, bytes, kind);
   }
   void InitBlock(const mm::BlockInfo& b, const OpContext& ctx, AccessBuffer& out);
   void TeardownPiece(const mm::Piece& p, const OpContext& ctx, AccessBuffer& out);

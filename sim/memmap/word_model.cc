@@ -35,11 +35,11 @@ void WordModel::BuddySplit(const mm::AllocResult& op, const OpContext& ctx, Acce
   }
   for (const mm::BuddyBlock& f : op.removed_free) {
     Word(out, node, f.pfn, AccessKind::kWrite);
-    FreePage(out, node, f.pfn, AccessKind::kWrite);
+    FreePage(out, f.pfn, AccessKind::kWrite);
   }
   for (const mm::BuddyBlock& f : op.added_free) {
     Word(out, node, f.pfn, AccessKind::kWrite);
-    FreePage(out, node, f.pfn, AccessKind::kWrite);
+    FreePage(out, f.pfn, AccessKind::kWrite);
   }
 }
 
@@ -58,15 +58,15 @@ void WordModel::FreeBlocks(const mm::FreeResult& op, const OpContext& ctx, bool 
   }
   for (const mm::BuddyCheck& c : op.checks) {
     Word(out, node, c.pfn, AccessKind::kRead);
-    if (!word_has_order) FreePage(out, node, c.pfn, AccessKind::kRead);
+    if (!word_has_order) FreePage(out, c.pfn, AccessKind::kRead);
     if (c.merged) {
       Word(out, node, c.pfn, AccessKind::kWrite);
-      FreePage(out, node, c.pfn, AccessKind::kWrite);
+      FreePage(out, c.pfn, AccessKind::kWrite);
     }
   }
   for (const mm::BuddyBlock& f : op.final_blocks) {
     Word(out, node, f.pfn, AccessKind::kWrite);
-    FreePage(out, node, f.pfn, AccessKind::kWrite);
+    FreePage(out, f.pfn, AccessKind::kWrite);
   }
 }
 
@@ -76,8 +76,7 @@ void WordModel::Lookup(const mm::BlockInfo& block, uint64_t pfn, const OpContext
   Word(out, block.node, pfn, AccessKind::kRead);
   uint64_t h;
   if (block.state == mm::PageState::kAllocated && table_.Find(block.head_pfn, &h)) {
-    out.Push(table_.Addr(h), 16, AccessKind::kRead, MetadataKind::kDescriptor,
-             DescriptorTable::NodeOf(h));
+    out.Push(table_.Addr(h), 16, AccessKind::kRead);
   }
 }
 
@@ -85,11 +84,8 @@ void WordModel::MapCount(const mm::BlockInfo& block, uint64_t pfn, const OpConte
                          AccessBuffer& out) {
   uint64_t h;
   if (block.state != mm::PageState::kAllocated || !table_.Find(block.head_pfn, &h)) return;
-  const uint32_t dn = DescriptorTable::NodeOf(h);
-  out.Push(table_.Addr(h) + refcount_offset_, 4, AccessKind::kAtomic, MetadataKind::kDescriptor,
-           dn);
-  out.Push(table_.Addr(h) + mapcount_offset_, 4, AccessKind::kAtomic, MetadataKind::kDescriptor,
-           dn);
+  out.Push(table_.Addr(h) + refcount_offset_, 4, AccessKind::kAtomic);
+  out.Push(table_.Addr(h) + mapcount_offset_, 4, AccessKind::kAtomic);
 }
 
 }  // namespace memsim::memmap

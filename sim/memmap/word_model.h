@@ -46,14 +46,13 @@ class WordModel : public MemmapModel {
 
   uint32_t DescriptorNode(uint32_t memory_node, const OpContext& ctx) const;
   void Word(AccessBuffer& out, uint32_t node, uint64_t pfn, AccessKind kind) const {
-    out.Push(layout_.Addr(node, pfn), 8, kind, MetadataKind::kMemmap, node);
+    out.Push(layout_.Addr(node, pfn), 8, kind);
   }
   void Words(AccessBuffer& out, uint32_t node, uint64_t pfn, uint64_t pages) const {
-    out.PushLines(layout_.Addr(node, pfn), pages * 8, AccessKind::kWrite, MetadataKind::kMemmap,
-                  node);
+    out.PushLines(layout_.Addr(node, pfn), pages * 8, AccessKind::kWrite);
   }
-  static void FreePage(AccessBuffer& out, uint32_t node, uint64_t pfn, AccessKind kind) {
-    out.Push(pfn << mm::kPageShift, 16, kind, MetadataKind::kFreePage, node);
+  static void FreePage(AccessBuffer& out, uint64_t pfn, AccessKind kind) {
+    out.Push(pfn << mm::kPageShift, 16, kind);
   }
   void BuddySplit(const mm::AllocResult& op, const OpContext& ctx, AccessBuffer& out);
   // The whole free path; `word_has_order` false also reads each checked buddy's free page.

@@ -1,13 +1,10 @@
-// PhysMem: the state of simulated physical memory, rebuilt from trace events. Nodes and
-// zones, free memory in the buddy allocator, allocated blocks with their owner type and
-// order, and pages whose state is not known (allocated before the trace began).
-//
-// State is kept by extents, never per pfn: memory is cut into windows of 2^12 pages, each
-// holding a sorted vector of 8-byte records (start, length, state, order, owner, zone) that
-// tile the window. A window in one state costs one inline record, so host memory grows
-// with the number of distinct runs (live blocks, free runs), not with simulated RAM.
-// owner(pfn) = binary search over window segments + index + binary search over the
-// window's records: O(log n).
+// PhysMem: the state of simulated physical memory, rebuilt from trace events, and the
+// kernel's rules for changing it. Nodes and zones, free memory in the buddy allocator,
+// allocated blocks with their owner type and order, and pages whose state is not known
+// (allocated before the trace began). The states are stored by an ExtentStore
+// (extent_store.h: extents, not pages; O(log n) lookups); this class applies the
+// operations of the trace to them: buddy splits and merges, and the repair of
+// inconsistent input.
 //
 // Free memory is kept canonical: free pages always form the maximal naturally aligned
 // blocks up to max_order that fit in their zone (the kernel's eager buddy merging in
@@ -23,15 +20,14 @@
 #ifndef MEMSIM_SIM_MM_PHYS_MEM_H_
 #define MEMSIM_SIM_MM_PHYS_MEM_H_
 
-#include <array>
 #include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "absl/container/inlined_vector.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "sim/mm/extent_store.h"
 #include "sim/mm/mm_types.h"
 #include "sim/mm/traced_pages.h"
 #include "sim/trace/event.h"
@@ -45,12 +41,7 @@ class PhysMem {
     uint32_t max_order = 10;
   };
 
-  struct ZoneInfo {
-    uint32_t node = 0;  // node index
-    ZoneKind kind = ZoneKind::kNormal;
-    uint64_t start_pfn = 0;
-    uint64_t end_pfn = 0;
-  };
+  using ZoneInfo = ExtentStore::ZoneInfo;
 
   // Validates the layout: at least one node, pages > 0, nodes and zones non-overlapping,
   // zones inside their node, at most 255 zones, max_order <= kMaxSupportedBuddyOrder.
@@ -95,7 +86,7 @@ class PhysMem {
                MigrateResult* out);
 
   // Owner of pfn (fault, memory failure, compaction scanners). Does not count.
-  BlockInfo Lookup(uint64_t pfn) const;
+  BlockInfo Lookup(uint64_t pfn) const { return store_.Lookup(pfn); }
   // Lookup that counts in stats().lookups (for the replay of fault events).
   BlockInfo LookupCounted(uint64_t pfn) {
     ++stats_.lookups;
@@ -103,42 +94,37 @@ class PhysMem {
   }
 
   // One run of pages in the same state (allocated runs: blocks of one order and owner).
-  struct Run {
-    uint64_t start_pfn = 0;
-    uint64_t end_pfn = 0;
-    PageState state = PageState::kHole;
-    uint32_t order = 0;
-    OwnerType owner = trace::OWNER_UNKNOWN;
-    uint32_t node = 0;
-  };
+  using Run = ExtentStore::Run;
   // Calls fn for every run of non-hole pages in [start_pfn, end_pfn), in pfn order, clipped
   // to the range. Runs end at window boundaries (2^12 pages).
   void VisitRuns(uint64_t start_pfn, uint64_t end_pfn,
-                 absl::FunctionRef<void(const Run&)> fn) const;
+                 absl::FunctionRef<void(const Run&)> fn) const {
+    store_.VisitRuns(start_pfn, end_pfn, fn);
+  }
 
   // Node index of pfn, or -1 if pfn is in no node.
-  int NodeOf(uint64_t pfn) const;
+  int NodeOf(uint64_t pfn) const { return store_.NodeOf(pfn); }
 
-  const std::vector<NodeLayout>& nodes() const { return nodes_; }
-  const std::vector<ZoneInfo>& zones() const { return zones_; }
+  const std::vector<NodeLayout>& nodes() const { return store_.nodes(); }
+  const std::vector<ZoneInfo>& zones() const { return store_.zones(); }
   const Options& options() const { return options_; }
   const MmStats& stats() const { return stats_; }
 
-  // Live figures, maintained incrementally.
+  // Live figures, maintained incrementally (by the store).
   uint64_t free_blocks(uint32_t zone, uint32_t order) const {
-    return zone_counts_[zone].free_blocks[order];
+    return store_.free_blocks(zone, order);
   }
-  uint64_t free_pages(uint32_t zone) const { return zone_counts_[zone].free_pages; }
-  uint64_t unknown_pages(uint32_t zone) const { return zone_counts_[zone].unknown_pages; }
-  uint64_t allocated_pages(OwnerType owner) const { return alloc_pages_[owner]; }
-  uint64_t allocated_blocks(OwnerType owner) const { return alloc_blocks_[owner]; }
-  uint64_t total_allocated_blocks() const;
+  uint64_t free_pages(uint32_t zone) const { return store_.free_pages(zone); }
+  uint64_t unknown_pages(uint32_t zone) const { return store_.unknown_pages(zone); }
+  uint64_t allocated_pages(OwnerType owner) const { return store_.allocated_pages(owner); }
+  uint64_t allocated_blocks(OwnerType owner) const { return store_.allocated_blocks(owner); }
+  uint64_t total_allocated_blocks() const { return store_.total_allocated_blocks(); }
 
   // Host-memory figures of the extent store (benchmarks).
-  uint64_t record_count() const;
-  uint64_t host_bytes() const;
+  uint64_t record_count() const { return store_.record_count(); }
+  uint64_t host_bytes() const { return sizeof(*this) - sizeof(store_) + store_.host_bytes(); }
   // Releases spare vector capacity (after bulk seeding).
-  void Compact();
+  void Compact() { store_.Compact(); }
 
   // Names and values of every MmStats counter and anomaly, for reports.
   std::vector<std::pair<std::string, uint64_t>> CounterList() const;
@@ -146,76 +132,29 @@ class PhysMem {
   std::vector<std::pair<std::string, CauseCounts>> CauseList() const;
 
  private:
-  // One run of pages inside a window: [start, start + len_m1 + 1) window offsets.
-  struct Extent {
-    uint16_t start;
-    uint16_t len_m1;
-    uint8_t state;  // PageState
-    uint8_t order;  // kAllocated only
-    uint8_t owner;  // kAllocated only (OwnerType)
-    uint8_t zone;   // global zone index; kNoZone for holes
-    uint32_t end() const { return uint32_t{start} + len_m1 + 1; }
+  PhysMem(Options options, ExtentStore store) : options_(options), store_(std::move(store)) {}
+
+  // Pages an operation found contradicting the trace, and how many of them a traced
+  // event had set or confirmed.
+  struct Contradicted {
+    uint64_t pages = 0;
+    uint64_t traced = 0;
   };
-  static_assert(sizeof(Extent) == 8);
-  using Window = absl::InlinedVector<Extent, 1>;
-  struct Segment {
-    uint64_t first_window = 0;
-    std::vector<Window> windows;
-  };
-  struct ZoneCounts {
-    std::array<uint64_t, kMaxSupportedBuddyOrder + 1> free_blocks{};
-    uint64_t free_pages = 0;
-    uint64_t unknown_pages = 0;
-  };
-
-  static constexpr uint32_t kWindowShift = 12;
-  static constexpr uint64_t kWindowPages = uint64_t{1} << kWindowShift;
-  static constexpr uint8_t kNoZone = 255;
-
-  PhysMem() = default;
-  void BuildWindows();
-
-  // Window holding pfn, or nullptr.
-  const Window* FindWindow(uint64_t pfn) const;
-  Window* FindWindow(uint64_t pfn) {
-    return const_cast<Window*>(static_cast<const PhysMem*>(this)->FindWindow(pfn));
-  }
-  // Index of the record of `w` containing window offset `off`.
-  static size_t RecordIndex(const Window& w, uint32_t off);
-
-  // Overwrites the state of every non-hole page in [start, end) (zones are kept).
-  void Assign(uint64_t start, uint64_t end, PageState state, uint32_t order, OwnerType owner);
-  void AssignInWindow(Window& w, uint64_t base, uint32_t lo, uint32_t hi, const Extent& proto);
-
-  void AddStats(uint64_t base, const Extent& e, int64_t sign);
-  // Canonical buddy block containing pfn in the free run [a, b).
-  BuddyBlock FreeBlockAt(uint64_t a, uint64_t b, uint64_t pfn) const;
-
-  // Calls fn(abs_start, abs_end, const Extent&) for each record piece in [start, end),
-  // clipped to the range, in pfn order.
-  template <typename Fn>
-  void ForEachPiece(uint64_t start, uint64_t end, Fn&& fn) const;
-  // True if [start, end) is all inside zones (no holes, no pfn outside nodes).
-  bool RangeInZones(uint64_t start, uint64_t end) const;
-  // Splits the allocated blocks that straddle start or end into order-0 pages so that
-  // [start, end) can be overwritten without breaking block alignment outside it.
-  void SplitStraddlingBlocks(uint64_t start, uint64_t end);
+  // Alloc, Free: whether the 2^order block at pfn is aligned and inside one node's zones;
+  // if not, the anomaly is flagged in `anomalies` and counted (the operation is ignored).
+  bool BlockApplies(uint64_t pfn, uint32_t order, uint32_t* anomalies);
+  // Adds [start, end) to `c`.
+  void Note(uint64_t start, uint64_t end, Contradicted* c) const;
+  // Counts one contradiction in `counter` and, by its cause, in `by_cause`.
+  static void Count(const Contradicted& c, uint64_t& counter, CauseCounts& by_cause);
   // Cause of a contradiction over `pages` contradicted pages of which `traced` had been set
   // or confirmed by a traced event.
   static Cause Classify(uint64_t pages, uint64_t traced);
-  // Free record bounds (whole run, unclipped) containing pfn; pfn must be free.
-  std::pair<uint64_t, uint64_t> FreeRunAt(uint64_t pfn) const;
 
   Options options_;
-  std::vector<NodeLayout> nodes_;
-  std::vector<ZoneInfo> zones_;
-  std::vector<Segment> segments_;
-  std::vector<ZoneCounts> zone_counts_;
-  std::array<uint64_t, 32> alloc_pages_{};
-  std::array<uint64_t, 32> alloc_blocks_{};
+  ExtentStore store_;
   MmStats stats_;
   TracedPages traced_;
-  std::vector<Extent> scratch_;
 };
 
 }  // namespace memsim::mm

@@ -52,6 +52,7 @@ class AnalyticCopier : public BulkCopier {
            static_cast<double>(c.bytes) / bw_[c.from_node * t_.nodes() + c.to_node] * 1e9;
   }
   bool uses_simgrid() const override { return false; }
+  const hw::MachineTopology& topology() const override { return t_; }
 
  private:
   const hw::MachineTopology& t_;
@@ -72,6 +73,7 @@ class SimGridCopier : public BulkCopier {
   }
   double AloneNs(const Copy& c) const override { return alone_->AloneNs(c); }
   bool uses_simgrid() const override { return true; }
+  const hw::MachineTopology& topology() const override { return p_->topology(); }
 
  private:
   hw::SimPlatform* p_;

@@ -33,11 +33,14 @@ class BulkCopier {
   // Duration of one copy alone on an idle machine, ns (the in-quantum estimate).
   virtual double AloneNs(const Copy& copy) const = 0;
   virtual bool uses_simgrid() const = 0;
+  // The machine the copier was built for; the replay runs on it (built once per process).
+  virtual const hw::MachineTopology& topology() const = 0;
 };
 
 // Each copy alone on an idle machine: latency(from, to) + bytes / the narrowest bandwidth
 // on its path (either node's DRAM, and the inter-socket link when the nodes' sockets
-// differ). No contention: the stand-in used to measure what SimGrid costs.
+// differ). No contention: the stand-in used to measure what SimGrid costs. `topology` must
+// outlive the copier.
 std::unique_ptr<BulkCopier> NewAnalyticCopier(const hw::MachineTopology& topology);
 
 // Copies through the machine's SimGrid platform: concurrent copies share link and DRAM

@@ -6,8 +6,7 @@ namespace memsim::replay {
 
 absl::StatusOr<CopierHolder> CopierHolder::Create(const config::Machine& machine, bool simgrid) {
   CopierHolder h;
-  ASSIGN_OR_RETURN(hw::MachineTopology t, hw::MachineTopology::Create(machine));
-  h.topology_ = std::make_unique<hw::MachineTopology>(std::move(t));
+  h.topology_ = std::make_unique<hw::MachineTopology>(machine);  // validated where it was read
   if (simgrid) {
     ASSIGN_OR_RETURN(h.platform_, hw::SimPlatform::Create(*h.topology_));
     h.copier_ = NewSimGridCopier(h.platform_.get());

@@ -16,7 +16,8 @@ namespace memsim::replay {
 
 class CopierHolder {
  public:
-  // SimGrid-backed if `simgrid`, else the uncontended analytic estimate.
+  // SimGrid-backed if `simgrid`, else the uncontended analytic estimate. REQUIRES: `machine`
+  // validated (LoadMachine, sweep expansion): its topology is built without validating again.
   static absl::StatusOr<CopierHolder> Create(const config::Machine& machine, bool simgrid);
   BulkCopier* get() const { return copier_.get(); }
   // The SimGrid platform, or nullptr for the analytic copier.

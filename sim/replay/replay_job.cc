@@ -9,6 +9,8 @@
 #include "google/protobuf/text_format.h"
 #include "sim/memmap/memmap_model_config.h"
 #include "sim/trace/trace_reader.h"
+#include "sim/memmap/model_registry.h"
+#include "sim/replay/bulk_copier.h"
 #include "sim/util/status_macros.h"
 #include "sim/util/version.h"
 
@@ -27,10 +29,8 @@ absl::StatusOr<result::Result> RunReplayJob(const ReplayJob& job,
                                             const memmap::ModelRegistry& models,
                                             BulkCopier* copier) {
   const auto t0 = std::chrono::steady_clock::now();
-  ASSIGN_OR_RETURN(auto replayer, Replayer::Create(job.machine, job.model, models, job.trace_path,
-                                                   copier, job.options));
-  RETURN_IF_ERROR(replayer->Run());
-  result::Result r = replayer->BuildResult();
+  ASSIGN_OR_RETURN(result::Result r,
+                   Replay(job.trace_path, job.model, models, copier, job.options));
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   auto* run = r.mutable_run();
   run->set_trace_path(job.trace_path);

@@ -10,8 +10,6 @@
 #include "proto/machine.pb.h"
 #include "proto/memmap.pb.h"
 #include "proto/result.pb.h"
-#include "sim/memmap/model_registry.h"
-#include "sim/replay/bulk_copier.h"
 #include "sim/replay/replayer.h"
 
 namespace memsim::replay {
@@ -24,7 +22,7 @@ struct ReplayJob {
   ReplayOptions options;
 };
 
-// REQUIRES: copier built for job.machine.
+// REQUIRES: copier built for job.machine (the replay uses the copier's topology).
 absl::StatusOr<result::Result> RunReplayJob(const ReplayJob& job,
                                             const memmap::ModelRegistry& models,
                                             BulkCopier* copier);

@@ -5,37 +5,6 @@
 
 namespace memsim::replay {
 
-absl::StatusOr<PfnPlacement> ParsePfnPlacement(const std::string& name) {
-  if (name == "identity") return PfnPlacement::kIdentity;
-  if (name == "proportional") return PfnPlacement::kProportional;
-  if (name == "interleave") return PfnPlacement::kInterleave;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown pfn mapping '", name, "' (expected identity, proportional or interleave)"));
-}
-
-absl::StatusOr<CpuPlacement> ParseCpuPlacement(const std::string& name) {
-  if (name == "spread") return CpuPlacement::kSpread;
-  if (name == "modulo") return CpuPlacement::kModulo;
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown cpu mapping '", name, "' (expected spread or modulo)"));
-}
-
-std::string PfnPlacementName(PfnPlacement p) {
-  switch (p) {
-    case PfnPlacement::kIdentity:
-      return "identity";
-    case PfnPlacement::kProportional:
-      return "proportional";
-    case PfnPlacement::kInterleave:
-      return "interleave";
-  }
-  return "?";
-}
-
-std::string CpuPlacementName(CpuPlacement p) {
-  return p == CpuPlacement::kSpread ? "spread" : "modulo";
-}
-
 absl::StatusOr<TraceMapping> TraceMapping::Create(PfnPlacement placement, uint64_t trace_start_pfn,
                                                   uint64_t trace_end_pfn,
                                                   const std::vector<mm::NodeLayout>& nodes,

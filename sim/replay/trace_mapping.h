@@ -25,17 +25,10 @@
 
 #include "absl/status/statusor.h"
 #include "sim/mm/mm_types.h"
+#include "sim/replay/placement.h"
 #include "sim/trace/event.h"
 
 namespace memsim::replay {
-
-enum class PfnPlacement { kIdentity, kProportional, kInterleave };
-enum class CpuPlacement { kSpread, kModulo };
-
-absl::StatusOr<PfnPlacement> ParsePfnPlacement(const std::string& name);
-absl::StatusOr<CpuPlacement> ParseCpuPlacement(const std::string& name);
-std::string PfnPlacementName(PfnPlacement p);
-std::string CpuPlacementName(CpuPlacement p);
 
 class TraceMapping {
  public:

@@ -17,6 +17,8 @@ using trace::OwnerType;
 using trace::ScannerKind;
 
 inline constexpr uint64_t kNoPfn = ~uint64_t{0};
+// Arrays indexed by EventKind have this many entries (EVENT_UNSPECIFIED included).
+inline constexpr int kNumEventKinds = trace::EventKind_ARRAYSIZE;
 
 struct Event {
   uint64_t time_ns = 0;

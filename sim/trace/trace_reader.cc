@@ -254,7 +254,7 @@ absl::Status TraceReader::DecodeEvents(std::vector<Event>* events) {
       m.cpu_size() != n) {
     return Corrupt(chunk_offset_, "event chunk columns disagree with its record count");
   }
-  int count[8] = {};
+  int count[kNumEventKinds] = {};
   for (int i = 0; i < n; ++i) {
     int k = m.kind(i);
     if (k <= trace::EVENT_UNSPECIFIED || k > trace::EVENT_COMPACTION) {
@@ -313,9 +313,9 @@ absl::Status TraceReader::DecodeEvents(std::vector<Event>* events) {
 
   events->resize(n);  // reuses the previous chunk's storage
   Event* out = events->data();
-  int idx[8] = {};
-  uint64_t pfn[8] = {};
-  uint64_t pfn2[8] = {};
+  int idx[kNumEventKinds] = {};
+  uint64_t pfn[kNumEventKinds] = {};
+  uint64_t pfn2[kNumEventKinds] = {};
   uint64_t t = m.base_time_ns();
   // Copying a ready-made default is vector moves; `e = Event{}` becomes a slow `rep stos`.
   static const Event kDefault{};

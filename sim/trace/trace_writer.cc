@@ -268,7 +268,7 @@ absl::Status TraceWriter::Finish() {
   footer.set_num_events(num_events_);
   footer.set_num_snapshot_runs(num_runs_);
   footer.set_num_chunks(num_chunks_);
-  for (int k = 0; k < kNumKinds; ++k) {
+  for (int k = 0; k < kNumEventKinds; ++k) {
     if (events_by_kind_[k] > 0) {
       (*footer.mutable_events_by_kind())[EventKindKey(static_cast<EventKind>(k))] =
           events_by_kind_[k];

@@ -70,15 +70,14 @@ class TraceWriter {
   uint32_t pending_runs_ = 0;
   // Delta-coding state within the current chunk.
   uint64_t last_time_ns_ = 0;
-  uint64_t last_pfn_[8] = {};
-  uint64_t last_pfn2_[8] = {};
+  uint64_t last_pfn_[kNumEventKinds] = {};
+  uint64_t last_pfn2_[kNumEventKinds] = {};
   uint64_t last_run_start_ = 0;
   uint64_t snapshot_end_ = 0;
   uint64_t num_events_ = 0;
   uint64_t num_runs_ = 0;
   uint64_t num_chunks_ = 0;
-  static constexpr int kNumKinds = trace::EventKind_ARRAYSIZE;
-  uint64_t events_by_kind_[kNumKinds] = {};
+  uint64_t events_by_kind_[kNumEventKinds] = {};
   std::map<std::string, uint64_t> import_stats_;
   std::string scratch_raw_;
   std::string scratch_out_;

@@ -16,8 +16,6 @@ using testing::W;
 
 const std::vector<mm::NodeLayout> kNode = {{0, 0, 32768, {}}};
 constexpr uint64_t kSlab0 = 262144;
-constexpr MetadataKind kDesc = MetadataKind::kDescriptor;
-constexpr MetadataKind kFree = MetadataKind::kFreePage;
 uint64_t Wd(uint64_t pfn) { return 8 * pfn; }
 uint64_t F(uint64_t pfn) { return 4096 * pfn; }
 
@@ -31,7 +29,7 @@ TEST(AllocateeTest, OrderZeroAllocFreeAndLookup) {
   EXPECT_EQ(out.size(), 27u);  // as memdesc: 22 buddy + slab page word + 3 desc + word
   out.Clear();
   model->Lookup(mem.Lookup(4096), 4096, OpContext{}, out);
-  EXPECT_THAT(out.accesses(), ElementsAre(R(Wd(4096), 8), R(kSlab0, 16, kDesc)));
+  EXPECT_THAT(out.accesses(), ElementsAre(R(Wd(4096), 8), R(kSlab0, 16)));
   out.Clear();
   mm::FreeResult f;
   mem.Free(4096, 0, &f);
@@ -40,7 +38,7 @@ TEST(AllocateeTest, OrderZeroAllocFreeAndLookup) {
   // write) + final 2.
   EXPECT_EQ(out.size(), 3u + 40u + 2u);
   EXPECT_EQ(out[3], R(Wd(4097), 8));
-  EXPECT_EQ(out[4], R(F(4097), 16, kFree));
+  EXPECT_EQ(out[4], R(F(4097), 16));
 }
 
 TEST(AllocateeTest, ThpAllocAndScanNeedTheDescriptor) {
@@ -66,13 +64,11 @@ TEST(AllocateeTest, ThpAllocAndScanNeedTheDescriptor) {
   EXPECT_EQ(s.descriptor_reads, 4u);
   EXPECT_THAT(
       out.accesses(),
-      ElementsAre(R(Wd(4096), 8), R(kSlab0, 16, kDesc), R(Wd(4097), 8), R(kSlab0 + 80, 16, kDesc),
-                  R(Wd(4098), 8), R(F(4098), 16, kFree), R(Wd(4100), 8),
-                  R(kSlab0 + 4096, 16, kDesc), R(Wd(4104), 8), R(F(4104), 16, kFree),
-                  R(Wd(4112), 8), R(F(4112), 16, kFree), R(Wd(4128), 8), R(F(4128), 16, kFree),
-                  R(Wd(4160), 8), R(F(4160), 16, kFree), R(Wd(4224), 8), R(F(4224), 16, kFree),
-                  R(Wd(4352), 8), R(F(4352), 16, kFree), R(Wd(4608), 8),
-                  R(kSlab0 + 160, 16, kDesc)));
+      ElementsAre(R(Wd(4096), 8), R(kSlab0, 16), R(Wd(4097), 8), R(kSlab0 + 80, 16), R(Wd(4098), 8),
+                  R(F(4098), 16), R(Wd(4100), 8), R(kSlab0 + 4096, 16), R(Wd(4104), 8),
+                  R(F(4104), 16), R(Wd(4112), 8), R(F(4112), 16), R(Wd(4128), 8), R(F(4128), 16),
+                  R(Wd(4160), 8), R(F(4160), 16), R(Wd(4224), 8), R(F(4224), 16), R(Wd(4352), 8),
+                  R(F(4352), 16), R(Wd(4608), 8), R(kSlab0 + 160, 16)));
 }
 
 TEST(AllocateeTest, VmallocAreaSharesOneOwner) {
@@ -117,16 +113,16 @@ TEST(AllocateeTest, MigrateMovesTheOwner) {
   // read w(src), D, atomic refcount; 22 buddy accesses; D's pfn; the word; then the
   // source's free: its word, 10 checks of 4 (the buddy at 4097 and up: all merged), final 2.
   ASSERT_EQ(out.size(), 3u + 22u + 1u + 1u + 1u + 40u + 2u);
-  EXPECT_EQ(out[2], (MetadataAccess{kSlab0 + AllocateeModel::kRefcountOffset, 4,
-                                    AccessKind::kAtomic, kDesc, 0}));
-  EXPECT_EQ(out[25], W(kSlab0 + AllocateeModel::kPfnOffset, 8, kDesc));
+  EXPECT_EQ(out[2],
+            (MetadataAccess{kSlab0 + AllocateeModel::kRefcountOffset, 4, AccessKind::kAtomic}));
+  EXPECT_EQ(out[25], W(kSlab0 + AllocateeModel::kPfnOffset, 8));
   EXPECT_EQ(model->overhead().machine().descriptor_live_bytes, 80u);
   // The moved descriptor stays the file folio's.
   EXPECT_EQ(model->overhead().owner_descriptors(trace::OWNER_FILE).count, 1u);
   EXPECT_EQ(model->overhead().owner_descriptors(trace::OWNER_FILE).bytes, 80u);
   out.Clear();
   model->Lookup(mem.Lookup(8192), 8192, OpContext{}, out);
-  EXPECT_THAT(out.accesses(), ElementsAre(R(Wd(8192), 8), R(kSlab0, 16, kDesc)));
+  EXPECT_THAT(out.accesses(), ElementsAre(R(Wd(8192), 8), R(kSlab0, 16)));
 }
 
 }  // namespace

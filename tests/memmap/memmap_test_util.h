@@ -37,19 +37,15 @@ inline size_t DistinctLines(const AccessBuffer& out, size_t from = 0, size_t to 
   std::set<uint64_t> lines;
   for (size_t i = from; i < out.size() && i < to; ++i) {
     const MetadataAccess& a = out[i];
-    for (uint64_t l = a.addr / 64; l <= (a.addr + a.bytes - 1) / 64; ++l) lines.insert(l);
+    for (uint64_t l = a.address / 64; l <= (a.address + a.bytes - 1) / 64; ++l) lines.insert(l);
   }
   return lines.size();
 }
 
-inline MetadataAccess W(uint64_t addr, uint32_t bytes, MetadataKind what = MetadataKind::kMemmap) {
-  return {addr, bytes, AccessKind::kWrite, what, 0};
-}
-inline MetadataAccess R(uint64_t addr, uint32_t bytes, MetadataKind what = MetadataKind::kMemmap) {
-  return {addr, bytes, AccessKind::kRead, what, 0};
-}
-inline MetadataAccess A(uint64_t addr, uint32_t bytes, MetadataKind what = MetadataKind::kMemmap) {
-  return {addr, bytes, AccessKind::kAtomic, what, 0};
+inline MetadataAccess W(uint64_t addr, uint32_t bytes) { return {addr, bytes, AccessKind::kWrite}; }
+inline MetadataAccess R(uint64_t addr, uint32_t bytes) { return {addr, bytes, AccessKind::kRead}; }
+inline MetadataAccess A(uint64_t addr, uint32_t bytes) {
+  return {addr, bytes, AccessKind::kAtomic};
 }
 
 }  // namespace memsim::memmap::testing

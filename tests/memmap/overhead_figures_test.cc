@@ -71,7 +71,7 @@ TEST(OverheadFiguresTest, HugetlbVmemmapOptimization) {
   // 64 * 100 = 6400 is reached through page 0 of the folio's vmemmap (6400 % 4096).
   out.Clear();
   model->Lookup(mem.Lookup(100), 100, OpContext{}, out);
-  EXPECT_EQ(out[0].addr, 6400u % 4096u);
+  EXPECT_EQ(out[0].address, 6400u % 4096u);
   out.Clear();
   mm::FreeResult f;
   mem.Free(0, 9, &f);

@@ -9,8 +9,11 @@
 
 #include "gtest/gtest.h"
 #include "sim/hw/machine_loader.h"
+#include "sim/hw/machine_topology.h"
 #include "sim/memmap/builtin_models.h"
 #include "sim/memmap/model_spec.h"
+#include "sim/memmap/model_registry.h"
+#include "sim/replay/bulk_copier.h"
 #include "sim/replay/replay_job.h"
 #include "sim/trace/trace_writer.h"
 #include "tests/testing/temp_dir.h"
@@ -95,7 +98,7 @@ struct Replay {
     EXPECT_TRUE(cfg.ok()) << cfg.status();
     job.model = *cfg;
     job.options.paced = paced;
-    topology = std::make_unique<hw::MachineTopology>(*hw::MachineTopology::Create(job.machine));
+    topology = std::make_unique<hw::MachineTopology>(job.machine);  // validated by LoadMachine
     copier = replay::NewAnalyticCopier(*topology);
   }
   result::Result Run() {

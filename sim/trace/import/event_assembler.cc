@@ -63,7 +63,7 @@ std::map<std::string, uint64_t> EventAssembler::Counters() const {
 
 std::map<std::string, uint64_t> EventAssembler::EventsByKind() const {
   std::map<std::string, uint64_t> out;
-  for (int k = 1; k < 8; ++k) {
+  for (int k = 1; k < kNumEventKinds; ++k) {
     if (events_by_kind_[k] != 0) out[EventKindKey(static_cast<EventKind>(k))] = events_by_kind_[k];
   }
   return out;

@@ -135,7 +135,7 @@ class EventAssembler {
   absl::flat_hash_map<std::string, std::pair<uint64_t, uint32_t>> gfp_cache_;
   int64_t max_cpu_ = -1;
   uint64_t events_written_ = 0;
-  uint64_t events_by_kind_[8] = {};  // indexed by trace::EventKind
+  uint64_t events_by_kind_[kNumEventKinds] = {};  // indexed by trace::EventKind
 };
 
 }  // namespace memsim

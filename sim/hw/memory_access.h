@@ -1,0 +1,29 @@
+// One access to simulated physical memory: what a memmap model emits for a kernel operation
+// (memmap::AccessBuffer) and what the memory system serves (MemorySystem::AccessBatch), so
+// the replay engine hands a model's accesses to the caches without converting them.
+// Header-only and free of dependencies on purpose: the memmap models (plain C++, no
+// SimGrid) use it without linking the hw library.
+#ifndef MEMSIM_SIM_HW_MEMORY_ACCESS_H_
+#define MEMSIM_SIM_HW_MEMORY_ACCESS_H_
+
+#include <cstdint>
+
+namespace memsim::hw {
+
+enum class AccessKind : uint8_t {
+  kRead = 0,
+  kWrite = 1,
+  kAtomic = 2,  // locked read-modify-write (refcount, mapcount, cmpxchg)
+};
+
+struct MemoryAccess {
+  uint64_t address = 0;  // simulated physical byte address
+  uint32_t bytes = 0;    // contiguous bytes from address; 0 counts as 1
+  AccessKind kind = AccessKind::kRead;
+  bool operator==(const MemoryAccess&) const = default;
+};
+static_assert(sizeof(MemoryAccess) == 16);
+
+}  // namespace memsim::hw
+
+#endif  // MEMSIM_SIM_HW_MEMORY_ACCESS_H_

@@ -1,0 +1,350 @@
+#include "sim/mm/extent_store.h"
+
+#include <algorithm>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "sim/util/status_macros.h"
+
+namespace memsim::mm {
+namespace {
+
+void Adjust(uint64_t& counter, int64_t sign, uint64_t value) {
+  if (sign > 0) {
+    counter += value;
+  } else {
+    counter -= value;
+  }
+}
+
+// Number of multiples of 2^order in [a, b): heads of naturally aligned blocks.
+uint64_t HeadsIn(uint64_t a, uint64_t b, uint32_t order) {
+  const uint64_t m = uint64_t{1} << order;
+  return ((b + m - 1) >> order) - ((a + m - 1) >> order);
+}
+
+}  // namespace
+
+absl::StatusOr<ExtentStore> ExtentStore::Create(std::vector<NodeLayout> nodes,
+                                                uint32_t max_free_order) {
+  if (nodes.empty()) return absl::InvalidArgumentError("nodes: at least one node is required");
+  MEMSIM_CHECK(max_free_order <= kMaxSupportedBuddyOrder, "max_free_order beyond the windows");
+  ExtentStore mem;
+  mem.max_free_order_ = max_free_order;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const NodeLayout& n = nodes[i];
+    if (n.pages == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("nodes[", i, "] (node ", n.node_id, "): pages must be > 0"));
+    }
+    if (n.start_pfn > (uint64_t{1} << 52) || n.pages > (uint64_t{1} << 52)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("nodes[", i, "] (node ", n.node_id, "): pfn range beyond 2^52"));
+    }
+    if (i > 0 && n.start_pfn < nodes[i - 1].start_pfn + nodes[i - 1].pages) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "nodes[", i, "] (node ", n.node_id, "): start_pfn ", n.start_pfn,
+          " overlaps or precedes nodes[", i - 1, "]; nodes must be sorted and disjoint"));
+    }
+    std::vector<ZoneLayout> zones = n.zones;
+    if (zones.empty()) zones.push_back({ZoneKind::kNormal, n.start_pfn, n.pages});
+    std::sort(zones.begin(), zones.end(),
+              [](const ZoneLayout& a, const ZoneLayout& b) { return a.start_pfn < b.start_pfn; });
+    for (size_t z = 0; z < zones.size(); ++z) {
+      const ZoneLayout& zl = zones[z];
+      if (zl.pages == 0 || zl.start_pfn < n.start_pfn ||
+          zl.start_pfn + zl.pages > n.start_pfn + n.pages) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("nodes[", i, "].zones[", z, "]: [", zl.start_pfn, ", ",
+                         zl.start_pfn + zl.pages, ") must be non-empty and inside the node [",
+                         n.start_pfn, ", ", n.start_pfn + n.pages, ")"));
+      }
+      if (z > 0 && zl.start_pfn < zones[z - 1].start_pfn + zones[z - 1].pages) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("nodes[", i, "].zones[", z, "]: overlaps the previous zone"));
+      }
+      mem.zones_.push_back(
+          {static_cast<uint32_t>(i), zl.kind, zl.start_pfn, zl.start_pfn + zl.pages});
+    }
+  }
+  if (mem.zones_.size() >= kNoZone) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("nodes: ", mem.zones_.size(), " zones in total, at most 254 supported"));
+  }
+  mem.nodes_ = std::move(nodes);
+  mem.zone_counts_.resize(mem.zones_.size());
+  mem.BuildWindows();
+  return mem;
+}
+
+void ExtentStore::BuildWindows() {
+  // Segments: maximal runs of consecutive windows that hold at least one zone page.
+  for (const ZoneInfo& z : zones_) {
+    const uint64_t first = z.start_pfn >> kWindowShift;
+    const uint64_t last = (z.end_pfn - 1) >> kWindowShift;
+    if (!segments_.empty()) {
+      Segment& s = segments_.back();
+      const uint64_t seg_last = s.first_window + s.windows.size() - 1;
+      if (first <= seg_last + 1) {
+        if (last > seg_last) s.windows.resize(last - s.first_window + 1);
+        continue;
+      }
+    }
+    segments_.push_back({first, std::vector<Window>(last - first + 1)});
+  }
+  size_t zi = 0;
+  for (Segment& s : segments_) {
+    for (size_t wi = 0; wi < s.windows.size(); ++wi) {
+      const uint64_t base = (s.first_window + wi) << kWindowShift;
+      const uint64_t wend = base + kWindowPages;
+      Window& w = s.windows[wi];
+      uint64_t cursor = base;
+      auto push = [&](uint64_t a, uint64_t b, PageState st, uint8_t zone) {
+        w.push_back(Extent{static_cast<uint16_t>(a - base), static_cast<uint16_t>(b - a - 1),
+                           static_cast<uint8_t>(st), 0, 0, zone});
+      };
+      for (size_t k = zi; k < zones_.size() && zones_[k].start_pfn < wend; ++k) {
+        const uint64_t a = std::max(zones_[k].start_pfn, base);
+        const uint64_t b = std::min(zones_[k].end_pfn, wend);
+        if (a >= b) continue;
+        if (a > cursor) push(cursor, a, PageState::kHole, kNoZone);
+        push(a, b, PageState::kUnknown, static_cast<uint8_t>(k));
+        zone_counts_[k].unknown_pages += b - a;
+        cursor = b;
+      }
+      if (cursor < wend) push(cursor, wend, PageState::kHole, kNoZone);
+      while (zi < zones_.size() && zones_[zi].end_pfn <= wend) ++zi;
+    }
+  }
+}
+
+BuddyBlock ExtentStore::FreeBlockAt(uint64_t a, uint64_t b, uint64_t pfn) const {
+  for (int o = static_cast<int>(max_free_order_); o > 0; --o) {
+    const uint64_t m = uint64_t{1} << o;
+    const uint64_t q = pfn & ~(m - 1);
+    if (q >= a && q + m <= b) return {q, static_cast<uint32_t>(o)};
+  }
+  return {pfn, 0};
+}
+
+void ExtentStore::AddStats(uint64_t base, const Extent& e, int64_t sign) {
+  const uint64_t a = base + e.start;
+  const uint64_t b = base + e.end();
+  switch (static_cast<PageState>(e.state)) {
+    case PageState::kHole:
+      break;
+    case PageState::kUnknown:
+      Adjust(zone_counts_[e.zone].unknown_pages, sign, b - a);
+      break;
+    case PageState::kFree: {
+      ZoneCounts& zc = zone_counts_[e.zone];
+      Adjust(zc.free_pages, sign, b - a);
+      // Greedy aligned decomposition: at p the block order is bounded by p's alignment,
+      // the room left and max_order. Equal to the canonical (maximally merged) blocks.
+      for (uint64_t p = a; p < b;) {
+        uint32_t o = max_free_order_;
+        if (p != 0) o = std::min<uint32_t>(o, static_cast<uint32_t>(__builtin_ctzll(p)));
+        o = std::min<uint32_t>(o, static_cast<uint32_t>(63 - __builtin_clzll(b - p)));
+        Adjust(zc.free_blocks[o], sign, 1);
+        p += uint64_t{1} << o;
+      }
+      break;
+    }
+    case PageState::kAllocated:
+      Adjust(alloc_pages_[e.owner], sign, b - a);
+      Adjust(alloc_blocks_[e.owner], sign, HeadsIn(a, b, e.order));
+      break;
+  }
+}
+
+void ExtentStore::AssignInWindow(Window& w, uint64_t base, uint32_t lo, uint32_t hi,
+                                 const Extent& proto) {
+  const size_t n = w.size();
+  const size_t i = RecordIndex(w, lo);
+  const size_t j = RecordIndex(w, hi - 1);
+  const size_t first = i > 0 ? i - 1 : 0;
+  const size_t last = j + 1 < n ? j + 1 : j;
+  scratch_.clear();
+  auto mergeable = [](const Extent& x, const Extent& y) {
+    return x.state == y.state && x.zone == y.zone && x.order == y.order && x.owner == y.owner;
+  };
+  auto push = [&](Extent e, uint32_t s, uint32_t t) {
+    e.start = static_cast<uint16_t>(s);
+    e.len_m1 = static_cast<uint16_t>(t - s - 1);
+    if (!scratch_.empty()) {
+      Extent& back = scratch_.back();
+      if (back.end() == s && mergeable(back, e)) {
+        back.len_m1 = static_cast<uint16_t>(t - back.start - 1);
+        return;
+      }
+    }
+    scratch_.push_back(e);
+  };
+  for (size_t k = first; k <= last; ++k) {
+    const Extent r = w[k];
+    AddStats(base, r, -1);
+    const uint32_t rs = r.start;
+    const uint32_t re = r.end();
+    if (rs < lo) push(r, rs, std::min(re, lo));
+    const uint32_t s = std::max(rs, lo);
+    const uint32_t t = std::min(re, hi);
+    if (s < t) {
+      if (r.state == static_cast<uint8_t>(PageState::kHole)) {
+        push(r, s, t);
+      } else {
+        Extent x = proto;
+        x.zone = r.zone;
+        push(x, s, t);
+      }
+    }
+    if (re > hi) push(r, std::max(rs, hi), re);
+  }
+  for (const Extent& e : scratch_) AddStats(base, e, +1);
+  const size_t old_count = last - first + 1;
+  if (scratch_.size() == old_count) {
+    std::copy(scratch_.begin(), scratch_.end(), w.begin() + first);
+  } else if (scratch_.size() < old_count) {
+    std::copy(scratch_.begin(), scratch_.end(), w.begin() + first);
+    w.erase(w.begin() + first + scratch_.size(), w.begin() + last + 1);
+  } else {
+    std::copy(scratch_.begin(), scratch_.begin() + old_count, w.begin() + first);
+    w.insert(w.begin() + last + 1, scratch_.begin() + old_count, scratch_.end());
+  }
+}
+
+void ExtentStore::Assign(uint64_t start, uint64_t end, PageState state, uint32_t order,
+                         OwnerType owner) {
+  Extent proto{0, 0, static_cast<uint8_t>(state), 0, 0, 0};
+  if (state == PageState::kAllocated) {
+    proto.order = static_cast<uint8_t>(order);
+    proto.owner = static_cast<uint8_t>(owner);
+  }
+  for (uint64_t p = start; p < end;) {
+    const uint64_t wbase = p & ~(kWindowPages - 1);
+    const uint64_t hi = std::min(end, wbase + kWindowPages);
+    if (Window* w = FindWindow(p)) {
+      AssignInWindow(*w, wbase, static_cast<uint32_t>(p - wbase), static_cast<uint32_t>(hi - wbase),
+                     proto);
+    }
+    p = hi;
+  }
+}
+
+bool ExtentStore::RangeInZones(uint64_t start, uint64_t end) const {
+  // A block never spans two nodes: the models address its metadata on one node.
+  const int node = NodeOf(start);
+  if (node < 0 || NodeOf(end - 1) != node) return false;
+  bool ok = true;
+  ForEachSpan(start, end, [&](const Span& s) {
+    if (s.state == PageState::kHole) ok = false;
+  });
+  return ok;
+}
+
+void ExtentStore::SplitStraddlingBlocks(uint64_t start, uint64_t end) {
+  for (uint64_t x : {start, end}) {
+    const BlockInfo b = Lookup(x);
+    if (b.state == PageState::kAllocated && b.head_pfn < x) {
+      Assign(b.head_pfn, b.head_pfn + b.pages(), PageState::kAllocated, 0, b.owner);
+    }
+  }
+}
+
+std::pair<uint64_t, uint64_t> ExtentStore::FreeRunAt(uint64_t pfn) const {
+  const Window* w = FindWindow(pfn);
+  MEMSIM_CHECK(w != nullptr, "FreeRunAt outside every window");
+  const uint64_t wbase = pfn & ~(kWindowPages - 1);
+  const Extent& e = (*w)[RecordIndex(*w, static_cast<uint32_t>(pfn - wbase))];
+  MEMSIM_CHECK(e.state == static_cast<uint8_t>(PageState::kFree), "FreeRunAt of a non-free pfn");
+  return {wbase + e.start, wbase + e.end()};
+}
+
+BlockInfo ExtentStore::Lookup(uint64_t pfn) const {
+  BlockInfo info;
+  info.head_pfn = pfn;
+  const Window* w = FindWindow(pfn);
+  if (w == nullptr) return info;
+  const uint64_t wbase = pfn & ~(kWindowPages - 1);
+  const Extent& e = (*w)[RecordIndex(*w, static_cast<uint32_t>(pfn - wbase))];
+  info.state = static_cast<PageState>(e.state);
+  if (info.state == PageState::kHole) return info;
+  info.zone = e.zone;
+  info.node = zones_[e.zone].node;
+  switch (info.state) {
+    case PageState::kFree: {
+      const BuddyBlock blk = FreeBlockAt(wbase + e.start, wbase + e.end(), pfn);
+      info.head_pfn = blk.pfn;
+      info.order = blk.order;
+      info.owner = trace::OWNER_FREE;
+      break;
+    }
+    case PageState::kAllocated:
+      info.order = e.order;
+      info.owner = static_cast<OwnerType>(e.owner);
+      info.head_pfn = pfn & ~((uint64_t{1} << e.order) - 1);
+      break;
+    default:
+      break;
+  }
+  return info;
+}
+
+void ExtentStore::VisitRuns(uint64_t start_pfn, uint64_t end_pfn,
+                            absl::FunctionRef<void(const Run&)> fn) const {
+  // Skip the gaps between segments instead of walking them window by window.
+  for (const Segment& seg : segments_) {
+    const uint64_t seg_start = seg.first_window << kWindowShift;
+    const uint64_t seg_end = seg_start + (seg.windows.size() << kWindowShift);
+    const uint64_t s = std::max(seg_start, start_pfn);
+    const uint64_t t = std::min(seg_end, end_pfn);
+    if (s >= t) continue;
+    ForEachSpan(s, t, [&](const Span& x) {
+      if (x.state == PageState::kHole) return;
+      fn(x);
+    });
+  }
+}
+
+int ExtentStore::NodeOf(uint64_t pfn) const {
+  auto it = std::upper_bound(nodes_.begin(), nodes_.end(), pfn,
+                             [](uint64_t v, const NodeLayout& n) { return v < n.start_pfn; });
+  if (it == nodes_.begin()) return -1;
+  --it;
+  if (pfn >= it->start_pfn + it->pages) return -1;
+  return static_cast<int>(it - nodes_.begin());
+}
+
+uint64_t ExtentStore::total_allocated_blocks() const {
+  uint64_t total = 0;
+  for (uint64_t v : alloc_blocks_) total += v;
+  return total;
+}
+
+uint64_t ExtentStore::record_count() const {
+  uint64_t total = 0;
+  for (const Segment& s : segments_) {
+    for (const Window& w : s.windows) total += w.size();
+  }
+  return total;
+}
+
+uint64_t ExtentStore::host_bytes() const {
+  uint64_t total = sizeof(*this) + segments_.capacity() * sizeof(Segment) +
+                   zones_.capacity() * sizeof(ZoneInfo) +
+                   zone_counts_.capacity() * sizeof(ZoneCounts);
+  for (const Segment& s : segments_) {
+    total += s.windows.capacity() * sizeof(Window);
+    for (const Window& w : s.windows) {
+      if (w.capacity() > 1) total += w.capacity() * sizeof(Extent);
+    }
+  }
+  return total;
+}
+
+void ExtentStore::Compact() {
+  for (Segment& s : segments_) {
+    for (Window& w : s.windows) w.shrink_to_fit();
+  }
+}
+
+}  // namespace memsim::mm

@@ -1,0 +1,208 @@
+// ExtentStore: the state of every page of simulated physical memory (hole, unknown, free,
+// or allocated with an order and owner type), by node and zone, with live page and block
+// counts. It stores states; the kernel's rules for changing them (buddy splits and merges,
+// the repair of inconsistent input) are PhysMem's.
+//
+// State is kept by extents, never per pfn: memory is cut into windows of 2^12 pages, each
+// holding a sorted vector of 8-byte records (start, length, state, order, owner, zone) that
+// tile the window. A window in one state costs one inline record, so host memory grows
+// with the number of distinct runs (live blocks, free runs), not with simulated RAM.
+// state(pfn) = binary search over window segments + index + binary search over the
+// window's records: O(log n).
+//
+// A free run stands for the maximal naturally aligned blocks up to `max_free_order` that
+// tile it (canonical buddy blocks): Lookup() and free_blocks() report those blocks.
+#ifndef MEMSIM_SIM_MM_EXTENT_STORE_H_
+#define MEMSIM_SIM_MM_EXTENT_STORE_H_
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "absl/container/inlined_vector.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "sim/mm/mm_types.h"
+
+namespace memsim::mm {
+
+class ExtentStore {
+ public:
+  struct ZoneInfo {
+    uint32_t node = 0;  // node index
+    ZoneKind kind = ZoneKind::kNormal;
+    uint64_t start_pfn = 0;
+    uint64_t end_pfn = 0;
+  };
+
+  // One run of pages in the same state (allocated runs: blocks of one order and owner).
+  struct Run {
+    uint64_t start_pfn = 0;
+    uint64_t end_pfn = 0;
+    PageState state = PageState::kHole;
+    uint32_t order = 0;
+    OwnerType owner = trace::OWNER_UNKNOWN;
+    uint32_t node = 0;
+  };
+
+  // A piece of a range in one state (ForEachSpan): pages [start_pfn, end_pfn), clipped to
+  // the range, of the stored record [record_start, record_end). Holes have node 0.
+  struct Span : Run {
+    uint64_t record_start = 0;
+    uint64_t record_end = 0;
+  };
+
+  // Validates the layout: at least one node, pages > 0, nodes sorted and non-overlapping,
+  // zones inside their node and non-overlapping, at most 254 zones. Errors are
+  // InvalidArgument naming the node/zone index. All zone pages start kUnknown.
+  // REQUIRES: max_free_order <= kMaxSupportedBuddyOrder.
+  static absl::StatusOr<ExtentStore> Create(std::vector<NodeLayout> nodes, uint32_t max_free_order);
+
+  ExtentStore(ExtentStore&&) = default;
+  ExtentStore& operator=(ExtentStore&&) = default;
+
+  // Sets every non-hole page of [start, end) to `state` (order and owner for kAllocated);
+  // zones are kept, holes stay holes. Counts follow.
+  void Assign(uint64_t start, uint64_t end, PageState state, uint32_t order, OwnerType owner);
+
+  // Calls fn(const Span&) for each stored piece of [start, end), in pfn order; pfns outside
+  // every window come as kHole spans.
+  template <typename Fn>
+  void ForEachSpan(uint64_t start, uint64_t end, Fn&& fn) const;
+
+  // What pfn belongs to: for kFree the canonical free block holding it, for kAllocated its
+  // naturally aligned block, otherwise the page.
+  BlockInfo Lookup(uint64_t pfn) const;
+  // Canonical free block holding pfn in the free run [a, b).
+  BuddyBlock FreeBlockAt(uint64_t a, uint64_t b, uint64_t pfn) const;
+  // Bounds of the stored free record holding pfn. REQUIRES: pfn is free.
+  std::pair<uint64_t, uint64_t> FreeRunAt(uint64_t pfn) const;
+  // True if [start, end) lies on one node and has no hole.
+  bool RangeInZones(uint64_t start, uint64_t end) const;
+  // Splits the allocated blocks that straddle start or end into order-0 pages so that
+  // [start, end) can be overwritten without breaking block alignment outside it.
+  void SplitStraddlingBlocks(uint64_t start, uint64_t end);
+
+  // Calls fn for every run of non-hole pages in [start_pfn, end_pfn), in pfn order, clipped
+  // to the range. Runs end at window boundaries (2^12 pages).
+  void VisitRuns(uint64_t start_pfn, uint64_t end_pfn,
+                 absl::FunctionRef<void(const Run&)> fn) const;
+
+  // Node index of pfn, or -1 if pfn is in no node.
+  int NodeOf(uint64_t pfn) const;
+
+  const std::vector<NodeLayout>& nodes() const { return nodes_; }
+  const std::vector<ZoneInfo>& zones() const { return zones_; }
+  uint32_t max_free_order() const { return max_free_order_; }
+
+  // Live figures, maintained incrementally.
+  uint64_t free_blocks(uint32_t zone, uint32_t order) const {
+    return zone_counts_[zone].free_blocks[order];
+  }
+  uint64_t free_pages(uint32_t zone) const { return zone_counts_[zone].free_pages; }
+  uint64_t unknown_pages(uint32_t zone) const { return zone_counts_[zone].unknown_pages; }
+  uint64_t allocated_pages(OwnerType owner) const { return alloc_pages_[owner]; }
+  uint64_t allocated_blocks(OwnerType owner) const { return alloc_blocks_[owner]; }
+  uint64_t total_allocated_blocks() const;
+
+  // Host-memory figures (benchmarks).
+  uint64_t record_count() const;
+  uint64_t host_bytes() const;
+  // Releases spare vector capacity (after bulk seeding).
+  void Compact();
+
+ private:
+  // One run of pages inside a window: [start, start + len_m1 + 1) window offsets.
+  struct Extent {
+    uint16_t start;
+    uint16_t len_m1;
+    uint8_t state;  // PageState
+    uint8_t order;  // kAllocated only
+    uint8_t owner;  // kAllocated only (OwnerType)
+    uint8_t zone;   // global zone index; kNoZone for holes
+    uint32_t end() const { return uint32_t{start} + len_m1 + 1; }
+  };
+  static_assert(sizeof(Extent) == 8);
+  using Window = absl::InlinedVector<Extent, 1>;
+  struct Segment {
+    uint64_t first_window = 0;
+    std::vector<Window> windows;
+  };
+  struct ZoneCounts {
+    std::array<uint64_t, kMaxSupportedBuddyOrder + 1> free_blocks{};
+    uint64_t free_pages = 0;
+    uint64_t unknown_pages = 0;
+  };
+
+  static constexpr uint32_t kWindowShift = 12;
+  static constexpr uint64_t kWindowPages = uint64_t{1} << kWindowShift;
+  static constexpr uint8_t kNoZone = 255;
+
+  ExtentStore() = default;
+  void BuildWindows();
+
+  // Window holding pfn, or nullptr.
+  const Window* FindWindow(uint64_t pfn) const {
+    const uint64_t w = pfn >> kWindowShift;
+    auto it = std::upper_bound(segments_.begin(), segments_.end(), w,
+                               [](uint64_t v, const Segment& s) { return v < s.first_window; });
+    if (it == segments_.begin()) return nullptr;
+    --it;
+    const uint64_t idx = w - it->first_window;
+    if (idx >= it->windows.size()) return nullptr;
+    return &it->windows[idx];
+  }
+  Window* FindWindow(uint64_t pfn) {
+    return const_cast<Window*>(static_cast<const ExtentStore*>(this)->FindWindow(pfn));
+  }
+  // Index of the record of `w` containing window offset `off`.
+  static size_t RecordIndex(const Window& w, uint32_t off) {
+    auto it = std::upper_bound(w.begin(), w.end(), off,
+                               [](uint32_t v, const Extent& e) { return v < e.start; });
+    return static_cast<size_t>(it - w.begin()) - 1;
+  }
+
+  void AssignInWindow(Window& w, uint64_t base, uint32_t lo, uint32_t hi, const Extent& proto);
+  void AddStats(uint64_t base, const Extent& e, int64_t sign);
+
+  uint32_t max_free_order_ = 0;
+  std::vector<NodeLayout> nodes_;
+  std::vector<ZoneInfo> zones_;
+  std::vector<Segment> segments_;
+  std::vector<ZoneCounts> zone_counts_;
+  std::array<uint64_t, 32> alloc_pages_{};
+  std::array<uint64_t, 32> alloc_blocks_{};
+  std::vector<Extent> scratch_;
+};
+
+template <typename Fn>
+void ExtentStore::ForEachSpan(uint64_t start, uint64_t end, Fn&& fn) const {
+  for (uint64_t p = start; p < end;) {
+    const uint64_t wbase = p & ~(kWindowPages - 1);
+    const uint64_t wend = wbase + kWindowPages;
+    const Window* w = FindWindow(p);
+    if (w == nullptr) {
+      const uint64_t t = std::min(end, wend);
+      fn(Span{{p, t, PageState::kHole, 0, trace::OWNER_UNKNOWN, 0}, p, t});
+      p = t;
+      continue;
+    }
+    for (size_t k = RecordIndex(*w, static_cast<uint32_t>(p - wbase)); k < w->size() && p < end;
+         ++k) {
+      const Extent& e = (*w)[k];
+      const uint64_t t = std::min(wbase + e.end(), end);
+      const PageState state = static_cast<PageState>(e.state);
+      fn(Span{{p, t, state, e.order, static_cast<OwnerType>(e.owner),
+               state == PageState::kHole ? 0 : zones_[e.zone].node},
+              wbase + e.start,
+              wbase + e.end()});
+      p = t;
+    }
+  }
+}
+
+}  // namespace memsim::mm
+
+#endif  // MEMSIM_SIM_MM_EXTENT_STORE_H_

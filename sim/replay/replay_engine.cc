@@ -1,0 +1,361 @@
+#include "sim/replay/replay_engine.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "sim/util/status_macros.h"
+
+namespace memsim::replay {
+
+namespace {
+
+constexpr uint64_t kPageBytes = 4096;
+// A block larger than a placement section could be split across nodes by the mapping.
+constexpr uint32_t kMaxMappedOrder = 15;
+
+std::vector<mm::NodeLayout> NodesOf(const config::Machine& machine) {
+  std::vector<mm::NodeLayout> nodes;
+  for (const auto& n : machine.node()) {
+    nodes.push_back(mm::NodeLayout{n.id(), n.start_pfn(), n.end_pfn() - n.start_pfn(), {}});
+  }
+  return nodes;
+}
+
+// [start, end) of every pfn a trace names, and the number of CPUs it uses.
+struct TraceSpan {
+  uint64_t start = kNoPfn;
+  uint64_t end = 0;
+  uint32_t cpus = 0;
+  void See(uint64_t pfn, uint64_t pages) {
+    if (pfn == kNoPfn) return;
+    start = std::min(start, pfn);
+    end = std::max(end, pfn + pages);
+  }
+};
+
+absl::StatusOr<TraceSpan> ScanTraceSpan(const std::string& path) {
+  ASSIGN_OR_RETURN(auto reader, TraceReader::Open(path));
+  TraceSpan span;
+  std::vector<SnapshotRun> runs;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool more, reader->NextSnapshotRuns(&runs));
+    if (!more) break;
+    for (const auto& r : runs) span.See(r.start_pfn, r.count);
+  }
+  std::vector<Event> events;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool more, reader->NextEvents(&events));
+    if (!more) break;
+    for (const Event& e : events) {
+      span.cpus = std::max(span.cpus, e.cpu + 1);
+      switch (e.kind) {
+        case trace::EVENT_ALLOC:
+        case trace::EVENT_FREE:
+          span.See(e.pfn, uint64_t{1} << std::min(e.order, 30u));
+          break;
+        case trace::EVENT_FAULT:
+          span.See(e.pfn, 1);
+          break;
+        case trace::EVENT_MIGRATE:
+          span.See(e.pfn, uint64_t{1} << std::min(e.order, 30u));
+          span.See(e.end_pfn, uint64_t{1} << std::min(e.order, 30u));
+          break;
+        case trace::EVENT_COMPACTION_SCAN:
+          span.See(e.pfn, std::max<uint64_t>(1, e.end_pfn - e.pfn));
+          break;
+        default:
+          break;
+      }
+    }
+  }
+  return span;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ReplayEngine>> ReplayEngine::Create(
+    const config::MemmapModelConfig& model_config, const memmap::ModelRegistry& models,
+    const std::string& trace_path, BulkCopier* copier, const ReplayOptions& options) {
+  const hw::MachineTopology& topology = copier->topology();
+  const config::Machine& machine = topology.machine();
+  std::vector<mm::NodeLayout> nodes = NodesOf(machine);
+  ASSIGN_OR_RETURN(mm::PhysMem mem, mm::PhysMem::Create(nodes));
+  ASSIGN_OR_RETURN(auto reader, TraceReader::Open(trace_path));
+  const trace::TraceHeader& h = reader->header();
+  TraceSpan span;
+  for (const auto& n : h.nodes()) span.See(n.start_pfn(), n.end_pfn() - n.start_pfn());
+  span.cpus = h.num_cpus();
+  if (span.start == kNoPfn || span.cpus == 0) {
+    ASSIGN_OR_RETURN(TraceSpan scanned, ScanTraceSpan(trace_path));
+    if (span.start == kNoPfn) {
+      span.start = scanned.start;
+      span.end = scanned.end;
+    }
+    if (span.cpus == 0) span.cpus = scanned.cpus;
+  }
+  TraceMapping mapping;
+  if (span.start == kNoPfn) {
+    // No pfn anywhere (e.g. only faults without pfn): any mapping will do.
+    ASSIGN_OR_RETURN(
+        mapping, TraceMapping::Create(PfnPlacement::kIdentity, 0, 0, nodes, options.cpu_placement,
+                                      span.cpus, topology.cores()));
+  } else {
+    auto m = TraceMapping::Create(options.pfn_placement, span.start, span.end, nodes,
+                                  options.cpu_placement, span.cpus, topology.cores());
+    if (!m.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(trace_path, " on machine ", machine.name(), ": ", m.status().message()));
+    }
+    mapping = *std::move(m);
+  }
+  ASSIGN_OR_RETURN(auto model, models.Create(model_config, nodes));
+  auto memsys = std::make_unique<hw::MemorySystem>(topology);
+  return std::unique_ptr<ReplayEngine>(new ReplayEngine(std::move(memsys), std::move(mem),
+                                                        std::move(model), std::move(mapping),
+                                                        std::move(reader), copier, options));
+}
+
+ReplayEngine::ReplayEngine(std::unique_ptr<hw::MemorySystem> memsys, mm::PhysMem mem,
+                           std::unique_ptr<memmap::MemmapModel> model, TraceMapping mapping,
+                           std::unique_ptr<TraceReader> reader, BulkCopier* copier,
+                           ReplayOptions options)
+    : memsys_(std::move(memsys)),
+      mem_(std::move(mem)),
+      model_(std::move(model)),
+      mapping_(std::move(mapping)),
+      reader_(std::move(reader)),
+      copier_(copier),
+      options_(std::move(options)),
+      core_clock_ns_(memsys_->topology().cores(), 0.0) {
+  if (options_.quantum_ns == 0) options_.quantum_ns = 1;
+  const auto& m = topology().machine();
+  link_bytes_.assign(m.link_size(), 0);
+  const int s = topology().sockets();
+  route_links_.assign(s * s, {});
+  for (const auto& r : m.route()) {
+    std::vector<int> idx;
+    for (const auto& name : r.links()) {
+      for (int i = 0; i < m.link_size(); ++i) {
+        if (m.link(i).name() == name) idx.push_back(i);
+      }
+    }
+    const int a = static_cast<int>(r.from_socket()), b = static_cast<int>(r.to_socket());
+    if (a < s && b < s) {
+      route_links_[a * s + b] = idx;
+      if (route_links_[b * s + a].empty()) route_links_[b * s + a] = idx;
+    }
+  }
+}
+
+void ReplayEngine::ApplySnapshotRuns(const std::vector<SnapshotRun>& runs) {
+  for (const SnapshotRun& r : runs) {
+    // Cut at section boundaries: each piece lands on one node.
+    uint64_t pfn = r.start_pfn, left = r.count;
+    while (left > 0) {
+      const uint64_t n = std::min(left, TraceMapping::PagesToSectionEnd(pfn));
+      const uint64_t to = mapping_.MapPfn(pfn);
+      if (to == kNoPfn) {
+        counters_.unmapped_snapshot_pages += n;
+      } else {
+        SnapshotRun piece = r;
+        piece.start_pfn = to;
+        piece.count = n;
+        mapped_runs_.push_back(piece);
+      }
+      pfn += n;
+      left -= n;
+    }
+  }
+}
+
+absl::Status ReplayEngine::Run() {
+  std::vector<SnapshotRun> runs;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool more, reader_->NextSnapshotRuns(&runs));
+    if (!more) break;
+    ApplySnapshotRuns(runs);
+  }
+  if (!mapped_runs_.empty()) {
+    std::sort(mapped_runs_.begin(), mapped_runs_.end(),
+              [](const SnapshotRun& a, const SnapshotRun& b) { return a.start_pfn < b.start_pfn; });
+    mem_.ApplySnapshot(mapped_runs_);
+    mem_.Compact();
+    mapped_runs_.clear();
+    mapped_runs_.shrink_to_fit();
+  }
+  std::vector<Event> events;
+  uint64_t next_progress = uint64_t{1} << 20;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool more, reader_->NextEvents(&events));
+    if (!more) break;
+    for (const Event& e : events) RETURN_IF_ERROR(ReplayEvent(e));
+    if (options_.progress && events_ >= next_progress) {
+      options_.progress(events_, reader_->offset(), reader_->file_size());
+      next_progress = events_ + (uint64_t{1} << 20);
+    }
+  }
+  if (!started_) model_->Seed(mem_, 0);
+  RETURN_IF_ERROR(FlushQuantum());
+  model_->Finish(last_time_ns_);
+  return absl::OkStatus();
+}
+
+absl::Status ReplayEngine::FlushQuantum() {
+  ++counters_.quanta;
+  if (pending_.empty()) return absl::OkStatus();
+  std::vector<Copy> copies;
+  copies.reserve(pending_.size());
+  for (const PendingCopy& p : pending_) copies.push_back(p.copy);
+  ASSIGN_OR_RETURN(std::vector<double> done, copier_->Run(copies));
+  ++counters_.copy_batches;
+  const hw::MachineTopology& topology = memsys_->topology();
+  const int s = topology.sockets();
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    const PendingCopy& p = pending_[i];
+    const double actual = std::max(0.0, done[i] - p.copy.start_ns);
+    kinds_[trace::EVENT_MIGRATE].latency.Add(p.metadata_ns + actual);
+    if (actual > p.estimate_ns) core_clock_ns_[p.core] += actual - p.estimate_ns;
+    const int sf = topology.socket_of_node(p.copy.from_node);
+    const int st = topology.socket_of_node(p.copy.to_node);
+    if (sf != st) {
+      for (int l : route_links_[sf * s + st]) link_bytes_[l] += p.copy.bytes;
+    }
+  }
+  pending_.clear();
+  return absl::OkStatus();
+}
+
+absl::Status ReplayEngine::ReplayEvent(const Event& e) {
+  if (!started_) {
+    started_ = true;
+    trace_start_ns_ = e.time_ns;
+    model_->Seed(mem_, e.time_ns);
+    quantum_start_ns_ = 0;
+    quantum_end_ns_ = static_cast<double>(options_.quantum_ns);
+  }
+  ++events_;
+  last_time_ns_ = std::max(last_time_ns_, e.time_ns);
+  const int k = e.kind;
+  KindStats& ks = kinds_[k];
+  ++ks.count;
+  const int core = mapping_.CoreOf(e.cpu);
+  // Per-CPU buffers interleave: a timestamp may precede the first one slightly.
+  const double t_rel =
+      e.time_ns > trace_start_ns_ ? static_cast<double>(e.time_ns - trace_start_ns_) : 0.0;
+  const double start =
+      options_.paced ? std::max(t_rel, core_clock_ns_[core]) : core_clock_ns_[core];
+  // Quanta follow trace time when paced: every event starts at or after its trace time, so
+  // a copy never starts before its quantum. Back-to-back, they follow the cores' clocks, and
+  // a lagging core's copy may be clamped to its batch's start (counted).
+  const double progress = options_.paced ? t_rel : start;
+  if (progress >= quantum_end_ns_) {
+    RETURN_IF_ERROR(FlushQuantum());
+    const double q = static_cast<double>(options_.quantum_ns);
+    quantum_start_ns_ = std::floor(progress / q) * q;
+    quantum_end_ns_ = quantum_start_ns_ + q;
+  }
+  const memmap::OpContext ctx{e.time_ns,
+                              static_cast<uint32_t>(memsys_->topology().home_node_of_core(core)),
+                              static_cast<uint32_t>(core)};
+  const hw::AccessCounts before = memsys_->stats();
+  buffer_.Clear();
+  bool copy = false;
+  Copy c;
+  switch (k) {
+    case trace::EVENT_ALLOC:
+    case trace::EVENT_FREE: {
+      const uint64_t pfn = e.order <= kMaxMappedOrder ? mapping_.MapPfn(e.pfn) : kNoPfn;
+      if (pfn == kNoPfn) {
+        ++counters_.unmapped_pfn_events;
+        break;
+      }
+      ks.pages += uint64_t{1} << e.order;
+      if (k == trace::EVENT_ALLOC) {
+        mem_.Alloc(pfn, e.order, e.owner, &alloc_result_);
+        if (alloc_result_.applied) model_->Alloc(alloc_result_, ctx, buffer_);
+      } else {
+        mem_.Free(pfn, e.order, &free_result_);
+        if (free_result_.applied) model_->Free(free_result_, ctx, buffer_);
+      }
+      break;
+    }
+    case trace::EVENT_FAULT: {
+      if (e.pfn == kNoPfn) {
+        ++counters_.faults_without_pfn;
+        break;
+      }
+      const uint64_t pfn = mapping_.MapPfn(e.pfn);
+      if (pfn == kNoPfn) {
+        ++counters_.unmapped_pfn_events;
+        break;
+      }
+      const mm::BlockInfo block = mem_.LookupCounted(pfn);
+      model_->Lookup(block, pfn, ctx, buffer_);
+      model_->MapCount(block, pfn, ctx, buffer_);
+      ks.pages += 1;
+      break;
+    }
+    case trace::EVENT_MIGRATE: {
+      const bool ok = e.order <= kMaxMappedOrder;
+      const uint64_t src = ok ? mapping_.MapPfn(e.pfn) : kNoPfn;
+      const uint64_t dst = ok ? mapping_.MapPfn(e.end_pfn) : kNoPfn;
+      if (src == kNoPfn || dst == kNoPfn) {
+        ++counters_.unmapped_pfn_events;
+        break;
+      }
+      mem_.Migrate(src, dst, e.order, /*free_source=*/false, &migrate_result_);
+      if (!migrate_result_.applied) break;
+      model_->Migrate(migrate_result_, ctx, buffer_);
+      ks.pages += uint64_t{1} << e.order;
+      const int from = mem_.NodeOf(src), to = mem_.NodeOf(dst);
+      if (from >= 0 && to >= 0) {
+        copy = true;
+        c = Copy{from, to, kPageBytes << e.order, 0};
+        ks.copy_bytes += c.bytes;
+      }
+      break;
+    }
+    case trace::EVENT_COMPACTION_SCAN: {
+      const uint64_t start_pfn = mapping_.MapPfn(e.pfn);
+      if (start_pfn == kNoPfn || e.end_pfn <= e.pfn) {
+        if (start_pfn == kNoPfn) ++counters_.unmapped_pfn_events;
+        break;
+      }
+      const uint64_t len = std::min(e.end_pfn - e.pfn, TraceMapping::PagesToSectionEnd(e.pfn));
+      const memmap::ScanResult r =
+          model_->CompactionScan(mem_, start_pfn, start_pfn + len, e.scanner, ctx, buffer_);
+      ks.pages += r.pages_examined;
+      counters_.scan_pages_examined += r.pages_examined;
+      counters_.scan_descriptor_reads += r.descriptor_reads;
+      break;
+    }
+    default:
+      break;
+  }
+  // One batch per event lets MemorySystem prefetch the host state of the lines ahead.
+  const double latency = memsys_->AccessBatch(buffer_.data(), buffer_.size(), core, nullptr);
+  ks.accesses += memsys_->stats();
+  ks.accesses -= before;
+  if (copy) {
+    const double estimate = copier_->AloneNs(c);
+    c.cpu = core;
+    c.start_ns = start + latency - quantum_start_ns_;
+    if (c.start_ns < 0) {
+      ++counters_.copy_starts_clamped;
+      c.start_ns = 0;
+    }
+    pending_.push_back(PendingCopy{c, core, latency, estimate});
+    core_clock_ns_[core] = start + latency + estimate;
+  } else {
+    ks.latency.Add(latency);
+    core_clock_ns_[core] = start + latency;
+  }
+  return absl::OkStatus();
+}
+
+double ReplayEngine::simulated_time_ns() const {
+  return *std::max_element(core_clock_ns_.begin(), core_clock_ns_.end());
+}
+
+}  // namespace memsim::replay

@@ -1,0 +1,172 @@
+#include "sim/replay/result_builder.h"
+
+#include <string>
+#include <vector>
+
+namespace memsim::replay {
+
+namespace {
+
+void FillFigures(const memmap::OverheadTracker::Figures& f, result::OverheadFigures* out) {
+  out->set_ram_bytes(f.ram_bytes);
+  out->set_static_bytes(f.static_bytes);
+  out->set_descriptor_live_bytes(f.descriptor_live_bytes);
+  out->set_slab_bytes(f.slab_bytes);
+  out->set_slab_waste_bytes(f.slab_waste_bytes());
+  out->set_hvo_saved_bytes(f.hvo_saved_bytes);
+  out->set_final_bytes(f.total_bytes);
+  out->set_peak_bytes(f.peak_total_bytes);
+  out->set_mean_bytes(f.mean_total_bytes);
+  out->set_final_percent_of_ram(f.percent_of_ram());
+  out->set_peak_percent_of_ram(f.peak_percent_of_ram());
+  out->set_mean_percent_of_ram(f.mean_percent_of_ram());
+}
+
+void AddCounter(google::protobuf::RepeatedPtrField<result::Counter>* list, const std::string& name,
+                uint64_t value) {
+  auto* c = list->Add();
+  c->set_name(name);
+  c->set_value(value);
+}
+
+void FillAccessCounts(const hw::AccessCounts& c, result::AccessCounts* out) {
+  out->set_accesses(c.accesses);
+  out->set_line_accesses(c.line_accesses);
+  out->set_reads(c.reads);
+  out->set_writes(c.writes);
+  out->set_atomics(c.atomics);
+  out->set_l1_misses(c.l1_misses);
+  out->set_l2_misses(c.l2_misses);
+  out->set_llc_misses(c.llc_misses);
+  out->set_dram_local(c.dram_local);
+  out->set_dram_remote(c.dram_remote_node + c.dram_remote_socket);
+  out->set_dram_remote_socket(c.dram_remote_socket);
+  out->set_coherence_transfers(c.hitm);
+  out->set_remote_invalidations(c.remote_invalidations);
+}
+
+// Overhead by owner type (docs/results.md).
+void FillOwners(const ReplayEngine& engine, result::Overhead* out) {
+  const mm::PhysMem& mem = engine.memory();
+  const auto& overhead = engine.model().overhead();
+  const memmap::OverheadTracker::Figures machine = overhead.machine();
+  struct Entry {
+    std::string owner;
+    uint64_t pages;
+    memmap::OverheadTracker::OwnerDescriptors descriptors;
+    uint64_t hvo_saved_bytes;
+  };
+  std::vector<Entry> entries;
+  for (int o = trace::OwnerType_MIN; o <= trace::OwnerType_MAX; ++o) {
+    const auto owner = static_cast<trace::OwnerType>(o);
+    uint64_t pages = mem.allocated_pages(owner);
+    if (owner == trace::OWNER_FREE) {
+      pages = 0;
+      for (uint32_t z = 0; z < mem.zones().size(); ++z) pages += mem.free_pages(z);
+    }
+    // HVO frees the vmemmap of hugetlb folios only (StructPageModel).
+    entries.push_back({OwnerTypeKey(owner), pages, overhead.owner_descriptors(owner),
+                       owner == trace::OWNER_HUGETLB ? machine.hvo_saved_bytes : 0});
+  }
+  uint64_t unknown = 0;
+  for (uint32_t z = 0; z < mem.zones().size(); ++z) unknown += mem.unknown_pages(z);
+  entries.push_back({"state_unknown", unknown, {}, 0});
+  uint64_t all_pages = 0;
+  for (const Entry& e : entries) all_pages += e.pages;
+  for (const Entry& e : entries) {
+    if (e.pages == 0 && e.descriptors.count == 0 && e.hvo_saved_bytes == 0) continue;
+    result::OwnerOverhead* o = out->add_owners();
+    o->set_owner(e.owner);
+    o->set_pages(e.pages);
+    // 128-bit: static bytes times pages overflows 64 bits on large machines.
+    o->set_static_bytes(all_pages == 0 ? 0
+                                       : static_cast<uint64_t>(
+                                             static_cast<unsigned __int128>(machine.static_bytes) *
+                                             e.pages / all_pages));
+    o->set_descriptors(e.descriptors.count);
+    o->set_descriptor_live_bytes(e.descriptors.bytes);
+    o->set_hvo_saved_bytes(e.hvo_saved_bytes);
+  }
+}
+
+}  // namespace
+
+result::Result BuildResult(const ReplayEngine& engine) {
+  result::Result r;
+  const mm::PhysMem& mem = engine.memory();
+  const auto& overhead = engine.model().overhead();
+  FillFigures(overhead.machine(), r.mutable_overhead()->mutable_machine());
+  for (uint32_t n = 0; n < overhead.num_nodes(); ++n) {
+    auto* node = r.mutable_overhead()->add_nodes();
+    node->set_node(n);
+    FillFigures(overhead.node(n), node->mutable_figures());
+  }
+  FillOwners(engine, r.mutable_overhead());
+  hw::AccessCounts total;
+  for (int k = trace::EVENT_ALLOC; k <= trace::EVENT_COMPACTION; ++k) {
+    const KindStats& ks = engine.kinds()[k];
+    auto* out = r.add_events();
+    out->set_kind(EventKindKey(static_cast<EventKind>(k)));
+    out->set_count(ks.count);
+    out->set_pages(ks.pages);
+    out->set_copy_bytes(ks.copy_bytes);
+    auto* l = out->mutable_latency();
+    l->set_total_ns(ks.latency.total_ns());
+    l->set_mean_ns(ks.latency.mean_ns());
+    l->set_p50_ns(ks.latency.Percentile(0.50));
+    l->set_p90_ns(ks.latency.Percentile(0.90));
+    l->set_p99_ns(ks.latency.Percentile(0.99));
+    l->set_max_ns(ks.latency.max_ns());
+    if (ks.latency.count() > 0) {
+      for (int q = 1; q <= 99; ++q) l->add_percentiles_ns(ks.latency.Percentile(q / 100.0));
+    }
+    FillAccessCounts(ks.accesses, out->mutable_accesses());
+    total += ks.accesses;
+  }
+  FillAccessCounts(total, r.mutable_total());
+  const auto& m = engine.topology().machine();
+  for (int i = 0; i < m.link_size(); ++i) {
+    auto* l = r.add_interconnect();
+    l->set_link(m.link(i).name());
+    l->set_bytes(engine.link_bytes()[i]);
+  }
+  r.set_simulated_time_ns(engine.simulated_time_ns());
+  r.set_num_events(engine.events());
+  const mm::MmStats& s = mem.stats();
+  auto* inc = r.mutable_inconsistencies();
+  AddCounter(inc, "misaligned", s.misaligned);
+  AddCounter(inc, "out_of_range", s.out_of_range);
+  AddCounter(inc, "alloc_of_allocated", s.alloc_of_allocated);
+  AddCounter(inc, "double_free", s.double_free);
+  AddCounter(inc, "free_of_pretrace", s.free_of_pretrace);
+  AddCounter(inc, "partial_free", s.partial_free);
+  AddCounter(inc, "migrate_src_not_allocated", s.migrate_src_not_allocated);
+  AddCounter(inc, "migrate_dst_conflict", s.migrate_dst_conflict);
+  AddCounter(inc, "snapshot_runs_rejected", s.snapshot_runs_rejected);
+  AddCounter(inc, "snapshot_runs_misaligned", s.snapshot_runs_misaligned);
+  AddCounter(inc, "snapshot_runs_overlapping", s.snapshot_runs_overlapping);
+  for (const auto& [name, c] : mem.CauseList()) {
+    result::InconsistencyCauses* ic = r.add_inconsistency_causes();
+    ic->set_name(name);
+    ic->set_stale_snapshot(c.stale_snapshot);
+    ic->set_missing_events(c.missing_events);
+    ic->set_no_initial_state(c.no_initial_state);
+    ic->set_unexplained(c.unexplained);
+  }
+  auto* cnt = r.mutable_counters();
+  AddCounter(cnt, "alloc_from_unknown", s.alloc_from_unknown);
+  AddCounter(cnt, "lookups", s.lookups);
+  AddCounter(cnt, "snapshot_runs", s.snapshot_runs);
+  const EngineCounters& e = engine.counters();
+  AddCounter(cnt, "unmapped_pfn_events", e.unmapped_pfn_events);
+  AddCounter(cnt, "unmapped_snapshot_pages", e.unmapped_snapshot_pages);
+  AddCounter(cnt, "faults_without_pfn", e.faults_without_pfn);
+  AddCounter(cnt, "scan_pages_examined", e.scan_pages_examined);
+  AddCounter(cnt, "scan_descriptor_reads", e.scan_descriptor_reads);
+  AddCounter(cnt, "quanta", e.quanta);
+  AddCounter(cnt, "copy_batches", e.copy_batches);
+  AddCounter(cnt, "copy_starts_clamped", e.copy_starts_clamped);
+  return r;
+}
+
+}  // namespace memsim::replay
