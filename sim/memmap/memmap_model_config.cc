@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
-#include "sim/util/output_file.h"
+#include "sim/util/input_file.h"
 #include "sim/util/status_macros.h"
 #include "sim/util/text_proto.h"
 
@@ -93,7 +93,7 @@ absl::StatusOr<config::MemmapModelConfig> ParseMemmapModelConfig(const std::stri
 }
 
 absl::StatusOr<config::MemmapModelConfig> LoadMemmapModelConfig(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
   ASSIGN_OR_RETURN(config::MemmapModelConfig config, ParseMemmapModelConfig(text, path));
   absl::Status valid = ValidateMemmapModelConfig(config);
   if (!valid.ok()) {

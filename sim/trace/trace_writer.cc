@@ -46,6 +46,65 @@ void SerializeDeterministic(const google::protobuf::MessageLite& m, std::string*
   m.SerializeToCodedStream(&coded);
 }
 
+// Length of the valid UTF-8 sequence at s[i] (RFC 3629: no overlong forms, no surrogates,
+// nothing above U+10FFFF), 0 if the byte there does not start one.
+size_t Utf8SequenceLength(std::string_view s, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  if (c < 0x80) return 1;
+  size_t n;
+  unsigned char lo = 0x80, hi = 0xBF;  // range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size() || b(i + 1) < lo || b(i + 1) > hi) return 0;
+  for (size_t k = 2; k < n; ++k) {
+    if (b(i + k) < 0x80 || b(i + k) > 0xBF) return 0;
+  }
+  return n;
+}
+
+// protobuf `string` fields must hold UTF-8, or the reader's parse fails. Every byte that is
+// not part of a valid sequence becomes the four characters "\xHH" (docs/trace-format.md).
+std::string ValidUtf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = Utf8SequenceLength(s, i);
+    if (n == 0) {
+      constexpr char kHex[] = "0123456789ABCDEF";
+      const auto c = static_cast<unsigned char>(s[i]);
+      out += {'\\', 'x', kHex[c >> 4], kHex[c & 15]};
+      ++i;
+    } else {
+      out.append(s.data() + i, n);
+      i += n;
+    }
+  }
+  return out;
+}
+
+void SanitizeStrings(trace::TraceHeader* h) {
+  for (std::string* f :
+       {h->mutable_source(), h->mutable_kernel_version(), h->mutable_hostname(), h->mutable_clock(),
+        h->mutable_produced_by(), h->mutable_memsim_version()}) {
+    *f = ValidUtf8(*f);
+  }
+  google::protobuf::Map<std::string, std::string> attributes;
+  for (const auto& [k, v] : h->attributes()) attributes[ValidUtf8(k)] = ValidUtf8(v);
+  h->mutable_attributes()->swap(attributes);
+}
+
 int64_t Delta(uint64_t value, uint64_t* last) {
   int64_t d = static_cast<int64_t>(value - *last);
   *last = value;
@@ -276,7 +335,7 @@ absl::Status TraceWriter::Finish() {
           events_by_kind_[k];
     }
   }
-  for (const auto& [k, v] : import_stats_) (*footer.mutable_import_stats())[k] = v;
+  for (const auto& [k, v] : import_stats_) (*footer.mutable_import_stats())[ValidUtf8(k)] += v;
   std::string raw;
   SerializeDeterministic(footer, &raw);
   RETURN_IF_ERROR(WriteChunk(static_cast<uint8_t>(tf::ChunkType::kEnd), raw, 0, false));
@@ -286,6 +345,7 @@ absl::Status TraceWriter::Finish() {
   std::string head(tf::kMagic, 8);
   PutU32(&head, tf::kFormatVersion);
   std::string header_bytes;
+  SanitizeStrings(&header_);
   SerializeDeterministic(header_, &header_bytes);
   if (header_bytes.size() > tf::kMaxHeaderBytes) {
     return absl::InvalidArgumentError("trace header too large");

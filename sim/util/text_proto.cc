@@ -6,7 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
-#include "sim/util/output_file.h"
+#include "sim/util/input_file.h"
 #include "sim/util/status_macros.h"
 
 namespace memsim {
@@ -46,7 +46,7 @@ absl::Status ParseTextProto(std::string_view text, const std::string& source,
 }
 
 absl::Status ReadTextProto(const std::string& path, google::protobuf::Message& message) {
-  ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
   return ParseTextProto(text, path, message);
 }
 

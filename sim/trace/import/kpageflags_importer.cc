@@ -294,7 +294,7 @@ absl::StatusOr<KpageflagsMeta> ReadKpageflagsMeta(const std::string& dump_path) 
   std::string meta_path = dump_path + ".meta";
   struct stat st;
   if (stat(meta_path.c_str(), &st) != 0) return meta;
-  ASSIGN_OR_RETURN(std::string text, ReadFileToString(meta_path));
+  ASSIGN_OR_RETURN(std::string text, ReadTextFile(meta_path));
   meta.present = true;
   bool explicit_buddy_tails = false;
   int line_number = 0;
