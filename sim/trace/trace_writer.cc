@@ -11,6 +11,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "sim/trace/trace_format.h"
+#include "sim/util/input_file.h"
 #include "sim/util/output_file.h"
 #include "sim/util/status_macros.h"
 
@@ -46,41 +47,13 @@ void SerializeDeterministic(const google::protobuf::MessageLite& m, std::string*
   m.SerializeToCodedStream(&coded);
 }
 
-// Length of the valid UTF-8 sequence at s[i] (RFC 3629: no overlong forms, no surrogates,
-// nothing above U+10FFFF), 0 if the byte there does not start one.
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = b(i);
-  if (c < 0x80) return 1;
-  size_t n;
-  unsigned char lo = 0x80, hi = 0xBF;  // range of the second byte
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size() || b(i + 1) < lo || b(i + 1) > hi) return 0;
-  for (size_t k = 2; k < n; ++k) {
-    if (b(i + k) < 0x80 || b(i + k) > 0xBF) return 0;
-  }
-  return n;
-}
-
 // protobuf `string` fields must hold UTF-8, or the reader's parse fails. Every byte that is
 // not part of a valid sequence becomes the four characters "\xHH" (docs/trace-format.md).
 std::string ValidUtf8(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
-    const size_t n = Utf8SequenceLength(s, i);
+    const size_t n = Utf8SequenceLength(s, i);  // input_file.h
     if (n == 0) {
       constexpr char kHex[] = "0123456789ABCDEF";
       const auto c = static_cast<unsigned char>(s[i]);

@@ -75,6 +75,12 @@ class LineReader {
   uint64_t line_number_ = 0;
 };
 
+// Length of the valid UTF-8 sequence starting at s[i] (RFC 3629: no overlong forms, no
+// surrogates, nothing above U+10FFFF), or 0 if s[i] does not start one. REQUIRES: i < size.
+size_t Utf8SequenceLength(std::string_view s, size_t i);
+// Offset of the first byte of `s` that is not part of valid UTF-8, or npos.
+size_t FindInvalidUtf8(std::string_view s);
+
 // Whole-file read of a possibly-compressed input (for small binary inputs): at most
 // max_bytes decompressed bytes, else an InvalidArgumentError naming the file.
 absl::StatusOr<std::string> ReadMaybeCompressedFile(const std::string& path,
