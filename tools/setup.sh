@@ -14,6 +14,8 @@ packages=(
   libhwloc-dev hwloc
   libtracecmd-dev libtraceevent-dev libtracefs-dev trace-cmd
   python3 python3-matplotlib python3-numpy python3-pandas
+  # libFuzzer + ASan/UBSan runtime for tests/fuzz (tools/fuzz.sh, docs/fuzzing.md).
+  clang libclang-rt-14-dev
   # One-node Slurm for the sweep job-array test (tools/slurm-local): slurmctld, slurmd,
   # and slurm-client (sbatch, squeue, sinfo, scancel). What the slurm-wlm metapackage pulls.
   slurmctld slurmd slurm-client

@@ -8,7 +8,7 @@
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "sim/hw/machine_validator.h"
-#include "sim/util/output_file.h"
+#include "sim/util/input_file.h"
 #include "sim/util/status_macros.h"
 #include "sim/util/text_proto.h"
 
@@ -33,7 +33,7 @@ bool LooksLikeXml(std::string_view contents) {
 
 absl::StatusOr<config::Machine> LoadMachine(const std::string& path,
                                             const HwlocImportOptions& hwloc_options) {
-  ASSIGN_OR_RETURN(std::string contents, ReadFileToString(path));
+  ASSIGN_OR_RETURN(std::string contents, ReadTextFile(path));
   config::Machine machine;
   if (LooksLikeXml(contents)) {
     ASSIGN_OR_RETURN(machine, ImportHwlocXmlFile(path, hwloc_options));

@@ -21,7 +21,9 @@ std::string Bytes(double b) {
     b /= 1024;
     ++u;
   }
-  return absl::StrFormat(b == static_cast<uint64_t>(b) ? "%.0f %s" : "%.2f %s", b, units[u]);
+  // Two calls: clang requires a constant format string.
+  if (b == static_cast<uint64_t>(b)) return absl::StrFormat("%.0f %s", b, units[u]);
+  return absl::StrFormat("%.2f %s", b, units[u]);
 }
 
 // Decimal units, as bandwidths are quoted: GB/s, or the largest smaller unit that keeps

@@ -25,6 +25,15 @@ absl::Status Invalid(const std::string& field, const std::string& problem) {
 
 absl::Status ValidateCache(const std::string& field, const CacheLevel& c, uint32_t line_bytes) {
   if (c.size_bytes() == 0) return Invalid(field + ".size_bytes", "must be > 0 (missing cache?)");
+  if (c.size_bytes() > kMaxCacheBytes) {
+    return Invalid(field + ".size_bytes",
+                   absl::StrCat(c.size_bytes(), " exceeds the supported maximum of ",
+                                kMaxCacheBytes, " (4 GiB)"));
+  }
+  if (c.slices() > kMaxSlices) {
+    return Invalid(field + ".slices",
+                   absl::StrCat(c.slices(), " exceeds the supported maximum of ", kMaxSlices));
+  }
   if (c.ways() == 0) return Invalid(field + ".ways", "must be > 0");
   if (c.ways() > Cache::kMaxWays) {
     return Invalid(field + ".ways", absl::StrCat(c.ways(), " exceeds the supported maximum of ",
@@ -72,8 +81,9 @@ absl::Status ValidateMachine(const Machine& m) {
   if (!(m.clock_ghz() > 0) || !std::isfinite(m.clock_ghz())) {
     return Invalid("clock_ghz", "must be > 0");
   }
-  if (!IsPowerOfTwo(m.line_bytes()) || m.line_bytes() < 8) {
-    return Invalid("line_bytes", absl::StrCat(m.line_bytes(), " is not a power of two >= 8"));
+  if (!IsPowerOfTwo(m.line_bytes()) || m.line_bytes() < 8 || m.line_bytes() > kMaxLineBytes) {
+    return Invalid("line_bytes", absl::StrCat(m.line_bytes(), " is not a power of two in [8, ",
+                                              kMaxLineBytes, "]"));
   }
   if (!m.has_l1d()) return Invalid("l1d", "missing");
   if (!m.has_l2()) return Invalid("l2", "missing");
@@ -81,6 +91,18 @@ absl::Status ValidateMachine(const Machine& m) {
   RETURN_IF_ERROR(ValidateCache("l1d", m.l1d(), m.line_bytes()));
   RETURN_IF_ERROR(ValidateCache("l2", m.l2(), m.line_bytes()));
   RETURN_IF_ERROR(ValidateCache("llc", m.llc(), m.line_bytes()));
+  {
+    // Private l1d and l2 per core, one llc per socket (MemorySystem). Each factor is bounded
+    // above, so the products fit in 64 bits.
+    const uint64_t cores = uint64_t{m.sockets()} * m.cores_per_socket();
+    const uint64_t lines = cores * ((m.l1d().size_bytes() + m.l2().size_bytes()) / m.line_bytes()) +
+                           uint64_t{m.sockets()} * (m.llc().size_bytes() / m.line_bytes());
+    if (lines > kMaxTotalCacheLines) {
+      return Invalid("llc", absl::StrCat("the machine's caches hold ", lines,
+                                         " lines in total; the supported maximum is ",
+                                         kMaxTotalCacheLines, " (512 MiB of simulator state)"));
+    }
+  }
   if (m.l1d().inclusive()) return Invalid("l1d.inclusive", "only the llc can be inclusive");
   if (m.l2().inclusive()) return Invalid("l2.inclusive", "only the llc can be inclusive");
   if (m.l2().hit_latency_cycles() < m.l1d().hit_latency_cycles()) {
@@ -113,6 +135,7 @@ absl::Status ValidateMachine(const Machine& m) {
   std::vector<int> cpu_nodes_of_socket(m.sockets(), 0);
   std::vector<int> listing_nodes_of_socket(m.sockets(), 0);
   std::vector<int> home_count(total_cores, 0);
+  uint64_t total_memory_bytes = 0;
   for (int i = 0; i < n; ++i) {
     const config::NumaNode& node = m.node(i);
     const std::string f = absl::StrCat("node[", i, "]");
@@ -123,11 +146,23 @@ absl::Status ValidateMachine(const Machine& m) {
       return Invalid(f + ".socket",
                      absl::StrCat(node.socket(), " but the machine has ", m.sockets(), " sockets"));
     }
+    if (node.end_pfn() > kMaxPfn) {
+      return Invalid(f + ".end_pfn", absl::StrCat("0x", absl::Hex(node.end_pfn()),
+                                                  " is above the supported maximum 2^40"));
+    }
     if (node.end_pfn() <= node.start_pfn()) {
       return Invalid(f + ".end_pfn", absl::StrCat(node.end_pfn(), " is not above start_pfn ",
                                                   node.start_pfn(), " (empty node)"));
     }
     if (node.memory_bytes() == 0) return Invalid(f + ".memory_bytes", "must be > 0");
+    // end_pfn <= 2^40, so this product and the sum below fit in 64 bits.
+    total_memory_bytes += (node.end_pfn() - node.start_pfn()) * kPageBytes;
+    if (total_memory_bytes > kMaxMemoryBytes) {
+      return Invalid(
+          f + ".memory_bytes",
+          absl::StrCat("the nodes up to this one hold ", total_memory_bytes,
+                       " bytes; the supported maximum is ", kMaxMemoryBytes, " (64 TiB)"));
+    }
     if (node.memory_bytes() != (node.end_pfn() - node.start_pfn()) * kPageBytes) {
       return Invalid(f + ".memory_bytes",
                      absl::StrCat(node.memory_bytes(), " != (end_pfn - start_pfn) x 4096 = ",

@@ -11,11 +11,28 @@ namespace memsim::hw {
 inline constexpr int kMaxSockets = 8;
 // Page size of the pfn ranges.
 inline constexpr uint64_t kPageBytes = 4096;
+// Size limits, so that every size and product of sizes fits in 64 bits and the simulator's
+// state stays bounded (docs/machine-model.md, "Limits"):
+// a cache line is at most 4 KiB;
+inline constexpr uint32_t kMaxLineBytes = 4096;
+// a cache has at most 1024 slices (Intel's largest LLCs have one per core, < 256);
+inline constexpr uint32_t kMaxSlices = 1024;
+// one cache holds at most 4 GiB (AMD's Genoa-X: 1152 MiB of L3 per socket);
+inline constexpr uint64_t kMaxCacheBytes = uint64_t{4} << 30;
+// all caches of the machine together hold at most 2^27 lines: Cache keeps 4 bytes of state
+// per line, so 512 MiB at most;
+inline constexpr uint64_t kMaxTotalCacheLines = uint64_t{1} << 27;
+// node memory lies below pfn 2^40 (52 physical address bits: x86-64 with 5-level paging,
+// MAX_PHYSMEM_BITS in arch/x86/include/asm/sparsemem.h);
+inline constexpr uint64_t kMaxPfn = uint64_t{1} << 40;
+// and adds up to at most 64 TiB (HPE's Superdome Flex, among the largest, has 48 TiB).
+inline constexpr uint64_t kMaxMemoryBytes = uint64_t{64} << 40;
 
 // Returns InvalidArgument naming the first offending field ("node[1].start_pfn: ...") if
 // the machine cannot exist: zero sizes, non-power-of-two cache sets, a latency matrix of
 // the wrong shape, overlapping node memory, a core with no socket or no home node, a
-// route through an unknown link, a route whose links alone exceed the matrix latency, ….
+// route through an unknown link, a route whose links alone exceed the matrix latency, sizes
+// beyond the limits above, ….
 absl::Status ValidateMachine(const config::Machine& machine);
 
 }  // namespace memsim::hw

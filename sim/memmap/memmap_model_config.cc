@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
-#include "sim/util/output_file.h"
+#include "sim/util/input_file.h"
 #include "sim/util/status_macros.h"
 #include "sim/util/text_proto.h"
 

@@ -11,7 +11,7 @@ namespace memsim::memmap {
 
 absl::StatusOr<config::MemmapModelConfig> LoadMemmapModelConfig(const std::string& path,
                                                                 const ModelRegistry& models) {
-  ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
   ASSIGN_OR_RETURN(config::MemmapModelConfig config, ParseMemmapModelConfig(text, path));
   absl::Status valid = models.Validate(config);
   if (!valid.ok()) return absl::Status(valid.code(), absl::StrCat(path, ": ", valid.message()));

@@ -34,6 +34,28 @@ inline constexpr uint32_t kChunkHeaderBytes = 24;
 inline constexpr uint32_t kMaxHeaderBytes = 16 << 20;
 inline constexpr uint32_t kMaxChunkBytes = 256 << 20;
 
+// Ranges of decoded values (docs/trace-format.md, "Value ranges"). The reader rejects a
+// value outside them with the chunk's byte offset and the event or run index, so that
+// nothing downstream indexes, shifts or allocates with an unchecked number from a file.
+//
+// Largest block order: Linux's buddy allocator stops at MAX_PAGE_ORDER (10 by default,
+// CONFIG_ARCH_FORCE_MAX_ORDER at most 15 in mainline, include/linux/mmzone.h), gigantic
+// folios reach order 18 (1 GiB on x86-64); 20 leaves room and keeps 2^order exact.
+inline constexpr uint32_t kMaxOrder = 20;
+// Largest CPU count: x86's MAXSMP sets CONFIG_NR_CPUS to 8192 (arch/x86/Kconfig,
+// NR_CPUS_RANGE_END), the largest in mainline.
+inline constexpr uint32_t kMaxCpus = 8192;
+// Largest node id + 1: NODES_SHIFT is at most 10 (MAX_NUMNODES, include/linux/numa.h).
+inline constexpr uint32_t kMaxNodes = 1024;
+// Every pfn (and pfn + block size) is below 2^52: a 64-bit physical address with 4 KiB
+// pages. Keeps pfn + 2^order and pfn * page size free of overflow.
+inline constexpr uint64_t kPfnLimit = uint64_t{1} << 52;
+// A page size, when the header states one, is a power of two up to 1 MiB.
+inline constexpr uint32_t kMaxPageSizeBytes = 1 << 20;
+// Event times are at most INT64_MAX ns (292 years), so they convert to signed and double
+// types without wrapping.
+inline constexpr uint64_t kMaxTimeNs = uint64_t{INT64_MAX};
+
 enum class ChunkType : uint8_t {
   kSnapshot = 1,
   kEvents = 2,

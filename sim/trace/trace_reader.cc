@@ -46,6 +46,10 @@ absl::StatusOr<std::unique_ptr<TraceReader>> TraceReader::Open(const std::string
     close(fd);
     return absl::NotFoundError(absl::StrCat("cannot stat ", path, ": ", std::strerror(errno)));
   }
+  if (S_ISDIR(st.st_mode)) {
+    close(fd);
+    return absl::InvalidArgumentError(absl::StrCat(path, ": is a directory, not an .mtrace file"));
+  }
   std::unique_ptr<TraceReader> r(new TraceReader(path, fd, static_cast<uint64_t>(st.st_size)));
   RETURN_IF_ERROR(r->ReadHeader());
   return r;
@@ -104,8 +108,44 @@ absl::Status TraceReader::ReadHeader() {
   if (!header_.ParseFromArray(all.data() + kFixed, static_cast<int>(len))) {
     return Corrupt(kFixed, "header does not parse as TraceHeader");
   }
+  RETURN_IF_ERROR(CheckHeader(kFixed));
   offset_ = kFixed + len + 4;
   return absl::OkStatus();
+}
+
+absl::Status TraceReader::CheckHeader(uint64_t at) {
+  const trace::TraceHeader& h = header_;
+  const uint32_t page = h.page_size_bytes();
+  if (page != 0 && (page > tf::kMaxPageSizeBytes || (page & (page - 1)) != 0)) {
+    return Corrupt(at, absl::StrCat("header: page_size_bytes ", page,
+                                    " is not a power of two up to ", tf::kMaxPageSizeBytes));
+  }
+  if (h.num_cpus() > tf::kMaxCpus) {
+    return Corrupt(at, absl::StrCat("header: num_cpus ", h.num_cpus(), " exceeds ", tf::kMaxCpus));
+  }
+  std::vector<bool> seen(tf::kMaxNodes, false);
+  for (int i = 0; i < h.nodes_size(); ++i) {
+    const trace::NodeRange& n = h.nodes(i);
+    if (n.node_id() >= tf::kMaxNodes) {
+      return Corrupt(at, absl::StrCat("header: node ", i, " has id ", n.node_id(),
+                                      " (ids are below ", tf::kMaxNodes, ")"));
+    }
+    if (seen[n.node_id()]) {
+      return Corrupt(at, absl::StrCat("header: node id ", n.node_id(), " appears twice"));
+    }
+    seen[n.node_id()] = true;
+    if (n.start_pfn() > n.end_pfn() || n.end_pfn() > tf::kPfnLimit) {
+      return Corrupt(
+          at, absl::StrCat("header: node ", n.node_id(), " has pfn range [", n.start_pfn(), ", ",
+                           n.end_pfn(), ") (expected start <= end <= 2^52)"));
+    }
+  }
+  cpu_limit_ = h.num_cpus() != 0 ? h.num_cpus() : tf::kMaxCpus;
+  return absl::OkStatus();
+}
+
+absl::Status TraceReader::BadValue(const char* what, int index, const std::string& detail) const {
+  return Corrupt(chunk_offset_, absl::StrCat(what, " ", index, " of the chunk: ", detail));
 }
 
 absl::Status TraceReader::ReadChunk() {
@@ -236,11 +276,47 @@ absl::Status TraceReader::DecodeSnapshot(std::vector<SnapshotRun>* runs) {
     start += static_cast<uint64_t>(m.start_pfn_delta(i));
     r.start_pfn = start;
     r.count = m.count(i);
+    if (!trace::OwnerType_IsValid(m.owner(i))) {
+      return BadValue("snapshot run", i, absl::StrCat("unknown owner type ", m.owner(i)));
+    }
     r.owner = static_cast<OwnerType>(m.owner(i));
     r.order = m.order(i);
     r.flags = m.flags(i);
+    if (r.order > tf::kMaxOrder) {
+      return BadValue("snapshot run", i,
+                      absl::StrCat("order ", r.order, " exceeds ", tf::kMaxOrder));
+    }
+    const uint64_t block = uint64_t{1} << r.order;
+    if (r.start_pfn >= tf::kPfnLimit || r.count == 0 || r.count > tf::kPfnLimit - r.start_pfn) {
+      return BadValue("snapshot run", i,
+                      absl::StrCat("pfn range ", r.start_pfn, " + ", r.count,
+                                   " pages is empty or reaches past 2^52"));
+    }
+    if ((r.start_pfn & (block - 1)) != 0 || (r.count & (block - 1)) != 0) {
+      return BadValue("snapshot run", i,
+                      absl::StrCat("pfn ", r.start_pfn, " + ", r.count,
+                                   " pages is not made of aligned order-", r.order, " blocks"));
+    }
+    if (r.start_pfn < snapshot_end_) {
+      return BadValue("snapshot run", i,
+                      absl::StrCat("starts at pfn ", r.start_pfn,
+                                   ", before the previous run ends (", snapshot_end_, ")"));
+    }
+    snapshot_end_ = r.start_pfn + r.count;
   }
   runs_read_ += n;
+  return absl::OkStatus();
+}
+
+absl::Status TraceReader::CheckBlock(int index, const char* what, uint64_t pfn,
+                                     uint32_t order) const {
+  if (order > tf::kMaxOrder) {
+    return BadValue("event", index, absl::StrCat("order ", order, " exceeds ", tf::kMaxOrder));
+  }
+  if (pfn >= tf::kPfnLimit || (uint64_t{1} << order) > tf::kPfnLimit - pfn) {
+    return BadValue("event", index,
+                    absl::StrCat(what, " ", pfn, " + 2^", order, " pages reaches past 2^52"));
+  }
   return absl::OkStatus();
 }
 
@@ -317,6 +393,9 @@ absl::Status TraceReader::DecodeEvents(std::vector<Event>* events) {
   uint64_t pfn[kNumEventKinds] = {};
   uint64_t pfn2[kNumEventKinds] = {};
   uint64_t t = m.base_time_ns();
+  if (t > tf::kMaxTimeNs) {
+    return Corrupt(chunk_offset_, absl::StrCat("event chunk: base time ", t, " ns exceeds 2^63"));
+  }
   // Copying a ready-made default is vector moves; `e = Event{}` becomes a slow `rep stos`.
   static const Event kDefault{};
   for (int i = 0; i < n; ++i) {
@@ -324,9 +403,20 @@ absl::Status TraceReader::DecodeEvents(std::vector<Event>* events) {
     e = kDefault;
     const int k = kind[i];
     e.kind = static_cast<EventKind>(k);
+    // t <= kMaxTimeNs < 2^63, so t + dt cannot wrap in u64 for any int64 dt.
     t += static_cast<uint64_t>(dt[i]);
+    if (t > tf::kMaxTimeNs) {
+      return BadValue(
+          "event", i,
+          absl::StrCat("time delta ", dt[i], " ns takes the time below 0 or past 2^63"));
+    }
     e.time_ns = t;
     e.cpu = cpu[i];
+    if (e.cpu >= cpu_limit_) {
+      return BadValue("event", i,
+                      absl::StrCat("cpu ", e.cpu, " is not below ", cpu_limit_,
+                                   header_.num_cpus() != 0 ? " (the header's num_cpus)" : ""));
+    }
     const int j = idx[k]++;
     switch (k) {
       case trace::EVENT_ALLOC:
@@ -334,12 +424,17 @@ absl::Status TraceReader::DecodeEvents(std::vector<Event>* events) {
         e.order = a_order[j];
         e.migratetype = a_mt[j];
         e.gfp_flags = a_gfp[j];
+        if (!trace::OwnerType_IsValid(a_owner[j])) {
+          return BadValue("event", i, absl::StrCat("unknown owner type ", a_owner[j]));
+        }
         e.owner = static_cast<OwnerType>(a_owner[j]);
+        RETURN_IF_ERROR(CheckBlock(i, "pfn", e.pfn, e.order));
         break;
       case trace::EVENT_FREE:
         e.pfn = pfn[k] += static_cast<uint64_t>(f_pfn[j]);
         e.order = f_order[j];
         e.batched = f_batched[j];
+        RETURN_IF_ERROR(CheckBlock(i, "pfn", e.pfn, e.order));
         break;
       case trace::EVENT_FAULT:
         e.address = fa_addr[j];
@@ -347,12 +442,20 @@ absl::Status TraceReader::DecodeEvents(std::vector<Event>* events) {
         e.error_code = fa_err[j];
         pfn[k] += static_cast<uint64_t>(fa_pfn[j]);
         e.pfn = pfn[k] - 1;
+        if (e.pfn != kNoPfn && e.pfn >= tf::kPfnLimit) {
+          return BadValue("event", i, absl::StrCat("fault pfn ", e.pfn, " is not below 2^52"));
+        }
         break;
       case trace::EVENT_MIGRATE:
         e.pfn = pfn[k] += static_cast<uint64_t>(mi.src_pfn_delta(j));
         e.end_pfn = pfn2[k] += static_cast<uint64_t>(mi.dst_pfn_delta(j));
         e.order = mi.order(j);
+        if (!trace::MigrateReason_IsValid(mi.reason(j))) {
+          return BadValue("event", i, absl::StrCat("unknown migrate reason ", mi.reason(j)));
+        }
         e.reason = static_cast<MigrateReason>(mi.reason(j));
+        RETURN_IF_ERROR(CheckBlock(i, "source pfn", e.pfn, e.order));
+        RETURN_IF_ERROR(CheckBlock(i, "destination pfn", e.end_pfn, e.order));
         break;
       case trace::EVENT_MIGRATE_BATCH:
         e.nr_succeeded = mb.nr_succeeded(j);
@@ -361,11 +464,22 @@ absl::Status TraceReader::DecodeEvents(std::vector<Event>* events) {
         e.nr_thp_failed = mb.nr_thp_failed(j);
         e.nr_thp_split = mb.nr_thp_split(j);
         e.mode = mb.mode(j);
+        if (!trace::MigrateReason_IsValid(mb.reason(j))) {
+          return BadValue("event", i, absl::StrCat("unknown migrate reason ", mb.reason(j)));
+        }
         e.reason = static_cast<MigrateReason>(mb.reason(j));
         break;
       case trace::EVENT_COMPACTION_SCAN:
+        if (!trace::ScannerKind_IsValid(cs.scanner(j))) {
+          return BadValue("event", i, absl::StrCat("unknown scanner ", cs.scanner(j)));
+        }
         e.scanner = static_cast<ScannerKind>(cs.scanner(j));
         e.pfn = pfn[k] += static_cast<uint64_t>(cs.start_pfn_delta(j));
+        if (e.pfn >= tf::kPfnLimit || cs.length(j) > tf::kPfnLimit - e.pfn) {
+          return BadValue("event", i,
+                          absl::StrCat("scanned range ", e.pfn, " + ", cs.length(j),
+                                       " pages reaches past 2^52"));
+        }
         e.end_pfn = e.pfn + cs.length(j);
         e.nr_scanned = cs.nr_scanned(j);
         e.nr_taken = cs.nr_taken(j);
@@ -378,6 +492,13 @@ absl::Status TraceReader::DecodeEvents(std::vector<Event>* events) {
         e.free_pfn = co.free_pfn(j);
         e.sync = co.sync(j);
         e.status = co.status(j);
+        if (e.zone_start > e.zone_end || e.zone_end > tf::kPfnLimit ||
+            e.migrate_pfn > tf::kPfnLimit || e.free_pfn > tf::kPfnLimit) {
+          return BadValue("event", i,
+                          absl::StrCat("compaction zone [", e.zone_start, ", ", e.zone_end,
+                                       ") or scanner pfns (", e.migrate_pfn, ", ", e.free_pfn,
+                                       ") out of order or past 2^52"));
+        }
         break;
     }
   }

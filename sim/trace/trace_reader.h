@@ -1,6 +1,9 @@
 // Streams a .mtrace file one chunk at a time (constant memory). Every structural problem —
-// bad magic, checksum mismatch, truncation, a malformed payload — is a DataLossError whose
-// message names the file and the byte offset of the offending header or chunk.
+// bad magic, checksum mismatch, truncation, a malformed payload — and every decoded value
+// outside the ranges of trace_format.h (owner, order, cpu, node, pfn + block size, time) is
+// a DataLossError whose message names the file, the byte offset of the offending header or
+// chunk and, for a value, the index of the event or snapshot run within that chunk. What the
+// reader returns is therefore safe to use as an index or shift count.
 #ifndef MEMSIM_SIM_TRACE_TRACE_READER_H_
 #define MEMSIM_SIM_TRACE_TRACE_READER_H_
 
@@ -46,6 +49,12 @@ class TraceReader {
   absl::Status DecodeEvents(std::vector<Event>* events);
   absl::Status DecodeSnapshot(std::vector<SnapshotRun>* runs);
   absl::Status Corrupt(uint64_t at, const std::string& what) const;
+  // Checks the header's values; `at` is the header's byte offset.
+  absl::Status CheckHeader(uint64_t at);
+  // A value error in record `index` ("event", "snapshot run") of the current chunk.
+  absl::Status BadValue(const char* what, int index, const std::string& detail) const;
+  // order <= kMaxOrder and [pfn, pfn + 2^order) below kPfnLimit.
+  absl::Status CheckBlock(int index, const char* what, uint64_t pfn, uint32_t order) const;
 
   std::string path_;
   int fd_;
@@ -64,6 +73,10 @@ class TraceReader {
   std::string raw_;
   trace::EventChunk events_msg_;
   trace::SnapshotChunk snapshot_msg_;
+  // Events' cpu must be below this: the header's num_cpus, or kMaxCpus if it is 0.
+  uint32_t cpu_limit_ = 0;
+  // One past the last pfn of the previous snapshot run (runs are sorted, disjoint).
+  uint64_t snapshot_end_ = 0;
   bool at_end_ = false;
   bool seen_events_ = false;
   uint64_t events_read_ = 0;

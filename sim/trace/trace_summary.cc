@@ -156,7 +156,9 @@ std::string FormatSummaryText(const std::string& path, const TraceSummary& s) {
   if (!s.alloc_blocks_by_order.empty()) {
     absl::StrAppend(&o, "allocations by order (blocks, pages):\n");
     for (const auto& [order, n] : s.alloc_blocks_by_order) {
-      absl::StrAppendFormat(&o, "  order %-2u %12u %14u\n", order, n, n << order);
+      // order <= trace_format::kMaxOrder: the reader rejects larger ones.
+      absl::StrAppendFormat(&o, "  order %-2u %12u %14u\n", order, n,
+                            n << std::min<uint32_t>(order, 63));
     }
     absl::StrAppend(&o, "allocations by owner (blocks, pages):\n");
     for (const auto& [owner, n] : s.alloc_blocks_by_owner) {

@@ -11,6 +11,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "sim/trace/trace_format.h"
+#include "sim/util/input_file.h"
 #include "sim/util/output_file.h"
 #include "sim/util/status_macros.h"
 
@@ -44,6 +45,37 @@ void SerializeDeterministic(const google::protobuf::MessageLite& m, std::string*
   google::protobuf::io::CodedOutputStream coded(&stream);
   coded.SetSerializationDeterministic(true);
   m.SerializeToCodedStream(&coded);
+}
+
+// protobuf `string` fields must hold UTF-8, or the reader's parse fails. Every byte that is
+// not part of a valid sequence becomes the four characters "\xHH" (docs/trace-format.md).
+std::string ValidUtf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = Utf8SequenceLength(s, i);  // input_file.h
+    if (n == 0) {
+      constexpr char kHex[] = "0123456789ABCDEF";
+      const auto c = static_cast<unsigned char>(s[i]);
+      out += {'\\', 'x', kHex[c >> 4], kHex[c & 15]};
+      ++i;
+    } else {
+      out.append(s.data() + i, n);
+      i += n;
+    }
+  }
+  return out;
+}
+
+void SanitizeStrings(trace::TraceHeader* h) {
+  for (std::string* f :
+       {h->mutable_source(), h->mutable_kernel_version(), h->mutable_hostname(), h->mutable_clock(),
+        h->mutable_produced_by(), h->mutable_memsim_version()}) {
+    *f = ValidUtf8(*f);
+  }
+  google::protobuf::Map<std::string, std::string> attributes;
+  for (const auto& [k, v] : h->attributes()) attributes[ValidUtf8(k)] = ValidUtf8(v);
+  h->mutable_attributes()->swap(attributes);
 }
 
 int64_t Delta(uint64_t value, uint64_t* last) {
@@ -274,7 +306,7 @@ absl::Status TraceWriter::Finish() {
           events_by_kind_[k];
     }
   }
-  for (const auto& [k, v] : import_stats_) (*footer.mutable_import_stats())[k] = v;
+  for (const auto& [k, v] : import_stats_) (*footer.mutable_import_stats())[ValidUtf8(k)] += v;
   std::string raw;
   SerializeDeterministic(footer, &raw);
   RETURN_IF_ERROR(WriteChunk(static_cast<uint8_t>(tf::ChunkType::kEnd), raw, 0, false));
@@ -284,6 +316,7 @@ absl::Status TraceWriter::Finish() {
   std::string head(tf::kMagic, 8);
   PutU32(&head, tf::kFormatVersion);
   std::string header_bytes;
+  SanitizeStrings(&header_);
   SerializeDeterministic(header_, &header_bytes);
   if (header_bytes.size() > tf::kMaxHeaderBytes) {
     return absl::InvalidArgumentError("trace header too large");

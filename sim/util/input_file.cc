@@ -1,6 +1,7 @@
 #include "sim/util/input_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -14,6 +15,21 @@ namespace memsim {
 
 namespace {
 constexpr unsigned char kZstdMagic[4] = {0x28, 0xB5, 0x2F, 0xFD};
+
+// Opens `path` for reading ("-": a duplicate of stdin) and refuses directories, which
+// open() accepts and read() fails on (or, through iostreams, reads as empty).
+absl::StatusOr<int> OpenForReading(const std::string& path) {
+  int fd = path == "-" ? dup(0) : open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return absl::NotFoundError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
+  }
+  struct stat st {};
+  if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    close(fd);
+    return absl::InvalidArgumentError(absl::StrCat(path, ": is a directory, not a file"));
+  }
+  return fd;
+}
 }  // namespace
 
 struct InputFile::ZstdState {
@@ -26,10 +42,7 @@ struct InputFile::ZstdState {
 };
 
 absl::StatusOr<std::unique_ptr<InputFile>> InputFile::Open(const std::string& path) {
-  int fd = path == "-" ? dup(0) : open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return absl::NotFoundError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
-  }
+  ASSIGN_OR_RETURN(int fd, OpenForReading(path));
   std::unique_ptr<InputFile> f(new InputFile(path, fd));
   char magic[4];
   size_t got = 0;
@@ -103,8 +116,8 @@ absl::StatusOr<size_t> InputFile::Read(char* buf, size_t n) {
   return out.pos;
 }
 
-LineReader::LineReader(std::unique_ptr<InputFile> file, size_t block_bytes)
-    : file_(std::move(file)), buf_(block_bytes) {}
+LineReader::LineReader(std::unique_ptr<InputFile> file, size_t block_bytes, size_t max_line_bytes)
+    : file_(std::move(file)), buf_(block_bytes), max_line_bytes_(max_line_bytes) {}
 
 absl::Status LineReader::Fill() {
   // Move the partial line to the front, grow if a single line fills the buffer.
@@ -140,19 +153,89 @@ absl::StatusOr<bool> LineReader::Next(std::string_view* line) {
       ++line_number_;
       return true;
     }
+    if (end_ - begin_ > max_line_bytes_) {
+      return absl::InvalidArgumentError(absl::StrCat(path(), ":", line_number_ + 1,
+                                                     ": line longer than ", max_line_bytes_,
+                                                     " bytes (a binary file, or no newlines?)"));
+    }
     RETURN_IF_ERROR(Fill());
   }
 }
 
-absl::StatusOr<std::string> ReadMaybeCompressedFile(const std::string& path) {
+absl::StatusOr<std::string> ReadMaybeCompressedFile(const std::string& path, uint64_t max_bytes) {
   ASSIGN_OR_RETURN(auto f, InputFile::Open(path));
   std::string out;
   char buf[1 << 16];
   for (;;) {
     ASSIGN_OR_RETURN(size_t n, f->Read(buf, sizeof buf));
     if (n == 0) break;
+    if (out.size() + n > max_bytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": larger than ", max_bytes, " bytes (decompressed)"));
+    }
     out.append(buf, n);
   }
+  return out;
+}
+
+size_t Utf8SequenceLength(std::string_view s, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  if (c < 0x80) return 1;
+  size_t n;
+  unsigned char lo = 0x80, hi = 0xBF;  // range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;  // overlong
+    if (c == 0xED) hi = 0x9F;  // surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;  // overlong
+    if (c == 0xF4) hi = 0x8F;  // above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (i + n > s.size() || b(i + 1) < lo || b(i + 1) > hi) return 0;
+  for (size_t k = 2; k < n; ++k) {
+    if (b(i + k) < 0x80 || b(i + k) > 0xBF) return 0;
+  }
+  return n;
+}
+
+size_t FindInvalidUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = Utf8SequenceLength(s, i);
+    if (n == 0) return i;
+    i += n;
+  }
+  return std::string_view::npos;
+}
+
+absl::StatusOr<std::string> ReadTextFile(const std::string& path, uint64_t max_bytes) {
+  ASSIGN_OR_RETURN(int fd, OpenForReading(path));
+  std::string out;
+  char buf[1 << 16];
+  absl::Status status;
+  for (;;) {
+    ssize_t r = ::read(fd, buf, sizeof buf);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      status = absl::DataLossError(
+          absl::StrCat(path, ": read error at byte ", out.size(), ": ", std::strerror(errno)));
+      break;
+    }
+    if (r == 0) break;
+    if (out.size() + static_cast<size_t>(r) > max_bytes) {
+      status = absl::InvalidArgumentError(
+          absl::StrCat(path, ": larger than ", max_bytes, " bytes; not a config or text input?"));
+      break;
+    }
+    out.append(buf, static_cast<size_t>(r));
+  }
+  close(fd);
+  if (!status.ok()) return status;
   return out;
 }
 

@@ -14,9 +14,16 @@
 
 namespace memsim {
 
+// The longest line LineReader returns; a longer one (a binary file, a file without
+// newlines) is an error naming the file and line rather than an ever-growing buffer.
+inline constexpr size_t kMaxLineBytes = size_t{1} << 20;
+// The largest file ReadTextFile() reads (configs, sweep specs, .meta files).
+inline constexpr uint64_t kMaxTextFileBytes = uint64_t{64} << 20;
+
 class InputFile {
  public:
-  // Opens `path` ("-" for stdin). Peeks at the first bytes to detect zstd.
+  // Opens `path` ("-" for stdin). Peeks at the first bytes to detect zstd. A directory is an
+  // InvalidArgumentError "<path>: is a directory".
   static absl::StatusOr<std::unique_ptr<InputFile>> Open(const std::string& path);
   ~InputFile();
   InputFile(const InputFile&) = delete;
@@ -49,8 +56,10 @@ class InputFile {
 // Splits an InputFile into lines without copying (a line is valid until the next call).
 class LineReader {
  public:
-  explicit LineReader(std::unique_ptr<InputFile> file, size_t block_bytes = 1 << 20);
+  explicit LineReader(std::unique_ptr<InputFile> file, size_t block_bytes = 1 << 20,
+                      size_t max_line_bytes = kMaxLineBytes);
   // Sets *line to the next line without its '\n' (and '\r'). Returns false at the end.
+  // A line longer than max_line_bytes is an InvalidArgumentError "<path>:<line>: ...".
   absl::StatusOr<bool> Next(std::string_view* line);
   // 1-based number of the line last returned.
   uint64_t line_number() const { return line_number_; }
@@ -60,13 +69,28 @@ class LineReader {
   absl::Status Fill();
   std::unique_ptr<InputFile> file_;
   std::vector<char> buf_;
+  size_t max_line_bytes_;
   size_t begin_ = 0, end_ = 0;
   bool eof_ = false;
   uint64_t line_number_ = 0;
 };
 
-// Whole-file read of a possibly-compressed input (for small binary inputs).
-absl::StatusOr<std::string> ReadMaybeCompressedFile(const std::string& path);
+// Length of the valid UTF-8 sequence starting at s[i] (RFC 3629: no overlong forms, no
+// surrogates, nothing above U+10FFFF), or 0 if s[i] does not start one. REQUIRES: i < size.
+size_t Utf8SequenceLength(std::string_view s, size_t i);
+// Offset of the first byte of `s` that is not part of valid UTF-8, or npos.
+size_t FindInvalidUtf8(std::string_view s);
+
+// Whole-file read of a possibly-compressed input (for small binary inputs): at most
+// max_bytes decompressed bytes, else an InvalidArgumentError naming the file.
+absl::StatusOr<std::string> ReadMaybeCompressedFile(const std::string& path,
+                                                    uint64_t max_bytes = kMaxTextFileBytes);
+
+// Whole-file read of a small text input (a config, a sweep spec, a .meta file): NotFound if
+// it cannot be opened, InvalidArgument "<path>: is a directory" for a directory and
+// "<path>: larger than <max_bytes> bytes" beyond the bound. Works on pipes and devices.
+absl::StatusOr<std::string> ReadTextFile(const std::string& path,
+                                         uint64_t max_bytes = kMaxTextFileBytes);
 
 }  // namespace memsim
 

@@ -16,7 +16,8 @@ namespace memsim {
 absl::Status ParseTextProto(std::string_view text, const std::string& source,
                             google::protobuf::Message& message);
 
-// Reads `path` and parses it (ParseTextProto with the path as source).
+// Reads `path` (ReadTextFile: a directory or a file over 64 MiB is an error naming it) and
+// parses it (ParseTextProto with the path as source).
 absl::Status ReadTextProto(const std::string& path, google::protobuf::Message& message);
 
 }  // namespace memsim

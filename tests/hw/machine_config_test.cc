@@ -251,5 +251,57 @@ TEST_F(ValidateTest, NegativeLatency) {
   ExpectInvalid("latency_ns[1][1]: must be > 0");
 }
 
+// Regression: a 1 PiB LLC passed validation, then MemorySystem's allocation aborted.
+TEST_F(ValidateTest, OnePiBLlcIsRejected) {
+  m_.mutable_llc()->set_size_bytes(uint64_t{1} << 50);
+  ExpectInvalid("llc.size_bytes: 1125899906842624 exceeds the supported maximum of 4294967296");
+}
+
+TEST_F(ValidateTest, CachesTooLargeTogetherAreRejected) {
+  // 36 cores x 4 GiB of L2 each: 36 x 2^26 lines, far above 2^27.
+  m_.mutable_l2()->set_size_bytes(uint64_t{4} << 30);
+  ExpectInvalid("lines in total; the supported maximum is 134217728");
+}
+
+TEST_F(ValidateTest, LineBytesAboveTheLimitIsRejected) {
+  m_.set_line_bytes(8192);
+  ExpectInvalid("line_bytes: 8192 is not a power of two in [8, 4096]");
+}
+
+TEST_F(ValidateTest, TooManySlicesIsRejected) {
+  m_.mutable_llc()->set_slices(1u << 31);
+  ExpectInvalid("llc.slices: 2147483648 exceeds the supported maximum of 1024");
+}
+
+// Regression: (end_pfn - start_pfn) x 4096 overflowed, so a node of 2^52 + 1 pages "had"
+// 4096 bytes and passed.
+TEST_F(ValidateTest, NodeSizeThatOverflowsIsRejected) {
+  auto* n1 = m_.mutable_node(1);
+  n1->set_end_pfn(n1->start_pfn() + (uint64_t{1} << 52) + 1);
+  n1->set_memory_bytes(4096);
+  ExpectInvalid("node[1].end_pfn: 0x10000003000001 is above the supported maximum 2^40");
+}
+
+TEST_F(ValidateTest, TotalMemoryAbove64TiBIsRejected) {
+  auto* n0 = m_.mutable_node(0);
+  auto* n1 = m_.mutable_node(1);
+  n0->set_end_pfn(uint64_t{1} << 33);  // 32 TiB
+  n0->set_memory_bytes(uint64_t{32} << 40);
+  n1->set_start_pfn(uint64_t{1} << 33);
+  n1->set_end_pfn((uint64_t{1} << 34) + 1);  // 32 TiB + 4 KiB
+  n1->set_memory_bytes((uint64_t{32} << 40) + 4096);
+  ExpectInvalid(
+      "node[1].memory_bytes: the nodes up to this one hold 70368744181760 bytes; the "
+      "supported maximum is 70368744177664 (64 TiB)");
+}
+
+TEST(MachineConfigTest, DirectoryIsAnError) {
+  const std::string dir = ::testing::TempDir();
+  auto m = LoadMachine(dir);
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(m.status().message(), HasSubstr("is a directory"));
+}
+
 }  // namespace
 }  // namespace memsim::hw

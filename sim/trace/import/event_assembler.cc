@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "sim/trace/import/kernel_names.h"
 #include "sim/trace/import/owner_inference.h"
+#include "sim/trace/trace_format.h"
 #include "sim/util/status_macros.h"
 
 namespace memsim {
@@ -27,6 +28,56 @@ absl::Status Require(const TraceRecord& r, std::initializer_list<TraceField> fie
 }
 
 int32_t AsInt32(uint64_t v) { return static_cast<int32_t>(static_cast<uint32_t>(v)); }
+
+namespace tf = trace_format;
+
+absl::Status OutOfRange(const TraceRecord& r, const std::string& what) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(AbslView(TracepointName(r.tracepoint)), ": ", what));
+}
+
+// The ranges the .mtrace reader enforces (trace_format.h), checked before anything is
+// derived from the record, so that an import never writes a trace memsim cannot read.
+absl::Status CheckRanges(const TraceRecord& r) {
+  if (r.cpu >= tf::kMaxCpus) {
+    return OutOfRange(r, absl::StrCat("cpu ", r.cpu, " is not below ", tf::kMaxCpus));
+  }
+  if (r.time_ns > tf::kMaxTimeNs) {
+    return OutOfRange(r, absl::StrCat("timestamp ", r.time_ns, " ns exceeds 2^63"));
+  }
+  if (r.Has(F::kOrder)) {
+    // set/remove_migration_pte print the order signed; the others unsigned.
+    const uint64_t order = r.value(F::kOrder);
+    if (order > tf::kMaxOrder) {
+      return OutOfRange(
+          r, absl::StrCat("order ", static_cast<int64_t>(order), " is outside 0..", tf::kMaxOrder));
+    }
+    if (r.Has(F::kPfn) && r.value(F::kPfn) != kNoPfn &&
+        (r.value(F::kPfn) >= tf::kPfnLimit ||
+         (uint64_t{1} << order) > tf::kPfnLimit - r.value(F::kPfn))) {
+      return OutOfRange(
+          r, absl::StrCat("pfn ", r.value(F::kPfn), " + 2^", order, " pages reaches past 2^52"));
+    }
+  } else if (r.Has(F::kPfn) && r.value(F::kPfn) != kNoPfn && r.value(F::kPfn) >= tf::kPfnLimit) {
+    return OutOfRange(r, absl::StrCat("pfn ", r.value(F::kPfn), " is not below 2^52"));
+  }
+  if (r.Has(F::kStartPfn) && r.Has(F::kEndPfn) &&
+      (r.value(F::kStartPfn) > r.value(F::kEndPfn) || r.value(F::kEndPfn) > tf::kPfnLimit)) {
+    return OutOfRange(r, absl::StrCat("pfn range ", r.value(F::kStartPfn), " ~ ",
+                                      r.value(F::kEndPfn), " is reversed or past 2^52"));
+  }
+  for (TraceField f : {F::kZoneStart, F::kZoneEnd, F::kMigratePfn, F::kFreePfn}) {
+    if (r.Has(f) && r.value(f) > tf::kPfnLimit) {
+      return OutOfRange(
+          r, absl::StrCat(AbslView(TraceFieldName(f)), " ", r.value(f), " is past 2^52"));
+    }
+  }
+  if (r.Has(F::kZoneStart) && r.Has(F::kZoneEnd) && r.value(F::kZoneStart) > r.value(F::kZoneEnd)) {
+    return OutOfRange(r, absl::StrCat("zone_start ", r.value(F::kZoneStart), " > zone_end ",
+                                      r.value(F::kZoneEnd)));
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -83,6 +134,7 @@ absl::Status EventAssembler::FlushFault(TaskState& task) {
 }
 
 absl::Status EventAssembler::Add(const TraceRecord& r) {
+  RETURN_IF_ERROR(CheckRanges(r));
   if (static_cast<int64_t>(r.cpu) > max_cpu_) max_cpu_ = r.cpu;
   if (r.pid >= 0) {
     auto it = tasks_.find(r.pid);
@@ -315,9 +367,14 @@ absl::Status EventAssembler::AddRemoveMigrationPte(const TraceRecord& r, Event& 
   }
   // set_migration_pte's order is folio_order(); the entry names the subpage mapped at this
   // address, and the same subpage index of the destination folio is remapped there.
-  const uint32_t order = set.order < 63 ? set.order : 0;
+  const uint32_t order = set.order;  // <= kMaxOrder (CheckRanges)
   const uint64_t mask = (uint64_t{1} << order) - 1;
   const uint64_t src_head = set.src_pfn & ~mask;
+  if (*dst < set.src_pfn - src_head || src_head + mask >= tf::kPfnLimit ||
+      *dst - (set.src_pfn - src_head) + mask >= tf::kPfnLimit) {
+    ++counters_[kMigrationPteUndecodable];
+    return absl::OkStatus();
+  }
   const uint64_t dst_head = *dst - (set.src_pfn - src_head);
   if (!task.migrated_heads.insert(src_head).second) {
     ++counters_[kMigrationPteSameFolio];

@@ -70,6 +70,10 @@ class FtraceImporter : public Importer {
         ++skips.malformed;
       }
     }
+    if (stats->input_records == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(reader.path(), ": empty file: no ftrace event lines"));
+    }
     if (event_lines == 0 && skips.non_event_line > 0) {
       return absl::InvalidArgumentError(
           absl::StrCat(reader.path(), ": no ftrace event lines in ", stats->input_records,

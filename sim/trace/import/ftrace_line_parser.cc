@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "sim/trace/trace_format.h"
 
 namespace memsim {
 
@@ -134,9 +135,14 @@ std::string_view Trim(std::string_view s) {
 }
 
 // "<secs>.<fraction>" -> ns; a plain integer (counter / x86-tsc clocks) is taken as is.
+// nullopt if it does not parse or exceeds kMaxTimeNs (no wrap-around).
 std::optional<uint64_t> ParseTimestampNs(std::string_view s) {
   size_t dot = s.find('.');
-  if (dot == std::string_view::npos) return ParseUnsigned(s, 10);
+  if (dot == std::string_view::npos) {
+    std::optional<uint64_t> v = ParseUnsigned(s, 10);
+    if (v && *v > trace_format::kMaxTimeNs) return std::nullopt;
+    return v;
+  }
   std::optional<uint64_t> secs = ParseUnsigned(s.substr(0, dot), 10);
   std::string_view frac = s.substr(dot + 1);
   if (!secs || frac.empty() || frac.size() > 9) return std::nullopt;
@@ -144,7 +150,10 @@ std::optional<uint64_t> ParseTimestampNs(std::string_view s) {
   if (!f) return std::nullopt;
   uint64_t scale = 1;
   for (size_t i = frac.size(); i < 9; ++i) scale *= 10;
-  return *secs * 1'000'000'000 + *f * scale;
+  constexpr uint64_t kNsPerSec = 1'000'000'000;
+  // *f * scale < 10^9, so the sum stays below kMaxTimeNs + 1 when secs is in range.
+  if (*secs > (trace_format::kMaxTimeNs - kNsPerSec) / kNsPerSec) return std::nullopt;
+  return *secs * kNsPerSec + *f * scale;
 }
 
 }  // namespace
@@ -161,7 +170,9 @@ FtraceLineParser::LineKind FtraceLineParser::Parse(std::string_view line, TraceR
   if (i == n || line[i] == '#') return LineKind::kIgnored;
   std::string_view rest = line.substr(i);
   if (rest.substr(0, 5) == "cpus=") {
-    if (auto c = ParseUnsigned(Trim(rest.substr(5)), 10)) header_cpus_ = static_cast<uint32_t>(*c);
+    // A count above kMaxCpus is not believed (the events' own CPU ids still count).
+    auto c = ParseUnsigned(Trim(rest.substr(5)), 10);
+    if (c && *c <= trace_format::kMaxCpus) header_cpus_ = static_cast<uint32_t>(*c);
     return LineKind::kIgnored;
   }
   if (rest.substr(0, 4) == "CPU:" || rest.substr(0, 4) == "CPU ") {
@@ -188,7 +199,9 @@ FtraceLineParser::LineKind FtraceLineParser::Parse(std::string_view line, TraceR
     }
     ++open;
   }
-  const uint64_t cpu = ParseUnsigned(line.substr(open + 1, close - open - 1), 10).value_or(0);
+  // A CPU number too large for u64 reads as kNoCpu and is rejected below.
+  constexpr uint64_t kNoCpu = ~uint64_t{0};
+  const uint64_t cpu = ParseUnsigned(line.substr(open + 1, close - open - 1), 10).value_or(kNoCpu);
   // "<task>-<pid>" ends just before the spaces preceding '['.
   int32_t pid = -1;
   {
@@ -236,7 +249,13 @@ FtraceLineParser::LineKind FtraceLineParser::Parse(std::string_view line, TraceR
   if (tp == Tracepoint::kUnknown) return LineKind::kUnknownEvent;
 
   std::optional<uint64_t> ts = ParseTimestampNs(ts_token);
-  if (!ts) return Malformed(absl::StrCat("bad timestamp '", AbslView(ts_token), "'"));
+  if (!ts) {
+    return Malformed(absl::StrCat("bad timestamp '", AbslView(ts_token),
+                                  "' (expected <secs>.<fraction> or ns, below 2^63 ns)"));
+  }
+  if (cpu >= trace_format::kMaxCpus) {
+    return Malformed(absl::StrCat("cpu ", cpu, " is not below ", trace_format::kMaxCpus));
+  }
   record->Clear();
   record->tracepoint = tp;
   record->time_ns = *ts;

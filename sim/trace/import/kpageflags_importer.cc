@@ -14,6 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "sim/trace/event.h"
+#include "sim/trace/trace_format.h"
 #include "sim/util/input_file.h"
 #include "sim/util/output_file.h"
 #include "sim/util/status_macros.h"
@@ -54,6 +55,10 @@ absl::StatusOr<std::pair<uint64_t, uint64_t>> ParseRange(absl::string_view s,
   if (end <= start) {
     return absl::InvalidArgumentError(
         absl::StrCat(where, ": range '", s, "' is empty (end is exclusive)"));
+  }
+  if (end > trace_format::kPfnLimit) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": range '", s, "' reaches past pfn 2^52"));
   }
   return std::make_pair(start, end);
 }
@@ -294,7 +299,7 @@ absl::StatusOr<KpageflagsMeta> ReadKpageflagsMeta(const std::string& dump_path) 
   std::string meta_path = dump_path + ".meta";
   struct stat st;
   if (stat(meta_path.c_str(), &st) != 0) return meta;
-  ASSIGN_OR_RETURN(std::string text, ReadFileToString(meta_path));
+  ASSIGN_OR_RETURN(std::string text, ReadTextFile(meta_path));
   meta.present = true;
   bool explicit_buddy_tails = false;
   int line_number = 0;
@@ -312,6 +317,10 @@ absl::StatusOr<KpageflagsMeta> ReadKpageflagsMeta(const std::string& dump_path) 
     absl::string_view key = kv.first, value = kv.second;
     if (key == "start_pfn") {
       ASSIGN_OR_RETURN(meta.start_pfn, ParseU64(value, where));
+      if (meta.start_pfn >= trace_format::kPfnLimit) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": start_pfn ", meta.start_pfn, " is not below 2^52"));
+      }
     } else if (key == "pfn_count") {
       ASSIGN_OR_RETURN(meta.pfn_count, ParseU64(value, where));
       meta.has_pfn_count = true;
@@ -324,9 +333,9 @@ absl::StatusOr<KpageflagsMeta> ReadKpageflagsMeta(const std::string& dump_path) 
       meta.max_order = static_cast<uint32_t>(order);
     } else if (key == "page_size") {
       ASSIGN_OR_RETURN(uint64_t size, ParseU64(value, where));
-      if (size == 0 || (size & (size - 1)) != 0 || size > (uint64_t{1} << 30)) {
+      if (size == 0 || (size & (size - 1)) != 0 || size > trace_format::kMaxPageSizeBytes) {
         return absl::InvalidArgumentError(
-            absl::StrCat(where, ": page_size ", size, " is not a power of two"));
+            absl::StrCat(where, ": page_size ", size, " is not a power of two up to 1048576"));
       }
       meta.page_size_bytes = static_cast<uint32_t>(size);
     } else if (key == "kernel") {
@@ -355,14 +364,25 @@ absl::StatusOr<KpageflagsMeta> ReadKpageflagsMeta(const std::string& dump_path) 
     } else if (absl::StartsWith(key, "node") && absl::EndsWith(key, "_pfn_range")) {
       absl::string_view id_text = key.substr(4, key.size() - 4 - std::strlen("_pfn_range"));
       uint32_t id = 0;
-      if (!absl::SimpleAtoi(id_text, &id)) {
-        return absl::InvalidArgumentError(absl::StrCat(where, ": bad node id in '", key, "'"));
+      if (!absl::SimpleAtoi(id_text, &id) || id >= trace_format::kMaxNodes) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ": bad node id in '", key, "' (ids are below ", trace_format::kMaxNodes, ")"));
+      }
+      for (const auto& node : meta.nodes) {
+        if (node.first == id) {
+          return absl::InvalidArgumentError(absl::StrCat(where, ": node ", id, " is given twice"));
+        }
       }
       ASSIGN_OR_RETURN(auto range, ParseRange(value, where));
       meta.nodes.push_back({id, range});
     }
   }
   std::sort(meta.nodes.begin(), meta.nodes.end());
+  if (meta.has_pfn_count && meta.pfn_count > trace_format::kPfnLimit - meta.start_pfn) {
+    return absl::InvalidArgumentError(absl::StrCat(meta_path, ": start_pfn ", meta.start_pfn,
+                                                   " + pfn_count ", meta.pfn_count,
+                                                   " reaches past pfn 2^52"));
+  }
   return meta;
 }
 
@@ -405,6 +425,10 @@ absl::Status KpageflagsImporter::Import(const std::string& input, const ImportOp
     size_t available = carry + got;
     size_t whole = available - available % 8;
     for (size_t i = 0; i < whole; i += 8) {
+      if (pfn >= trace_format::kPfnLimit) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(input, ": byte offset ", offset + i, ": pfn ", pfn, " is not below 2^52"));
+      }
       uint64_t flags = 0;
       // kpageflags is in host byte order; the dump is defined as little-endian (x86, arm64).
       for (int b = 7; b >= 0; --b) {
@@ -423,6 +447,10 @@ absl::Status KpageflagsImporter::Import(const std::string& input, const ImportOp
         " (the length must be a multiple of 8, one u64 per pfn)"));
   }
   uint64_t pfns = offset / 8;
+  if (pfns == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(input, ": empty kpageflags dump (0 bytes; one u64 per pfn expected)"));
+  }
   if (meta.has_pfn_count && pfns != meta.pfn_count) {
     return absl::DataLossError(absl::StrCat(
         input, ": dump holds ", pfns, " pfns (", offset, " bytes) but ", input,

@@ -7,6 +7,7 @@
 
 #include "import_test_util.h"
 #include "sim/util/output_file.h"
+#include "tests/testing/temp_dir.h"
 #include "zstd.h"
 
 namespace memsim {
@@ -333,6 +334,96 @@ TEST(FtraceImporterTest, MissingFileIsAnError) {
   absl::StatusOr<Imported> r = testing::RunImporter("ftrace", "/nonexistent/trace.txt");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("/nonexistent/trace.txt"), std::string::npos);
+}
+
+// Regression: order=93 was accepted (and 2^93 later shifted); orders are 0..20
+// (trace_format::kMaxOrder), and an out-of-range value is a located error.
+TEST(FtraceImporterTest, Order93IsAnErrorWithItsLineNumber) {
+  const std::string text =
+      "a-1 [000] 1.0: mm_page_free: page=x pfn=0x10 order=0\n"
+      "a-1 [000] 1.1: mm_page_alloc: page=x pfn=0x20 order=93 migratetype=1 gfp_flags=GFP_KERNEL\n";
+  absl::StatusOr<Imported> r = ImportText(text);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find(":2: malformed mm_page_alloc: order 93 is outside 0..20"),
+            std::string::npos)
+      << r.status();
+}
+
+// Regression: order 2^32 was cut to 32 bits and read as order 0.
+TEST(FtraceImporterTest, OrderTooLargeFor32BitsIsAnError) {
+  absl::StatusOr<Imported> r =
+      ImportText("a-1 [000] 1.0: mm_page_free: page=x pfn=0x10 order=4294967296\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find(":1: malformed mm_page_free: order 4294967296 is outside"),
+            std::string::npos)
+      << r.status();
+}
+
+// Regression: CPU 4294967297 was cut to 32 bits and became CPU 1.
+TEST(FtraceImporterTest, CpuTooLargeIsAnError) {
+  absl::StatusOr<Imported> r =
+      ImportText("a-1 [4294967297] 1.0: mm_page_free: page=x pfn=0x10 order=0\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(
+      r.status().message().find(":1: malformed mm_page_free: cpu 4294967297 is not below 8192"),
+      std::string::npos)
+      << r.status();
+}
+
+// Regression: seconds * 10^9 wrapped around 2^64 and gave a small timestamp.
+TEST(FtraceImporterTest, TimestampThatWouldWrapIsAnError) {
+  absl::StatusOr<Imported> r =
+      ImportText("a-1 [000] 18446744074.000001: mm_page_free: page=x pfn=0x10 order=0\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find(":1: malformed mm_page_free: bad timestamp "
+                                      "'18446744074.000001'"),
+            std::string::npos)
+      << r.status();
+}
+
+TEST(FtraceImporterTest, LargestTimestampIsKept) {
+  // 9223372035.999999999 s = 2^63 - 1 - 854775808 ns: the last whole second below 2^63.
+  absl::StatusOr<Imported> r =
+      ImportText("a-1 [000] 9223372035.999999999: mm_page_free: page=x pfn=0x10 order=0\n");
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->events.size(), 1u);
+  EXPECT_EQ(r->events[0].time_ns, 9'223'372'035'999'999'999u);
+}
+
+TEST(FtraceImporterTest, PfnPastTheLimitIsAnError) {
+  absl::StatusOr<Imported> r =
+      ImportText("a-1 [000] 1.0: mm_page_free: page=x pfn=0xffffffffffffff order=0\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find(":1: malformed mm_page_free: pfn 72057594037927935 + 2^0 "
+                                      "pages reaches past 2^52"),
+            std::string::npos)
+      << r.status();
+}
+
+TEST(FtraceImporterTest, LineWithoutNewlineLongerThan1MiBIsAnError) {
+  absl::StatusOr<Imported> r = ImportText(std::string(3 << 20, 'x'));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find(":1: line longer than 1048576 bytes"), std::string::npos)
+      << r.status();
+}
+
+TEST(FtraceImporterTest, DirectoryIsAnError) {
+  absl::StatusOr<Imported> r = testing::RunImporter("ftrace", test_util::ProcessTempDir().path());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("is a directory"), std::string::npos) << r.status();
+}
+
+// An unknown event name that is not UTF-8 is stored (escaped) in the footer and reads back.
+TEST(FtraceImporterTest, Latin1EventNameReadsBack) {
+  absl::StatusOr<Imported> r = ImportText(
+      "a-1 [000] 1.0: mm_page_free: page=x pfn=0x10 order=0\n"
+      "a-1 [000] 1.1: caf\xE9_event: x=1\n");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->stat("skipped_unknown_event"), 1u);
+  EXPECT_EQ(r->stat("unknown_event.caf\\xE9_event"), 1u);
 }
 
 }  // namespace

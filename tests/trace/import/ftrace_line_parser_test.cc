@@ -113,13 +113,49 @@ TEST(FtraceLineParserTest, HeadersCommentsLostAndUnknown) {
   EXPECT_EQ(p.Parse("hello world", &r), Kind::kNonEvent);
 }
 
+// Regression: the CPU was cut to 32 bits (4294967296 read as CPU 0).
+TEST(FtraceLineParserTest, CpuAboveTheLimitIsMalformed) {
+  FtraceLineParser p;
+  TraceRecord r;
+  EXPECT_EQ(p.Parse("sh-1 [4294967296] 1.0: mm_page_free: pfn=0x1 order=0", &r), Kind::kMalformed);
+  EXPECT_EQ(p.error(), "cpu 4294967296 is not below 8192");
+  EXPECT_EQ(p.Parse("sh-1 [99999999999999999999] 1.0: mm_page_free: pfn=0x1 order=0", &r),
+            Kind::kMalformed);
+  EXPECT_EQ(p.Parse("sh-1 [8191] 1.0: mm_page_free: pfn=0x1 order=0", &r), Kind::kEvent);
+  EXPECT_EQ(r.cpu, 8191u);
+}
+
+// Regression: seconds x 10^9 wrapped around 2^64; times are at most 2^63 - 1 ns.
+TEST(FtraceLineParserTest, TimestampPast2To63IsMalformed) {
+  FtraceLineParser p;
+  TraceRecord r;
+  EXPECT_EQ(p.Parse("sh-1 [000] 18446744074.0: mm_page_free: pfn=0x1 order=0", &r),
+            Kind::kMalformed);
+  EXPECT_EQ(p.Parse("sh-1 [000] 9223372037.0: mm_page_free: pfn=0x1 order=0", &r),
+            Kind::kMalformed);
+  EXPECT_EQ(p.Parse("sh-1 [000] 9223372036854775808: mm_page_free: pfn=0x1 order=0", &r),
+            Kind::kMalformed);
+  EXPECT_EQ(p.Parse("sh-1 [000] 9223372036854775807: mm_page_free: pfn=0x1 order=0", &r),
+            Kind::kEvent);
+  EXPECT_EQ(r.time_ns, 9'223'372'036'854'775'807u);
+}
+
+TEST(FtraceLineParserTest, HeaderCpuCountAboveTheLimitIsIgnored) {
+  FtraceLineParser p;
+  TraceRecord r;
+  EXPECT_EQ(p.Parse("cpus=4294967298", &r), Kind::kIgnored);
+  EXPECT_EQ(p.header_cpus(), 0u);
+  EXPECT_EQ(p.Parse("cpus=64", &r), Kind::kIgnored);
+  EXPECT_EQ(p.header_cpus(), 64u);
+}
+
 TEST(FtraceLineParserTest, MalformedKnownEvents) {
   FtraceLineParser p;
   TraceRecord r;
   EXPECT_EQ(p.Parse("sh-1 [000] 1.0: mm_page_free: page=x pfn=0xZZ order=0", &r), Kind::kMalformed);
   EXPECT_EQ(p.error(), "bad value '0xZZ' for 'pfn'");
   EXPECT_EQ(p.Parse("sh-1 [000] 1.x: mm_page_free: pfn=0x1 order=0", &r), Kind::kMalformed);
-  EXPECT_EQ(p.error(), "bad timestamp '1.x'");
+  EXPECT_EQ(p.error(), "bad timestamp '1.x' (expected <secs>.<fraction> or ns, below 2^63 ns)");
   EXPECT_EQ(p.Parse("sh-1 [000] 1.0: mm_compaction_isolate_freepages: range=(0x1 ~ 0x2", &r),
             Kind::kMalformed);
 }
