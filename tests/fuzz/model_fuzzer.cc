@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 
+#include "sim/memmap/builtin_models.h"
 #include "sim/memmap/memmap_model_config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -10,7 +11,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   auto model = memmap::ParseMemmapModelConfig(text, "fuzz.textproto");
   if (model.ok()) {
-    (void)memmap::ValidateMemmapModelConfig(*model);
+    (void)memmap::BuiltinModels().Validate(*model);
     (void)memmap::ModelKey(*model);
   }
   return 0;

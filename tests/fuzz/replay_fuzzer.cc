@@ -7,7 +7,7 @@
 
 #include "sim/hw/machine_loader.h"
 #include "sim/memmap/builtin_models.h"
-#include "sim/memmap/memmap_model_config.h"
+#include "sim/memmap/model_spec.h"
 #include "sim/replay/bulk_copier.h"
 #include "sim/replay/replayer.h"
 #include "tests/fuzz/fuzz_util.h"
@@ -17,7 +17,6 @@ namespace {
 struct Setup {
   memsim::config::Machine machine;
   memsim::config::MemmapModelConfig model;
-  memsim::memmap::ModelRegistry models;
   std::unique_ptr<memsim::hw::MachineTopology> topology;
   std::unique_ptr<memsim::replay::BulkCopier> copier;
 };
@@ -28,14 +27,11 @@ const Setup& GetSetup() {
     auto machine = memsim::hw::LoadMachine(MEMSIM_SOURCE_DIR "/tests/replay/testdata/tiny-2s.textproto");
     if (!machine.ok()) abort();
     s->machine = *machine;
-    auto model = memsim::memmap::LoadMemmapModelConfig(MEMSIM_SOURCE_DIR
-                                                       "/configs/models/page64.textproto");
+    auto model = memsim::memmap::LoadMemmapModelConfig(
+        MEMSIM_SOURCE_DIR "/configs/models/page64.textproto", memsim::memmap::BuiltinModels());
     if (!model.ok()) abort();
     s->model = *model;
-    memsim::memmap::RegisterBuiltinModels(s->models);
-    auto topology = memsim::hw::MachineTopology::Create(s->machine);
-    if (!topology.ok()) abort();
-    s->topology = std::make_unique<memsim::hw::MachineTopology>(*std::move(topology));
+    s->topology = std::make_unique<memsim::hw::MachineTopology>(s->machine);  // validated
     s->copier = memsim::replay::NewAnalyticCopier(*s->topology);
     return s;
   }();
@@ -52,9 +48,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::RepairCrcs(&bytes);
   const std::string path = fuzz::WriteScratch("replay.mtrace", bytes);
   replay::ReplayOptions options;
-  auto replayer = replay::Replayer::Create(s.machine, s.model, s.models, path, s.copier.get(),
-                                           options);
-  if (!replayer.ok()) return 0;
-  if ((*replayer)->Run().ok()) (void)(*replayer)->BuildResult();
+  (void)replay::Replay(path, s.model, memmap::BuiltinModels(), s.copier.get(), options);
   return 0;
 }
