@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <time.h>
 
 #include <atomic>
 #include <chrono>
@@ -17,6 +18,15 @@ using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::time_point from, Clock::time_point to) {
   return std::chrono::duration<double>(to - from).count();
+}
+
+// CPU time of the calling thread, seconds. The single-thread kernels are timed by it, not by
+// the wall clock: on a loaded host the thread is descheduled for whole time slices, which
+// would otherwise count as memory latency (other work still evicts lines; that remains).
+double ThreadSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 // Forces `v` into a register: the load that produced it must happen, and a loop of such
@@ -59,7 +69,7 @@ void LinkChase(unsigned char* buffer, const std::vector<uint32_t>& next) {
 double DependentChaseNs(unsigned char* buffer, uint32_t start, uint64_t steps) {
   void* p = buffer + size_t{start} * kKernelLineBytes;
   const uint64_t blocks = (steps + 7) / 8;
-  const auto t0 = Clock::now();
+  const double t0 = ThreadSeconds();
   for (uint64_t b = 0; b < blocks; ++b) {
     p = *static_cast<void**>(p);
     p = *static_cast<void**>(p);
@@ -71,13 +81,13 @@ double DependentChaseNs(unsigned char* buffer, uint32_t start, uint64_t steps) {
     p = *static_cast<void**>(p);
     Keep(p);
   }
-  const auto t1 = Clock::now();
-  return Seconds(t0, t1) * 1e9 / static_cast<double>(blocks * 8);
+  const double t1 = ThreadSeconds();
+  return (t1 - t0) * 1e9 / static_cast<double>(blocks * 8);
 }
 
 double SequentialLineNs(const unsigned char* buffer, size_t lines, int passes) {
   uint64_t sum = 0;
-  const auto t0 = Clock::now();
+  const double t0 = ThreadSeconds();
   for (int pass = 0; pass < passes; ++pass) {
     for (size_t i = 0; i < lines; ++i) {
       uint64_t v = *reinterpret_cast<const uint64_t*>(buffer + i * kKernelLineBytes);
@@ -85,16 +95,16 @@ double SequentialLineNs(const unsigned char* buffer, size_t lines, int passes) {
       sum += v;
     }
   }
-  const auto t1 = Clock::now();
+  const double t1 = ThreadSeconds();
   Keep(sum);
-  return Seconds(t0, t1) * 1e9 / (static_cast<double>(lines) * passes);
+  return (t1 - t0) * 1e9 / (static_cast<double>(lines) * passes);
 }
 
 double SequentialWordNs(const unsigned char* buffer, size_t lines, int passes) {
   const size_t words = lines * (kKernelLineBytes / sizeof(uint64_t));
   const uint64_t* w = reinterpret_cast<const uint64_t*>(buffer);
   uint64_t sum = 0;
-  const auto t0 = Clock::now();
+  const double t0 = ThreadSeconds();
   for (int pass = 0; pass < passes; ++pass) {
     for (size_t i = 0; i < words; ++i) {
       uint64_t v = w[i];
@@ -102,29 +112,29 @@ double SequentialWordNs(const unsigned char* buffer, size_t lines, int passes) {
       sum += v;
     }
   }
-  const auto t1 = Clock::now();
+  const double t1 = ThreadSeconds();
   Keep(sum);
-  return Seconds(t0, t1) * 1e9 / (static_cast<double>(words) * passes);
+  return (t1 - t0) * 1e9 / (static_cast<double>(words) * passes);
 }
 
 double IndependentReadNs(const unsigned char* buffer, const std::vector<uint32_t>& order) {
   uint64_t sum = 0;
-  const auto t0 = Clock::now();
+  const double t0 = ThreadSeconds();
   for (uint32_t line : order) {
     uint64_t v = *reinterpret_cast<const uint64_t*>(buffer + size_t{line} * kKernelLineBytes);
     Keep(v);
     sum += v;
   }
-  const auto t1 = Clock::now();
+  const double t1 = ThreadSeconds();
   Keep(sum);
-  return Seconds(t0, t1) * 1e9 / static_cast<double>(order.size());
+  return (t1 - t0) * 1e9 / static_cast<double>(order.size());
 }
 
 double AtomicRmwNs(uint64_t* word, uint64_t ops) {
-  const auto t0 = Clock::now();
+  const double t0 = ThreadSeconds();
   for (uint64_t i = 0; i < ops; ++i) __atomic_fetch_add(word, 1, __ATOMIC_SEQ_CST);
-  const auto t1 = Clock::now();
-  return Seconds(t0, t1) * 1e9 / static_cast<double>(ops);
+  const double t1 = ThreadSeconds();
+  return (t1 - t0) * 1e9 / static_cast<double>(ops);
 }
 
 double CoreToCoreNs(int cpu_a, int cpu_b, uint64_t round_trips, double max_seconds) {

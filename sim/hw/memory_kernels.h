@@ -1,7 +1,9 @@
 // The measuring loops of `memsim machine calibrate` (sim/hw/host_calibrator.h): each times
 // one access pattern over a caller-provided buffer of 64-byte lines and returns ns per
-// access. They are plain loops with a compiler barrier on every loaded value, so nothing
-// is optimised out or vectorised; the caller repeats them and takes medians.
+// access, timed by the thread's CPU time (CLOCK_THREAD_CPUTIME_ID) so that time slices
+// lost to other work on a loaded host do not count; the core-to-core transfer, two threads,
+// is timed by the wall clock. They are plain loops with a compiler barrier on every loaded value,
+// so nothing is optimised out or vectorised; the caller repeats them and takes medians.
 #ifndef MEMSIM_SIM_HW_MEMORY_KERNELS_H_
 #define MEMSIM_SIM_HW_MEMORY_KERNELS_H_
 
