@@ -231,8 +231,12 @@ absl::StatusOr<HostMeasurements> HostCalibrator::Run() {
   }
 
   // The main buffer: DRAM chase, sequential and independent reads.
+  // A short budget takes the smallest DRAM buffer: linking and walking it once is the part
+  // of the run the budget cannot shorten.
   const uint64_t main_bytes =
-      quick ? 8 * kMiB : DramBufferBytes(options_.llc_bytes, MemAvailableBytes());
+      quick ? 8 * kMiB
+            : std::min(DramBufferBytes(options_.llc_bytes, MemAvailableBytes()),
+                       budget < 15 ? 256 * kMiB : UINT64_MAX);
   const uint32_t main_lines = static_cast<uint32_t>(main_bytes / kKernelLineBytes);
   absl::StatusOr<Buffer> main_buf = Allocate(main_bytes);
   if (!main_buf.ok()) return main_buf.status();

@@ -25,7 +25,8 @@ struct HostCalibratorOptions {
   // Tiny buffers and one or two repetitions: for tests, the figures mean little.
   bool quick = false;
   // Time budget of the whole run, seconds; each benchmark gets a share and stops
-  // repeating when its share is spent (it always completes one repetition).
+  // repeating when its share is spent (it always completes one repetition, so a very
+  // short budget is exceeded). Below 15 s the DRAM buffer is at most 256 MiB.
   double max_seconds = 30;
   // Receives one line per benchmark ("calibrate: dram 0->0 ..."); may be empty.
   std::function<void(const std::string&)> progress;
