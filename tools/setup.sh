@@ -12,6 +12,7 @@ packages=(
   libsimgrid-dev
   libzstd-dev zstd zlib1g-dev
   libhwloc-dev hwloc
+  libnuma-dev
   libtracecmd-dev libtraceevent-dev libtracefs-dev trace-cmd
   python3 python3-matplotlib python3-numpy python3-pandas
   # libFuzzer + ASan/UBSan runtime for tests/fuzz (tools/fuzz.sh, docs/fuzzing.md).

@@ -1,4 +1,6 @@
-// `memsim machine`: import an hwloc XML topology as a machine config, or show a machine.
+// `memsim machine`: import an hwloc XML topology as a machine config, show a machine, or
+// calibrate this host.
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -8,6 +10,9 @@
 #include "sim/cli/builtin_commands.h"
 #include "sim/cli/common_flags.h"
 #include "sim/cli/usage_error.h"
+#include "sim/hw/calibrated_machine.h"
+#include "sim/hw/host_calibrator.h"
+#include "sim/hw/host_topology.h"
 #include "sim/hw/hwloc_importer.h"
 #include "sim/hw/machine_loader.h"
 #include "sim/hw/machine_printer.h"
@@ -26,6 +31,12 @@ ABSL_FLAG(
 ABSL_FLAG(double, hwloc_link_bandwidth_gbs, 40.0,
           "hwloc import: bandwidth of the link between each pair of sockets, GB/s.");
 ABSL_FLAG(double, hwloc_clock_ghz, 2.0, "hwloc import: core clock in GHz.");
+ABSL_FLAG(bool, quick, false,
+          "calibrate: tiny buffers and two repetitions (about a second; for tests, the "
+          "figures mean little).");
+ABSL_FLAG(double, max_seconds, 30.0,
+          "calibrate: time budget in seconds, 1..120; each benchmark stops repeating when its "
+          "share is spent.");
 
 namespace memsim::cli {
 namespace {
@@ -79,29 +90,61 @@ absl::Status Show(const std::vector<std::string>& args) {
   return WriteStdout(text);
 }
 
+absl::Status Calibrate(const std::vector<std::string>& args) {
+  if (args.size() != 1) {
+    return UsageError(
+        "usage: memsim machine calibrate -o MACHINE.textproto [--quick] [--max_seconds=N]");
+  }
+  const std::string out = absl::GetFlag(FLAGS_o);
+  if (out.empty()) return UsageError("calibrate needs -o MACHINE.textproto");
+  const double max_seconds = absl::GetFlag(FLAGS_max_seconds);
+  if (!(max_seconds >= 1 && max_seconds <= 120)) {
+    return UsageError(absl::StrCat("--max_seconds=", max_seconds, " is outside 1..120"));
+  }
+  ASSIGN_OR_RETURN(hw::HostTopology topology, hw::ReadHostTopology());
+  hw::HostCalibratorOptions options;
+  if (topology.l1_bytes > 0) options.l1_bytes = topology.l1_bytes;
+  if (topology.l2_bytes > 0) options.l2_bytes = topology.l2_bytes;
+  if (topology.llc_bytes > 0) options.llc_bytes = topology.llc_bytes;
+  options.quick = absl::GetFlag(FLAGS_quick);
+  options.max_seconds = max_seconds;
+  options.progress = [](const std::string& line) { std::cerr << line << std::endl; };
+  ASSIGN_OR_RETURN(hw::HostMeasurements measured, hw::HostCalibrator(options).Run());
+  ASSIGN_OR_RETURN(config::Machine machine,
+                   hw::BuildCalibratedMachine(measured, topology.xml, "calibrated-host"));
+  return WriteFileAtomically(out, hw::FormatCalibratedMachine(measured, machine), {});
+}
+
 }  // namespace
 
 Command MachineCommand() {
   return Command{
       "machine",
-      "Import an hwloc topology as a machine config, or show a machine",
+      "Import an hwloc topology as a machine config, show a machine, or calibrate this host",
       "memsim machine import-hwloc TOPO.xml -o MACHINE.textproto | memsim machine show MACHINE "
-      "[--json]",
+      "[--json] | memsim machine calibrate -o MACHINE.textproto [--quick] [--max_seconds=N]",
       "import-hwloc reads an hwloc XML topology (`lstopo --of xml`) and writes a machine\n"
       "config: packages become sockets, cores and caches are taken from hwloc, NUMA nodes\n"
       "keep their memory (laid out contiguously from pfn 0), and the NUMALatency distance\n"
       "matrix becomes ns by the rule of --hwloc_local_latency_ns / --hwloc_remote_latency_ns.\n"
-      "show prints a machine (a .textproto or an hwloc XML) for people, or as JSON.",
+      "show prints a machine (a .textproto or an hwloc XML) for people, or as JSON.\n"
+      "calibrate measures this host (cache hit and DRAM load-to-use latency per NUMA node\n"
+      "pair by pointer chase on a huge-page buffer, sequential 64-B-line and 8-B-word reads,\n"
+      "independent random reads, lock xadd, a core-to-core line transfer) within\n"
+      "--max_seconds (default 30), one progress line per benchmark on stderr, and writes its\n"
+      "hwloc topology with those figures as a machine config; the raw measurements (median,\n"
+      "spread, method, date, kernel, CPU) are comments at its top. Run it on an idle host.",
       {"o", "json", "hwloc_local_latency_ns", "hwloc_remote_latency_ns", "hwloc_dram_bandwidth_gbs",
-       "hwloc_link_bandwidth_gbs", "hwloc_clock_ghz"},
+       "hwloc_link_bandwidth_gbs", "hwloc_clock_ghz", "quick", "max_seconds"},
       [](const std::vector<std::string>& args) -> absl::Status {
         if (args.empty()) {
-          return UsageError("expected a verb: import-hwloc or show");
+          return UsageError("expected a verb: import-hwloc, show or calibrate");
         }
         if (args[0] == "import-hwloc") return ImportHwloc(args);
         if (args[0] == "show") return Show(args);
+        if (args[0] == "calibrate") return Calibrate(args);
         return UsageError(
-            absl::StrCat("unknown verb '", args[0], "': expected import-hwloc or show"));
+            absl::StrCat("unknown verb '", args[0], "': expected import-hwloc, show or calibrate"));
       }};
 }
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -314,6 +315,21 @@ absl::Status ValidateMachine(const Machine& m) {
   }
   if (m.coherence().remote_hitm_ns() < 0) {
     return Invalid("coherence.remote_hitm_ns", "must be >= 0");
+  }
+  if (m.has_calibration()) {
+    const config::HostCalibration& c = m.calibration();
+    const std::pair<const char*, double> figures[] = {
+        {"sequential_line_ns", c.sequential_line_ns()},
+        {"sequential_word_ns", c.sequential_word_ns()},
+        {"independent_line_ns", c.independent_line_ns()},
+        {"dependent_line_ns", c.dependent_line_ns()},
+        {"atomic_rmw_ns", c.atomic_rmw_ns()},
+        {"core_to_core_ns", c.core_to_core_ns()}};
+    for (const auto& [name, ns] : figures) {
+      if (ns < 0 || !std::isfinite(ns)) {
+        return Invalid(absl::StrCat("calibration.", name), "must be >= 0 (0 = not measured)");
+      }
+    }
   }
   return absl::OkStatus();
 }

@@ -1,0 +1,133 @@
+#include "sim/hw/calibrated_machine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "sim/hw/hwloc_importer.h"
+#include "sim/hw/machine_printer.h"
+#include "sim/hw/machine_validator.h"
+
+namespace memsim::hw {
+namespace {
+
+constexpr double kDefaultClockGhz = 2.0;
+
+double Round2(double x) { return std::round(x * 100) / 100; }
+
+std::string FigureLine(const std::string& name, const CalibrationFigure& f) {
+  if (!f.measured()) return absl::StrCat("#   ", name, ": not measured\n");
+  return absl::StrFormat("#   %-22s %9.2f %s  [%.2f .. %.2f] median of %d; %s\n", name, f.median_ns,
+                         f.unit, f.min_ns, f.max_ns, f.repetitions, f.method);
+}
+
+}  // namespace
+
+absl::StatusOr<config::Machine> BuildCalibratedMachine(const HostMeasurements& measured,
+                                                       std::string_view hwloc_xml,
+                                                       const std::string& source_name) {
+  HwlocImportOptions options;
+  options.clock_ghz = measured.clock_ghz > 0 ? Round2(measured.clock_ghz) : kDefaultClockGhz;
+  const double ghz = options.clock_ghz;
+  double cycles = 0;
+  if (measured.l1_hit.measured()) {
+    cycles = Round2(Round2(measured.l1_hit.median_ns) * ghz);
+    options.l1_hit_latency_cycles = cycles;
+  }
+  if (measured.l2_hit.measured()) {
+    cycles = std::max(cycles, Round2(Round2(measured.l2_hit.median_ns) * ghz));
+    options.l2_hit_latency_cycles = cycles;
+  }
+  if (measured.llc_hit.measured()) {
+    cycles = std::max(cycles, Round2(Round2(measured.llc_hit.median_ns) * ghz));
+    options.llc_hit_latency_cycles = cycles;
+  }
+  double local = 0;
+  double remote = 0;
+  for (const NodePairLatency& p : measured.node_latency) {
+    const double ns = Round2(p.latency.median_ns);
+    if (!p.latency.measured() || !(ns > 0)) continue;
+    if (p.cpu_node == p.memory_node) {
+      local = local == 0 ? ns : std::min(local, ns);
+    } else {
+      remote = remote == 0 ? ns : std::min(remote, ns);
+    }
+  }
+  if (local > 0) options.local_latency_ns = local;
+  if (remote > options.local_latency_ns) options.remote_latency_ns = remote;
+
+  absl::StatusOr<config::Machine> imported = ImportHwlocXml(hwloc_xml, source_name, options);
+  if (!imported.ok()) return imported.status();
+  config::Machine m = *std::move(imported);
+  const int n = m.node_size();
+  for (const NodePairLatency& p : measured.node_latency) {
+    const double ns = Round2(p.latency.median_ns);
+    if (!p.latency.measured() || !(ns > 0)) continue;
+    if (p.cpu_node < 0 || p.cpu_node >= n || p.memory_node < 0 || p.memory_node >= n) continue;
+    m.set_latency_ns(p.cpu_node * n + p.memory_node, ns);
+  }
+  m.set_description(absl::StrCat("This host (",
+                                 measured.cpu_model.empty() ? "unknown CPU" : measured.cpu_model,
+                                 "), calibrated by `memsim machine calibrate` on ",
+                                 measured.date_utc, "; topology from hwloc."));
+  config::HostCalibration* c = m.mutable_calibration();
+  c->set_sequential_line_ns(Round2(measured.sequential_line.median_ns));
+  c->set_sequential_word_ns(Round2(measured.sequential_word.median_ns));
+  c->set_independent_line_ns(Round2(measured.independent_line.median_ns));
+  for (const NodePairLatency& p : measured.node_latency) {
+    if (p.cpu_node == p.memory_node && p.latency.measured()) {
+      c->set_dependent_line_ns(Round2(p.latency.median_ns));
+      break;
+    }
+  }
+  c->set_atomic_rmw_ns(Round2(measured.atomic_rmw.median_ns));
+  c->set_core_to_core_ns(Round2(measured.core_to_core.median_ns));
+  c->set_huge_pages(measured.huge_pages);
+  absl::Status valid = ValidateMachine(m);
+  if (!valid.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source_name, ": the calibrated machine is not valid: ", valid.message()));
+  }
+  return m;
+}
+
+std::string FormatCalibratedMachine(const HostMeasurements& measured,
+                                    const config::Machine& machine) {
+  std::string s =
+      "# proto-file: proto/machine.proto\n# proto-message: memsim.config.Machine\n#\n"
+      "# Written by `memsim machine calibrate` (docs/machine-model.md, \"Calibrating this "
+      "host\").\n";
+  absl::StrAppend(&s, "# Date: ", measured.date_utc, "\n");
+  absl::StrAppend(&s, "# Kernel: ", measured.kernel, "\n");
+  absl::StrAppend(&s, "# CPU: ", measured.cpu_model, " (/proc/cpuinfo), ", measured.online_cpus,
+                  " CPUs available, ", absl::StrFormat("%.3f GHz", measured.clock_ghz), "\n");
+  absl::StrAppend(&s,
+                  "# Load average at the start: ", absl::StrFormat("%.2f", measured.load_average),
+                  " (other work on the host inflates every figure)\n");
+  absl::StrAppend(&s, "# Huge pages: ", measured.huge_pages ? "yes" : "NO", ", ",
+                  measured.huge_page_bytes >> 20,
+                  " MiB of the main buffer on AnonHugePages (/proc/self/smaps)\n");
+  absl::StrAppend(&s, "# Wall time: ", absl::StrFormat("%.1f s", measured.seconds), "\n#\n");
+  s += "# Measurements (median [min .. max] over repetitions; one thread, method):\n";
+  s += FigureLine("l1_hit", measured.l1_hit);
+  s += FigureLine("l2_hit", measured.l2_hit);
+  s += FigureLine("llc_hit", measured.llc_hit);
+  for (const NodePairLatency& p : measured.node_latency) {
+    s += FigureLine(absl::StrCat("dram_", p.cpu_node, "_to_", p.memory_node), p.latency);
+  }
+  s += FigureLine("sequential_line", measured.sequential_line);
+  s += FigureLine("sequential_word", measured.sequential_word);
+  s += FigureLine("independent_line", measured.independent_line);
+  s += FigureLine("atomic_rmw", measured.atomic_rmw);
+  s += FigureLine("core_to_core", measured.core_to_core);
+  for (const std::string& note : measured.notes) absl::StrAppend(&s, "# Note: ", note, "\n");
+  s += "#\n# Mapped: hit_latency_cycles = hit ns x clock_ghz (each level at least the one "
+       "below);\n# latency_ns[i][j] = dram_i_to_j; the other figures are in `calibration`.\n";
+  s += FormatMachineTextproto(machine);
+  return s;
+}
+
+}  // namespace memsim::hw

@@ -1,0 +1,39 @@
+// The machine config `memsim machine calibrate` writes: the host's hwloc topology
+// (sim/hw/hwloc_importer.h) with the measured figures of sim/hw/host_measurements.h, and
+// the text with every raw measurement in comments at the top.
+//
+// Mapping (docs/machine-model.md, "Calibrating this host"):
+// - clock_ghz: /proc/cpuinfo "cpu MHz" (2.0 when unknown);
+// - l1d / l2 / llc.hit_latency_cycles: the measured hit latency in ns x clock_ghz, raised
+//   where needed so that each level is at least the one below (the validator's rule);
+// - latency_ns[i][j]: the measured chase from a core of node i to memory of node j (Linux
+//   node numbers = machine node ids); unmeasured pairs (CPU-less rows) follow the import
+//   rule with the measured local and nearest-remote figures;
+// - calibration: sequential, independent, dependent-chase, atomic and core-to-core figures.
+// Figures are rounded to 0.01 ns (cycles to 0.01) before they are stored.
+#ifndef MEMSIM_SIM_HW_CALIBRATED_MACHINE_H_
+#define MEMSIM_SIM_HW_CALIBRATED_MACHINE_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "proto/machine.pb.h"
+#include "sim/hw/host_measurements.h"
+
+namespace memsim::hw {
+
+// Imports `hwloc_xml` (named `source_name` in errors and in the machine's name) and applies
+// the measurements. Errors: the XML does not import, or the result does not validate.
+absl::StatusOr<config::Machine> BuildCalibratedMachine(const HostMeasurements& measured,
+                                                       std::string_view hwloc_xml,
+                                                       const std::string& source_name);
+
+// The textproto file: a header of comments with the host, every figure (median, spread,
+// repetitions, unit, method) and the notes, then the machine.
+std::string FormatCalibratedMachine(const HostMeasurements& measured,
+                                    const config::Machine& machine);
+
+}  // namespace memsim::hw
+
+#endif  // MEMSIM_SIM_HW_CALIBRATED_MACHINE_H_

@@ -1,0 +1,189 @@
+#include "sim/hw/memory_kernels.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <time.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <random>
+#include <thread>
+#include <utility>
+
+namespace memsim::hw {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double>(to - from).count();
+}
+
+// CPU time of the calling thread, seconds. The single-thread kernels are timed by it, not by
+// the wall clock: on a loaded host the thread is descheduled for whole time slices, which
+// would otherwise count as memory latency (other work still evicts lines; that remains).
+double ThreadSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// Forces `v` into a register: the load that produced it must happen, and a loop of such
+// loads cannot be vectorised or folded.
+template <typename T>
+inline void Keep(T& v) {
+  asm volatile("" : "+r"(v));
+}
+
+bool PinTo(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
+}
+
+}  // namespace
+
+std::vector<uint32_t> RandomCyclicPermutation(uint32_t n, uint64_t seed) {
+  std::vector<uint32_t> order(n);
+  for (uint32_t i = 0; i < n; ++i) order[i] = i;
+  // Sattolo: a random cyclic ordering order[0..n-1]; then next[order[k]] = order[k+1].
+  std::mt19937_64 rng(seed);
+  for (uint32_t i = n - 1; i > 0; --i) {
+    std::uniform_int_distribution<uint32_t> pick(0, i - 1);
+    std::swap(order[i], order[pick(rng)]);
+  }
+  std::vector<uint32_t> next(n);
+  for (uint32_t k = 0; k < n; ++k) next[order[k]] = order[(k + 1) % n];
+  return next;
+}
+
+void LinkChase(unsigned char* buffer, const std::vector<uint32_t>& next) {
+  for (size_t i = 0; i < next.size(); ++i) {
+    unsigned char* target = buffer + size_t{next[i]} * kKernelLineBytes;
+    std::memcpy(buffer + i * kKernelLineBytes, &target, sizeof(target));
+  }
+}
+
+double DependentChaseNs(unsigned char* buffer, uint32_t start, uint64_t steps) {
+  void* p = buffer + size_t{start} * kKernelLineBytes;
+  const uint64_t blocks = (steps + 7) / 8;
+  const double t0 = ThreadSeconds();
+  for (uint64_t b = 0; b < blocks; ++b) {
+    p = *static_cast<void**>(p);
+    p = *static_cast<void**>(p);
+    p = *static_cast<void**>(p);
+    p = *static_cast<void**>(p);
+    p = *static_cast<void**>(p);
+    p = *static_cast<void**>(p);
+    p = *static_cast<void**>(p);
+    p = *static_cast<void**>(p);
+    Keep(p);
+  }
+  const double t1 = ThreadSeconds();
+  return (t1 - t0) * 1e9 / static_cast<double>(blocks * 8);
+}
+
+double SequentialLineNs(const unsigned char* buffer, size_t lines, int passes) {
+  uint64_t sum = 0;
+  const double t0 = ThreadSeconds();
+  for (int pass = 0; pass < passes; ++pass) {
+    for (size_t i = 0; i < lines; ++i) {
+      uint64_t v = *reinterpret_cast<const uint64_t*>(buffer + i * kKernelLineBytes);
+      Keep(v);
+      sum += v;
+    }
+  }
+  const double t1 = ThreadSeconds();
+  Keep(sum);
+  return (t1 - t0) * 1e9 / (static_cast<double>(lines) * passes);
+}
+
+double SequentialWordNs(const unsigned char* buffer, size_t lines, int passes) {
+  const size_t words = lines * (kKernelLineBytes / sizeof(uint64_t));
+  const uint64_t* w = reinterpret_cast<const uint64_t*>(buffer);
+  uint64_t sum = 0;
+  const double t0 = ThreadSeconds();
+  for (int pass = 0; pass < passes; ++pass) {
+    for (size_t i = 0; i < words; ++i) {
+      uint64_t v = w[i];
+      Keep(v);
+      sum += v;
+    }
+  }
+  const double t1 = ThreadSeconds();
+  Keep(sum);
+  return (t1 - t0) * 1e9 / (static_cast<double>(words) * passes);
+}
+
+double IndependentReadNs(const unsigned char* buffer, const std::vector<uint32_t>& order) {
+  uint64_t sum = 0;
+  const double t0 = ThreadSeconds();
+  for (uint32_t line : order) {
+    uint64_t v = *reinterpret_cast<const uint64_t*>(buffer + size_t{line} * kKernelLineBytes);
+    Keep(v);
+    sum += v;
+  }
+  const double t1 = ThreadSeconds();
+  Keep(sum);
+  return (t1 - t0) * 1e9 / static_cast<double>(order.size());
+}
+
+double AtomicRmwNs(uint64_t* word, uint64_t ops) {
+  const double t0 = ThreadSeconds();
+  for (uint64_t i = 0; i < ops; ++i) __atomic_fetch_add(word, 1, __ATOMIC_SEQ_CST);
+  const double t1 = ThreadSeconds();
+  return (t1 - t0) * 1e9 / static_cast<double>(ops);
+}
+
+double CoreToCoreNs(int cpu_a, int cpu_b, uint64_t round_trips, double max_seconds) {
+  struct alignas(64) Line {
+    std::atomic<uint64_t> value{0};
+  };
+  Line line;
+  alignas(64) std::atomic<bool> stop{false};
+  std::atomic<bool> pinned_b{false};
+  std::atomic<bool> failed{false};
+  std::thread responder([&] {
+    if (!PinTo(cpu_b)) {
+      failed = true;
+      stop = true;
+      return;
+    }
+    pinned_b = true;
+    for (uint64_t i = 0;; ++i) {
+      while (line.value.load(std::memory_order_acquire) != 2 * i + 1) {
+        if (stop.load(std::memory_order_relaxed)) return;
+      }
+      line.value.store(2 * i + 2, std::memory_order_release);
+    }
+  });
+  uint64_t done = 0;
+  double seconds = 0;
+  cpu_set_t caller_cpus;
+  const bool saved = pthread_getaffinity_np(pthread_self(), sizeof(caller_cpus), &caller_cpus) == 0;
+  if (PinTo(cpu_a)) {
+    while (!pinned_b && !stop) std::this_thread::yield();
+    const auto t0 = Clock::now();
+    for (uint64_t i = 0; i < round_trips && !stop; ++i) {
+      line.value.store(2 * i + 1, std::memory_order_release);
+      while (line.value.load(std::memory_order_acquire) != 2 * i + 2) {
+        if (stop.load(std::memory_order_relaxed)) break;
+      }
+      if (stop) break;
+      done = i + 1;
+      if ((i & 255) == 255 && Seconds(t0, Clock::now()) > max_seconds) break;
+    }
+    seconds = Seconds(t0, Clock::now());
+  } else {
+    failed = true;
+  }
+  stop = true;
+  responder.join();
+  if (saved) pthread_setaffinity_np(pthread_self(), sizeof(caller_cpus), &caller_cpus);
+  if (failed || done == 0) return -1;
+  return seconds * 1e9 / (2.0 * static_cast<double>(done));
+}
+
+}  // namespace memsim::hw
