@@ -13,8 +13,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "sim/util/output_file.h"
 #include "sim/cli/usage_error.h"
+#include "sim/util/output_file.h"
 #include "sim/util/version.h"
 
 namespace memsim::cli {

@@ -8,9 +8,9 @@
 #include "absl/time/time.h"
 #include "google/protobuf/text_format.h"
 #include "sim/memmap/memmap_model_config.h"
-#include "sim/trace/trace_reader.h"
 #include "sim/memmap/model_registry.h"
 #include "sim/replay/bulk_copier.h"
+#include "sim/trace/trace_reader.h"
 #include "sim/util/status_macros.h"
 #include "sim/util/version.h"
 

@@ -64,12 +64,12 @@ inline void RepairCrcs(std::string* b) {
 }
 
 // An invariant of memsim's own, not a property of the input: violations are findings.
-#define MEMSIM_FUZZ_CHECK(cond, what)                               \
-  do {                                                              \
-    if (!(cond)) {                                                  \
+#define MEMSIM_FUZZ_CHECK(cond, what)                              \
+  do {                                                             \
+    if (!(cond)) {                                                 \
       std::fprintf(stderr, "fuzz invariant failed: %s\n", (what)); \
-      __builtin_trap();                                             \
-    }                                                               \
+      __builtin_trap();                                            \
+    }                                                              \
   } while (0)
 
 }  // namespace memsim::fuzz

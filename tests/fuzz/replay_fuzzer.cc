@@ -24,7 +24,8 @@ struct Setup {
 const Setup& GetSetup() {
   static Setup* s = [] {
     auto* s = new Setup;
-    auto machine = memsim::hw::LoadMachine(MEMSIM_SOURCE_DIR "/tests/replay/testdata/tiny-2s.textproto");
+    auto machine =
+        memsim::hw::LoadMachine(MEMSIM_SOURCE_DIR "/tests/replay/testdata/tiny-2s.textproto");
     if (!machine.ok()) abort();
     s->machine = *machine;
     auto model = memsim::memmap::LoadMemmapModelConfig(

@@ -21,8 +21,8 @@ class ScopedTempDir {
   // Creates "$TMPDIR/memsim-test.XXXXXX". A failure is a test failure, not a silent fixed path.
   ScopedTempDir() : owner_(getpid()) {
     const char* base = std::getenv("TMPDIR");
-    std::string templ = std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
-                        "/memsim-test.XXXXXX";
+    std::string templ =
+        std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/memsim-test.XXXXXX";
     std::vector<char> buf(templ.begin(), templ.end());
     buf.push_back('\0');
     if (mkdtemp(buf.data()) == nullptr) {
