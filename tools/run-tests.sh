@@ -6,6 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MEMSIM_WERROR=${MEMSIM_WERROR:-ON} bash tools/build.sh --target all bench
+# The C++ sources stay clang-formatted (.clang-format: Google style, 100 columns).
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  git ls-files -z 'sim/*.cc' 'sim/*.h' 'tests/*.cc' 'tests/*.h' 'tools/*.c' |
+    xargs -0 clang-format --dry-run --Werror
+fi
 BUILD_DIR=${BUILD_DIR:-build}
 run_tmp=$(mktemp -d "${TMPDIR:-/tmp}/memsim-run-tests.XXXXXX")
 trap 'rm -rf "$run_tmp"' EXIT
