@@ -65,28 +65,13 @@ void AllocateeModel::Alloc(const mm::AllocResult& op, const OpContext& ctx, Acce
 
 void AllocateeModel::Migrate(const mm::MigrateResult& op, const OpContext& ctx, AccessBuffer& out) {
   if (!op.applied) return;
-  const mm::BlockInfo& src = op.src;
-  const mm::BlockInfo& dst = op.dst;
-  uint64_t ds = 0;
-  const bool has_src_desc =
-      src.state == mm::PageState::kAllocated && table_.Find(src.head_pfn, &ds);
-  if (src.state != mm::PageState::kHole) Word(out, src.node, src.head_pfn, AccessKind::kRead);
-  if (has_src_desc) {
-    out.Push(table_.Addr(ds), 16, AccessKind::kRead);
-    out.Push(table_.Addr(ds) + kRefcountOffset, 4, AccessKind::kAtomic);
+  const MigrateDescriptors d = BeginMigrate(op, ctx, out);
+  if (d.src) {
+    MoveDescriptor(op, d, kPfnOffset, ctx, out);
+  } else if (!d.dst) {
+    AttachOwner(op.dst, ctx, out);
   }
-  if (op.dst_allocated_here) BuddySplit(op.dst_alloc, ctx, out);
-  uint64_t dd = 0;
-  const bool has_dst_desc = table_.Find(dst.head_pfn, &dd);
-  if (has_src_desc) {
-    if (has_dst_desc) table_.Release(dst.head_pfn, ctx.time_ns, &out);
-    table_.Move(src.head_pfn, dst.head_pfn);
-    out.Push(table_.Addr(ds) + kPfnOffset, 8, AccessKind::kWrite);
-  } else if (!has_dst_desc) {
-    AttachOwner(dst, ctx, out);
-  }
-  Words(out, dst.node, dst.head_pfn, dst.pages());
-  if (op.src_freed) Free(op.src_free, ctx, out);
+  EndMigrate(op, ctx, out);
 }
 
 ScanResult AllocateeModel::CompactionScan(const mm::PhysMem& mem, uint64_t start_pfn,

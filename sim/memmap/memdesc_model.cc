@@ -93,35 +93,22 @@ void MemdescModel::Migrate(const mm::MigrateResult& op, const OpContext& ctx, Ac
   if (!op.applied) return;
   const mm::BlockInfo& src = op.src;
   const mm::BlockInfo& dst = op.dst;
-  uint64_t ds = 0;
-  const bool has_src_desc =
-      src.state == mm::PageState::kAllocated && table_.Find(src.head_pfn, &ds);
-  if (src.state != mm::PageState::kHole) Word(out, src.node, src.head_pfn, AccessKind::kRead);
-  if (has_src_desc) {
-    out.Push(table_.Addr(ds) + kFlagsOffset, 16, AccessKind::kRead);
-    out.Push(table_.Addr(ds) + kRefcountOffset, 4, AccessKind::kAtomic);
-  }
-  if (op.dst_allocated_here) BuddySplit(op.dst_alloc, ctx, out);
-  uint64_t dd = 0;
-  const bool has_dst_desc = table_.Find(dst.head_pfn, &dd);
+  const MigrateDescriptors d = BeginMigrate(op, ctx, out);
   if (config_.reallocate_on_migrate()) {
-    if (!has_dst_desc && table_.HasDescriptor(dst.owner)) {
+    uint64_t dd = d.dst_handle;
+    if (!d.dst && table_.HasDescriptor(dst.owner)) {
       dd = table_.Alloc(dst.head_pfn, dst.owner, DescriptorNode(dst.node, ctx), ctx.time_ns, &out);
     }
-    if (has_src_desc && table_.Find(dst.head_pfn, &dd)) {
-      const uint32_t bytes = table_.bytes(src.owner);
-      out.PushLines(table_.Addr(ds), bytes, AccessKind::kRead);
+    if (d.src && table_.Find(dst.head_pfn, &dd)) {
+      out.PushLines(table_.Addr(d.src_handle), table_.bytes(src.owner), AccessKind::kRead);
       out.PushLines(table_.Addr(dd), table_.bytes(dst.owner), AccessKind::kWrite);
     }
-  } else if (has_src_desc) {
-    if (has_dst_desc) table_.Release(dst.head_pfn, ctx.time_ns, &out);
-    table_.Move(src.head_pfn, dst.head_pfn);
-    out.Push(table_.Addr(ds) + kPfnOffset, 8, AccessKind::kWrite);
-  } else if (!has_dst_desc && table_.HasDescriptor(dst.owner)) {
+  } else if (d.src) {
+    MoveDescriptor(op, d, kPfnOffset, ctx, out);
+  } else if (!d.dst && table_.HasDescriptor(dst.owner)) {
     NewDescriptor(dst.head_pfn, dst.owner, DescriptorNode(dst.node, ctx), ctx, out);
   }
-  Words(out, dst.node, dst.head_pfn, dst.pages());
-  if (op.src_freed) Free(op.src_free, ctx, out);
+  EndMigrate(op, ctx, out);
 }
 
 ScanResult MemdescModel::CompactionScan(const mm::PhysMem& mem, uint64_t start_pfn,

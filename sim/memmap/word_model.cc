@@ -24,6 +24,33 @@ uint32_t WordModel::DescriptorNode(uint32_t memory_node, const OpContext& ctx) c
   return memory_node;
 }
 
+WordModel::MigrateDescriptors WordModel::BeginMigrate(const mm::MigrateResult& op,
+                                                      const OpContext& ctx, AccessBuffer& out) {
+  const mm::BlockInfo& src = op.src;
+  MigrateDescriptors d;
+  d.src = src.state == mm::PageState::kAllocated && table_.Find(src.head_pfn, &d.src_handle);
+  if (src.state != mm::PageState::kHole) Word(out, src.node, src.head_pfn, AccessKind::kRead);
+  if (d.src) {
+    out.Push(table_.Addr(d.src_handle), 16, AccessKind::kRead);
+    out.Push(table_.Addr(d.src_handle) + refcount_offset_, 4, AccessKind::kAtomic);
+  }
+  if (op.dst_allocated_here) BuddySplit(op.dst_alloc, ctx, out);
+  d.dst = table_.Find(op.dst.head_pfn, &d.dst_handle);
+  return d;
+}
+
+void WordModel::MoveDescriptor(const mm::MigrateResult& op, const MigrateDescriptors& d,
+                               uint32_t pfn_offset, const OpContext& ctx, AccessBuffer& out) {
+  if (d.dst) table_.Release(op.dst.head_pfn, ctx.time_ns, &out);
+  table_.Move(op.src.head_pfn, op.dst.head_pfn);
+  out.Push(table_.Addr(d.src_handle) + pfn_offset, 8, AccessKind::kWrite);
+}
+
+void WordModel::EndMigrate(const mm::MigrateResult& op, const OpContext& ctx, AccessBuffer& out) {
+  Words(out, op.dst.node, op.dst.head_pfn, op.dst.pages());
+  if (op.src_freed) Free(op.src_free, ctx, out);
+}
+
 void WordModel::BuddySplit(const mm::AllocResult& op, const OpContext& ctx, AccessBuffer& out) {
   const uint32_t node = op.block.node;
   for (const mm::Piece& p : op.displaced) {

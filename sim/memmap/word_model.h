@@ -55,6 +55,27 @@ class WordModel : public MemmapModel {
     out.Push(pfn << mm::kPageShift, 16, kind);
   }
   void BuddySplit(const mm::AllocResult& op, const OpContext& ctx, AccessBuffer& out);
+
+  // The descriptors a migration finds: the source's (if its block is allocated and has one)
+  // and the one the destination already has.
+  struct MigrateDescriptors {
+    bool src = false;
+    uint64_t src_handle = 0;
+    bool dst = false;
+    uint64_t dst_handle = 0;
+  };
+  // A migration's start: read w(src) and, where the source has a descriptor, its first 16
+  // bytes and an atomic on its refcount (the reference migration takes); the destination's
+  // buddy split when the destination was allocated for it.
+  MigrateDescriptors BeginMigrate(const mm::MigrateResult& op, const OpContext& ctx,
+                                  AccessBuffer& out);
+  // The source's descriptor follows the folio: a descriptor the destination had is released,
+  // the source's moves to the destination and its pfn field (at `pfn_offset`) is rewritten.
+  // REQUIRES: d.src.
+  void MoveDescriptor(const mm::MigrateResult& op, const MigrateDescriptors& d, uint32_t pfn_offset,
+                      const OpContext& ctx, AccessBuffer& out);
+  // A migration's end: the destination's words written; the source freed if the op freed it.
+  void EndMigrate(const mm::MigrateResult& op, const OpContext& ctx, AccessBuffer& out);
   // The whole free path; `word_has_order` false also reads each checked buddy's free page.
   void FreeBlocks(const mm::FreeResult& op, const OpContext& ctx, bool word_has_order,
                   AccessBuffer& out);
