@@ -136,7 +136,7 @@ int RunMain(const CommandRegistry& registry, int argc, char** argv) {
     return 2;
   }
   if (std::strcmp(argv[1], "--version") == 0) {
-    return PrintStdout("", absl::StrCat("memsim ", MemsimVersion(), "\n"));
+    return PrintStdout("", absl::StrCat("memsim ", std::string(MemsimVersion()), "\n"));
   }
   const Command* command = registry.Find(argv[1]);
   if (command == nullptr) {

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "sim/memmap/memmap_model_config.h"
+#include "sim/util/input_file.h"
 #include "sim/util/output_file.h"
 #include "sim/util/status_macros.h"
 
