@@ -40,7 +40,7 @@ void ExpectLocatedError(const Case& c) {
   const std::string out = TmpPath("out");
   const test_util::CmdResult r = Memsim(Expand(c.command, "'" + in + "'", out));
   SCOPED_TRACE(c.command + " on " + c.input);
-  EXPECT_GT(r.exit_code, 0) << "exit -1 means a signal\n" << r.out;
+  EXPECT_EQ(r.exit_code, 1) << "a bad input file is a data error (-1 would be a signal)\n" << r.out;
   EXPECT_THAT(r.out, HasSubstr(in + c.message));
 }
 
