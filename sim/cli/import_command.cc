@@ -22,9 +22,7 @@
 #include "sim/util/status_macros.h"
 #include "sim/util/version.h"
 
-ABSL_FLAG(std::string, from, "",
-          "Input format: ftrace (text from trace_pipe or `trace-cmd report`), tracecmd "
-          "(trace-cmd trace.dat) or kpageflags (/proc/kpageflags dump).");
+ABSL_FLAG(std::string, from, "", "Input format: the name of a registered importer (listed above).");
 ABSL_FLAG(std::string, snapshot, "",
           "A /proc/kpageflags dump taken when the recording started: stored as the trace's "
           "initial state, before the events.");
@@ -104,8 +102,7 @@ absl::Status RunImport(const std::vector<std::string>& args) {
   const std::string out = absl::GetFlag(FLAGS_o);
   const std::string snapshot = absl::GetFlag(FLAGS_snapshot);
   if (out.empty()) return UsageError("-o OUT.mtrace is required");
-  ImporterRegistry registry;
-  RegisterBuiltinImporters(registry);
+  const ImporterRegistry& registry = BuiltinImporters();
   std::unique_ptr<Importer> importer = registry.Create(from);
   if (importer == nullptr) {
     std::vector<std::string> names;
@@ -169,20 +166,27 @@ absl::Status RunImport(const std::vector<std::string>& args) {
 }  // namespace
 
 Command ImportCommand() {
+  // The registry is the only list of importers: usage and help are made from it.
+  std::vector<std::string> names;
+  std::string formats;
+  for (const auto& [name, description] : BuiltinImporters().List()) {
+    names.push_back(name);
+    absl::StrAppend(&formats, "  ", name, ":",
+                    std::string(name.size() < 11 ? 11 - name.size() : 1, ' '), description, "\n");
+  }
   return Command{
       "import",
-      "Convert a recorded Linux trace (ftrace, trace-cmd, kpageflags) into .mtrace",
-      "memsim import --from=ftrace|tracecmd|kpageflags INPUT -o OUT.mtrace "
-      "[--snapshot KPAGEFLAGS] [--lenient]",
-      "INPUT may be plain or zstd-compressed (detected by its magic number).\n"
-      "  ftrace:     text from /sys/kernel/tracing/trace_pipe or `trace-cmd report`\n"
-      "  tracecmd:   a trace-cmd trace.dat, read with libtracecmd\n"
-      "  kpageflags: a /proc/kpageflags dump (one u64 per pfn), stored as a snapshot\n"
-      "Imported tracepoints: kmem:mm_page_alloc, mm_page_free, mm_page_free_batched,\n"
-      "exceptions:page_fault_user, migrate:* and compaction:* (docs/trace-import.md).\n"
-      "Other events are counted and skipped. A malformed line of a known event is an\n"
-      "error naming the file and line, unless --lenient. A summary goes to stderr; the\n"
-      "counters are stored in the trace footer (`memsim inspect` shows them).",
+      absl::StrCat("Convert a recorded Linux trace (", absl::StrJoin(names, ", "),
+                   ") into .mtrace"),
+      absl::StrCat("memsim import --from=", absl::StrJoin(names, "|"),
+                   " INPUT -o OUT.mtrace [--snapshot KPAGEFLAGS] [--lenient]"),
+      absl::StrCat(
+          "INPUT may be plain or zstd-compressed (detected by its magic number).\n", formats,
+          "Imported tracepoints: kmem:mm_page_alloc, mm_page_free, mm_page_free_batched,\n"
+          "exceptions:page_fault_user, migrate:* and compaction:* (docs/trace-import.md).\n"
+          "Other events are counted and skipped. A malformed line of a known event is an\n"
+          "error naming the file and line, unless --lenient. A summary goes to stderr; the\n"
+          "counters are stored in the trace footer (`memsim inspect` shows them)."),
       {"from", "o", "snapshot", "lenient", "max_physmem_bits", "trace_clock", "kernel_version"},
       RunImport};
 }

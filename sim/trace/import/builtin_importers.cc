@@ -13,4 +13,13 @@ void RegisterBuiltinImporters(ImporterRegistry& registry) {
                     NewKpageflagsImporter);
 }
 
+const ImporterRegistry& BuiltinImporters() {
+  static const ImporterRegistry* registry = [] {
+    auto* r = new ImporterRegistry;
+    RegisterBuiltinImporters(*r);
+    return r;
+  }();
+  return *registry;
+}
+
 }  // namespace memsim

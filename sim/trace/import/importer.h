@@ -69,7 +69,10 @@ class ImporterRegistry {
   std::map<std::string, Entry> entries_;
 };
 
+// The shipped importers, one line each (builtin_importers.cc): the only list of them.
 void RegisterBuiltinImporters(ImporterRegistry& registry);
+// A registry holding the shipped importers, built once per process.
+const ImporterRegistry& BuiltinImporters();
 
 }  // namespace memsim
 
