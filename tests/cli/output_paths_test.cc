@@ -25,27 +25,12 @@
 namespace memsim {
 namespace {
 
+using ::memsim::test_util::CmdResult;
+using ::memsim::test_util::DirEntries;
 using ::memsim::test_util::MemsimBin;
 using ::memsim::test_util::ScopedTempDir;
+using ::memsim::test_util::Shell;
 using ::memsim::test_util::Slurp;
-
-struct ShellRun {
-  int exit_code = -1;
-  std::string out;  // what the shell command printed on stdout
-};
-
-// Runs `sh -c cmd` and captures its stdout; `cmd` does its own redirections.
-ShellRun Shell(const std::string& cmd) {
-  ShellRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
 
 std::string Machine() {
   return absl::StrCat(MEMSIM_SOURCE_DIR, "/configs/machines/skylake-sp-2s-gold6140.textproto");
@@ -54,16 +39,16 @@ std::string Machine() {
 // A small synthetic trace in `dir` (2 nodes of 64 MiB, 2000 events).
 std::string MakeTrace(const ScopedTempDir& dir) {
   const std::string t = dir.File("t.mtrace");
-  ShellRun r = Shell(absl::StrCat(MemsimBin(),
-                                  " gen --workload=anon --nodes=2 --node_mem=64MiB --cpus=4 "
-                                  "--num_events=2000 --seed=1 -o ",
-                                  t, " 2>&1"));
+  CmdResult r = Shell(absl::StrCat(MemsimBin(),
+                                   " gen --workload=anon --nodes=2 --node_mem=64MiB --cpus=4 "
+                                   "--num_events=2000 --seed=1 -o ",
+                                   t, " 2>&1"));
   EXPECT_EQ(r.exit_code, 0) << r.out;
   return t;
 }
 
 // `memsim replay` of `trace` with `tail` appended (flags and redirections).
-ShellRun Replay(const std::string& trace, const std::string& tail) {
+CmdResult Replay(const std::string& trace, const std::string& tail) {
   return Shell(absl::StrCat(MemsimBin(), " replay --trace=", trace, " --machine=", Machine(),
                             " --model=page64 ", tail));
 }
@@ -77,15 +62,6 @@ std::string Canonical(const std::string& json) {
   return out.ok() ? *out : "";
 }
 
-std::vector<std::string> Entries(const std::string& dir) {
-  std::vector<std::string> names;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    names.push_back(e.path().filename().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
 using Names = std::vector<std::string>;
 
 TEST(OutputPaths, ReplayOutDashWritesTheResultToStdout) {
@@ -93,7 +69,7 @@ TEST(OutputPaths, ReplayOutDashWritesTheResultToStdout) {
   const std::string t = MakeTrace(dir);
   const std::string file = dir.File("r.json");
   ASSERT_EQ(Replay(t, "--out=" + file + " 2>/dev/null").exit_code, 0);
-  ShellRun r = Replay(t, "--out=- 2>/dev/null");
+  CmdResult r = Replay(t, "--out=- 2>/dev/null");
   ASSERT_EQ(r.exit_code, 0);
   EXPECT_EQ(Canonical(r.out), Canonical(Slurp(file)));
   EXPECT_FALSE(test_util::Exists(dir.File("-")));
@@ -102,9 +78,9 @@ TEST(OutputPaths, ReplayOutDashWritesTheResultToStdout) {
 TEST(OutputPaths, ReplayOutDevStdoutWritesTheResultToStdout) {
   ScopedTempDir dir;
   const std::string t = MakeTrace(dir);
-  ShellRun dash = Replay(t, "--out=- 2>/dev/null");
+  CmdResult dash = Replay(t, "--out=- 2>/dev/null");
   ASSERT_EQ(dash.exit_code, 0);
-  ShellRun r = Replay(t, "--out=/dev/stdout 2>/dev/null");
+  CmdResult r = Replay(t, "--out=/dev/stdout 2>/dev/null");
   ASSERT_EQ(r.exit_code, 0);
   EXPECT_EQ(Canonical(r.out), Canonical(dash.out));
   // Into a file the shell opened, /dev/stdout is written in place (no rename over it).
@@ -120,13 +96,13 @@ TEST(OutputPaths, ReplayOutNullDeviceWorksAndTheNodeStaysADevice) {
   if (mknod(null.c_str(), S_IFCHR | 0666, makedev(1, 3)) != 0) {
     GTEST_SKIP() << "mknod needs CAP_MKNOD: " << strerror(errno);
   }
-  ShellRun r = Replay(t, absl::StrCat("--out=", null, " --csv=", null, " 2>&1"));
+  CmdResult r = Replay(t, absl::StrCat("--out=", null, " --csv=", null, " 2>&1"));
   EXPECT_EQ(r.exit_code, 0) << r.out;
   struct stat st {};
   ASSERT_EQ(lstat(null.c_str(), &st), 0);
   ASSERT_TRUE(S_ISCHR(st.st_mode));
   EXPECT_EQ(st.st_rdev, makedev(1, 3));
-  EXPECT_EQ(Entries(dir.path()), (Names{"null", "t.mtrace"}));
+  EXPECT_EQ(DirEntries(dir.path()), (Names{"null", "t.mtrace"}));
   // Safe now to name the system's own /dev/null, as users do.
   r = Replay(t, "--out=/dev/null 2>&1");
   EXPECT_EQ(r.exit_code, 0) << r.out;
@@ -140,13 +116,13 @@ TEST(OutputPaths, ReplayOutSymlinkWritesItsTarget) {
   ASSERT_EQ(mkdir(dir.File("results").c_str(), 0755), 0);
   const std::string link = dir.File("latest.json");
   ASSERT_EQ(symlink("results/run1.json", link.c_str()), 0);
-  ShellRun r = Replay(t, "--out=" + link + " 2>&1");
+  CmdResult r = Replay(t, "--out=" + link + " 2>&1");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   struct stat st {};
   ASSERT_EQ(lstat(link.c_str(), &st), 0);
   EXPECT_TRUE(S_ISLNK(st.st_mode));
   EXPECT_NE(Canonical(Slurp(dir.File("results/run1.json"))), "");
-  EXPECT_EQ(Entries(dir.File("results")), Names{"run1.json"});
+  EXPECT_EQ(DirEntries(dir.File("results")), Names{"run1.json"});
 }
 
 TEST(OutputPaths, ReplayOutThatIsTheTraceIsRefusedAndTheTraceKept) {
@@ -154,7 +130,7 @@ TEST(OutputPaths, ReplayOutThatIsTheTraceIsRefusedAndTheTraceKept) {
   const std::string t = MakeTrace(dir);
   const std::string before = Slurp(t);
   ASSERT_FALSE(before.empty());
-  ShellRun r = Replay(t, "--out=" + t + " 2>&1");
+  CmdResult r = Replay(t, "--out=" + t + " 2>&1");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(absl::StrContains(
       r.out, absl::StrCat("memsim replay: refusing to write ", t, ": it is the input ", t)))
@@ -173,18 +149,18 @@ TEST(OutputPaths, ImportOutputThatIsTheInputIsRefusedAndTheInputKept) {
   std::filesystem::copy_file(absl::StrCat(MEMSIM_SOURCE_DIR, "/traces/mixed-compaction.ftrace.zst"),
                              in);
   const std::string before = Slurp(in);
-  ShellRun r = Shell(absl::StrCat(MemsimBin(), " import --from=ftrace ", in, " -o ", in, " 2>&1"));
+  CmdResult r = Shell(absl::StrCat(MemsimBin(), " import --from=ftrace ", in, " -o ", in, " 2>&1"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(absl::StrContains(r.out, "memsim import: refusing to write " + in)) << r.out;
   EXPECT_EQ(Slurp(in), before);
-  EXPECT_EQ(Entries(dir.path()), Names{"in.ftrace.zst"});
+  EXPECT_EQ(DirEntries(dir.path()), Names{"in.ftrace.zst"});
 }
 
 TEST(OutputPaths, MachineImportHwlocOutputThatIsTheInputIsRefused) {
   ScopedTempDir dir;
   const std::string xml = dir.File("topo.xml");
-  ShellRun r = Shell(absl::StrCat("echo '<topology/>' >", xml, "; ", MemsimBin(),
-                                  " machine import-hwloc ", xml, " -o ", xml, " 2>&1"));
+  CmdResult r = Shell(absl::StrCat("echo '<topology/>' >", xml, "; ", MemsimBin(),
+                                   " machine import-hwloc ", xml, " -o ", xml, " 2>&1"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(absl::StrContains(r.out, "refusing to write " + xml)) << r.out;
   EXPECT_EQ(Slurp(xml), "<topology/>\n");
@@ -196,7 +172,7 @@ constexpr char kFull[] = "error writing to stdout: No space left on device";
 TEST(OutputPaths, ReplayToFullStdoutFails) {
   ScopedTempDir dir;
   const std::string t = MakeTrace(dir);
-  ShellRun r = Replay(t, "2>&1 >/dev/full");
+  CmdResult r = Replay(t, "2>&1 >/dev/full");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(r.out, absl::StrCat("memsim replay: ", kFull))) << r.out;
   r = Replay(t, "--out=/dev/stdout 2>&1 >/dev/full");
@@ -209,29 +185,29 @@ TEST(OutputPaths, InspectToFullStdoutFails) {
   ScopedTempDir dir;
   const std::string t = MakeTrace(dir);
   for (const char* flags : {"", "--json", "--events"}) {
-    ShellRun r = Shell(absl::StrCat(MemsimBin(), " inspect ", flags, " ", t, " 2>&1 >/dev/full"));
+    CmdResult r = Shell(absl::StrCat(MemsimBin(), " inspect ", flags, " ", t, " 2>&1 >/dev/full"));
     EXPECT_EQ(r.exit_code, 1) << flags;
     EXPECT_EQ(r.out, absl::StrCat("memsim inspect: ", kFull, "\n")) << flags;
   }
 }
 
 TEST(OutputPaths, MachineShowToFullStdoutFails) {
-  ShellRun r = Shell(absl::StrCat(MemsimBin(), " machine show ", Machine(), " 2>&1 >/dev/full"));
+  CmdResult r = Shell(absl::StrCat(MemsimBin(), " machine show ", Machine(), " 2>&1 >/dev/full"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, absl::StrCat("memsim machine: ", kFull, "\n"));
 }
 
 TEST(OutputPaths, ImportToDashOnFullStdoutFails) {
   ScopedTempDir dir;
-  ShellRun r = Shell(absl::StrCat(MemsimBin(), " import --from=ftrace ", MEMSIM_SOURCE_DIR,
-                                  "/traces/mixed-compaction.ftrace.zst -o - 2>&1 >/dev/full"));
+  CmdResult r = Shell(absl::StrCat(MemsimBin(), " import --from=ftrace ", MEMSIM_SOURCE_DIR,
+                                   "/traces/mixed-compaction.ftrace.zst -o - 2>&1 >/dev/full"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(r.out, absl::StrCat("memsim import: ", kFull))) << r.out;
 }
 
 TEST(OutputPaths, GenSummaryToFullStdoutFails) {
   ScopedTempDir dir;
-  ShellRun r = Shell(absl::StrCat(
+  CmdResult r = Shell(absl::StrCat(
       MemsimBin(), " gen --workload=anon --nodes=2 --node_mem=64MiB --num_events=100 -o ",
       dir.File("g.mtrace"), " 2>&1 >/dev/full"));
   EXPECT_EQ(r.exit_code, 1);
@@ -239,7 +215,7 @@ TEST(OutputPaths, GenSummaryToFullStdoutFails) {
 }
 
 TEST(OutputPaths, GenOutputToFullDeviceFails) {
-  ShellRun r =
+  CmdResult r =
       Shell(absl::StrCat(MemsimBin(),
                          " gen --workload=anon --nodes=2 --node_mem=64MiB --num_events=100 "
                          "-o /dev/full 2>&1"));
@@ -252,14 +228,14 @@ TEST(OutputPaths, GenOutputToFullDeviceFails) {
 TEST(OutputPaths, CompareToFullStdoutFails) {
   ScopedTempDir dir;
   const std::string t = MakeTrace(dir);
-  ShellRun r = Shell(absl::StrCat(MemsimBin(), " compare --trace=", t, " --machine=", Machine(),
-                                  " --models=page64 2>&1 >/dev/full"));
+  CmdResult r = Shell(absl::StrCat(MemsimBin(), " compare --trace=", t, " --machine=", Machine(),
+                                   " --models=page64 2>&1 >/dev/full"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(r.out, absl::StrCat("memsim compare: ", kFull))) << r.out;
 }
 
 TEST(OutputPaths, VersionAndHelpToFullStdoutFail) {
-  ShellRun r = Shell(MemsimBin() + " --version 2>&1 >/dev/full");
+  CmdResult r = Shell(MemsimBin() + " --version 2>&1 >/dev/full");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, absl::StrCat("memsim: ", kFull, "\n"));
   r = Shell(MemsimBin() + " replay --help 2>&1 >/dev/full");
@@ -296,7 +272,7 @@ TEST(OutputPaths, ImportKilledMidWayLeavesNothingBehind) {
   ASSERT_EQ(waitpid(child, &status, 0), child);
   close(w);
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) << status;
-  EXPECT_EQ(Entries(dir.path()), Names{"in.ftrace"});
+  EXPECT_EQ(DirEntries(dir.path()), Names{"in.ftrace"});
 }
 
 }  // namespace

@@ -24,13 +24,12 @@ inline std::string MemsimBin() {
 
 struct CmdResult {
   int exit_code = -1;
-  std::string out;  // stdout and stderr together
+  std::string out;  // what the command printed on stdout (Memsim: stdout and stderr)
 };
 
-// Runs `memsim <args>` through the shell, capturing stdout and stderr.
-inline CmdResult Memsim(const std::string& args) {
+// Runs `sh -c cmd` and captures its stdout; `cmd` does its own redirections.
+inline CmdResult Shell(const std::string& cmd) {
   CmdResult r;
-  const std::string cmd = MemsimBin() + " " + args + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) return r;
   std::array<char, 4096> buf;
@@ -39,6 +38,11 @@ inline CmdResult Memsim(const std::string& args) {
   const int status = pclose(p);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+// Runs `memsim <args>` through the shell, capturing stdout and stderr.
+inline CmdResult Memsim(const std::string& args) {
+  return Shell(MemsimBin() + " " + args + " 2>&1");
 }
 
 inline std::string Slurp(const std::string& path) {

@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -53,6 +54,16 @@ class ScopedTempDir {
 inline const ScopedTempDir& ProcessTempDir() {
   static const ScopedTempDir dir;
   return dir;
+}
+
+// The names in `dir`, sorted (to check what a test left behind).
+inline std::vector<std::string> DirEntries(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    names.push_back(e.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 // A path inside this process's temporary directory (not created).

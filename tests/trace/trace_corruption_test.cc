@@ -18,6 +18,7 @@ namespace memsim {
 namespace {
 
 using ::memsim::testing::RandomEvents;
+using ::memsim::testing::ReadAllStatus;
 using ::memsim::testing::TempPath;
 
 std::string ReadBytes(const std::string& path) {
@@ -34,24 +35,6 @@ void WriteBytes(const std::string& path, const std::string& bytes) {
 uint32_t U32At(const std::string& b, size_t at) {
   const auto* u = reinterpret_cast<const unsigned char*>(b.data() + at);
   return uint32_t{u[0]} | uint32_t{u[1]} << 8 | uint32_t{u[2]} << 16 | uint32_t{u[3]} << 24;
-}
-
-// Reads everything; returns the first error (OK if the file reads cleanly).
-absl::Status ReadAllStatus(const std::string& path) {
-  auto reader = TraceReader::Open(path);
-  if (!reader.ok()) return reader.status();
-  std::vector<SnapshotRun> runs;
-  for (;;) {
-    auto more = (*reader)->NextSnapshotRuns(&runs);
-    if (!more.ok()) return more.status();
-    if (!*more) break;
-  }
-  std::vector<Event> events;
-  for (;;) {
-    auto more = (*reader)->NextEvents(&events);
-    if (!more.ok()) return more.status();
-    if (!*more) return absl::OkStatus();
-  }
 }
 
 class TraceCorruptionTest : public ::testing::Test {

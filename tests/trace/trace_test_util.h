@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "sim/trace/event.h"
+#include "sim/trace/trace_reader.h"
 #include "tests/testing/temp_dir.h"
 
 namespace memsim::testing {
@@ -85,6 +87,25 @@ inline std::vector<Event> RandomEvents(int n, uint32_t seed) {
 }
 
 inline std::string TempPath(const std::string& name) { return test_util::TmpPath(name); }
+
+// Reads a whole .mtrace (snapshot runs, then events); the first error, or OK if it reads
+// cleanly.
+inline absl::Status ReadAllStatus(const std::string& path) {
+  auto reader = TraceReader::Open(path);
+  if (!reader.ok()) return reader.status();
+  std::vector<SnapshotRun> runs;
+  for (;;) {
+    auto more = (*reader)->NextSnapshotRuns(&runs);
+    if (!more.ok()) return more.status();
+    if (!*more) break;
+  }
+  std::vector<Event> events;
+  for (;;) {
+    auto more = (*reader)->NextEvents(&events);
+    if (!more.ok()) return more.status();
+    if (!*more) return absl::OkStatus();
+  }
+}
 
 }  // namespace memsim::testing
 

@@ -15,30 +15,14 @@
 #include "sim/trace/trace_summary.h"
 #include "sim/trace/trace_writer.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/trace/trace_test_util.h"
 
 namespace memsim {
 namespace {
 
 using ::memsim::test_util::TmpPath;
+using ::memsim::testing::ReadAllStatus;
 namespace tf = trace_format;
-
-// Reads everything; returns the first error (OK if the file reads cleanly).
-absl::Status ReadAll(const std::string& path) {
-  auto reader = TraceReader::Open(path);
-  if (!reader.ok()) return reader.status();
-  std::vector<SnapshotRun> runs;
-  for (;;) {
-    auto more = (*reader)->NextSnapshotRuns(&runs);
-    if (!more.ok()) return more.status();
-    if (!*more) break;
-  }
-  std::vector<Event> events;
-  for (;;) {
-    auto more = (*reader)->NextEvents(&events);
-    if (!more.ok()) return more.status();
-    if (!*more) return absl::OkStatus();
-  }
-}
 
 struct Contents {
   trace::TraceHeader header;
@@ -128,7 +112,7 @@ TEST(TraceValueRangeTest, ValidTraceReads) {
             SnapshotRun{512, 4, trace::OWNER_ANON, 2}};
   c.events = {Alloc(100, 1024, 0), Alloc(90, 2048, tf::kMaxOrder)};  // time may step back
   c.events[1].cpu = 1;
-  EXPECT_TRUE(ReadAll(Write("ok.mtrace", c)).ok());
+  EXPECT_TRUE(ReadAllStatus(Write("ok.mtrace", c)).ok());
 }
 
 // The crafted trace that made `replay` write out of bounds: owner 32 (and above) was
@@ -137,7 +121,7 @@ TEST(TraceValueRangeTest, OwnerAbove31IsRejected) {
   Contents c;
   c.events = {Alloc(100, 1024, 0), Alloc(200, 2048, 0, 32)};
   const std::string path = Write("owner32.mtrace", c);
-  ExpectLocated(ReadAll(path), path, FirstChunkOffset(path),
+  ExpectLocated(ReadAllStatus(path), path, FirstChunkOffset(path),
                 "event 1 of the chunk: unknown owner type 32");
 }
 
@@ -145,7 +129,7 @@ TEST(TraceValueRangeTest, OwnerJustAboveTheEnumIsRejected) {
   Contents c;
   c.events = {Alloc(100, 1024, 0, trace::OwnerType_MAX + 1)};
   const std::string path = Write("owner15.mtrace", c);
-  ExpectLocated(ReadAll(path), path, FirstChunkOffset(path),
+  ExpectLocated(ReadAllStatus(path), path, FirstChunkOffset(path),
                 "event 0 of the chunk: unknown owner type 15");
 }
 
@@ -153,7 +137,7 @@ TEST(TraceValueRangeTest, SnapshotOwnerAboveTheEnumIsRejected) {
   Contents c;
   c.runs = {SnapshotRun{0, 1, static_cast<OwnerType>(40), 0, 0}};
   const std::string path = Write("snapowner.mtrace", c);
-  ExpectLocated(ReadAll(path), path, FirstChunkOffset(path),
+  ExpectLocated(ReadAllStatus(path), path, FirstChunkOffset(path),
                 "snapshot run 0 of the chunk: unknown owner type 40");
 }
 
@@ -178,14 +162,14 @@ TEST(TraceValueRangeTest, FreeOrderAboveMaxIsRejected) {
   f.order = tf::kMaxOrder + 1;
   c.events = {f};
   const std::string path = Write("free21.mtrace", c);
-  ExpectLocated(ReadAll(path), path, FirstChunkOffset(path), "order 21 exceeds 20");
+  ExpectLocated(ReadAllStatus(path), path, FirstChunkOffset(path), "order 21 exceeds 20");
 }
 
 TEST(TraceValueRangeTest, PfnPlusBlockPastTheLimitIsRejected) {
   Contents c;
   c.events = {Alloc(100, tf::kPfnLimit - 2, 1), Alloc(200, tf::kPfnLimit - 2, 2)};
   const std::string path = Write("pfnwrap.mtrace", c);
-  ExpectLocated(ReadAll(path), path, FirstChunkOffset(path),
+  ExpectLocated(ReadAllStatus(path), path, FirstChunkOffset(path),
                 absl::StrCat("event 1 of the chunk: pfn ", tf::kPfnLimit - 2,
                              " + 2^2 pages reaches past 2^52"));
 }
@@ -199,7 +183,7 @@ TEST(TraceValueRangeTest, MigrateDestinationPastTheLimitIsRejected) {
   m.order = 2;
   c.events = {m};
   const std::string path = Write("migrate.mtrace", c);
-  ExpectLocated(ReadAll(path), path, FirstChunkOffset(path), "destination pfn");
+  ExpectLocated(ReadAllStatus(path), path, FirstChunkOffset(path), "destination pfn");
 }
 
 TEST(TraceValueRangeTest, CpuAtTheHeadersNumCpusIsRejected) {
@@ -208,7 +192,7 @@ TEST(TraceValueRangeTest, CpuAtTheHeadersNumCpusIsRejected) {
   c.events = {Alloc(100, 1024, 0)};
   c.events[0].cpu = 4;
   const std::string path = Write("cpu4.mtrace", c);
-  ExpectLocated(ReadAll(path), path, FirstChunkOffset(path),
+  ExpectLocated(ReadAllStatus(path), path, FirstChunkOffset(path),
                 "event 0 of the chunk: cpu 4 is not below 4 (the header's num_cpus)");
 }
 
@@ -217,7 +201,7 @@ TEST(TraceValueRangeTest, CpuAtTheLimitIsRejectedWithoutNumCpus) {
   c.events = {Alloc(100, 1024, 0)};
   c.events[0].cpu = tf::kMaxCpus;
   const std::string path = Write("cpu8192.mtrace", c);
-  ExpectLocated(ReadAll(path), path, FirstChunkOffset(path), "cpu 8192 is not below 8192");
+  ExpectLocated(ReadAllStatus(path), path, FirstChunkOffset(path), "cpu 8192 is not below 8192");
 }
 
 TEST(TraceValueRangeTest, TimeWrappingBelowZeroIsRejected) {
@@ -226,7 +210,7 @@ TEST(TraceValueRangeTest, TimeWrappingBelowZeroIsRejected) {
   // A time of 2^64 - 50 is stored as a delta of -150 from 100: the wrap the reader must catch.
   c.events[1].time_ns = ~uint64_t{0} - 49;
   const std::string written = Write("timewrap.mtrace", c);
-  ExpectLocated(ReadAll(written), written, FirstChunkOffset(written),
+  ExpectLocated(ReadAllStatus(written), written, FirstChunkOffset(written),
                 "event 1 of the chunk: time delta -150 ns takes the time below 0 or past 2^63");
 }
 
@@ -235,7 +219,7 @@ TEST(TraceValueRangeTest, TimePast2To63IsRejected) {
   c.events = {Alloc(100, 1024, 0)};
   c.events[0].time_ns = tf::kMaxTimeNs + 1;
   const std::string path = Write("timebig.mtrace", c);
-  ExpectLocated(ReadAll(path), path, FirstChunkOffset(path), "exceeds 2^63");
+  ExpectLocated(ReadAllStatus(path), path, FirstChunkOffset(path), "exceeds 2^63");
 }
 
 TEST(TraceValueRangeTest, HeaderNodeIdAboveTheLimitIsRejected) {
@@ -279,7 +263,7 @@ TEST(TraceValueRangeTest, OverlappingSnapshotRunsAreRejected) {
     s.add_flags(0);
   }
   const std::string path = WriteRaw("overlap.mtrace", s, 2);
-  ExpectLocated(ReadAll(path), path, FirstChunkOffset(path),
+  ExpectLocated(ReadAllStatus(path), path, FirstChunkOffset(path),
                 "snapshot run 1 of the chunk: starts at pfn 4, before the previous run ends (8)");
 }
 
@@ -287,7 +271,7 @@ TEST(TraceValueRangeTest, MisalignedSnapshotRunIsRejected) {
   Contents c;
   c.runs = {SnapshotRun{2, 8, trace::OWNER_FREE, 2, 0}};
   const std::string path = Write("misaligned.mtrace", c);
-  ExpectLocated(ReadAll(path), path, FirstChunkOffset(path),
+  ExpectLocated(ReadAllStatus(path), path, FirstChunkOffset(path),
                 "pfn 2 + 8 pages is not made of aligned order-2 blocks");
 }
 
@@ -298,7 +282,7 @@ TEST(TraceValueRangeTest, UnknownMigrateReasonIsRejected) {
   m.reason = static_cast<MigrateReason>(12);
   c.events = {m};
   const std::string path = Write("reason.mtrace", c);
-  ExpectLocated(ReadAll(path), path, FirstChunkOffset(path), "unknown migrate reason 12");
+  ExpectLocated(ReadAllStatus(path), path, FirstChunkOffset(path), "unknown migrate reason 12");
 }
 
 TEST(TraceValueRangeTest, DirectoryIsNamed) {
@@ -330,7 +314,7 @@ TEST(TraceValueRangeTest, InvalidUtf8InImportStatsIsEscaped) {
   ASSERT_TRUE(w.ok());
   (*w)->SetImportStat("skipped_unknown_event:ev\xE9nt", 3);
   ASSERT_TRUE((*w)->Finish().ok());
-  ASSERT_TRUE(ReadAll(path).ok());
+  ASSERT_TRUE(ReadAllStatus(path).ok());
   auto r = TraceReader::Open(path);
   std::vector<Event> events;
   ASSERT_TRUE((*r)->NextEvents(&events).ok());

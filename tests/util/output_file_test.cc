@@ -25,17 +25,8 @@
 namespace memsim {
 namespace {
 
+using ::memsim::test_util::DirEntries;
 using ::memsim::test_util::ScopedTempDir;
-
-// Names in `dir`, sorted.
-std::vector<std::string> Entries(const std::string& dir) {
-  std::vector<std::string> names;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    names.push_back(e.path().filename().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
 
 std::string Read(const std::string& path) {
   auto s = ReadFileToString(path);
@@ -56,10 +47,10 @@ TEST(OutputFile, NewRegularFileAppearsOnlyOnCommitWithNoTemporaryName) {
   ASSERT_TRUE(f.ok()) << f.status();
   EXPECT_TRUE((*f)->atomic());
   ASSERT_TRUE((*f)->Append("hello").ok());
-  EXPECT_EQ(Entries(dir.path()), Names{});  // O_TMPFILE: no name while writing
+  EXPECT_EQ(DirEntries(dir.path()), Names{});  // O_TMPFILE: no name while writing
   ASSERT_TRUE((*f)->Commit().ok());
   EXPECT_EQ(Read(path), "hello");
-  EXPECT_EQ(Entries(dir.path()), Names{"out.json"});
+  EXPECT_EQ(DirEntries(dir.path()), Names{"out.json"});
 }
 
 TEST(OutputFile, ReplacedFileChangesAtOnceAndKeepsItsMode) {
@@ -76,7 +67,7 @@ TEST(OutputFile, ReplacedFileChangesAtOnceAndKeepsItsMode) {
   struct stat st {};
   ASSERT_EQ(stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0640u);
-  EXPECT_EQ(Entries(dir.path()), Names{"out.csv"});
+  EXPECT_EQ(DirEntries(dir.path()), Names{"out.csv"});
 }
 
 TEST(OutputFile, ReplacedFileKeepsItsOwnerWhenRootWritesIt) {
@@ -103,7 +94,7 @@ TEST(OutputFile, AbandonedFileLeavesTargetUntouchedAndNothingElse) {
     ASSERT_TRUE((*f)->Append("partial").ok());
   }
   EXPECT_EQ(Read(path), "old");
-  EXPECT_EQ(Entries(dir.path()), Names{"out.json"});
+  EXPECT_EQ(DirEntries(dir.path()), Names{"out.json"});
 }
 
 TEST(OutputFile, FailedCommitLeavesNothingBehind) {
@@ -118,8 +109,8 @@ TEST(OutputFile, FailedCommitLeavesNothingBehind) {
   EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
   EXPECT_TRUE(absl::StrContains(s.message(), path)) << s;
   EXPECT_TRUE(absl::StrContains(s.message(), "Is a directory")) << s;
-  EXPECT_EQ(Entries(dir.path()), Names{"out.json"});
-  EXPECT_EQ(Entries(path), Names{});
+  EXPECT_EQ(DirEntries(dir.path()), Names{"out.json"});
+  EXPECT_EQ(DirEntries(path), Names{});
 }
 
 TEST(OutputFile, NamedFallbackTemporaryIsRecognisableAndRemovedOnCommit) {
@@ -130,14 +121,14 @@ TEST(OutputFile, NamedFallbackTemporaryIsRecognisableAndRemovedOnCommit) {
   auto f = OutputFile::Create(path, o);
   ASSERT_TRUE(f.ok()) << f.status();
   ASSERT_TRUE((*f)->Append("x").ok());
-  Names during = Entries(dir.path());
+  Names during = DirEntries(dir.path());
   ASSERT_EQ(during.size(), 1u);
   EXPECT_TRUE(absl::StartsWith(during[0], ".out.json.memsim-tmp." + std::to_string(getpid())))
       << during[0];
   EXPECT_EQ(TempFileRegistry::Count(), 1);
   ASSERT_TRUE((*f)->Commit().ok());
   EXPECT_EQ(TempFileRegistry::Count(), 0);
-  EXPECT_EQ(Entries(dir.path()), Names{"out.json"});
+  EXPECT_EQ(DirEntries(dir.path()), Names{"out.json"});
   EXPECT_EQ(Read(path), "x");
 }
 
@@ -167,13 +158,13 @@ void KillMidWrite(bool named, int sig) {
   char c = 0;
   ASSERT_EQ(read(ready[0], &c, 1), 1);
   close(ready[0]);
-  EXPECT_EQ(Entries(dir.path()).size(), named ? 1u : 0u);
+  EXPECT_EQ(DirEntries(dir.path()).size(), named ? 1u : 0u);
   ASSERT_EQ(kill(child, sig), 0);
   int status = 0;
   ASSERT_EQ(waitpid(child, &status, 0), child);
   ASSERT_TRUE(WIFSIGNALED(status)) << status;
   EXPECT_EQ(WTERMSIG(status), sig);
-  EXPECT_EQ(Entries(dir.path()), Names{});
+  EXPECT_EQ(DirEntries(dir.path()), Names{});
 }
 
 TEST(OutputFile, SigtermMidWriteLeavesNothingWithNamedTemporary) { KillMidWrite(true, SIGTERM); }
@@ -197,7 +188,7 @@ TEST(OutputFile, SymlinkIsWrittenThroughAndStaysALink) {
   ASSERT_EQ(lstat(link2.c_str(), &st), 0);
   EXPECT_TRUE(S_ISLNK(st.st_mode));
   EXPECT_EQ(Read(real), "new");
-  EXPECT_EQ(Entries(dir.path()), (Names{"link.json", "link2.json", "real.json"}));
+  EXPECT_EQ(DirEntries(dir.path()), (Names{"link.json", "link2.json", "real.json"}));
 }
 
 TEST(OutputFile, DanglingSymlinkCreatesItsTarget) {
@@ -235,7 +226,7 @@ TEST(OutputFile, FifoIsWrittenDirectly) {
   struct stat st {};
   ASSERT_EQ(lstat(fifo.c_str(), &st), 0);
   EXPECT_TRUE(S_ISFIFO(st.st_mode));
-  EXPECT_EQ(Entries(dir.path()), Names{"pipe"});
+  EXPECT_EQ(DirEntries(dir.path()), Names{"pipe"});
 }
 
 // A character device node like /dev/null (1,3) or /dev/full (1,7), in `dir`.
@@ -256,7 +247,7 @@ TEST(OutputFile, CharacterDeviceIsWrittenDirectlyAndStaysADevice) {
   ASSERT_EQ(lstat(null.c_str(), &st), 0);
   EXPECT_TRUE(S_ISCHR(st.st_mode));
   EXPECT_EQ(st.st_rdev, makedev(1, 3));
-  EXPECT_EQ(Entries(dir.path()), Names{"null"});
+  EXPECT_EQ(DirEntries(dir.path()), Names{"null"});
 }
 
 TEST(OutputFile, FullDeviceIsAnErrorNamingThePath) {
@@ -307,7 +298,7 @@ TEST(OutputFile, OutputThatIsAnInputIsRefusedAndTheInputKept) {
       absl::StartsWith(f.status().message(), "refusing to write " + in + ": it is the input " + in))
       << f.status();
   EXPECT_EQ(Read(in), "input bytes");
-  EXPECT_EQ(Entries(dir.path()), Names{"in.mtrace"});
+  EXPECT_EQ(DirEntries(dir.path()), Names{"in.mtrace"});
 }
 
 TEST(OutputFile, OutputThatIsAnInputThroughSymlinkOrHardLinkIsRefused) {
@@ -336,7 +327,7 @@ TEST(OutputFile, ScratchFileHasNoName) {
   auto f = OpenScratchFile(dir.path());
   ASSERT_TRUE(f.ok()) << f.status();
   ASSERT_EQ(std::fwrite("scratch", 1, 7, *f), 7u);
-  EXPECT_EQ(Entries(dir.path()), Names{});
+  EXPECT_EQ(DirEntries(dir.path()), Names{});
   ASSERT_EQ(std::fseek(*f, 0, SEEK_SET), 0);
   char buf[8] = {};
   EXPECT_EQ(std::fread(buf, 1, 7, *f), 7u);
