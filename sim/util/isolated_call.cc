@@ -95,8 +95,10 @@ std::string Bytes(uint64_t b) {
     v /= 1024;
     ++u;
   }
-  return absl::StrFormat(v == static_cast<double>(static_cast<uint64_t>(v)) ? "%.0f %s" : "%.1f %s",
-                         v, units[u]);
+  // Two literal formats: clang checks absl::StrFormat's format at compile time.
+  if (v == static_cast<double>(static_cast<uint64_t>(v)))
+    return absl::StrFormat("%.0f %s", v, units[u]);
+  return absl::StrFormat("%.1f %s", v, units[u]);
 }
 
 // waitpid() through EINTR; -1 if there is no such child (SIGCHLD ignored by someone).
