@@ -6,8 +6,10 @@
 #   tools/fuzz.sh --seconds 600        a campaign: 10 min per target
 #   tools/fuzz.sh --seconds 120 replay_fuzzer ftrace_fuzzer
 #   tools/fuzz.sh --build-only
+#   tools/fuzz.sh --no-build --runs 1000000 model_fuzzer   a fixed number of executions
 #
-# Options: --seconds N (per target, default 10), --build-dir D (default build-fuzz),
+# Options: --seconds N (per target, default 10), --runs N (executions per target instead of
+# a time), --build-dir D (default build-fuzz),
 # --jobs N (build parallelism, default 2), --build-only, --no-build.
 # Scratch files go to $MEMSIM_FUZZ_TMPDIR, else /dev/shm if writable, else $TMPDIR.
 # Committed seeds: tests/fuzz/corpus/<target>/ (read only). Inputs libFuzzer finds go to
@@ -17,6 +19,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 seconds=10
+runs=""
 build_dir="$root/build-fuzz"
 jobs=2
 build=1
@@ -25,11 +28,12 @@ targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds="$2"; shift 2 ;;
+    --runs) runs="$2"; shift 2 ;;
     --build-dir) build_dir="$(realpath -m "$2")"; shift 2 ;;
     --jobs) jobs="$2"; shift 2 ;;
     --build-only) run=0; shift ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     -*) echo "fuzz.sh: unknown option $1" >&2; exit 2 ;;
     *) targets+=("$1"); shift ;;
   esac
@@ -61,11 +65,13 @@ for t in "${targets[@]}"; do
   dict=()
   if [ -f "$root/tests/fuzz/$t.dict" ]; then dict=(-dict="$root/tests/fuzz/$t.dict"); fi
   log="$build_dir/$t.log"
-  echo "== $t: ${seconds}s"
+  limit=(-max_total_time="$seconds")
+  if [ -n "$runs" ]; then limit=(-runs="$runs"); fi
+  if [ -n "$runs" ]; then echo "== $t: $runs runs"; else echo "== $t: ${seconds}s"; fi
   set +e
   # -timeout: an input taking longer than 25 s is a hang; -rss_limit_mb: libFuzzer's default.
   (cd "$crashes" && "$build_dir/tests/fuzz/$t" "$work" "$seeds" "${dict[@]}" \
-      -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 -print_final_stats=1 \
+      "${limit[@]}" -timeout=25 -rss_limit_mb=2048 -print_final_stats=1 \
       >"$log" 2>&1)
   rc=$?
   set -e
