@@ -53,6 +53,12 @@ absl::Status RunReplay(const std::vector<std::string>& args) {
   }
   if (!dump.empty()) {
     RETURN_IF_ERROR(AsUsageError(RefuseIfInput(dump, inputs.inputs)));
+    const auto is_stdout = [](const std::string& p) {
+      return p.empty() || p == "-" || p == "/dev/stdout";
+    };
+    if (is_stdout(dump) && is_stdout(out)) {
+      return UsageError("--dump_accesses and the result both go to stdout: give --out=FILE");
+    }
     ASSIGN_OR_RETURN(replay::DumpFormat format,
                      AsUsageError(replay::AccessDumpWriter::FormatFor(dump, dump_format)));
     ASSIGN_OR_RETURN(dump_writer, replay::AccessDumpWriter::Create(

@@ -205,6 +205,11 @@ TEST(AccessDump, CliDumpAccessesFlag) {
   auto suffix = test_util::Memsim(args + " --dump-accesses=" + test_util::TmpPath("x.txt"));
   EXPECT_EQ(suffix.exit_code, 2) << suffix.out;
   EXPECT_NE(suffix.out.find("--dump_format=din|csv"), std::string::npos) << suffix.out;
+  const std::string bare = "replay --trace=" + trace + " --machine=" + testing::TinyMachinePath() +
+                           " --model=page64 --dump-accesses=-";
+  auto both = test_util::Memsim(bare + " --dump-format=din");
+  EXPECT_EQ(both.exit_code, 2) << both.out;
+  EXPECT_NE(both.out.find("both go to stdout"), std::string::npos) << both.out;
   unlink(trace.c_str());
 }
 
