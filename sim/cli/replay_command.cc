@@ -9,6 +9,7 @@
 #include "sim/cli/usage_error.h"
 #include "sim/memmap/builtin_models.h"
 #include "sim/memmap/model_spec.h"
+#include "sim/replay/access_dump_writer.h"
 #include "sim/report/result_format.h"
 #include "sim/util/output_file.h"
 #include "sim/util/status_macros.h"
@@ -19,6 +20,11 @@ ABSL_FLAG(std::string, model, "",
                        ") or a model config file such as "
                        "configs/models/memdesc-cpu-node.textproto."));
 ABSL_FLAG(std::string, csv, "", "Also write the result as a CSV header + row to this file.");
+ABSL_FLAG(std::string, dump_accesses, "",
+          "Also write every simulated metadata access to this file (replay): Dinero IV din "
+          "or CSV, by the name's suffix (.din, .csv) or --dump_format (docs/replay.md).");
+ABSL_FLAG(std::string, dump_format, "",
+          "Format of --dump_accesses: din or csv (default: from its suffix).");
 
 namespace memsim::cli {
 
@@ -39,11 +45,32 @@ absl::Status RunReplay(const std::vector<std::string>& args) {
   const OutputOptions inputs{{job.trace_path, job.machine_path, spec}};
   RETURN_IF_ERROR(AsUsageError(RefuseIfInput(out, inputs.inputs)));
   RETURN_IF_ERROR(AsUsageError(RefuseIfInput(csv, inputs.inputs)));
+  const std::string dump = absl::GetFlag(FLAGS_dump_accesses);
+  const std::string dump_format = absl::GetFlag(FLAGS_dump_format);
+  std::unique_ptr<replay::AccessDumpWriter> dump_writer;
+  if (!dump_format.empty() && dump.empty()) {
+    return UsageError("--dump_format needs --dump_accesses");
+  }
+  if (!dump.empty()) {
+    RETURN_IF_ERROR(AsUsageError(RefuseIfInput(dump, inputs.inputs)));
+    const auto is_stdout = [](const std::string& p) {
+      return p.empty() || p == "-" || p == "/dev/stdout";
+    };
+    if (is_stdout(dump) && is_stdout(out)) {
+      return UsageError("--dump_accesses and the result both go to stdout: give --out=FILE");
+    }
+    ASSIGN_OR_RETURN(replay::DumpFormat format,
+                     AsUsageError(replay::AccessDumpWriter::FormatFor(dump, dump_format)));
+    ASSIGN_OR_RETURN(dump_writer, replay::AccessDumpWriter::Create(
+                                      dump, format, job.machine.line_bytes(), inputs));
+    job.options.access_sink = dump_writer.get();
+  }
   job.options.progress = ProgressPrinter(spec);
   ASSIGN_OR_RETURN(CopierHolder copier,
                    CopierHolder::Create(job.machine, absl::GetFlag(FLAGS_simgrid)));
   ASSIGN_OR_RETURN(result::Result r, replay::RunReplayJob(job, models, copier.get()));
   ProgressDone();
+  if (dump_writer != nullptr) RETURN_IF_ERROR(dump_writer->Finish());
   ASSIGN_OR_RETURN(std::string json, report::ResultToJson(r));
   if (out.empty() || out == "-") {
     RETURN_IF_ERROR(WriteStdout(json));
@@ -64,14 +91,16 @@ Command ReplayCommand() {
   return Command{
       "replay",
       "Replay a trace on a machine with one memmap model; write the result as JSON.",
-      "memsim replay --trace=T.mtrace --machine=M --model=NAME|CONFIG [--out=R.json] [--csv=R.csv]",
+      "memsim replay --trace=T.mtrace --machine=M --model=NAME|CONFIG [--out=R.json] [--csv=R.csv] "
+      "[--dump-accesses=A.din|A.csv]",
       "Streams the trace, rebuilds physical memory, asks the model for each operation's\n"
       "metadata accesses and runs them through the machine's caches, DRAM and interconnect.\n"
       "The result (overhead, per-event-kind latency percentiles, cache misses, local/remote\n"
       "DRAM, coherence transfers, interconnect bytes, inconsistencies) is written as JSON with\n"
-      "proto field names (docs/results.md), to stdout without --out.",
-      {"trace", "machine", "model", "out", "csv", "pfn_mapping", "cpu_mapping", "back_to_back",
-       "simgrid", "quantum_ns"},
+      "proto field names (docs/results.md), to stdout without --out. --dump-accesses writes\n"
+      "the metadata access stream for Dinero IV (din) or as CSV (docs/replay.md).",
+      {"trace", "machine", "model", "out", "csv", "dump_accesses", "dump_format", "pfn_mapping",
+       "cpu_mapping", "back_to_back", "simgrid", "quantum_ns"},
       RunReplay};
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "sim/replay/access_sink.h"
 #include "sim/util/status_macros.h"
 
 namespace memsim::replay {
@@ -335,6 +336,9 @@ absl::Status ReplayEngine::ReplayEvent(const Event& e) {
   }
   // One batch per event lets MemorySystem prefetch the host state of the lines ahead.
   const double latency = memsys_->AccessBatch(buffer_.data(), buffer_.size(), core, nullptr);
+  if (options_.access_sink != nullptr && !buffer_.empty()) {
+    options_.access_sink->Write(start, core, e.kind, buffer_.data(), buffer_.size());
+  }
   ks.accesses += memsys_->stats();
   ks.accesses -= before;
   if (copy) {

@@ -21,6 +21,7 @@ class ModelRegistry;
 
 namespace memsim::replay {
 
+class AccessSink;
 class BulkCopier;
 
 struct ReplayOptions {
@@ -30,6 +31,9 @@ struct ReplayOptions {
   uint64_t quantum_ns = 1'000'000;  // 1 ms of simulated time
   // Called about every 2^20 events with (events done, trace bytes read, trace bytes total).
   std::function<void(uint64_t, uint64_t, uint64_t)> progress;
+  // If set, receives every event's metadata accesses as they are simulated (not the bulk
+  // data copies of migrations); e.g. an AccessDumpWriter. Must outlive the replay.
+  AccessSink* access_sink = nullptr;
 };
 
 // Replays the trace at `trace_path` (snapshot, then events) on the machine `copier` was
