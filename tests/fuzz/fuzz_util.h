@@ -10,22 +10,32 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <string_view>
 
 namespace memsim::fuzz {
 
-// "$TMPDIR/memsim-fuzz.XXXXXX/<name>"; the directory is made once per process.
-inline std::string ScratchPath(const std::string& name) {
-  static const std::string dir = [] {
+// "$TMPDIR/memsim-fuzz.XXXXXX": made once per process and removed, with what is in it, when
+// the process exits normally (libFuzzer ends a run with exit()). A crash leaves it, next to
+// the reproducer.
+inline const std::string& ScratchDir() {
+  static const std::string* dir = [] {
     const char* base = std::getenv("TMPDIR");
-    std::string templ =
-        std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/memsim-fuzz.XXXXXX";
-    if (mkdtemp(templ.data()) == nullptr) abort();
-    return templ;
+    auto* d = new std::string(std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
+                              "/memsim-fuzz.XXXXXX");
+    if (mkdtemp(d->data()) == nullptr) abort();
+    std::atexit([] {
+      std::error_code ec;
+      std::filesystem::remove_all(ScratchDir(), ec);
+    });
+    return d;
   }();
-  return dir + "/" + name;
+  return *dir;
 }
+
+// "<ScratchDir()>/<name>".
+inline std::string ScratchPath(const std::string& name) { return ScratchDir() + "/" + name; }
 
 inline std::string WriteScratch(const std::string& name, std::string_view bytes) {
   const std::string path = ScratchPath(name);
