@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/match.h"
@@ -142,7 +143,10 @@ absl::Status RunBench(const std::vector<std::string>& args) {
   std::printf("memsim bench: %ld CPUs online, machine %s\n", sysconf(_SC_NPROCESSORS_ONLN),
               base.machine.name().c_str());
 
-  const std::string tmp = absl::StrCat("/tmp/memsim_bench_", getpid());
+  // Scratch traces go under $TMPDIR (as every tool's temporary files do) and are removed.
+  const char* tmpdir = std::getenv("TMPDIR");
+  const std::string tmp = absl::StrCat(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp",
+                                       "/memsim_bench_", getpid());
   std::vector<std::string> cleanup;
   const std::vector<std::string> traces =
       absl::StrSplit(absl::GetFlag(FLAGS_bench_traces), ',', absl::SkipEmpty());
