@@ -5,10 +5,8 @@
 #include <string_view>
 
 #include "sim/trace/import/ftrace_line_parser.h"
-#include "sim/trace/import/importer.h"
-#include "sim/trace/trace_reader.h"
-#include "sim/trace/trace_writer.h"
 #include "tests/fuzz/fuzz_util.h"
+#include "tests/fuzz/import_read_back.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace memsim;
@@ -22,30 +20,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     start = nl + 1;
   }
 
-  static ImporterRegistry* registry = [] {
-    auto* r = new ImporterRegistry;
-    RegisterBuiltinImporters(*r);
-    return r;
-  }();
   const std::string in = fuzz::WriteScratch("in.txt", text);
-  const std::string out = fuzz::ScratchPath("out.mtrace");
   for (bool lenient : {false, true}) {
-    auto writer = TraceWriter::Create(out);
-    MEMSIM_FUZZ_CHECK(writer.ok(), "scratch writer");
     ImportOptions options;
     options.lenient = lenient;
-    ImportStats stats;
-    std::unique_ptr<Importer> importer = registry->Create("ftrace");
-    if (!importer->Import(in, options, writer->get(), &stats).ok()) continue;
-    if (!(*writer)->Finish().ok()) continue;
-    auto reader = TraceReader::Open(out);
-    MEMSIM_FUZZ_CHECK(reader.ok(), "import output has a readable header");
-    std::vector<Event> events;
-    for (;;) {
-      auto more = (*reader)->NextEvents(&events);
-      MEMSIM_FUZZ_CHECK(more.ok(), "import output reads back");
-      if (!*more) break;
-    }
+    fuzz::ImportAndReadBack("ftrace", in, options);
   }
   return 0;
 }

@@ -6,10 +6,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "sim/trace/import/importer.h"
-#include "sim/trace/trace_reader.h"
-#include "sim/trace/trace_writer.h"
 #include "tests/fuzz/fuzz_util.h"
+#include "tests/fuzz/import_read_back.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace memsim;
@@ -23,31 +21,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fuzz::WriteScratch("kpageflags.bin.meta", all.substr(0, nul));
     fuzz::WriteScratch("kpageflags.bin", all.substr(nul + 1));
   }
-  static ImporterRegistry* registry = [] {
-    auto* r = new ImporterRegistry;
-    RegisterBuiltinImporters(*r);
-    return r;
-  }();
-  const std::string out = fuzz::ScratchPath("out.mtrace");
-  auto writer = TraceWriter::Create(out);
-  MEMSIM_FUZZ_CHECK(writer.ok(), "scratch writer");
-  ImportStats stats;
-  std::unique_ptr<Importer> importer = registry->Create("kpageflags");
-  if (!importer->Import(dump, ImportOptions{}, writer->get(), &stats).ok()) return 0;
-  if (!(*writer)->Finish().ok()) return 0;
-  auto reader = TraceReader::Open(out);
-  MEMSIM_FUZZ_CHECK(reader.ok(), "import output has a readable header");
-  std::vector<SnapshotRun> runs;
-  for (;;) {
-    auto more = (*reader)->NextSnapshotRuns(&runs);
-    MEMSIM_FUZZ_CHECK(more.ok(), "import output snapshot reads back");
-    if (!*more) break;
-  }
-  std::vector<Event> events;
-  for (;;) {
-    auto more = (*reader)->NextEvents(&events);
-    MEMSIM_FUZZ_CHECK(more.ok(), "import output reads back");
-    if (!*more) break;
-  }
+  fuzz::ImportAndReadBack("kpageflags", dump, ImportOptions{});
   return 0;
 }
