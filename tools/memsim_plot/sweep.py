@@ -35,6 +35,18 @@ BREAKEVEN_ABS_NS = 1.0
 
 
 
+def _title_and_name(fig, spec, sweep, title, fixed, group):
+    """Sets a figure's title (plot title, sweep, fixed axes, the one facet if there is only
+    one) and returns the file name: the spec's, plus that facet's values when there is one."""
+    sub = sweep["_about"] + (f"\n{fixed}" if fixed else "")
+    single = group[0][1] if len(group) == 1 and group[0][1] else ""
+    fig.suptitle(f"{title}\n{sub}" + (f"\n{single}" if single else ""))
+    if not single:
+        return spec["file"]
+    name = spec["file"] + "--" + single.replace(", ", "--").replace("=", "-")
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
 def read_sweep_json(directory):
     """DIR/sweep.json, checked: axes with name/label/numeric/values, plots with known keys."""
     path = os.path.join(directory, "sweep.json")
@@ -456,13 +468,7 @@ def plot_sweep_line(sweep, rows, metric_cols, spec, out_dir):
                     legend.setdefault(lb, hd)
         for k in range(len(g), n_rows * n_cols):
             axs[k // n_cols][k % n_cols].axis("off")
-        sub = sweep["_about"] + (f"\n{fixed}" if fixed else "")
-        if len(g) == 1 and g[0][1]:
-            name = spec["file"] + "--" + g[0][1].replace(", ", "--").replace("=", "-")
-            name = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
-        else:
-            name = spec["file"]
-        fig.suptitle(f"{title}\n{sub}" + (f"\n{g[0][1]}" if len(g) == 1 and g[0][1] else ""))
+        name = _title_and_name(fig, spec, sweep, title, fixed, g)
         if spec.get("breakeven") and la is not None:
             rel, abs_min = threshold
             notes.insert(0, f"Break-evens (circled) where lines cross by ≥ {100 * rel:g} %"
@@ -557,13 +563,7 @@ def plot_sweep_heatmap(sweep, rows, metric_cols, spec, out_dir):
         for k in range(len(g), n_rows * n_cols):
             axs[k // n_cols][k % n_cols].axis("off")
         fig.colorbar(im, cax=cax, label=metric_label(metric, unit))
-        sub = sweep["_about"] + (f"\n{fixed}" if fixed else "")
-        if len(g) == 1 and g[0][1]:
-            name = spec["file"] + "--" + g[0][1].replace(", ", "--").replace("=", "-")
-            name = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
-        else:
-            name = spec["file"]
-        fig.suptitle(f"{title}\n{sub}" + (f"\n{g[0][1]}" if len(g) == 1 and g[0][1] else ""))
+        name = _title_and_name(fig, spec, sweep, title, fixed, g)
         written += save_figure(fig, out_dir, name, footnote)
     return written
 
