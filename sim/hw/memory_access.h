@@ -20,6 +20,12 @@ struct MemoryAccess {
   uint64_t address = 0;  // simulated physical byte address
   uint32_t bytes = 0;    // contiguous bytes from address; 0 counts as 1
   AccessKind kind = AccessKind::kRead;
+  // The access's address (or whether it happens at all) depends on data of the access
+  // before it in the same operation: a pointer chase (memdesc word -> descriptor, a list's
+  // next pointer). It cannot start before that one completes. false: it may overlap with
+  // the accesses before it (a scanner's successive struct pages), up to the core's
+  // outstanding-miss limit (config::Timing). The default keeps an operation serial.
+  bool depends_on_previous = true;
   bool operator==(const MemoryAccess&) const = default;
 };
 static_assert(sizeof(MemoryAccess) == 16);

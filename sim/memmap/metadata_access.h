@@ -26,8 +26,8 @@ using MetadataAccess = hw::MemoryAccess;
 // Caller-owned, reused across operations: Clear() keeps the capacity.
 class AccessBuffer {
  public:
-  void Push(uint64_t addr, uint32_t bytes, AccessKind kind) {
-    accesses_.push_back({addr, bytes, kind});
+  void Push(uint64_t addr, uint32_t bytes, AccessKind kind, bool depends_on_previous = true) {
+    accesses_.push_back({addr, bytes, kind, depends_on_previous});
   }
   // Pushes [addr, addr + bytes) cut at 64-byte line boundaries: one access per line, the
   // way a memset / a loop over consecutive words reaches the cache.
