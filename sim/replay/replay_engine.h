@@ -95,6 +95,7 @@ class ReplayEngine {
   // When the last core became free, ns after the first event.
   double simulated_time_ns() const;
   uint64_t events() const { return events_; }
+  const TraceMapping& mapping() const { return mapping_; }
 
  private:
   struct PendingCopy {
@@ -108,7 +109,11 @@ class ReplayEngine {
                std::unique_ptr<memmap::MemmapModel> model, TraceMapping mapping,
                std::unique_ptr<TraceReader> reader, BulkCopier* copier, ReplayOptions options);
 
-  absl::Status ReplayEvent(const Event& e);
+  // Replays `e` for copy `replica` of the recording (TraceMapping::copies()).
+  absl::Status ReplayEvent(const Event& e, int replica);
+  // The core `e` runs on: its CPU's, or for a compaction scan one of the scanned node's
+  // (TraceMapping::ScanCoreOf).
+  int CoreFor(const Event& e, int replica) const;
   absl::Status FlushQuantum();
   void ApplySnapshotRuns(const std::vector<SnapshotRun>& runs);
 
