@@ -144,25 +144,23 @@ ReplayEngine::ReplayEngine(std::unique_ptr<hw::MemorySystem> memsys, mm::PhysMem
   }
 }
 
-void ReplayEngine::ApplySnapshotRuns(const std::vector<SnapshotRun>& runs) {
-  for (int replica = 0; replica < mapping_.copies(); ++replica) {
-    for (const SnapshotRun& r : runs) {
-      // Cut at section boundaries: each piece lands on one node.
-      uint64_t pfn = r.start_pfn, left = r.count;
-      while (left > 0) {
-        const uint64_t n = std::min(left, TraceMapping::PagesToSectionEnd(pfn));
-        const uint64_t to = mapping_.MapPfn(pfn, replica);
-        if (to == kNoPfn) {
-          counters_.unmapped_snapshot_pages += n;
-        } else {
-          SnapshotRun piece = r;
-          piece.start_pfn = to;
-          piece.count = n;
-          mapped_runs_.push_back(piece);
-        }
-        pfn += n;
-        left -= n;
+void ReplayEngine::ApplySnapshotRuns(const std::vector<SnapshotRun>& runs, int replica) {
+  for (const SnapshotRun& r : runs) {
+    // Cut at section boundaries: each piece lands on one node.
+    uint64_t pfn = r.start_pfn, left = r.count;
+    while (left > 0) {
+      const uint64_t n = std::min(left, TraceMapping::PagesToSectionEnd(pfn));
+      const uint64_t to = mapping_.MapPfn(pfn, replica);
+      if (to == kNoPfn) {
+        counters_.unmapped_snapshot_pages += n;
+      } else {
+        SnapshotRun piece = r;
+        piece.start_pfn = to;
+        piece.count = n;
+        mapped_runs_.push_back(piece);
       }
+      pfn += n;
+      left -= n;
     }
   }
 }
@@ -172,7 +170,7 @@ absl::Status ReplayEngine::Run() {
   for (;;) {
     ASSIGN_OR_RETURN(bool more, reader_->NextSnapshotRuns(&runs));
     if (!more) break;
-    ApplySnapshotRuns(runs);
+    for (int replica = 0; replica < mapping_.copies(); ++replica) ApplySnapshotRuns(runs, replica);
   }
   if (!mapped_runs_.empty()) {
     std::sort(mapped_runs_.begin(), mapped_runs_.end(),

@@ -117,7 +117,7 @@ class ReplayEngine {
   // (TraceMapping::ScanCoreOf).
   int CoreFor(const Event& e, int replica) const;
   absl::Status FlushQuantum();
-  void ApplySnapshotRuns(const std::vector<SnapshotRun>& runs);
+  void ApplySnapshotRuns(const std::vector<SnapshotRun>& runs, int replica);
 
   std::unique_ptr<hw::MemorySystem> memsys_;
   mm::PhysMem mem_;
