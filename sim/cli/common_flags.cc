@@ -12,11 +12,17 @@ ABSL_FLAG(std::string, trace, "",
           "Trace to replay (.mtrace, from `memsim import` or `memsim gen`).");
 ABSL_FLAG(std::string, out, "",
           "replay: the result JSON file. compare: the directory for results, table and plots.");
-ABSL_FLAG(std::string, pfn_mapping, "proportional",
-          "How trace pfns are placed on the machine's nodes: proportional (contiguous equal "
-          "pieces, one per node), interleave (128 MiB sections round-robin), identity.");
-ABSL_FLAG(std::string, cpu_mapping, "spread",
-          "How trace CPUs are placed on cores: spread (evenly over all sockets) or modulo.");
+ABSL_FLAG(std::string, placement, "kernel",
+          "Where the trace's memory and CPUs go on the machine (docs/replay.md): kernel (as the "
+          "kernel would: a one-node recording packed on the first socket, a multi-node one on "
+          "its own nodes), pack, nodes, replicate (one copy per CPU node), proportional, "
+          "interleave, identity.");
+ABSL_FLAG(std::string, pfn_mapping, "",
+          "Old name of --placement (same values; give one of the two).");
+ABSL_FLAG(std::string, cpu_mapping, "auto",
+          "How trace CPUs are placed on cores: auto (node under kernel/pack/nodes/replicate, "
+          "spread under the others), node (on the cores of the node their memory went to), "
+          "spread (evenly over all sockets) or modulo.");
 ABSL_FLAG(bool, back_to_back, false,
           "Replay events as fast as the simulated CPUs allow instead of at their trace times.");
 ABSL_FLAG(bool, simgrid, true,

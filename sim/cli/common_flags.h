@@ -16,7 +16,8 @@ ABSL_DECLARE_FLAG(std::string, machine);  // machine config (textproto or hwloc 
 // Replay flags shared by `replay`, `compare` (and later `sweep`, `bench`).
 ABSL_DECLARE_FLAG(std::string, trace);
 ABSL_DECLARE_FLAG(std::string, out);
-ABSL_DECLARE_FLAG(std::string, pfn_mapping);
+ABSL_DECLARE_FLAG(std::string, placement);
+ABSL_DECLARE_FLAG(std::string, pfn_mapping);  // old name of --placement
 ABSL_DECLARE_FLAG(std::string, cpu_mapping);
 ABSL_DECLARE_FLAG(bool, back_to_back);
 ABSL_DECLARE_FLAG(bool, simgrid);

@@ -93,8 +93,8 @@ Command CompareCommand() {
       "prints a table: overhead, cache misses and per-event latencies for each model, with the\n"
       "relative difference to the first. With --out, writes DIR/<i>-<model>.json (one result\n"
       "each), DIR/results.csv, DIR/compare.txt and the plots (PNG and SVG) by tools/plot.",
-      {"trace", "machine", "models", "out", "pfn_mapping", "cpu_mapping", "back_to_back", "simgrid",
-       "quantum_ns", "plot", "plot_tool"},
+      {"trace", "machine", "models", "out", "placement", "pfn_mapping", "cpu_mapping",
+       "back_to_back", "simgrid", "quantum_ns", "plot", "plot_tool"},
       RunCompare};
 }
 

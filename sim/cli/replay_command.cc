@@ -99,8 +99,8 @@ Command ReplayCommand() {
       "DRAM, coherence transfers, interconnect bytes, inconsistencies) is written as JSON with\n"
       "proto field names (docs/results.md), to stdout without --out. --dump-accesses writes\n"
       "the metadata access stream for Dinero IV (din) or as CSV (docs/replay.md).",
-      {"trace", "machine", "model", "out", "csv", "dump_accesses", "dump_format", "pfn_mapping",
-       "cpu_mapping", "back_to_back", "simgrid", "quantum_ns"},
+      {"trace", "machine", "model", "out", "csv", "dump_accesses", "dump_format", "placement",
+       "pfn_mapping", "cpu_mapping", "back_to_back", "simgrid", "quantum_ns"},
       RunReplay};
 }
 

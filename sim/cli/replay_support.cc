@@ -17,6 +17,19 @@
 
 namespace memsim::cli {
 
+absl::StatusOr<std::string> PlacementFromFlags() {
+  const std::string placement = absl::GetFlag(FLAGS_placement);
+  const std::string old_name = absl::GetFlag(FLAGS_pfn_mapping);
+  if (old_name.empty()) return placement;
+  if (placement != "kernel" && placement != old_name) {
+    return UsageError(
+        absl::StrCat("--pfn_mapping is the old name of --placement; give one of "
+                     "them, not both (--placement=",
+                     placement, " --pfn_mapping=", old_name, ")"));
+  }
+  return old_name;
+}
+
 absl::StatusOr<replay::ReplayJob> JobFromFlags() {
   replay::ReplayJob job;
   job.trace_path = absl::GetFlag(FLAGS_trace);
@@ -24,10 +37,16 @@ absl::StatusOr<replay::ReplayJob> JobFromFlags() {
   if (job.trace_path.empty()) return UsageError("--trace is required");
   if (job.machine_path.empty()) return UsageError("--machine is required");
   ASSIGN_OR_RETURN(job.machine, hw::LoadMachine(job.machine_path));
-  ASSIGN_OR_RETURN(job.options.pfn_placement,
-                   AsUsageError(replay::ParsePfnPlacement(absl::GetFlag(FLAGS_pfn_mapping))));
+  ASSIGN_OR_RETURN(std::string placement, PlacementFromFlags());
+  ASSIGN_OR_RETURN(job.options.pfn_placement, AsUsageError(replay::ParsePfnPlacement(placement)));
   ASSIGN_OR_RETURN(job.options.cpu_placement,
                    AsUsageError(replay::ParseCpuPlacement(absl::GetFlag(FLAGS_cpu_mapping))));
+  if (job.options.pfn_placement != replay::PfnPlacement::kKernel) {
+    // kernel resolves per trace (the engine checks it); the others can be checked now.
+    RETURN_IF_ERROR(AsUsageError(
+        replay::ResolveCpuPlacement(job.options.cpu_placement, job.options.pfn_placement)
+            .status()));
+  }
   job.options.paced = !absl::GetFlag(FLAGS_back_to_back);
   job.options.quantum_ns = absl::GetFlag(FLAGS_quantum_ns);
   if (job.options.quantum_ns == 0) return UsageError("--quantum_ns must be > 0");

@@ -14,6 +14,10 @@
 
 namespace memsim::cli {
 
+// The placement the flags ask for: --placement, or its old name --pfn_mapping (a usage error
+// if both are given and differ).
+absl::StatusOr<std::string> PlacementFromFlags();
+
 // Fills trace, machine and options from the flags (--trace, --machine, mappings, pacing).
 absl::StatusOr<replay::ReplayJob> JobFromFlags();
 

@@ -95,25 +95,20 @@ absl::StatusOr<std::unique_ptr<ReplayEngine>> ReplayEngine::Create(
     }
     if (span.cpus == 0) span.cpus = scanned.cpus;
   }
-  TraceMapping mapping;
-  if (span.start == kNoPfn) {
-    // No pfn anywhere (e.g. only faults without pfn): any mapping will do.
-    ASSIGN_OR_RETURN(
-        mapping, TraceMapping::Create(PfnPlacement::kIdentity, 0, 0, nodes, options.cpu_placement,
-                                      span.cpus, topology.cores()));
-  } else {
-    auto m = TraceMapping::Create(options.pfn_placement, span.start, span.end, nodes,
-                                  options.cpu_placement, span.cpus, topology.cores());
-    if (!m.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(trace_path, " on machine ", machine.name(), ": ", m.status().message()));
-    }
-    mapping = *std::move(m);
+  TraceLayout layout;
+  layout.cpus = span.cpus;
+  for (const auto& n : h.nodes()) layout.nodes.push_back({n.start_pfn(), n.end_pfn()});
+  if (layout.nodes.empty() && span.start != kNoPfn) layout.nodes.push_back({span.start, span.end});
+  auto mapping =
+      TraceMapping::Create(options.pfn_placement, options.cpu_placement, layout, topology);
+  if (!mapping.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(trace_path, " on machine ", machine.name(), ": ", mapping.status().message()));
   }
   ASSIGN_OR_RETURN(auto model, models.Create(model_config, nodes));
   auto memsys = std::make_unique<hw::MemorySystem>(topology);
   return std::unique_ptr<ReplayEngine>(new ReplayEngine(std::move(memsys), std::move(mem),
-                                                        std::move(model), std::move(mapping),
+                                                        std::move(model), *std::move(mapping),
                                                         std::move(reader), copier, options));
 }
 
@@ -149,13 +144,13 @@ ReplayEngine::ReplayEngine(std::unique_ptr<hw::MemorySystem> memsys, mm::PhysMem
   }
 }
 
-void ReplayEngine::ApplySnapshotRuns(const std::vector<SnapshotRun>& runs) {
+void ReplayEngine::ApplySnapshotRuns(const std::vector<SnapshotRun>& runs, int replica) {
   for (const SnapshotRun& r : runs) {
     // Cut at section boundaries: each piece lands on one node.
     uint64_t pfn = r.start_pfn, left = r.count;
     while (left > 0) {
       const uint64_t n = std::min(left, TraceMapping::PagesToSectionEnd(pfn));
-      const uint64_t to = mapping_.MapPfn(pfn);
+      const uint64_t to = mapping_.MapPfn(pfn, replica);
       if (to == kNoPfn) {
         counters_.unmapped_snapshot_pages += n;
       } else {
@@ -175,7 +170,7 @@ absl::Status ReplayEngine::Run() {
   for (;;) {
     ASSIGN_OR_RETURN(bool more, reader_->NextSnapshotRuns(&runs));
     if (!more) break;
-    ApplySnapshotRuns(runs);
+    for (int replica = 0; replica < mapping_.copies(); ++replica) ApplySnapshotRuns(runs, replica);
   }
   if (!mapped_runs_.empty()) {
     std::sort(mapped_runs_.begin(), mapped_runs_.end(),
@@ -190,7 +185,11 @@ absl::Status ReplayEngine::Run() {
   for (;;) {
     ASSIGN_OR_RETURN(bool more, reader_->NextEvents(&events));
     if (!more) break;
-    for (const Event& e : events) RETURN_IF_ERROR(ReplayEvent(e));
+    for (const Event& e : events) {
+      for (int replica = 0; replica < mapping_.copies(); ++replica) {
+        RETURN_IF_ERROR(ReplayEvent(e, replica));
+      }
+    }
     if (options_.progress && events_ >= next_progress) {
       options_.progress(events_, reader_->offset(), reader_->file_size());
       next_progress = events_ + (uint64_t{1} << 20);
@@ -227,7 +226,7 @@ absl::Status ReplayEngine::FlushQuantum() {
   return absl::OkStatus();
 }
 
-absl::Status ReplayEngine::ReplayEvent(const Event& e) {
+absl::Status ReplayEngine::ReplayEvent(const Event& e, int replica) {
   if (!started_) {
     started_ = true;
     trace_start_ns_ = e.time_ns;
@@ -240,7 +239,7 @@ absl::Status ReplayEngine::ReplayEvent(const Event& e) {
   const int k = e.kind;
   KindStats& ks = kinds_[k];
   ++ks.count;
-  const int core = mapping_.CoreOf(e.cpu);
+  const int core = CoreFor(e, replica);
   // Per-CPU buffers interleave: a timestamp may precede the first one slightly.
   const double t_rel =
       e.time_ns > trace_start_ns_ ? static_cast<double>(e.time_ns - trace_start_ns_) : 0.0;
@@ -266,7 +265,7 @@ absl::Status ReplayEngine::ReplayEvent(const Event& e) {
   switch (k) {
     case trace::EVENT_ALLOC:
     case trace::EVENT_FREE: {
-      const uint64_t pfn = e.order <= kMaxMappedOrder ? mapping_.MapPfn(e.pfn) : kNoPfn;
+      const uint64_t pfn = e.order <= kMaxMappedOrder ? mapping_.MapPfn(e.pfn, replica) : kNoPfn;
       if (pfn == kNoPfn) {
         ++counters_.unmapped_pfn_events;
         break;
@@ -286,7 +285,7 @@ absl::Status ReplayEngine::ReplayEvent(const Event& e) {
         ++counters_.faults_without_pfn;
         break;
       }
-      const uint64_t pfn = mapping_.MapPfn(e.pfn);
+      const uint64_t pfn = mapping_.MapPfn(e.pfn, replica);
       if (pfn == kNoPfn) {
         ++counters_.unmapped_pfn_events;
         break;
@@ -299,8 +298,8 @@ absl::Status ReplayEngine::ReplayEvent(const Event& e) {
     }
     case trace::EVENT_MIGRATE: {
       const bool ok = e.order <= kMaxMappedOrder;
-      const uint64_t src = ok ? mapping_.MapPfn(e.pfn) : kNoPfn;
-      const uint64_t dst = ok ? mapping_.MapPfn(e.end_pfn) : kNoPfn;
+      const uint64_t src = ok ? mapping_.MapPfn(e.pfn, replica) : kNoPfn;
+      const uint64_t dst = ok ? mapping_.MapPfn(e.end_pfn, replica) : kNoPfn;
       if (src == kNoPfn || dst == kNoPfn) {
         ++counters_.unmapped_pfn_events;
         break;
@@ -318,7 +317,7 @@ absl::Status ReplayEngine::ReplayEvent(const Event& e) {
       break;
     }
     case trace::EVENT_COMPACTION_SCAN: {
-      const uint64_t start_pfn = mapping_.MapPfn(e.pfn);
+      const uint64_t start_pfn = mapping_.MapPfn(e.pfn, replica);
       if (start_pfn == kNoPfn || e.end_pfn <= e.pfn) {
         if (start_pfn == kNoPfn) ++counters_.unmapped_pfn_events;
         break;
@@ -356,6 +355,13 @@ absl::Status ReplayEngine::ReplayEvent(const Event& e) {
     core_clock_ns_[core] = start + latency;
   }
   return absl::OkStatus();
+}
+
+int ReplayEngine::CoreFor(const Event& e, int replica) const {
+  const int core = mapping_.CoreOf(e.cpu, replica);
+  if (e.kind != trace::EVENT_COMPACTION_SCAN) return core;
+  const uint64_t pfn = mapping_.MapPfn(e.pfn, replica);
+  return mapping_.ScanCoreOf(core, pfn == kNoPfn ? -1 : mem_.NodeOf(pfn), e.cpu);
 }
 
 double ReplayEngine::simulated_time_ns() const {

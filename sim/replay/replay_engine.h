@@ -8,13 +8,15 @@
 // analytic).
 //
 // Time: each simulated CPU (a machine core) has its own clock. An event runs on the core
-// its trace CPU maps to, starting at its trace time (paced, the default) or as soon as the
-// core is free (back-to-back), and keeps the core busy for its latency: the sum of its
-// metadata accesses' latencies (no memory-level parallelism), plus, for a migration, the
-// data copy. Cores are synchronised in quanta of simulated time: copies started within a
-// quantum are charged their uncontended time at once and, at the quantum's end, handed to
-// the BulkCopier in one batch; the contended completion times then replace the estimates
-// (event latencies, and the cores' clocks move later by any extra delay).
+// its trace CPU maps to (TraceMapping::CoreOf; a compaction scan on a core of the scanned
+// node, ScanCoreOf; under replicate once per copy of the recording), starting at its trace
+// time (paced, the default) or as soon as the core is free (back-to-back), and keeps the
+// core busy for its latency: the sum of its metadata accesses' latencies (no memory-level
+// parallelism), plus, for a migration, the data copy. Cores are synchronised in quanta of
+// simulated time: copies started within a quantum are charged their uncontended time at
+// once and, at the quantum's end, handed to the BulkCopier in one batch; the contended
+// completion times then replace the estimates (event latencies, and the cores' clocks move
+// later by any extra delay).
 //
 // Event -> operations (docs/replay.md):
 //   alloc            PhysMem::Alloc + MemmapModel::Alloc
@@ -95,6 +97,7 @@ class ReplayEngine {
   // When the last core became free, ns after the first event.
   double simulated_time_ns() const;
   uint64_t events() const { return events_; }
+  const TraceMapping& mapping() const { return mapping_; }
 
  private:
   struct PendingCopy {
@@ -108,9 +111,13 @@ class ReplayEngine {
                std::unique_ptr<memmap::MemmapModel> model, TraceMapping mapping,
                std::unique_ptr<TraceReader> reader, BulkCopier* copier, ReplayOptions options);
 
-  absl::Status ReplayEvent(const Event& e);
+  // Replays `e` for copy `replica` of the recording (TraceMapping::copies()).
+  absl::Status ReplayEvent(const Event& e, int replica);
+  // The core `e` runs on: its CPU's, or for a compaction scan one of the scanned node's
+  // (TraceMapping::ScanCoreOf).
+  int CoreFor(const Event& e, int replica) const;
   absl::Status FlushQuantum();
-  void ApplySnapshotRuns(const std::vector<SnapshotRun>& runs);
+  void ApplySnapshotRuns(const std::vector<SnapshotRun>& runs, int replica);
 
   std::unique_ptr<hw::MemorySystem> memsys_;
   mm::PhysMem mem_;

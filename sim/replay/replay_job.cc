@@ -44,8 +44,6 @@ absl::StatusOr<result::Result> RunReplayJob(const ReplayJob& job,
   google::protobuf::TextFormat::PrintToString(job.model, &text);
   run->set_model_config(text);
   run->set_memsim_version(std::string(MemsimVersion()));
-  run->set_pfn_mapping(PfnPlacementName(job.options.pfn_placement));
-  run->set_cpu_mapping(CpuPlacementName(job.options.cpu_placement));
   run->set_paced(job.options.paced);
   run->set_simgrid(copier->uses_simgrid());
   run->set_quantum_ns(job.options.quantum_ns);

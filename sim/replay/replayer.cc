@@ -13,7 +13,13 @@ absl::StatusOr<result::Result> Replay(const std::string& trace_path,
   ASSIGN_OR_RETURN(auto engine,
                    ReplayEngine::Create(model_config, models, trace_path, copier, options));
   RETURN_IF_ERROR(engine->Run());
-  return BuildResult(*engine);
+  result::Result r = BuildResult(*engine);
+  auto* run = r.mutable_run();
+  run->set_placement(PfnPlacementName(options.pfn_placement));
+  run->set_placement_detail(engine->mapping().Describe());
+  run->set_pfn_mapping(PfnPlacementName(engine->mapping().placement()));
+  run->set_cpu_mapping(CpuPlacementName(engine->mapping().cpu_placement()));
+  return r;
 }
 
 }  // namespace memsim::replay

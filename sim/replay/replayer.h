@@ -25,8 +25,10 @@ class AccessSink;
 class BulkCopier;
 
 struct ReplayOptions {
-  PfnPlacement pfn_placement = PfnPlacement::kProportional;
-  CpuPlacement cpu_placement = CpuPlacement::kSpread;
+  // Where trace pfns and CPUs go (trace_mapping.h, docs/replay.md). The default follows the
+  // kernel: a one-node recording packed on the first socket, a multi-node one on its nodes.
+  PfnPlacement pfn_placement = PfnPlacement::kKernel;
+  CpuPlacement cpu_placement = CpuPlacement::kAuto;
   bool paced = true;
   uint64_t quantum_ns = 1'000'000;  // 1 ms of simulated time
   // Called about every 2^20 events with (events done, trace bytes read, trace bytes total).
@@ -38,7 +40,8 @@ struct ReplayOptions {
 
 // Replays the trace at `trace_path` (snapshot, then events) on the machine `copier` was
 // built for, with the model `model_config` names (built through `models`). Returns the
-// result without run metadata (paths, versions, wall time: the caller's). Errors: the
+// result without run metadata (paths, versions, wall time: the caller's) except the placement
+// used (RunInfo placement, placement_detail, pfn_mapping, cpu_mapping). Errors: the
 // trace cannot be opened or is corrupt (as the reader reports it), it does not fit the
 // machine under the placement, or the model config is invalid.
 absl::StatusOr<result::Result> Replay(const std::string& trace_path,

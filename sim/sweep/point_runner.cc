@@ -24,11 +24,9 @@ absl::StatusOr<result::Result> Replay(const config::SweepPoint& p,
   job.machine = p.machine();
   job.model = p.model();
   const config::ReplaySettings& r = p.replay();
-  ASSIGN_OR_RETURN(
-      job.options.pfn_placement,
-      replay::ParsePfnPlacement(r.pfn_mapping().empty() ? "proportional" : r.pfn_mapping()));
-  ASSIGN_OR_RETURN(job.options.cpu_placement,
-                   replay::ParseCpuPlacement(r.cpu_mapping().empty() ? "spread" : r.cpu_mapping()));
+  ASSIGN_OR_RETURN(job.options.pfn_placement,
+                   replay::ParsePfnPlacement(r.pfn_mapping().empty() ? "kernel" : r.pfn_mapping()));
+  ASSIGN_OR_RETURN(job.options.cpu_placement, replay::ParseCpuPlacement(r.cpu_mapping()));
   job.options.paced = !r.back_to_back();
   if (r.quantum_ns() != 0) job.options.quantum_ns = r.quantum_ns();
   ASSIGN_OR_RETURN(replay::CopierHolder copier,

@@ -196,7 +196,8 @@ TEST(AccessDump, CliDumpAccessesFlag) {
   ReplayWithDump(trace, lib, replay::DumpFormat::kDin);
   const std::string cli = test_util::TmpPath("cli.dump");
   const std::string args = "replay --trace=" + trace + " --machine=" + testing::TinyMachinePath() +
-                           " --model=page64 --out=" + test_util::TmpPath("r.json");
+                           " --model=page64 --placement=proportional --out=" +
+                           test_util::TmpPath("r.json");  // as the library replay (Replay)
   auto ok = test_util::Memsim(args + " --dump-accesses=" + cli + " --dump-format=din");
   ASSERT_EQ(ok.exit_code, 0) << ok.out;
   EXPECT_EQ(test_util::Slurp(cli), test_util::Slurp(lib));

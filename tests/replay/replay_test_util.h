@@ -48,6 +48,40 @@ inline std::string WriteTrace(const std::string& name, const std::vector<Snapsho
   return path;
 }
 
+// A trace over `nodes` trace nodes of `pages_per_node` pages each (node i from pfn
+// i * pages_per_node), with `cpus` CPUs.
+inline std::string WriteNodesTrace(const std::string& name, const std::vector<SnapshotRun>& runs,
+                                   const std::vector<Event>& events, uint32_t nodes,
+                                   uint64_t pages_per_node, uint32_t cpus) {
+  const std::string path = TestTracePath(name);
+  auto w = TraceWriter::Create(path);
+  EXPECT_TRUE(w.ok());
+  auto* h = (*w)->mutable_header();
+  h->set_source("test");
+  h->set_num_cpus(cpus);
+  for (uint32_t i = 0; i < nodes; ++i) {
+    auto* n = h->add_nodes();
+    n->set_node_id(i);
+    n->set_start_pfn(i * pages_per_node);
+    n->set_end_pfn((i + 1) * pages_per_node);
+  }
+  for (const auto& r : runs) EXPECT_TRUE((*w)->AddSnapshotRun(r).ok());
+  for (const auto& e : events) EXPECT_TRUE((*w)->Add(e).ok());
+  EXPECT_TRUE((*w)->Finish().ok());
+  return path;
+}
+
+inline Event Scan(uint64_t t, uint32_t cpu, uint64_t start_pfn, uint64_t end_pfn) {
+  Event e;
+  e.kind = trace::EVENT_COMPACTION_SCAN;
+  e.time_ns = t;
+  e.cpu = cpu;
+  e.pfn = start_pfn;
+  e.end_pfn = end_pfn;
+  e.scanner = trace::SCANNER_MIGRATE;
+  return e;
+}
+
 inline Event Fault(uint64_t t, uint32_t cpu, uint64_t pfn) {
   Event e;
   e.kind = trace::EVENT_FAULT;
@@ -98,6 +132,10 @@ struct Replay {
     EXPECT_TRUE(cfg.ok()) << cfg.status();
     job.model = *cfg;
     job.options.paced = paced;
+    // The hand-computed tests were derived with the trace spread over both nodes and its
+    // CPUs over both sockets; tests of the default placement set kKernel/kAuto themselves.
+    job.options.pfn_placement = replay::PfnPlacement::kProportional;
+    job.options.cpu_placement = replay::CpuPlacement::kSpread;
     topology = std::make_unique<hw::MachineTopology>(job.machine);  // validated by LoadMachine
     copier = replay::NewAnalyticCopier(*topology);
   }

@@ -420,6 +420,8 @@ TEST(Json, SmallResultExactText) {
   "paced": false,
   "simgrid": false,
   "quantum_ns": 1000000,
+  "placement": "",
+  "placement_detail": "",
   "wall_seconds": 0.25,
   "events_per_second": 0,
   "host_peak_rss_bytes": 0,
