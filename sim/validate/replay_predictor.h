@@ -39,8 +39,9 @@ struct OperationPrediction {
 
 class ReplayPredictor {
  public:
-  // `machine` must be validated (LoadMachine); `scratch_dir` holds the synthetic trace for
-  // the duration of a call (a private subdirectory, removed afterwards).
+  // `machine` must be validated (LoadMachine); `machine` and `model` must outlive the
+  // predictor. `scratch_dir` holds the synthetic trace for the duration of a call (in a
+  // private subdirectory, removed afterwards, and on a fatal signal).
   ReplayPredictor(const config::Machine& machine, const config::MemmapModelConfig& model,
                   std::string scratch_dir);
 
