@@ -11,6 +11,7 @@ void RegisterBuiltinCommands(CommandRegistry& registry) {
   registry.Add(CompareCommand());
   registry.Add(SweepCommand());
   registry.Add(BenchCommand());
+  registry.Add(ValidateCommand());
 }
 
 }  // namespace memsim::cli

@@ -6,14 +6,15 @@
 
 namespace memsim::cli {
 
-Command ImportCommand();   // import_command.cc
-Command InspectCommand();  // inspect_command.cc
-Command GenCommand();      // gen_command.cc
-Command MachineCommand();  // machine_command.cc
-Command ReplayCommand();   // replay_command.cc
-Command CompareCommand();  // compare_command.cc
-Command SweepCommand();    // sweep_command.cc
-Command BenchCommand();    // bench_command.cc
+Command ImportCommand();    // import_command.cc
+Command InspectCommand();   // inspect_command.cc
+Command GenCommand();       // gen_command.cc
+Command MachineCommand();   // machine_command.cc
+Command ReplayCommand();    // replay_command.cc
+Command CompareCommand();   // compare_command.cc
+Command SweepCommand();     // sweep_command.cc
+Command BenchCommand();     // bench_command.cc
+Command ValidateCommand();  // validate_command.cc
 
 }  // namespace memsim::cli
 

@@ -15,6 +15,7 @@ namespace memsim::hw {
 namespace {
 
 constexpr double kDefaultClockGhz = 2.0;
+constexpr uint64_t kLineBytes = 64;
 
 double Round2(double x) { return std::round(x * 100) / 100; }
 
@@ -24,7 +25,44 @@ std::string FigureLine(const std::string& name, const CalibrationFigure& f) {
                          f.unit, f.min_ns, f.max_ns, f.repetitions, f.method);
 }
 
+// The local DRAM chase: the first measured pair with cpu node = memory node.
+const CalibrationFigure* LocalChase(const HostMeasurements& m) {
+  for (const NodePairLatency& p : m.node_latency) {
+    if (p.cpu_node == p.memory_node && p.latency.measured()) return &p.latency;
+  }
+  return nullptr;
+}
+
+constexpr uint32_t kMaxOutstandingMisses = 64;
+
 }  // namespace
+
+config::Timing TimingFromMeasurements(const HostMeasurements& measured, double clock_ghz) {
+  config::Timing t;
+  const CalibrationFigure* chase = LocalChase(measured);
+  const CalibrationFigure& indep = measured.independent_line;
+  if (chase != nullptr && indep.measured() && indep.median_ns > 0) {
+    const double mlp = Round2(chase->median_ns) / Round2(indep.median_ns);
+    const uint32_t k = static_cast<uint32_t>(
+        std::clamp<double>(std::round(mlp), 1, static_cast<double>(kMaxOutstandingMisses)));
+    t.set_outstanding_l1_misses(k);
+    t.set_outstanding_l2_misses(k);
+  }
+  const CalibrationFigure& seq = measured.sequential_line;
+  if (seq.measured() && indep.measured() && seq.median_ns > 0) {
+    const bool prefetch = Round2(seq.median_ns) < Round2(indep.median_ns) / 2;
+    t.set_next_line_prefetcher(prefetch);
+    t.set_l2_streamer(prefetch);
+  }
+  if (seq.measured() && Round2(seq.median_ns) > 0) {
+    t.set_core_dram_bandwidth_bytes_per_s(
+        std::round(static_cast<double>(kLineBytes) / Round2(seq.median_ns) * 1e3) * 1e6);
+  }
+  if (measured.scan_pfn_hot.measured() && clock_ghz > 0) {
+    t.set_cycles_per_scanned_pfn(Round2(Round2(measured.scan_pfn_hot.median_ns) * clock_ghz));
+  }
+  return t;
+}
 
 absl::StatusOr<config::Machine> BuildCalibratedMachine(const HostMeasurements& measured,
                                                        std::string_view hwloc_xml,
@@ -86,6 +124,7 @@ absl::StatusOr<config::Machine> BuildCalibratedMachine(const HostMeasurements& m
   c->set_atomic_rmw_ns(Round2(measured.atomic_rmw.median_ns));
   c->set_core_to_core_ns(Round2(measured.core_to_core.median_ns));
   c->set_huge_pages(measured.huge_pages);
+  *m.mutable_timing() = TimingFromMeasurements(measured, ghz);
   absl::Status valid = ValidateMachine(m);
   if (!valid.ok()) {
     return absl::InvalidArgumentError(
@@ -93,6 +132,49 @@ absl::StatusOr<config::Machine> BuildCalibratedMachine(const HostMeasurements& m
   }
   return m;
 }
+
+namespace {
+
+// How each config::Timing field came from the figures, with the numbers.
+std::string TimingComment(const HostMeasurements& measured, const config::Machine& machine) {
+  const config::Timing& t = machine.timing();
+  std::string s = "# Timing (docs/validation.md, \"From measurements to config::Timing\"):\n";
+  const CalibrationFigure* chase = LocalChase(measured);
+  if (t.outstanding_l1_misses() > 0 && chase != nullptr) {
+    absl::StrAppend(
+        &s, absl::StrFormat("#   outstanding_l1/l2_misses = round(dram chase %.2f / "
+                            "independent line %.2f = %.2f) = %d\n",
+                            Round2(chase->median_ns), Round2(measured.independent_line.median_ns),
+                            Round2(chase->median_ns) / Round2(measured.independent_line.median_ns),
+                            t.outstanding_l1_misses()));
+  } else {
+    s += "#   outstanding misses: not derived (chase or independent reads not measured)\n";
+  }
+  if (measured.sequential_line.measured() && measured.independent_line.measured()) {
+    absl::StrAppend(
+        &s,
+        absl::StrFormat("#   prefetchers %s: sequential line %.2f %s independent "
+                        "line %.2f / 2\n",
+                        t.l2_streamer() ? "on" : "off", Round2(measured.sequential_line.median_ns),
+                        t.l2_streamer() ? "<" : ">=", Round2(measured.independent_line.median_ns)));
+  }
+  if (t.core_dram_bandwidth_bytes_per_s() > 0) {
+    absl::StrAppend(&s, absl::StrFormat("#   core_dram_bandwidth = 64 B / %.2f ns = %.3f GB/s\n",
+                                        Round2(measured.sequential_line.median_ns),
+                                        t.core_dram_bandwidth_bytes_per_s() / 1e9));
+  }
+  if (t.cycles_per_scanned_pfn() > 0) {
+    absl::StrAppend(&s, absl::StrFormat("#   cycles_per_scanned_pfn = hot scan %.2f ns x %.2f GHz "
+                                        "= %.2f\n",
+                                        Round2(measured.scan_pfn_hot.median_ns),
+                                        machine.clock_ghz(), t.cycles_per_scanned_pfn()));
+  }
+  s += "#   streamer_distance_lines, cycles_per_operation: not measured (0: the model's "
+       "default)\n";
+  return s;
+}
+
+}  // namespace
 
 std::string FormatCalibratedMachine(const HostMeasurements& measured,
                                     const config::Machine& machine) {
@@ -123,9 +205,12 @@ std::string FormatCalibratedMachine(const HostMeasurements& measured,
   s += FigureLine("independent_line", measured.independent_line);
   s += FigureLine("atomic_rmw", measured.atomic_rmw);
   s += FigureLine("core_to_core", measured.core_to_core);
+  s += FigureLine("scan_pfn", measured.scan_pfn);
+  s += FigureLine("scan_pfn_hot", measured.scan_pfn_hot);
   for (const std::string& note : measured.notes) absl::StrAppend(&s, "# Note: ", note, "\n");
   s += "#\n# Mapped: hit_latency_cycles = hit ns x clock_ghz (each level at least the one "
        "below);\n# latency_ns[i][j] = dram_i_to_j; the other figures are in `calibration`.\n";
+  s += TimingComment(measured, machine);
   s += FormatMachineTextproto(machine);
   return s;
 }

@@ -9,7 +9,9 @@
 // - latency_ns[i][j]: the measured chase from a core of node i to memory of node j (Linux
 //   node numbers = machine node ids); unmeasured pairs (CPU-less rows) follow the import
 //   rule with the measured local and nearest-remote figures;
-// - calibration: sequential, independent, dependent-chase, atomic and core-to-core figures.
+// - calibration: sequential, independent, dependent-chase, atomic and core-to-core figures;
+// - timing (TimingFromMeasurements below): outstanding misses, prefetchers, per-core
+//   bandwidth and the scanner's cycles per pfn, derived from those figures.
 // Figures are rounded to 0.01 ns (cycles to 0.01) before they are stored.
 #ifndef MEMSIM_SIM_HW_CALIBRATED_MACHINE_H_
 #define MEMSIM_SIM_HW_CALIBRATED_MACHINE_H_
@@ -22,6 +24,21 @@
 #include "sim/hw/host_measurements.h"
 
 namespace memsim::hw {
+
+// The timing model's parameters from the measured figures (docs/validation.md, "From
+// measurements to config::Timing"); a field whose inputs were not measured stays 0:
+// - outstanding_l1_misses = outstanding_l2_misses = round(dram chase / independent line),
+//   in [1, 64]: by Little's law a core that keeps k independent misses in flight, each
+//   taking the chase latency, finishes one every latency / k ns;
+// - next_line_prefetcher = l2_streamer = (sequential line < independent line / 2): only a
+//   prefetcher makes an ascending walk much cheaper than the same lines in random order
+//   (the two prefetchers cannot be told apart by these figures, so both are set);
+// - streamer_distance_lines = 0 (not measured: the model's default);
+// - core_dram_bandwidth_bytes_per_s = 64 B / sequential line ns, to 1 MB/s;
+// - cycles_per_scanned_pfn = hot scan ns/pfn x clock_ghz, to 0.01 cycle;
+// - cycles_per_operation = 0 (not measured).
+// `clock_ghz` converts ns to cycles (the machine's clock).
+config::Timing TimingFromMeasurements(const HostMeasurements& measured, double clock_ghz);
 
 // Imports `hwloc_xml` (named `source_name` in errors and in the machine's name) and applies
 // the measurements. Errors: the XML does not import, or the result does not validate.

@@ -321,6 +321,27 @@ absl::StatusOr<HostMeasurements> HostCalibrator::Run() {
                           Bytes(main_bytes)),
              main_bytes, [&] { return IndependentReadNs(buf, next); });
   report("independent line", m.independent_line);
+  // The scan loop last: it overwrites the chase links with struct-page stand-ins.
+  InitScanStructs(buf, main_lines);
+  m.scan_pfn =
+      repeat(0.06, "ns/pfn",
+             absl::StrCat("the migrate scanner's per-pfn tests on 64-B struct-page records, "
+                          "ascending, over ",
+                          Bytes(main_bytes)),
+             main_bytes, [&] { return ScanStructsNs(buf, main_lines, 1); });
+  report("scan pfn (cold)", m.scan_pfn);
+  {
+    // Half the L1d: the records stay there after the first pass.
+    const size_t hot = std::max<size_t>(options_.l1_bytes / 2 / kKernelLineBytes, 16);
+    const int passes = quick ? 16 : 4096;
+    ScanStructsNs(buf, hot, 1);
+    m.scan_pfn_hot =
+        repeat(0.03, "ns/pfn",
+               absl::StrCat("the same loop over ", hot, " records (", Bytes(hot * kKernelLineBytes),
+                            ", in the L1d), ", passes, " passes"),
+               hot * kKernelLineBytes, [&] { return ScanStructsNs(buf, hot, passes); });
+    report("scan pfn (hot)", m.scan_pfn_hot);
+  }
   main_buf->reset();
 
   {

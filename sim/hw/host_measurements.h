@@ -55,6 +55,11 @@ struct HostMeasurements {
   CalibrationFigure independent_line;
   CalibrationFigure atomic_rmw;
   CalibrationFigure core_to_core;
+  // The compaction migrate scanner's loop per pfn (memory_kernels.h, ScanStructsNs): over
+  // records held in the L1d (its non-memory work), and over the main buffer (cold, as the
+  // kernel's scanner meets the memmap).
+  CalibrationFigure scan_pfn_hot;
+  CalibrationFigure scan_pfn;
   // Anything the reader of the config should know (skipped figures, odd topology).
   std::vector<std::string> notes;
 };

@@ -40,6 +40,25 @@ double SequentialWordNs(const unsigned char* buffer, size_t lines, int passes);
 // overlap up to its outstanding-miss limit; ns per line.
 double IndependentReadNs(const unsigned char* buffer, const std::vector<uint32_t>& order);
 
+// The struct-page stand-in of ScanStructsNs(): 64-byte records laid out like the kernel's
+// struct page (Linux 6.18, include/linux/mm_types.h): flags at byte 0, compound_head at 8,
+// mapping at 24, page_type (the _mapcount union) at 48. InitScanStructs() makes every record
+// an in-use, non-LRU, non-compound page with no type, which isolate_migratepages_block()
+// examines and rejects one by one (the common case of an nr_taken=0 pageblock).
+inline constexpr size_t kScanFlagsOffset = 0;
+inline constexpr size_t kScanCompoundHeadOffset = 8;
+inline constexpr size_t kScanMappingOffset = 24;
+inline constexpr size_t kScanPageTypeOffset = 48;
+void InitScanStructs(unsigned char* buffer, size_t structs);
+
+// Walks `structs` consecutive 64-byte records ascending, `passes` times, doing per record
+// what the compaction migrate scanner does per pfn of a block it cannot isolate from
+// (mm/compaction.c, isolate_migratepages_block(): PageBuddy on page_type, PageCompound on
+// flags and compound_head, PageLRU on flags, __PageMovable on mapping); ns per record.
+// On a buffer that fits the L1d this is the scanner's non-memory work per pfn.
+// REQUIRES: the records were written by InitScanStructs().
+double ScanStructsNs(const unsigned char* buffer, size_t structs, int passes);
+
 // `ops` lock-prefixed fetch-and-add on one 8-byte word (a line in L1); ns per operation.
 double AtomicRmwNs(uint64_t* word, uint64_t ops);
 

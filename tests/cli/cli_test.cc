@@ -50,9 +50,9 @@ std::vector<std::string> CommandNames() {
   return names;
 }
 
-TEST(Cli, TheRegistryHoldsTheEightCommands) {
+TEST(Cli, TheRegistryHoldsTheNineCommands) {
   EXPECT_EQ(absl::StrJoin(CommandNames(), " "),
-            "import inspect gen machine replay compare sweep bench");
+            "import inspect gen machine replay compare sweep bench validate");
 }
 
 TEST(Cli, TopHelpListsEveryCommand) {
@@ -118,6 +118,9 @@ TEST(Cli, EveryCommandExits2OnAUsageErrorAnd1OnADataError) {
        {"extra", "bench takes only flags",
         absl::StrCat("--bench_traces=", not_trace, " --synthetic_events=0 --machine=", machine),
         not_trace}},
+      {"validate",
+       {"", "--machine is required", absl::StrCat("--machine=", machine, " ", bad_line),
+        bad_line + ":1"}},
   };
   for (const std::string& c : CommandNames()) {
     auto it = cases.find(c);

@@ -98,6 +98,26 @@ TEST(MemoryKernels, TinyBuffersGivePositiveFigures) {
   FreeHuge(raw, lines * kKernelLineBytes);
 }
 
+// The scan loop walks the stand-in records: every one an in-use, non-LRU page, so a figure
+// comes back; the records are laid out where the kernel's struct page has those fields.
+TEST(MemoryKernels, ScanStructsWalksInitialisedRecords) {
+  const size_t structs = 64;
+  void* raw = AllocateHuge(structs * kKernelLineBytes);
+  ASSERT_NE(raw, nullptr);
+  unsigned char* buf = static_cast<unsigned char*>(raw);
+  InitScanStructs(buf, structs);
+  uint32_t page_type = 0;
+  std::memcpy(&page_type, buf + 5 * kKernelLineBytes + kScanPageTypeOffset, sizeof(page_type));
+  EXPECT_EQ(page_type, 0xffffffffu);  // _mapcount = -1: no page type, not PageBuddy
+  uint64_t head = 1;
+  std::memcpy(&head, buf + 5 * kKernelLineBytes + kScanCompoundHeadOffset, sizeof(head));
+  EXPECT_EQ(head, 0u);  // not a tail page
+  const double ns = ScanStructsNs(buf, structs, 4);
+  EXPECT_GT(ns, 0);
+  EXPECT_TRUE(std::isfinite(ns));
+  FreeHuge(raw, structs * kKernelLineBytes);
+}
+
 TEST(MemoryKernels, CoreToCoreRefusesACpuItCannotPinTo) {
   EXPECT_LT(CoreToCoreNs(0, 100000, 10, 1.0), 0);
 }
@@ -142,6 +162,8 @@ HostMeasurements HandMade() {
   m.independent_line = Figure(27.346, 25.0, 30.0, "ns/line");
   m.atomic_rmw = Figure(16.5, 15.0, 20.0, "ns/op");
   m.core_to_core = Figure(80.0, 70.0, 90.0, "ns one way");
+  m.scan_pfn = Figure(3.5, 3.0, 4.0, "ns/pfn");
+  m.scan_pfn_hot = Figure(1.004, 0.9, 1.2, "ns/pfn");
   m.notes.push_back("a hand-made note");
   return m;
 }
@@ -234,6 +256,63 @@ TEST(CalibratedMachine, WrittenTextHasTheRawFiguresAndLoads) {
               ElementsAre(110.12));
 }
 
+// docs/validation.md, "From measurements to config::Timing", on the hand-made figures.
+TEST(CalibratedMachine, TimingIsDerivedFromTheFigures) {
+  const config::Timing t = TimingFromMeasurements(HandMade(), 2.0);
+  // round(110.12 / 27.35 = 4.026) = 4.
+  EXPECT_EQ(t.outstanding_l1_misses(), 4u);
+  EXPECT_EQ(t.outstanding_l2_misses(), 4u);
+  // 6.00 < 27.35 / 2: prefetchers at work.
+  EXPECT_TRUE(t.next_line_prefetcher());
+  EXPECT_TRUE(t.l2_streamer());
+  EXPECT_EQ(t.streamer_distance_lines(), 0u);
+  // 64 B / 6.00 ns = 10.6667 GB/s, to 1 MB/s.
+  EXPECT_EQ(t.core_dram_bandwidth_bytes_per_s(), 10667e6);
+  // 1.004 -> 1.00 ns x 2.0 GHz.
+  EXPECT_EQ(t.cycles_per_scanned_pfn(), 2.0);
+  EXPECT_EQ(t.cycles_per_operation(), 0.0);
+}
+
+TEST(CalibratedMachine, NoPrefetchWhenASequentialWalkCostsLikeRandomReads) {
+  HostMeasurements h = HandMade();
+  h.sequential_line = Figure(14.0, 13.0, 15.0, "ns/line");               // >= 27.35 / 2
+  h.node_latency[0].latency = Figure(1000.0, 990.0, 1010.0, "ns/load");  // 36.6 -> clamped
+  h.independent_line = Figure(10.0, 9.0, 11.0, "ns/line");
+  const config::Timing t = TimingFromMeasurements(h, 2.0);
+  EXPECT_FALSE(t.l2_streamer());
+  EXPECT_FALSE(t.next_line_prefetcher());
+  EXPECT_EQ(t.outstanding_l1_misses(), 64u);  // round(100) clamped to 64
+}
+
+TEST(CalibratedMachine, UnmeasuredFiguresLeaveTimingFieldsZero) {
+  HostMeasurements h;
+  h.clock_ghz = 2.0;
+  const config::Timing t = TimingFromMeasurements(h, 2.0);
+  EXPECT_EQ(t.outstanding_l1_misses(), 0u);
+  EXPECT_FALSE(t.l2_streamer());
+  EXPECT_EQ(t.core_dram_bandwidth_bytes_per_s(), 0.0);
+  EXPECT_EQ(t.cycles_per_scanned_pfn(), 0.0);
+}
+
+TEST(CalibratedMachine, WrittenTextExplainsTheTiming) {
+  const HostMeasurements h = HandMade();
+  absl::StatusOr<config::Machine> m =
+      BuildCalibratedMachine(h, ReadAll(kThisMachine), "calibrated-host");
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(m->timing().outstanding_l1_misses(), 4u);
+  const std::string text = FormatCalibratedMachine(h, *m);
+  for (const char* want :
+       {"#   scan_pfn                    3.50 ns/pfn",
+        "#   scan_pfn_hot                1.00 ns/pfn",
+        "#   outstanding_l1/l2_misses = round(dram chase 110.12 / independent line 27.35 = "
+        "4.03) = 4\n",
+        "#   prefetchers on: sequential line 6.00 < independent line 27.35 / 2\n",
+        "#   core_dram_bandwidth = 64 B / 6.00 ns = 10.667 GB/s\n",
+        "#   cycles_per_scanned_pfn = hot scan 1.00 ns x 2.00 GHz = 2.00\n", "timing {\n"}) {
+    EXPECT_THAT(text, HasSubstr(want));
+  }
+}
+
 TEST(CalibratedMachine, ValidatorRefusesANegativeCalibrationFigure) {
   absl::StatusOr<config::Machine> m =
       BuildCalibratedMachine(HandMade(), ReadAll(kThisMachine), "calibrated-host");
@@ -250,10 +329,13 @@ TEST(CalibrateCli, QuickRunWritesALoadableMachine) {
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("calibrate: l1 hit"));
   EXPECT_THAT(r.out, HasSubstr("calibrate: dram 0->0"));
+  EXPECT_THAT(r.out, HasSubstr("calibrate: scan pfn (hot)"));
   absl::StatusOr<config::Machine> m = LoadMachine(path);
   ASSERT_TRUE(m.ok()) << m.status();
   EXPECT_TRUE(m->has_calibration());
   EXPECT_GT(m->calibration().dependent_line_ns(), 0);
+  EXPECT_TRUE(m->has_timing());
+  EXPECT_GE(m->timing().outstanding_l1_misses(), 1u);
   test_util::CmdResult show = test_util::Memsim("machine show " + path);
   EXPECT_EQ(show.exit_code, 0) << show.out;
 }
