@@ -12,9 +12,9 @@
 //   the buddy as PhysMem::Alloc does (its share of rmqueue_bulk: the split of its own block),
 //   then list_add_tail + list_del on this CPU's list; the zone lock is charged once per
 //   refill batch (max(batch >> order, 2) such allocations of one list share it);
-// - pcp blocks inside a range another operation takes (a non-pcp alloc or free, a migration's
-//   destination, a refill of another CPU) were drained by a drain_all_pages the trace does
-//   not show: DrainRange moves them to the buddy first, with no access charged.
+// - pcp blocks inside a range another operation takes (a non-pcp alloc or free, either end
+//   of a migration, a refill of another CPU) were drained by a drain_all_pages the trace
+//   does not show: DrainRange moves them to the buddy first, with no access charged.
 // Lists are per order only (the migratetype of a pageblock is not tracked; every block uses
 // the MIGRATE_MOVABLE list of its order). Blocks on lists are IsPcpBlock in PhysMem.
 // docs/memmap-models.md, "Per-CPU page lists", has the kernel code each step follows.

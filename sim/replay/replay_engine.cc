@@ -311,6 +311,8 @@ absl::Status ReplayEngine::ReplayEvent(const Event& e) {
         ++counters_.unmapped_pfn_events;
         break;
       }
+      // Untraced drains of pcp blocks under either end (PerCpuPages::DrainRange).
+      pcp_->DrainRange(mem_, src, src + (uint64_t{1} << e.order));
       pcp_->DrainRange(mem_, dst, dst + (uint64_t{1} << e.order));
       mem_.Migrate(src, dst, e.order, /*free_source=*/false, &migrate_result_);
       if (!migrate_result_.applied) break;
