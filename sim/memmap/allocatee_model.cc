@@ -16,6 +16,7 @@ AllocateeModel::AllocateeModel(const std::vector<mm::NodeLayout>& nodes,
     : WordModel(nodes, config.section_mib(), config.slab(), config.placement(), kRefcountOffset,
                 kMapcountOffset),
       config_(config) {
+  lru_offset_ = kLruOffset;
   for (int o = trace::OwnerType_MIN; o <= trace::OwnerType_MAX; ++o) {
     const auto owner = static_cast<trace::OwnerType>(o);
     uint32_t bytes = DescriptorBytesFor(config.sizes(), owner);

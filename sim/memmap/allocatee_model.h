@@ -46,6 +46,7 @@ class AllocateeModel : public WordModel {
   static constexpr uint32_t kMapcountOffset = 12;
   static constexpr uint32_t kPfnOffset = 16;
   static constexpr uint32_t kPagesArrayOffset = 24;
+  static constexpr uint32_t kLruOffset = 32;  // a folio's LRU list_head
 
   // REQUIRES: config valid (ValidateAllocateeConfig).
   AllocateeModel(const std::vector<mm::NodeLayout>& nodes, const config::AllocateeConfig& config);

@@ -58,6 +58,7 @@ class MemdescModel : public WordModel {
   // Descriptor field offsets (a folio descriptor keeps struct page's order of fields).
   static constexpr uint32_t kFlagsOffset = 0;
   static constexpr uint32_t kPfnOffset = 16;
+  static constexpr uint32_t kLruOffset = 24;  // a folio's LRU list_head (WordModel default)
   static constexpr uint32_t kMapcountOffset = 48;
   static constexpr uint32_t kRefcountOffset = 52;
 

@@ -39,6 +39,24 @@ class MemmapLayout {
            ((nodes_[node].memmap_bytes + mm::kPageBytes - 1) & ~(mm::kPageBytes - 1));
   }
   uint64_t ram_bytes(uint32_t node) const { return nodes_[node].ram_bytes; }
+
+  // Kernel structures the per-CPU list paths touch, placed (not taken from a kernel) in the
+  // top MiB of a node and the per-CPU areas below it:
+  //   struct zone of global zone z (its pgdat on node n): end(n) - 1 MiB + (z % 256) * 4096;
+  //     zone->lock at +kZoneLockOffset (its own cache line after ZONE_PADDING);
+  //   struct per_cpu_pages of (cpu, zone z) in cpu's per-CPU area on its home node n:
+  //     end(n) - 1 MiB - (cpu + 1) * 4096 + (z % 16) * 256 (256 B: 232 rounded to lines).
+  static constexpr uint64_t kZoneLockOffset = 1024;
+  uint64_t ZoneLockAddr(uint32_t node, uint32_t zone) const {
+    return NodeEnd(node) - (uint64_t{1} << 20) + (zone % 256) * mm::kPageBytes + kZoneLockOffset;
+  }
+  // pgdat->__lruvec.lru_lock of node n (the node's lruvec; with memcg one per memcg and
+  // node): end(n) - 1 MiB + 3072, a line of its own in the slot of zone 0.
+  uint64_t LruLockAddr(uint32_t node) const { return NodeEnd(node) - (uint64_t{1} << 20) + 3072; }
+  uint64_t PcpAddr(uint32_t cpu_node, uint32_t cpu, uint32_t zone) const {
+    return NodeEnd(cpu_node) - (uint64_t{1} << 20) - (uint64_t{cpu} + 1) * mm::kPageBytes +
+           (zone % 16) * 256;
+  }
   uint32_t bytes_per_page() const { return bytes_per_page_; }
   size_t num_nodes() const { return nodes_.size(); }
   // Node index holding simulated byte address addr (descriptor slab pages), by node
@@ -46,6 +64,10 @@ class MemmapLayout {
   uint32_t NodeOfAddr(uint64_t addr) const;
 
  private:
+  uint64_t NodeEnd(uint32_t node) const {
+    const NodeInfo& n = nodes_[node < nodes_.size() ? node : 0];
+    return n.base_addr + n.ram_bytes;
+  }
   struct NodeInfo {
     uint64_t start_pfn = 0;
     uint64_t base_addr = 0;

@@ -38,6 +38,11 @@ struct ScanResult {
   uint64_t descriptor_reads = 0;  // of which needed a descriptor read
 };
 
+struct IsolationResult {
+  uint64_t pages = 0;   // pages of the blocks isolated
+  uint64_t blocks = 0;  // folios (migrate scanner) or free buddy blocks (free scanner)
+};
+
 class MemmapModel {
  public:
   virtual ~MemmapModel() = default;
@@ -68,6 +73,15 @@ class MemmapModel {
   virtual ScanResult CompactionScan(const mm::PhysMem& mem, uint64_t start_pfn, uint64_t end_pfn,
                                     trace::ScannerKind scanner, const OpContext& ctx,
                                     AccessBuffer& out) = 0;
+
+  // The isolation work of that scan (after its CompactionScan): the first blocks holding
+  // nr_taken pages that the scanner takes (IsolationTargets). Migrate scanner: folio_try_get,
+  // folio_test_clear_lru, the lruvec lock, list_del from the LRU; free scanner: zone->lock,
+  // __isolate_free_page (del_page_from_free_list), set_page_private(order), list_add_tail.
+  // PhysMem is not changed.
+  virtual IsolationResult Isolate(const mm::PhysMem& mem, uint64_t start_pfn, uint64_t end_pfn,
+                                  trace::ScannerKind scanner, uint64_t nr_taken,
+                                  const OpContext& ctx, AccessBuffer& out) = 0;
 
   virtual const OverheadTracker& overhead() const = 0;
   // Closes the time-weighted means at time_ns (end of the trace).

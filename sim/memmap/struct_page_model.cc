@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "sim/memmap/isolation_targets.h"
 #include "sim/memmap/memmap_model_config.h"
 #include "sim/util/status_macros.h"
 
@@ -16,6 +17,7 @@ constexpr uint32_t kLargeMapcountOffset = 16;
 StructPageModel::StructPageModel(const std::vector<mm::NodeLayout>& nodes, Options options)
     : options_(std::move(options)),
       layout_(nodes, options_.struct_page_bytes, options_.section_pages),
+      pcp_(&layout_, /*links_in_page=*/false),
       overhead_(NodeRamBytes(nodes)) {
   const uint32_t s = options_.struct_page_bytes;
   folio_pages_ = std::max<uint32_t>(1, 256 / s);
@@ -113,8 +115,17 @@ void StructPageModel::Alloc(const mm::AllocResult& op, const OpContext& ctx, Acc
     overhead_.Change(ctx.time_ns, p.node, 0, 0,
                      -static_cast<int64_t>(heads * HvoFreedPages(p.order, s) * mm::kPageBytes));
   }
+  const mm::PcpOps& pcp = op.pcp;
+  if (pcp.used) {
+    pcp_.Lock(pcp, ctx, out);
+    if (pcp.zone_lock) pcp_.ZoneLock(node, pcp, out);
+  }
   for (const mm::BuddyBlock& f : op.removed_free) Page(out, node, f.pfn, 0, s, AccessKind::kWrite);
   for (const mm::BuddyBlock& f : op.added_free) Page(out, node, f.pfn, 0, s, AccessKind::kWrite);
+  if (pcp.used) {
+    for (const mm::PcpListOp& l : pcp.ops) pcp_.List(l, node, pcp, ctx, false, out);
+    pcp_.Unlock(pcp, ctx, out);
+  }
   InitBlock(op.block, ctx, out);
 }
 
@@ -149,11 +160,40 @@ void StructPageModel::TeardownPiece(const mm::Piece& p, const OpContext& ctx, Ac
   }
 }
 
+void StructPageModel::Merge(uint32_t node, const mm::BuddyCheck* begin, const mm::BuddyCheck* end,
+                            const mm::BuddyBlock& final_block, AccessBuffer& out) const {
+  const uint32_t s = options_.struct_page_bytes;
+  for (const mm::BuddyCheck* c = begin; c != end; ++c) {
+    Page(out, node, c->pfn, 0, s, AccessKind::kRead);
+    if (c->merged) Page(out, node, c->pfn, 0, s, AccessKind::kWrite);
+  }
+  Page(out, node, final_block.pfn, 0, s, AccessKind::kWrite);
+}
+
+void StructPageModel::PcpFree(const mm::FreeResult& op, const OpContext& ctx,
+                              AccessBuffer& out) const {
+  const mm::PcpOps& pcp = op.pcp;
+  pcp_.Lock(pcp, ctx, out);
+  for (const mm::PcpListOp& l : pcp.ops) pcp_.List(l, op.node, pcp, ctx, false, out);
+  if (pcp.zone_lock) pcp_.ZoneLock(op.node, pcp, out);
+  for (const mm::DrainedBlock& d : pcp.drained) {
+    pcp_.List(d.del, d.node, pcp, ctx, /*from_tail=*/true, out);
+    Page(out, d.node, d.block.pfn, 0, options_.struct_page_bytes, AccessKind::kRead);
+    const mm::BuddyCheck* checks = pcp.drain_checks.data();
+    Merge(d.node, checks + d.checks_begin, checks + d.checks_end, d.final_block, out);
+  }
+  pcp_.Unlock(pcp, ctx, out);
+}
+
 void StructPageModel::Free(const mm::FreeResult& op, const OpContext& ctx, AccessBuffer& out) {
   if (!op.applied) return;
   const uint32_t s = options_.struct_page_bytes;
   const uint32_t node = op.node;
   for (const mm::Piece& p : op.freed) TeardownPiece(p, ctx, out);
+  if (op.pcp.used) {
+    PcpFree(op, ctx, out);
+    return;
+  }
   for (const mm::BuddyCheck& c : op.checks) {
     Page(out, node, c.pfn, 0, s, AccessKind::kRead);
     if (c.merged) Page(out, node, c.pfn, 0, s, AccessKind::kWrite);
@@ -173,7 +213,7 @@ void StructPageModel::Lookup(const mm::BlockInfo& block, uint64_t pfn, const OpC
 
 void StructPageModel::MapCount(const mm::BlockInfo& block, uint64_t pfn, const OpContext& ctx,
                                AccessBuffer& out) {
-  if (block.state != mm::PageState::kAllocated) return;
+  if (block.state != mm::PageState::kAllocated || mm::IsPcpBlock(block)) return;
   const uint32_t node = block.node;
   const bool large = IsCompound(block.owner, block.order);
   const uint64_t head = large ? block.head_pfn : pfn;
@@ -236,6 +276,43 @@ ScanResult StructPageModel::CompactionScan(const mm::PhysMem& mem, uint64_t star
     }
   }
   return result;
+}
+
+IsolationResult StructPageModel::Isolate(const mm::PhysMem& mem, uint64_t start_pfn,
+                                         uint64_t end_pfn, trace::ScannerKind scanner,
+                                         uint64_t nr_taken, const OpContext& ctx,
+                                         AccessBuffer& out) {
+  IsolationResult r;
+  r.pages = IsolationTargets::Find(mem, start_pfn, end_pfn, scanner, nr_taken, &isolated_);
+  r.blocks = isolated_.size();
+  if (isolated_.empty()) return r;
+  const uint32_t s = options_.struct_page_bytes;
+  const uint32_t node = isolated_.front().node;
+  const uint64_t lock = scanner == trace::SCANNER_FREE
+                            ? layout_.ZoneLockAddr(node, isolated_.front().zone)
+                            : layout_.LruLockAddr(node);
+  if (scanner == trace::SCANNER_FREE) out.Push(lock, 4, AccessKind::kAtomic, false);
+  bool locked = scanner == trace::SCANNER_FREE;
+  for (const mm::BlockInfo& b : isolated_) {
+    const uint64_t a = PageAddr(b, b.head_pfn);
+    if (scanner == trace::SCANNER_FREE) {
+      out.Push(a + 8, 16, AccessKind::kRead, false);
+      out.Push(a, s, AccessKind::kWrite, false);
+      out.Push(a + 8, 16, AccessKind::kWrite, false);
+      out.Push(a + private_off_, 8, AccessKind::kWrite, false);
+      continue;
+    }
+    out.Push(a + refcount_off_, 4, AccessKind::kAtomic, false);
+    out.Push(a, 8, AccessKind::kAtomic);
+    if (!locked) {
+      out.Push(lock, 4, AccessKind::kAtomic);
+      locked = true;
+    }
+    out.Push(a + 8, 16, AccessKind::kRead);
+    out.Push(a + 8, 16, AccessKind::kWrite, false);
+  }
+  out.Push(lock, 4, AccessKind::kWrite, false);
+  return r;
 }
 
 absl::Status ValidatePage64Config(const config::MemmapModelConfig& config) {

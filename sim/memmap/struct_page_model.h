@@ -31,6 +31,14 @@
 //   - each buddy check: read struct page at a(buddy) [page_is_buddy: PageBuddy,
 //     buddy_order, zone]; merged: write it [del_page_from_free_list]
 //   - final block: write struct page at a(head) [set_buddy_order + __add_to_free_list]
+// Per-CPU lists (op.pcp.used; PcpEmitter, links in struct page's lru at a(p) + 8):
+//   alloc: pcp lock [rmqueue_pcplist]; refill: zone lock once per batch + the buddy work
+//     above [rmqueue_bulk -> __rmqueue]; list_add_tail + list_del of the block
+//     [__rmqueue_pcplist]; count + unlock; then post_alloc_hook / prep_compound_page.
+//   free: teardown as above [free_unref_page_prepare -> free_pages_prepare]; pcp lock;
+//     list_add; drain if count >= high [free_pcppages_bulk]: zone lock, per block list_del
+//     (list_last_entry), read struct page [bulkfree_pcp_prepare -> check_free_page], the
+//     buddy checks and final write [__free_one_page]; count + unlock.
 // Lookup: read flags+compound_head (16 B) of the pfn's struct page [page_folio()];
 //   a tail also reads the head's (16 B) [folio_test_*()].
 // MapCount: atomic _refcount of the head [folio_get/put]; atomic _mapcount of the head
@@ -44,6 +52,16 @@
 //   order word and skip the folio [PageCompound + compound_order]; tails and order-0
 //   pages step by one. The free scanner skips a compound folio only if it ends inside the
 //   range [isolate_freepages_block].
+// Isolate (mm/compaction.c; blocks chosen by IsolationTargets; "dep" = depends_on_previous):
+//   migrate scanner, per folio: atomic 4 B _refcount [folio_try_get], not dep; atomic 8 B
+//     flags [folio_test_clear_lru]; the first folio takes the lruvec lock (atomic 4 B,
+//     folio_lruvec_relock_irqsave); read 16 B lru [lruvec_del_folio -> list_del]; write
+//     16 B lru, not dep [list_add to cc->migratepages]. LRU neighbours are not known.
+//   free scanner: atomic zone->lock once [compact_lock_irqsave], then per free block: read
+//     16 B lru, not dep [list_del in del_page_from_free_list]; write struct page, not dep
+//     [__ClearPageBuddy, set_page_private(0)]; write 16 B lru and 8 B private, not dep
+//     [set_page_private(page, order), list_add_tail(&page->lru, freelist)].
+//   Each ends with the lock's release (write 4 B), not dep.
 #ifndef MEMSIM_SIM_MEMMAP_STRUCT_PAGE_MODEL_H_
 #define MEMSIM_SIM_MEMMAP_STRUCT_PAGE_MODEL_H_
 
@@ -55,6 +73,7 @@
 #include "proto/memmap.pb.h"
 #include "sim/memmap/memmap_layout.h"
 #include "sim/memmap/memmap_model.h"
+#include "sim/memmap/pcp_emitter.h"
 
 namespace memsim::memmap {
 
@@ -89,6 +108,9 @@ class StructPageModel : public MemmapModel {
   ScanResult CompactionScan(const mm::PhysMem& mem, uint64_t start_pfn, uint64_t end_pfn,
                             trace::ScannerKind scanner, const OpContext& ctx,
                             AccessBuffer& out) override;
+  IsolationResult Isolate(const mm::PhysMem& mem, uint64_t start_pfn, uint64_t end_pfn,
+                          trace::ScannerKind scanner, uint64_t nr_taken, const OpContext& ctx,
+                          AccessBuffer& out) override;
   const OverheadTracker& overhead() const override { return overhead_; }
   void Finish(uint64_t time_ns) override { overhead_.Finish(time_ns); }
 
@@ -101,14 +123,21 @@ class StructPageModel : public MemmapModel {
     out.Push(layout_.Addr(node, pfn) + offset, bytes, kind);
   }
   void InitBlock(const mm::BlockInfo& b, const OpContext& ctx, AccessBuffer& out);
+  // __free_one_page: read each buddy, write it if merged, write the final block's head.
+  void Merge(uint32_t node, const mm::BuddyCheck* begin, const mm::BuddyCheck* end,
+             const mm::BuddyBlock& final_block, AccessBuffer& out) const;
+  // free_unref_page_commit (+ free_pcppages_bulk) of a free onto a pcp list.
+  void PcpFree(const mm::FreeResult& op, const OpContext& ctx, AccessBuffer& out) const;
   void TeardownPiece(const mm::Piece& p, const OpContext& ctx, AccessBuffer& out);
 
   Options options_;
   MemmapLayout layout_;
+  PcpEmitter pcp_;
   OverheadTracker overhead_;
   uint32_t folio_pages_;  // struct pages a folio overlays (256 B / struct_page_bytes)
   uint32_t tail_bytes_;   // bytes prep_compound_tail writes from offset 8
   uint32_t private_off_, mapcount_off_, refcount_off_;
+  std::vector<mm::BlockInfo> isolated_;  // scratch of Isolate
 };
 
 // Registered validators (the `page64` / `page32` config) and factories of the two sizes.

@@ -10,7 +10,9 @@
 //   free (__free_one_page): release the descriptors of the freed blocks, rewrite their words,
 //     read each buddy's word (and free page if the word has no order), write word + links on
 //     a merge, write the final block's head word and links;
-//   lookup (page_folio()-like): read the word, then the descriptor's first 16 bytes.
+//   lookup (page_folio()-like): read the word, then the descriptor's first 16 bytes;
+//   per-CPU lists (PcpEmitter, links in the free page, F(p)): as struct page's (see
+//     struct_page_model.h), a drained block's check_free_page reading its word.
 #ifndef MEMSIM_SIM_MEMMAP_WORD_MODEL_H_
 #define MEMSIM_SIM_MEMMAP_WORD_MODEL_H_
 
@@ -21,6 +23,7 @@
 #include "sim/memmap/descriptor_table.h"
 #include "sim/memmap/memmap_layout.h"
 #include "sim/memmap/memmap_model.h"
+#include "sim/memmap/pcp_emitter.h"
 
 namespace memsim::memmap {
 
@@ -32,6 +35,13 @@ class WordModel : public MemmapModel {
   // Atomics on the descriptor's refcount and mapcount (folio_get/put, rmap add/remove).
   void MapCount(const mm::BlockInfo& block, uint64_t pfn, const OpContext& ctx,
                 AccessBuffer& out) override;
+  // As StructPageModel::Isolate, on words and descriptors: migrate scanner per folio:
+  // atomic refcount and flags (D+0) of the descriptor, lruvec lock, read / write the lru
+  // links at D + lru_offset_; free scanner per block: read F(p) (links), write the word
+  // (buddy tag cleared, order kept for the isolated page), write F(p) [list_add_tail].
+  IsolationResult Isolate(const mm::PhysMem& mem, uint64_t start_pfn, uint64_t end_pfn,
+                          trace::ScannerKind scanner, uint64_t nr_taken, const OpContext& ctx,
+                          AccessBuffer& out) override;
   const OverheadTracker& overhead() const override { return overhead_; }
   void Finish(uint64_t time_ns) override { overhead_.Finish(time_ns); }
 
@@ -81,13 +91,20 @@ class WordModel : public MemmapModel {
                   AccessBuffer& out);
 
   MemmapLayout layout_;
+  // Offset of the LRU list_head in a folio descriptor (set by the subclass's layout).
+  uint32_t lru_offset_ = 24;
+  PcpEmitter pcp_;
   OverheadTracker overhead_;
   DescriptorTable table_;
 
  private:
+  // __free_one_page's checks in [begin, end) and the final block's head word and links.
+  void Merge(uint32_t node, const mm::BuddyCheck* begin, const mm::BuddyCheck* end,
+             const mm::BuddyBlock* final_block, bool word_has_order, AccessBuffer& out) const;
   config::DescriptorPlacement::Node placement_;
   uint32_t refcount_offset_;
   uint32_t mapcount_offset_;
+  std::vector<mm::BlockInfo> isolated_;  // scratch of Isolate
 };
 
 }  // namespace memsim::memmap

@@ -93,6 +93,68 @@ enum Anomaly : uint32_t {
   kAnomalyMigrateDstConflict = 1u << 8,  // destination allocated as something else
 };
 
+// One buddy check of __free_one_page: the buddy of the block being freed, at `order`.
+struct BuddyCheck {
+  uint64_t pfn = 0;
+  uint32_t order = 0;
+  bool merged = false;  // buddy was free: taken off its list and merged
+  bool operator==(const BuddyCheck&) const = default;
+};
+
+// Per-CPU page lists (PerCpuPages, mm/page_alloc.c struct per_cpu_pages). A list entry is
+// named by its pfn; kPcpHead stands for the list head in struct per_cpu_pages.
+inline constexpr uint64_t kPcpHead = ~uint64_t{0};
+
+// One list operation on a pcp list: list_add / list_add_tail (kAdd: the entry is linked
+// between prev and next) or list_del (kDel: the entry is unlinked from between prev and next).
+struct PcpListOp {
+  enum Kind : uint8_t { kAdd, kDel };
+  Kind kind = kAdd;
+  uint64_t pfn = 0;
+  uint64_t prev = kPcpHead;
+  uint64_t next = kPcpHead;
+  bool operator==(const PcpListOp&) const = default;
+};
+
+// A block free_pcppages_bulk moved from a pcp list back to the buddy: its list_del and the
+// __free_one_page walk (checks [checks_begin, checks_end) of PcpOps::drain_checks).
+struct DrainedBlock {
+  BuddyBlock block;
+  uint32_t node = 0;
+  PcpListOp del;
+  uint32_t checks_begin = 0;
+  uint32_t checks_end = 0;
+  BuddyBlock final_block;
+};
+
+// What one alloc or free did to the per-CPU lists of (cpu, zone). Empty (used = false) when
+// the operation bypassed them (order not pcp-allowed, or pcp lists off).
+struct PcpOps {
+  bool used = false;
+  uint32_t cpu = 0;
+  uint32_t zone = 0;    // global zone index
+  uint32_t pindex = 0;  // list index in struct per_cpu_pages (order_to_pindex)
+  // zone->lock taken: rmqueue_bulk (first block of a refill batch) or free_pcppages_bulk.
+  bool zone_lock = false;
+  std::vector<PcpListOp> ops;         // in order: the list_add/list_del of the op's own block
+  std::vector<DrainedBlock> drained;  // free_pcppages_bulk, in drain order
+  std::vector<BuddyCheck> drain_checks;
+  void Clear() {
+    used = false;
+    cpu = zone = pindex = 0;
+    zone_lock = false;
+    ops.clear();
+    drained.clear();
+    drain_checks.clear();
+  }
+};
+
+// A block held on a pcp list: neither free in the buddy nor in use. PhysMem stores it as
+// allocated with owner OWNER_FREE at its order, so the buddy never merges it.
+inline bool IsPcpBlock(const BlockInfo& b) {
+  return b.state == PageState::kAllocated && b.owner == trace::OWNER_FREE;
+}
+
 // Result of PhysMem::Alloc. Vectors are reused across calls (cleared, capacity kept).
 struct AllocResult {
   uint32_t anomalies = kAnomalyNone;
@@ -105,6 +167,9 @@ struct AllocResult {
   std::vector<BuddyBlock> added_free;
   // Allocated / unknown pieces the allocation overwrote (inconsistent input).
   std::vector<Piece> displaced;
+  // The pcp list work (rmqueue_pcplist); removed_free / added_free are then the buddy work
+  // of a refill (rmqueue_bulk), empty when the block came off the list.
+  PcpOps pcp;
   void Clear() {
     anomalies = kAnomalyNone;
     applied = false;
@@ -112,15 +177,8 @@ struct AllocResult {
     removed_free.clear();
     added_free.clear();
     displaced.clear();
+    pcp.Clear();
   }
-};
-
-// One buddy check of __free_one_page: the buddy of the block being freed, at `order`.
-struct BuddyCheck {
-  uint64_t pfn = 0;
-  uint32_t order = 0;
-  bool merged = false;  // buddy was free: taken off its list and merged
-  bool operator==(const BuddyCheck&) const = default;
 };
 
 struct FreeResult {
@@ -137,6 +195,9 @@ struct FreeResult {
   // The free blocks that now hold the freed pages (one, after merging, unless the free
   // was larger than a max-order block).
   std::vector<BuddyBlock> final_blocks;
+  // Free to a pcp list (free_unref_page): checks and final_blocks are empty (no merge), the
+  // list_add and any drain (free_pcppages_bulk) are here.
+  PcpOps pcp;
   void Clear() {
     anomalies = kAnomalyNone;
     applied = false;
@@ -146,6 +207,7 @@ struct FreeResult {
     freed.clear();
     checks.clear();
     final_blocks.clear();
+    pcp.Clear();
   }
 };
 

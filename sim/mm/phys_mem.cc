@@ -92,6 +92,30 @@ void PhysMem::Alloc(uint64_t pfn, uint32_t order, OwnerType owner, AllocResult* 
 }
 
 void PhysMem::Free(uint64_t pfn, uint32_t order, FreeResult* out) {
+  FreeImpl(pfn, order, /*to_pcp=*/false, out);
+}
+
+void PhysMem::FreeToPcp(uint64_t pfn, uint32_t order, FreeResult* out) {
+  FreeImpl(pfn, order, /*to_pcp=*/true, out);
+}
+
+void PhysMem::DrainPcpBlock(uint64_t pfn, uint32_t order, FreeResult* out) {
+  const uint64_t saved = stats_.free_ops;
+  FreeImpl(pfn, order, /*to_pcp=*/false, out);
+  stats_.free_ops = saved;  // the traced free was counted when the block went on the list
+}
+
+void PhysMem::TakeFromPcp(uint64_t pfn, uint32_t order, OwnerType owner, AllocResult* out) {
+  out->Clear();
+  ++stats_.alloc_ops;
+  const uint64_t end = pfn + (uint64_t{1} << order);
+  store_.Assign(pfn, end, PageState::kAllocated, order, owner);
+  traced_.Mark(pfn, end);
+  out->applied = true;
+  out->block = store_.Lookup(pfn);
+}
+
+void PhysMem::FreeImpl(uint64_t pfn, uint32_t order, bool to_pcp, FreeResult* out) {
   out->Clear();
   ++stats_.free_ops;
   out->pfn = pfn;
@@ -138,9 +162,13 @@ void PhysMem::Free(uint64_t pfn, uint32_t order, FreeResult* out) {
     Count(already_free, stats_.double_free, stats_.double_free_by_cause);
   }
   if (out->anomalies & kAnomalyFreeOfPretrace) ++stats_.free_of_pretrace;
-  store_.Assign(pfn, end, PageState::kFree, 0, trace::OWNER_FREE);
   traced_.Mark(pfn, end);
   out->applied = true;
+  if (to_pcp) {
+    store_.Assign(pfn, end, PageState::kAllocated, order, trace::OWNER_FREE);
+    return;
+  }
+  store_.Assign(pfn, end, PageState::kFree, 0, trace::OWNER_FREE);
   if (order <= options_.max_order) {
     // __free_one_page: while the buddy at this order is a free block in the same zone,
     // take it off its list and merge.

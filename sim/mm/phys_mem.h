@@ -8,8 +8,9 @@
 //
 // Free memory is kept canonical: free pages always form the maximal naturally aligned
 // blocks up to max_order that fit in their zone (the kernel's eager buddy merging in
-// __free_one_page), so the free lists by order follow from the free runs. Per-CPU page
-// lists (which delay merging) are not modelled.
+// __free_one_page), so the free lists by order follow from the free runs. Blocks on per-CPU
+// page lists (PerCpuPages) are stored as allocated with owner OWNER_FREE (IsPcpBlock), so
+// they are not merged until drained.
 //
 // Inconsistent input never crashes: each case is counted in MmStats, flagged in the
 // operation's result, and repaired as documented on each method. Contradictions between
@@ -78,6 +79,17 @@ class PhysMem {
   // (split_page()).
   void Free(uint64_t pfn, uint32_t order, FreeResult* out);
 
+  // Free to a per-CPU list (free_unref_page_commit): as Free (same checks and repairs, the
+  // freed pieces in out->freed), but the block becomes a pcp block (allocated, OWNER_FREE,
+  // `order`) and is not merged: out->checks and out->final_blocks stay empty.
+  void FreeToPcp(uint64_t pfn, uint32_t order, FreeResult* out);
+  // A pcp block taken off its list for an allocation (__rmqueue_pcplist): retyped to
+  // `owner`; counted as an alloc op. REQUIRES: IsPcpBlock(Lookup(pfn)), head pfn, `order`.
+  void TakeFromPcp(uint64_t pfn, uint32_t order, OwnerType owner, AllocResult* out);
+  // A pcp block drained to the buddy (free_pcppages_bulk -> __free_one_page): a Free that
+  // is not counted as a free op. REQUIRES: IsPcpBlock(Lookup(pfn)).
+  void DrainPcpBlock(uint64_t pfn, uint32_t order, FreeResult* out);
+
   // A folio of 2^order pages moved from src_pfn to dst_pfn. The destination takes the
   // source's owner type: allocated here if free/unknown (out->dst_alloc), retyped if it is
   // already allocated as exactly that block (an ALLOC event came first), displaced
@@ -140,6 +152,7 @@ class PhysMem {
     uint64_t pages = 0;
     uint64_t traced = 0;
   };
+  void FreeImpl(uint64_t pfn, uint32_t order, bool to_pcp, FreeResult* out);
   // Alloc, Free: whether the 2^order block at pfn is aligned and inside one node's zones;
   // if not, the anomaly is flagged in `anomalies` and counted (the operation is ignored).
   bool BlockApplies(uint64_t pfn, uint32_t order, uint32_t* anomalies);

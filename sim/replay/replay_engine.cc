@@ -125,6 +125,12 @@ ReplayEngine::ReplayEngine(std::unique_ptr<hw::MemorySystem> memsys, mm::PhysMem
       options_(std::move(options)),
       core_clock_ns_(memsys_->topology().cores(), 0.0) {
   if (options_.quantum_ns == 0) options_.quantum_ns = 1;
+  std::vector<uint32_t> node_cpus(mem_.nodes().size(), 0);
+  for (int c = 0; c < topology().cores(); ++c) {
+    const int n = topology().home_node_of_core(c);
+    if (n >= 0 && static_cast<size_t>(n) < node_cpus.size()) ++node_cpus[n];
+  }
+  pcp_ = std::make_unique<mm::PerCpuPages>(mem_, topology().cores(), node_cpus);
   const auto& m = topology().machine();
   link_bytes_.assign(m.link_size(), 0);
   const int s = topology().sockets();
@@ -272,10 +278,10 @@ absl::Status ReplayEngine::ReplayEvent(const Event& e, int replica) {
       }
       ks.pages += uint64_t{1} << e.order;
       if (k == trace::EVENT_ALLOC) {
-        mem_.Alloc(pfn, e.order, e.owner, &alloc_result_);
+        pcp_->Alloc(mem_, core, pfn, e.order, e.owner, &alloc_result_);
         if (alloc_result_.applied) model_->Alloc(alloc_result_, ctx, buffer_);
       } else {
-        mem_.Free(pfn, e.order, &free_result_);
+        pcp_->Free(mem_, core, pfn, e.order, &free_result_);
         if (free_result_.applied) model_->Free(free_result_, ctx, buffer_);
       }
       break;
@@ -304,6 +310,9 @@ absl::Status ReplayEngine::ReplayEvent(const Event& e, int replica) {
         ++counters_.unmapped_pfn_events;
         break;
       }
+      // Untraced drains of pcp blocks under either end (PerCpuPages::DrainRange).
+      pcp_->DrainRange(mem_, src, src + (uint64_t{1} << e.order));
+      pcp_->DrainRange(mem_, dst, dst + (uint64_t{1} << e.order));
       mem_.Migrate(src, dst, e.order, /*free_source=*/false, &migrate_result_);
       if (!migrate_result_.applied) break;
       model_->Migrate(migrate_result_, ctx, buffer_);
@@ -328,6 +337,13 @@ absl::Status ReplayEngine::ReplayEvent(const Event& e, int replica) {
       ks.pages += r.pages_examined;
       counters_.scan_pages_examined += r.pages_examined;
       counters_.scan_descriptor_reads += r.descriptor_reads;
+      if (e.nr_taken > 0) {
+        const memmap::IsolationResult iso =
+            model_->Isolate(mem_, start_pfn, start_pfn + len, e.scanner, e.nr_taken, ctx, buffer_);
+        counters_.isolated_pages += iso.pages;
+        counters_.isolated_blocks += iso.blocks;
+        counters_.isolation_short_pages += e.nr_taken - std::min(e.nr_taken, iso.pages);
+      }
       break;
     }
     default:

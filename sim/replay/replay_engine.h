@@ -19,13 +19,14 @@
 // later by any extra delay).
 //
 // Event -> operations (docs/replay.md):
-//   alloc            PhysMem::Alloc + MemmapModel::Alloc
-//   free             PhysMem::Free + MemmapModel::Free
+//   alloc            PerCpuPages::Alloc (pcp list or PhysMem::Alloc) + MemmapModel::Alloc
+//   free             PerCpuPages::Free (pcp list or PhysMem::Free) + MemmapModel::Free
 //   fault (pfn known)  PhysMem::Lookup + MemmapModel::Lookup + MemmapModel::MapCount
 //   fault (no pfn)   counted only (trace_pipe's page_fault_user carries no pfn)
 //   migrate          PhysMem::Migrate (source freed by its own FREE event) +
 //                    MemmapModel::Migrate + copy of 2^order pages src node -> dst node
-//   compaction_scan  MemmapModel::CompactionScan over the mapped range
+//   compaction_scan  MemmapModel::CompactionScan over the mapped range, then
+//                    MemmapModel::Isolate of the nr_taken pages the scan isolated
 //   migrate_batch, compaction   counted only
 #ifndef MEMSIM_SIM_REPLAY_REPLAY_ENGINE_H_
 #define MEMSIM_SIM_REPLAY_REPLAY_ENGINE_H_
@@ -43,6 +44,7 @@
 #include "sim/hw/memory_system.h"
 #include "sim/memmap/memmap_model.h"
 #include "sim/memmap/model_registry.h"
+#include "sim/mm/per_cpu_pages.h"
 #include "sim/mm/phys_mem.h"
 #include "sim/replay/bulk_copier.h"
 #include "sim/replay/latency_histogram.h"
@@ -69,6 +71,9 @@ struct EngineCounters {
   uint64_t faults_without_pfn = 0;
   uint64_t scan_pages_examined = 0;
   uint64_t scan_descriptor_reads = 0;
+  uint64_t isolated_pages = 0;         // pages the models isolated (MemmapModel::Isolate)
+  uint64_t isolated_blocks = 0;        // folios / free blocks they were in
+  uint64_t isolation_short_pages = 0;  // nr_taken pages the replayed state had no block for
   uint64_t quanta = 0;
   uint64_t copy_batches = 0;
   uint64_t copy_starts_clamped = 0;  // back-to-back copies that would start before their batch
@@ -89,6 +94,7 @@ class ReplayEngine {
   // Figures for the result (REQUIRES: Run() returned OK).
   const hw::MachineTopology& topology() const { return memsys_->topology(); }
   const mm::PhysMem& memory() const { return mem_; }
+  const mm::PerCpuPages& pcp() const { return *pcp_; }
   const memmap::MemmapModel& model() const { return *model_; }
   const std::array<KindStats, kNumEventKinds>& kinds() const { return kinds_; }
   const EngineCounters& counters() const { return counters_; }
@@ -121,6 +127,7 @@ class ReplayEngine {
 
   std::unique_ptr<hw::MemorySystem> memsys_;
   mm::PhysMem mem_;
+  std::unique_ptr<mm::PerCpuPages> pcp_;  // per simulated core
   std::unique_ptr<memmap::MemmapModel> model_;
   TraceMapping mapping_;
   std::unique_ptr<TraceReader> reader_;

@@ -61,7 +61,7 @@ void FillOwners(const ReplayEngine& engine, result::Overhead* out) {
     const auto owner = static_cast<trace::OwnerType>(o);
     uint64_t pages = mem.allocated_pages(owner);
     if (owner == trace::OWNER_FREE) {
-      pages = 0;
+      // allocated_pages(OWNER_FREE): blocks on per-CPU lists, free to their owners too.
       for (uint32_t z = 0; z < mem.zones().size(); ++z) pages += mem.free_pages(z);
     }
     // HVO frees the vmemmap of hugetlb folios only (StructPageModel).
@@ -163,9 +163,13 @@ result::Result BuildResult(const ReplayEngine& engine) {
   AddCounter(cnt, "faults_without_pfn", e.faults_without_pfn);
   AddCounter(cnt, "scan_pages_examined", e.scan_pages_examined);
   AddCounter(cnt, "scan_descriptor_reads", e.scan_descriptor_reads);
+  AddCounter(cnt, "isolated_pages", e.isolated_pages);
+  AddCounter(cnt, "isolated_blocks", e.isolated_blocks);
+  AddCounter(cnt, "isolation_short_pages", e.isolation_short_pages);
   AddCounter(cnt, "quanta", e.quanta);
   AddCounter(cnt, "copy_batches", e.copy_batches);
   AddCounter(cnt, "copy_starts_clamped", e.copy_starts_clamped);
+  for (const auto& [name, value] : engine.pcp().CounterList()) AddCounter(cnt, name, value);
   return r;
 }
 

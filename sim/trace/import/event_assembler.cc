@@ -99,6 +99,7 @@ const char* EventAssembler::CounterName(Counter c) {
       "unknown_symbols",
       "fault_pfn_from_alloc",
       "fault_pfn_unknown",
+      "fault_pfn_repeat",
   };
   return kNames[c];
 }
@@ -129,8 +130,10 @@ absl::Status EventAssembler::Write(const Event& e) {
 absl::Status EventAssembler::FlushFault(TaskState& task) {
   if (!task.has_pending_fault) return absl::OkStatus();
   task.has_pending_fault = false;
-  ++counters_[kFaultPfnUnknown];
-  return Write(task.pending_fault);
+  Event& f = task.pending_fault;
+  f.pfn = task.pending_repeat_pfn;
+  ++counters_[f.pfn == kNoPfn ? kFaultPfnUnknown : kFaultPfnRepeat];
+  return Write(f);
 }
 
 absl::Status EventAssembler::Add(const TraceRecord& r) {
@@ -171,6 +174,7 @@ absl::Status EventAssembler::Add(const TraceRecord& r) {
         RETURN_IF_ERROR(FlushFault(task));
         task.has_pending_fault = true;
         task.pending_fault = e;
+        task.pending_repeat_pfn = fault_pfns_.Recall(r.pid, e.address);
       }
       return absl::OkStatus();
     case Tracepoint::kMmMigratePagesStart: {
@@ -267,7 +271,10 @@ absl::Status EventAssembler::AddAlloc(const TraceRecord& r, Event& e) {
   e.migratetype = AsInt32(r.value(F::kMigratetype));
   e.gfp_flags = GfpBits(r.symbol(F::kGfpFlags));
   e.owner = InferOwner(e.gfp_flags, e.migratetype, e.order);
-  if (e.order < 64) free_.Erase(pfn, pfn + (uint64_t{1} << e.order));
+  if (e.order < 64) {
+    free_.Erase(pfn, pfn + (uint64_t{1} << e.order));
+    fault_pfns_.Forget(pfn, pfn + (uint64_t{1} << e.order));
+  }
   RETURN_IF_ERROR(Write(e));
   // The user page a held-back fault of this task was waiting for. Page-table pages and
   // other kernel allocations made inside the handler leave the fault waiting.
@@ -280,6 +287,7 @@ absl::Status EventAssembler::AddAlloc(const TraceRecord& r, Event& e) {
       f.pfn = pfn + ((f.address >> 12) & ((uint64_t{1} << e.order) - 1));
       f.time_ns = std::max(f.time_ns, e.time_ns);  // mapped after the allocation
       ++counters_[kFaultPfnFromAlloc];
+      fault_pfns_.Remember(r.pid, f.address, f.pfn);
       return Write(f);
     }
   }
@@ -323,6 +331,11 @@ absl::Status EventAssembler::AddFree(const TraceRecord& r, Event& e, bool batche
   if (batched) task.last_batched_free_pfn = pfn;
   if (coverage == FreeRangeSet::Coverage::kPartial) ++counters_[kFreeOverlappingFree];
   free_.Insert(pfn, end);
+  // The task's held-back repeat fault on this page came first: written before the free.
+  if (task.has_pending_fault && task.pending_repeat_pfn >= pfn && task.pending_repeat_pfn < end) {
+    RETURN_IF_ERROR(FlushFault(task));
+  }
+  fault_pfns_.Forget(pfn, end);
   e.kind = trace::EVENT_FREE;
   e.pfn = pfn;
   e.order = order;

@@ -17,8 +17,10 @@
 //    do_cow_fault, filemap_fault allocate the faulting folio inside the handler); the fault
 //    is then written right after that allocation, with its pfn (the subpage of the folio
 //    that holds the faulting address). The task's next fault, the window running out, or
-//    the end of the input writes it without a pfn (a minor fault: the page was mapped
-//    already or sits in the page cache);
+//    the end of the input writes it with the pfn this task's fault at the same page got
+//    before, if that page was not freed or reallocated since (a repeat fault reaching the
+//    folio it mapped then; FaultPfnMemory), else without a pfn (a minor fault on a page
+//    the trace never showed: mapped already or in the page cache);
 //  - counts what it consumed without an event, dropped or could not pair.
 #ifndef MEMSIM_SIM_TRACE_IMPORT_EVENT_ASSEMBLER_H_
 #define MEMSIM_SIM_TRACE_IMPORT_EVENT_ASSEMBLER_H_
@@ -32,6 +34,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "sim/trace/event.h"
+#include "sim/trace/import/fault_pfn_memory.h"
 #include "sim/trace/import/free_range_set.h"
 #include "sim/trace/import/trace_record.h"
 #include "sim/trace/import/x86_pte.h"
@@ -65,6 +68,7 @@ class EventAssembler {
     kUnknownSymbols,              // reason/mode/status names we do not know
     kFaultPfnFromAlloc,           // fault given the pfn of its task's next user-page alloc
     kFaultPfnUnknown,             // fault written without a pfn (minor fault, no pid, ...)
+    kFaultPfnRepeat,              // fault given the pfn its task's fault at that page got
     kNumCounters,
   };
   static const char* CounterName(Counter c);
@@ -113,6 +117,8 @@ class EventAssembler {
     // A user fault not yet written (see the class comment).
     bool has_pending_fault = false;
     Event pending_fault;
+    // The pfn this task's earlier fault at that page got (FaultPfnMemory), or kNoPfn.
+    uint64_t pending_repeat_pfn = kNoPfn;
   };
 
   absl::Status Write(const Event& e);
@@ -130,6 +136,7 @@ class EventAssembler {
   AssemblerOptions options_;
   uint64_t counters_[kNumCounters] = {};
   FreeRangeSet free_;
+  FaultPfnMemory fault_pfns_;
   absl::flat_hash_map<int32_t, TaskState> tasks_;
   // gfp_flags text -> (GfpBit mask, unknown names): a capture repeats a few dozen strings.
   absl::flat_hash_map<std::string, std::pair<uint64_t, uint32_t>> gfp_cache_;

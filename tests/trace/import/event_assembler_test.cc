@@ -191,5 +191,29 @@ TEST_F(FaultPairingTest, OtherCpuOrLateAllocationDoesNotPair) {
   EXPECT_EQ(ev.size(), 4u);
 }
 
+// A repeat fault: the task faults again at a page whose earlier fault got a pfn (the page
+// was unmapped since, or mapped by another path) and no allocation follows: it reaches the
+// same folio. Once the page is freed, a fault there has no pfn again.
+TEST_F(FaultPairingTest, RepeatFaultReachesThePageItGotBefore) {
+  ASSERT_TRUE(Fault(7, 0x7f0000003000).ok());
+  ASSERT_TRUE(Alloc(7, 0x1234, 0, "GFP_HIGHUSER_MOVABLE").ok());
+  ASSERT_TRUE(Fault(7, 0x7f0000003010).ok());  // same page, no allocation: flushed next
+  ASSERT_TRUE(Fault(8, 0x7f0000003000).ok());  // another task: not its page
+  TraceRecord free = Rec(Tracepoint::kMmPageFree, 7);
+  free.Set(F::kPfn, 0x1234);
+  free.Set(F::kOrder, 0);
+  ASSERT_TRUE(assembler_->Add(free).ok());
+  ASSERT_TRUE(Fault(7, 0x7f0000003000).ok());  // flushes the repeat; this one after the free
+  std::vector<Event> ev = Finish();
+  std::vector<uint64_t> fault_pfns;
+  for (const Event& e : ev) {
+    if (e.kind == trace::EVENT_FAULT) fault_pfns.push_back(e.pfn);
+  }
+  EXPECT_EQ(fault_pfns, (std::vector<uint64_t>{0x1234, 0x1234, kNoPfn, kNoPfn}));
+  EXPECT_EQ(assembler_->counter(EventAssembler::kFaultPfnFromAlloc), 1u);
+  EXPECT_EQ(assembler_->counter(EventAssembler::kFaultPfnRepeat), 1u);
+  EXPECT_EQ(assembler_->counter(EventAssembler::kFaultPfnUnknown), 2u);
+}
+
 }  // namespace
 }  // namespace memsim
