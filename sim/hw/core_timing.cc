@@ -69,7 +69,7 @@ bool CoreTiming::TakePrefetch(int core, uint64_t line, double* ready_ns) {
   return true;
 }
 
-int CoreTiming::StreamerLookup(int core, uint64_t line, uint64_t out[2]) {
+int CoreTiming::StreamerLookup(int core, uint64_t line, uint64_t out[2], int* dir) {
   const uint64_t page = line >> page_lines_shift_;
   const int32_t lines = 1 << page_lines_shift_;
   const int32_t off = static_cast<int32_t>(line & (lines - 1));
@@ -96,6 +96,7 @@ int CoreTiming::StreamerLookup(int core, uint64_t line, uint64_t out[2]) {
     out[n++] = (page << page_lines_shift_) | static_cast<uint64_t>(s.next);
     s.next += d;
   }
+  *dir = d;
   return n;
 }
 

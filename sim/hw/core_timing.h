@@ -55,8 +55,8 @@ class CoreTiming {
 
   // The L2 streamer sees an L2 lookup of `line` (a demand L1 miss or an L1 prefetch);
   // stores the lines to prefetch (at most 2, within the line's 4 KiB page) in `out` and
-  // returns how many.
-  int StreamerLookup(int core, uint64_t line, uint64_t out[2]);
+  // returns how many; `*dir` is the stream's direction (+1 or -1) when some are.
+  int StreamerLookup(int core, uint64_t line, uint64_t out[2], int* dir);
   // The next-line prefetcher sees a demand load of `line`; returns the line to prefetch
   // into the L1d (ascending access: the previous demand line was line - 1; same 4 KiB
   // page) or kNone.

@@ -272,7 +272,17 @@ double MemorySystem::TimedLine(uint64_t line, bool write, int core, double ready
 
 void MemorySystem::StreamerSees(uint64_t line, int core, double issue_ns) {
   uint64_t lines[2];
-  const int n = timing_->StreamerLookup(core, line, lines);
+  int dir = 0;
+  const int n = timing_->StreamerLookup(core, line, lines, &dir);
+  if (n == 0) return;
+  // The stream's next fills are known: fetch their host state in stages, as AccessBatch
+  // does for demand lines (no effect on results).
+  const uint64_t last = lines[n - 1];
+  const uint64_t step = static_cast<uint64_t>(static_cast<int64_t>(dir));
+  PrefetchStage(last + 4 * step, core, 0, nullptr);
+  PrefetchStage(last + 3 * step, core, 0, nullptr);
+  PrefetchStage(last + 2 * step, core, 1, nullptr);
+  PrefetchStage(last + step, core, 2, nullptr);
   for (int i = 0; i < n; ++i) PrefetchFill(lines[i], core, issue_ns, /*into_l1=*/false);
 }
 
@@ -295,13 +305,20 @@ void MemorySystem::PrefetchFill(uint64_t line, int core, double issue_ns, bool i
   const bool l2_miss = stats_.l2_misses != l2_misses;
   const bool from_dram = stats_.dram() != dram;
   std::swap(stats_, prefetch_stats_);
-  ++stats_.prefetch_fills;
-  if (from_dram) ++stats_.prefetch_dram;
   CoreTiming& t = *timing_;
-  const double done = t.Schedule(core, issue_ns, ns,
-                                 l2_miss ? CoreTiming::Level::kBeyondL2 : CoreTiming::Level::kL2,
-                                 from_dram ? DramGapNs(core) : 0, /*l2_only=*/!into_l1);
-  t.RecordPrefetch(core, line, done);
+  if (l2_miss) {
+    ++stats_.prefetch_fills;
+    if (from_dram) ++stats_.prefetch_dram;
+    const double done = t.Schedule(core, issue_ns, ns, CoreTiming::Level::kBeyondL2,
+                                   from_dram ? DramGapNs(core) : 0, /*l2_only=*/!into_l1);
+    t.RecordPrefetch(core, line, done);
+  } else {
+    // An L1 prefetch of a line the L2 holds moves it up: not a fill. If the L2 copy is
+    // itself a prefetch not yet used, it stays counted as one, arriving no sooner.
+    const double done = t.Schedule(core, issue_ns, ns, CoreTiming::Level::kL2, 0);
+    double ready;
+    if (t.TakePrefetch(core, line, &ready)) t.RecordPrefetch(core, line, std::max(ready, done));
+  }
   // An L1 prefetch is an L2 lookup the streamer sees.
   if (into_l1 && t.l2_streamer()) StreamerSees(line, core, issue_ns);
 }

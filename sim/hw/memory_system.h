@@ -60,7 +60,7 @@ struct AccessCounts {
   // Hardware prefetches (timing model only; docs/machine-model.md, "Timing"). The demand
   // counters above count demand line accesses only; a prefetch's own lookups and DRAM
   // reads are not in them.
-  uint64_t prefetch_fills = 0;   // lines a prefetcher brought into an L1d or L2 lacking them
+  uint64_t prefetch_fills = 0;   // lines a prefetcher brought into the L1d/L2 from beyond
   uint64_t prefetch_useful = 0;  // of those, demanded while still in the L1d or L2
   uint64_t prefetch_late = 0;    // of the useful ones, demanded before their data arrived
   uint64_t prefetch_dram = 0;    // prefetch fills served by DRAM
