@@ -460,7 +460,8 @@ TEST(Json, SmallResultExactText) {
   }
  ],
  "counters": [],
- "inconsistency_causes": []
+ "inconsistency_causes": [],
+ "prefetch_accuracy": 0
 }
 )spec");
 }
