@@ -132,6 +132,29 @@ std::string FormatMachineText(const config::Machine& m) {
                             absl::StrJoin(r.links(), " -> "));
     }
   }
+  if (m.has_timing()) {
+    const config::Timing& t = m.timing();
+    absl::StrAppend(&s, "\nTiming:\n");
+    absl::StrAppendFormat(
+        &s, "  outstanding misses per core: %u L1d, %u L2%s\n", t.outstanding_l1_misses(),
+        t.outstanding_l2_misses() != 0 ? t.outstanding_l2_misses() : t.outstanding_l1_misses(),
+        t.outstanding_l1_misses() <= 1 ? " (serial)" : "");
+    absl::StrAppendFormat(&s, "  prefetchers: L1 next-line %s, L2 streamer %s",
+                          t.next_line_prefetcher() ? "on" : "off", t.l2_streamer() ? "on" : "off");
+    if (t.l2_streamer()) {
+      absl::StrAppendFormat(&s, " (%u lines ahead)",
+                            t.streamer_distance_lines() != 0 ? t.streamer_distance_lines() : 16u);
+    }
+    absl::StrAppend(&s, "\n");
+    absl::StrAppend(&s, "  DRAM bandwidth per core: ",
+                    t.core_dram_bandwidth_bytes_per_s() > 0
+                        ? Rate(t.core_dram_bandwidth_bytes_per_s())
+                        : std::string("not limited"),
+                    "\n");
+    absl::StrAppendFormat(&s,
+                          "  non-memory work: %.1f cycles per operation, %.1f per scanned pfn\n",
+                          t.cycles_per_operation(), t.cycles_per_scanned_pfn());
+  }
   if (m.sockets() > 1) {
     absl::StrAppend(&s, "\nCoherence: a line modified on another socket costs ",
                     m.coherence().remote_hitm_ns() > 0

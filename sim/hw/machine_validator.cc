@@ -10,10 +10,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "sim/hw/cache.h"
+#include "sim/hw/core_timing.h"
 #include "sim/util/status_macros.h"
 
 namespace memsim::hw {
 namespace {
+
+// Outstanding-miss slots a core may have (real cores have 10 to 64).
+constexpr uint32_t kMaxOutstandingMisses = 256;
 
 using config::CacheLevel;
 using config::Machine;
@@ -328,6 +332,35 @@ absl::Status ValidateMachine(const Machine& m) {
     for (const auto& [name, ns] : figures) {
       if (ns < 0 || !std::isfinite(ns)) {
         return Invalid(absl::StrCat("calibration.", name), "must be >= 0 (0 = not measured)");
+      }
+    }
+  }
+  if (m.has_timing()) {
+    const config::Timing& t = m.timing();
+    if (t.outstanding_l1_misses() > kMaxOutstandingMisses) {
+      return Invalid("timing.outstanding_l1_misses",
+                     absl::StrCat(t.outstanding_l1_misses(), " is above ", kMaxOutstandingMisses));
+    }
+    if (t.outstanding_l2_misses() > kMaxOutstandingMisses) {
+      return Invalid("timing.outstanding_l2_misses",
+                     absl::StrCat(t.outstanding_l2_misses(), " is above ", kMaxOutstandingMisses));
+    }
+    const uint32_t page_lines = m.line_bytes() == 0 ? 0 : 4096 / m.line_bytes();
+    if (t.streamer_distance_lines() >= page_lines && t.streamer_distance_lines() != 0) {
+      return Invalid("timing.streamer_distance_lines",
+                     absl::StrCat(t.streamer_distance_lines(),
+                                  " lines reach beyond a 4 KiB page of ", page_lines, " lines"));
+    }
+    if (CoreTiming::Enabled(t) && m.line_bytes() > 4096) {
+      return Invalid("timing", "the timing model needs lines of at most 4096 bytes");
+    }
+    const std::pair<const char*, double> figures[] = {
+        {"core_dram_bandwidth_bytes_per_s", t.core_dram_bandwidth_bytes_per_s()},
+        {"cycles_per_scanned_pfn", t.cycles_per_scanned_pfn()},
+        {"cycles_per_operation", t.cycles_per_operation()}};
+    for (const auto& [name, value] : figures) {
+      if (value < 0 || !std::isfinite(value)) {
+        return Invalid(absl::StrCat("timing.", name), "must be a finite number >= 0");
       }
     }
   }

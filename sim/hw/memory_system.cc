@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "sim/util/status_macros.h"
 
@@ -66,6 +69,53 @@ MemorySystem::MemorySystem(const MachineTopology& topology)
   llc_.reserve(topology_.sockets());
   for (int s = 0; s < topology_.sockets(); ++s) llc_.push_back(MakeCache(m.llc(), share));
   stats_.dram_by_node.assign(topology_.nodes(), 0);
+  if (CoreTiming::Enabled(m.timing())) InitTiming();
+}
+
+void MemorySystem::InitTiming() {
+  const config::Machine& m = topology_.machine();
+  const config::Timing& t = m.timing();
+  timing_ = std::make_unique<CoreTiming>(t, topology_.cores(), line_bytes_);
+  prefetch_stats_.dram_by_node.assign(topology_.nodes(), 0);
+  cycles_per_operation_ns_ = t.cycles_per_operation() / m.clock_ghz();
+  cycles_per_pfn_ns_ = t.cycles_per_scanned_pfn() / m.clock_ghz();
+  // The narrowest of the core's, the node's and (across sockets) the route's bandwidth
+  // spaces one core's DRAM lines; without a core figure, none does.
+  const int nodes = topology_.nodes();
+  const int sockets = topology_.sockets();
+  std::vector<double> route_bw(static_cast<size_t>(sockets) * sockets, 0);
+  for (const config::Route& r : m.route()) {
+    double bw = 0;
+    for (const std::string& name : r.links()) {
+      for (const config::InterconnectLink& l : m.link()) {
+        if (l.name() == name && (bw == 0 || l.bandwidth_bytes_per_s() < bw)) {
+          bw = l.bandwidth_bytes_per_s();
+        }
+      }
+    }
+    if (r.from_socket() < static_cast<uint32_t>(sockets) &&
+        r.to_socket() < static_cast<uint32_t>(sockets)) {
+      route_bw[r.from_socket() * sockets + r.to_socket()] = bw;
+    }
+  }
+  dram_gap_ns_.assign(static_cast<size_t>(nodes) * nodes, 0);
+  if (t.core_dram_bandwidth_bytes_per_s() <= 0) return;  // bandwidth not limited
+  for (int home = 0; home < nodes; ++home) {
+    for (int node = 0; node < nodes; ++node) {
+      double bw = t.core_dram_bandwidth_bytes_per_s();
+      auto narrow = [&bw](double b) {
+        if (b > 0 && (bw <= 0 || b < bw)) bw = b;
+      };
+      narrow(m.node(node).dram_bandwidth_bytes_per_s());
+      const int a = topology_.socket_of_node(home), b = topology_.socket_of_node(node);
+      if (a != b) narrow(route_bw[a * sockets + b]);
+      dram_gap_ns_[home * nodes + node] = bw > 0 ? line_bytes_ * 1e9 / bw : 0;
+    }
+  }
+}
+
+void MemorySystem::SyncCore(int core, double now_ns) {
+  if (timing_ != nullptr && now_ns > timing_->now(core)) timing_->SetNow(core, now_ns);
 }
 
 void MemorySystem::ResetStats() {
@@ -103,6 +153,7 @@ double MemorySystem::AccessSlow(uint64_t first, uint64_t last, AccessKind kind, 
 
 double MemorySystem::AccessBatch(const MemoryAccess* accesses, size_t n, int core,
                                  double* per_access_ns) {
+  if (timing_ != nullptr) return TimedBatch(accesses, n, core, per_access_ns);
   // Each access's host state is fetched in three steps, some accesses apart, because each
   // step needs the previous one's data: its sets and directory slot; then (its L1 and L2
   // sets now cached) the slots of its L1 victim and the LLC set its L2 victim moves to;
@@ -127,6 +178,149 @@ double MemorySystem::AccessBatch(const MemoryAccess* accesses, size_t n, int cor
   }
   in_batch_ = false;
   return sum;
+}
+
+double MemorySystem::TimedBatch(const MemoryAccess* accesses, size_t n, int core,
+                                double* per_access_ns) {
+  // Times are on the core's timing clock. An access issues when the one before it issued
+  // (independent) or completed (dependent); an atomic waits for everything before it and
+  // holds back everything after it (a locked instruction drains the store buffer). Lines
+  // of one access issue together. Serial (<= 1 outstanding miss): each line waits for the
+  // one before it, as Access() charges them.
+  auto line_of = [&](size_t i) { return accesses[i].address >> line_shift_; };
+  PrefetchHint hints[kHintRing];
+  CoreTiming& t = *timing_;
+  const bool serial = t.serial();
+  const double t0 = t.now(core);
+  double prev_issue = t0, prev_done = t0, barrier = t0, last_done = t0;
+  in_batch_ = true;
+  for (size_t i = 0; i < n; ++i) {
+    for (int stage = 0; stage < 3; ++stage) {
+      const size_t j = i + kStageAhead[stage];
+      if (j < n) PrefetchStage(line_of(j), core, stage, &hints[j % kHintRing]);
+    }
+    const MemoryAccess& a = accesses[i];
+    const uint64_t first = a.address >> line_shift_;
+    const uint64_t last = (a.address + (a.bytes == 0 ? 0 : a.bytes - 1)) >> line_shift_;
+    const uint64_t lines = last - first + 1;
+    ++stats_.accesses;
+    stats_.line_accesses += lines;
+    switch (a.kind) {
+      case AccessKind::kRead:
+        stats_.reads += lines;
+        break;
+      case AccessKind::kWrite:
+        stats_.writes += lines;
+        break;
+      case AccessKind::kAtomic:
+        stats_.atomics += lines;
+        break;
+    }
+    const bool write = a.kind != AccessKind::kRead;
+    const bool atomic = a.kind == AccessKind::kAtomic;
+    double ready = serial || a.depends_on_previous ? prev_done : prev_issue;
+    ready = std::max(ready, barrier);
+    if (atomic) ready = std::max(ready, last_done);
+    double done = ready;
+    for (uint64_t line = first; line <= last; ++line) {
+      done = std::max(done, TimedLine(line, write, core, serial ? done : ready));
+    }
+    if (per_access_ns != nullptr) per_access_ns[i] = done - ready;
+    prev_issue = ready;
+    prev_done = done;
+    last_done = std::max(last_done, done);
+    if (atomic) barrier = done;
+  }
+  in_batch_ = false;
+  t.SetNow(core, last_done);
+  const double elapsed = last_done - t0;
+  stats_.latency_ns += elapsed;
+  return elapsed;
+}
+
+double MemorySystem::TimedLine(uint64_t line, bool write, int core, double ready_ns) {
+  CoreTiming& t = *timing_;
+  const uint64_t l1_misses = stats_.l1_misses;
+  const uint64_t l2_misses = stats_.l2_misses;
+  const uint64_t dram = stats_.dram();
+  const double ns = AccessLine(line, write, core);
+  const bool l1_miss = stats_.l1_misses != l1_misses;
+  const bool l2_miss = stats_.l2_misses != l2_misses;
+  const CoreTiming::Level level = !l1_miss   ? CoreTiming::Level::kL1
+                                  : !l2_miss ? CoreTiming::Level::kL2
+                                             : CoreTiming::Level::kBeyondL2;
+  double done;
+  double prefetched_ns;
+  if (t.TakePrefetch(core, line, &prefetched_ns) && !l2_miss) {
+    // Served by a prefetched copy, possibly still on its way.
+    ++stats_.prefetch_useful;
+    done = t.Schedule(core, ready_ns, ns, level, 0);
+    if (prefetched_ns > done) {
+      ++stats_.prefetch_late;
+      done = prefetched_ns;
+    }
+  } else {
+    done = t.Schedule(core, ready_ns, ns, level, stats_.dram() != dram ? DramGapNs(core) : 0);
+  }
+  if (l1_miss && t.l2_streamer()) StreamerSees(line, core, ready_ns);
+  if (!write && t.next_line_prefetcher()) {
+    const uint64_t next = t.NextLineLookup(core, line);
+    if (next != CoreTiming::kNone) PrefetchFill(next, core, ready_ns, /*into_l1=*/true);
+  }
+  return done;
+}
+
+void MemorySystem::StreamerSees(uint64_t line, int core, double issue_ns) {
+  uint64_t lines[2];
+  int dir = 0;
+  const int n = timing_->StreamerLookup(core, line, lines, &dir);
+  if (n == 0) return;
+  // The stream's next fills are known: fetch their host state in stages, as AccessBatch
+  // does for demand lines (no effect on results).
+  const uint64_t last = lines[n - 1];
+  const uint64_t step = static_cast<uint64_t>(static_cast<int64_t>(dir));
+  PrefetchStage(last + 4 * step, core, 0, nullptr);
+  PrefetchStage(last + 3 * step, core, 0, nullptr);
+  PrefetchStage(last + 2 * step, core, 1, nullptr);
+  PrefetchStage(last + step, core, 2, nullptr);
+  for (int i = 0; i < n; ++i) PrefetchFill(lines[i], core, issue_ns, /*into_l1=*/false);
+}
+
+void MemorySystem::PrefetchFill(uint64_t line, int core, double issue_ns, bool into_l1) {
+  if (l1_[core].Contains(line)) return;
+  Cache& l2 = l2_[core];
+  if (!into_l1 && l2.Contains(line)) return;
+  // The fill runs on the demand path's code with the prefetch counters in place of the
+  // demand ones.
+  std::swap(stats_, prefetch_stats_);
+  const uint64_t l2_misses = stats_.l2_misses;
+  const uint64_t dram = stats_.dram();
+  double ns;
+  if (into_l1) {
+    ns = MissL1(line, /*write=*/false, core);
+  } else {
+    ns = MissL2(line, /*write=*/false, core, topology_.socket_of_core(core), l2.SetOf(line),
+                nullptr, nullptr);
+  }
+  const bool l2_miss = stats_.l2_misses != l2_misses;
+  const bool from_dram = stats_.dram() != dram;
+  std::swap(stats_, prefetch_stats_);
+  CoreTiming& t = *timing_;
+  if (l2_miss) {
+    ++stats_.prefetch_fills;
+    if (from_dram) ++stats_.prefetch_dram;
+    const double done = t.Schedule(core, issue_ns, ns, CoreTiming::Level::kBeyondL2,
+                                   from_dram ? DramGapNs(core) : 0, /*l2_only=*/!into_l1);
+    t.RecordPrefetch(core, line, done);
+  } else {
+    // An L1 prefetch of a line the L2 holds moves it up: not a fill. If the L2 copy is
+    // itself a prefetch not yet used, it stays counted as one, arriving no sooner.
+    const double done = t.Schedule(core, issue_ns, ns, CoreTiming::Level::kL2, 0);
+    double ready;
+    if (t.TakePrefetch(core, line, &ready)) t.RecordPrefetch(core, line, std::max(ready, done));
+  }
+  // An L1 prefetch is an L2 lookup the streamer sees.
+  if (into_l1 && t.l2_streamer()) StreamerSees(line, core, issue_ns);
 }
 
 void MemorySystem::PrefetchPredicted(uint64_t first, uint64_t last, int core) {
@@ -212,7 +406,6 @@ double MemorySystem::MissL1(uint64_t line, bool write, int core) {
   const int socket = topology_.socket_of_core(core);
   Cache& l1 = l1_[core];
   Cache& l2 = l2_[core];
-  Cache& llc = llc_[socket];
   ++stats_.l1_misses;
   recent_l1_miss_ = true;
   // Each set is probed once: the way found (or the victim way) is reused for the fill as
@@ -237,71 +430,81 @@ double MemorySystem::MissL1(uint64_t line, bool write, int core) {
     latency = l2_ns_;
     directory_.AddCopies(line, socket, 1);  // the L1 copy
   } else {
-    ++stats_.l2_misses;
-    unsigned char* llc_set = llc.SetOf(line);
-    uint32_t l2_way = l2.VictimWayOf(l2_set);
-    const uint64_t l2_victim_hint = l2.LineAt(l2_set, l2_way);
-    if (l2_victim_hint != Cache::kNoLine) {
-      if (!llc_inclusive_) llc.PrefetchSet(l2_victim_hint);
-      directory_.Prefetch(l2_victim_hint);
-    }
-    bool llc_hit = false;
-    const uint32_t llc_hit_way = llc.WayOf(llc_set, line);
-    if (llc_hit_way != llc.ways()) {
-      llc.Touch(llc_set, llc_hit_way);
-      ++stats_.llc_hits;
-      llc_hit = true;
-      latency = llc_ns_;
-      directory_.AddCopies(line, socket, 2);  // L2 and L1
-    } else {
-      ++stats_.llc_misses;
-      LineDirectory::Entry e =
-          directory_.FindOrInsert(line);  // a new entry has no copies: served by DRAM
-      const int owner = e.modified_socket();
-      if (owner >= 0 && owner != socket) {
-        ++stats_.hitm;
-        latency = topology_.HitmNs(topology_.home_node_of_core(core), owner);
-        if (!write) e.set_modified_socket(-1);  // the owner writes back and keeps a clean copy
-      } else if (e.copies(socket) > 0) {
-        ++stats_.peer_forwards;  // misses here imply the copy is in another core's L1d/L2
-        latency = llc_ns_;
-      } else {
-        latency = DramNs(line, core);
-      }
-      e.AddCopies(socket, llc_inclusive_ ? 3 : 2);
-    }
-    if (!llc_hit && llc_inclusive_) {
-      const uint64_t victim = llc.FillWay(llc_set, llc.VictimWayOf(llc_set), line);
-      if (victim != Cache::kNoLine) {
-        BackInvalidate(victim, socket);
-        directory_.RemoveCopy(victim, socket);
-        // Back-invalidation may have freed ways of this core's sets.
-        l2_way = l2.VictimWayOf(l2_set);
-        l1_way = l1.VictimWayOf(l1_set);
-      }
-    }
-    const uint64_t victim = l2.FillWay(l2_set, l2_way, line);
-    if (victim != Cache::kNoLine) {
-      if (llc_inclusive_) {
-        directory_.RemoveCopy(victim, socket);
-      } else {
-        unsigned char* victim_set = llc.SetOf(victim);
-        const uint32_t way = llc.WayOf(victim_set, victim);
-        if (way != llc.ways()) {
-          llc.Touch(victim_set, way);
-          directory_.RemoveCopy(victim, socket);  // its LLC copy remains
-        } else {
-          // A non-inclusive LLC is a victim cache of the L2s: the copy moves from the L2
-          // to the LLC, so the socket's count of it does not change.
-          const uint64_t llc_victim = llc.FillWay(victim_set, llc.VictimWayOf(victim_set), victim);
-          if (llc_victim != Cache::kNoLine) directory_.RemoveCopy(llc_victim, socket);
-        }
-      }
-    }
+    latency = MissL2(line, write, core, socket, l2_set, l1_set, &l1_way);
   }
   const uint64_t victim = l1.FillWay(l1_set, l1_way, line);
   if (victim != Cache::kNoLine) directory_.RemoveCopy(victim, socket);
   return write ? WriteOwnership(line, core, socket, latency) : latency;
+}
+
+double MemorySystem::MissL2(uint64_t line, bool write, int core, int socket, unsigned char* l2_set,
+                            unsigned char* l1_set, uint32_t* l1_way) {
+  Cache& l2 = l2_[core];
+  Cache& llc = llc_[socket];
+  const uint32_t private_copies = l1_set != nullptr ? 2 : 1;
+  double latency;
+  ++stats_.l2_misses;
+  unsigned char* llc_set = llc.SetOf(line);
+  uint32_t l2_way = l2.VictimWayOf(l2_set);
+  const uint64_t l2_victim_hint = l2.LineAt(l2_set, l2_way);
+  if (l2_victim_hint != Cache::kNoLine) {
+    if (!llc_inclusive_) llc.PrefetchSet(l2_victim_hint);
+    directory_.Prefetch(l2_victim_hint);
+  }
+  bool llc_hit = false;
+  const uint32_t llc_hit_way = llc.WayOf(llc_set, line);
+  if (llc_hit_way != llc.ways()) {
+    llc.Touch(llc_set, llc_hit_way);
+    ++stats_.llc_hits;
+    llc_hit = true;
+    latency = llc_ns_;
+    directory_.AddCopies(line, socket, private_copies);  // L2 (and L1)
+  } else {
+    ++stats_.llc_misses;
+    LineDirectory::Entry e =
+        directory_.FindOrInsert(line);  // a new entry has no copies: served by DRAM
+    const int owner = e.modified_socket();
+    if (owner >= 0 && owner != socket) {
+      ++stats_.hitm;
+      latency = topology_.HitmNs(topology_.home_node_of_core(core), owner);
+      if (!write) e.set_modified_socket(-1);  // the owner writes back and keeps a clean copy
+    } else if (e.copies(socket) > 0) {
+      ++stats_.peer_forwards;  // misses here imply the copy is in another core's L1d/L2
+      latency = llc_ns_;
+    } else {
+      latency = DramNs(line, core);
+    }
+    e.AddCopies(socket, private_copies + (llc_inclusive_ ? 1 : 0));
+  }
+  if (!llc_hit && llc_inclusive_) {
+    const uint64_t victim = llc.FillWay(llc_set, llc.VictimWayOf(llc_set), line);
+    if (victim != Cache::kNoLine) {
+      BackInvalidate(victim, socket);
+      directory_.RemoveCopy(victim, socket);
+      // Back-invalidation may have freed ways of this core's sets.
+      l2_way = l2.VictimWayOf(l2_set);
+      if (l1_set != nullptr) *l1_way = l1_[core].VictimWayOf(l1_set);
+    }
+  }
+  const uint64_t victim = l2.FillWay(l2_set, l2_way, line);
+  if (victim != Cache::kNoLine) {
+    if (llc_inclusive_) {
+      directory_.RemoveCopy(victim, socket);
+    } else {
+      unsigned char* victim_set = llc.SetOf(victim);
+      const uint32_t way = llc.WayOf(victim_set, victim);
+      if (way != llc.ways()) {
+        llc.Touch(victim_set, way);
+        directory_.RemoveCopy(victim, socket);  // its LLC copy remains
+      } else {
+        // A non-inclusive LLC is a victim cache of the L2s: the copy moves from the L2
+        // to the LLC, so the socket's count of it does not change.
+        const uint64_t llc_victim = llc.FillWay(victim_set, llc.VictimWayOf(victim_set), victim);
+        if (llc_victim != Cache::kNoLine) directory_.RemoveCopy(llc_victim, socket);
+      }
+    }
+  }
+  return latency;
 }
 
 double MemorySystem::DramNs(uint64_t line, int core) {
@@ -331,6 +534,7 @@ double MemorySystem::DramNs(uint64_t line, int core) {
     ++stats_.dram_remote_socket;
   }
   ++stats_.dram_by_node[node];
+  last_dram_node_ = node;
   return topology_.latency_ns(home, node);
 }
 

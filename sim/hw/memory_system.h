@@ -7,6 +7,8 @@
 // Rules (docs/machine-model.md has the reasoning):
 //  * An access is split into the cache lines it covers; each line is one line access and
 //    the access costs the sum of its lines' latencies (no memory-level parallelism).
+//    AccessBatch() on a machine with a timing model (config::Timing) overlaps them instead
+//    and runs the hardware prefetchers (docs/machine-model.md, "Timing").
 //  * Lookup order L1d -> L2 -> LLC; a hit refreshes only the level that hit. A miss fills
 //    the levels that missed: the LLC only if it is inclusive, then L2, then L1d. L2 victims
 //    go to a non-inclusive LLC; an inclusive LLC's victims are removed from the socket's
@@ -25,11 +27,13 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "sim/hw/cache.h"
+#include "sim/hw/core_timing.h"
 #include "sim/hw/line_directory.h"
 #include "sim/hw/machine_topology.h"
 #include "sim/hw/memory_access.h"
@@ -53,6 +57,13 @@ struct AccessCounts {
   uint64_t dram_remote_node = 0;      // another node of the same socket
   uint64_t dram_remote_socket = 0;    // a node of another socket (or CPU-less node elsewhere)
   uint64_t remote_invalidations = 0;  // sockets whose copies a write invalidated
+  // Hardware prefetches (timing model only; docs/machine-model.md, "Timing"). The demand
+  // counters above count demand line accesses only; a prefetch's own lookups and DRAM
+  // reads are not in them.
+  uint64_t prefetch_fills = 0;   // lines a prefetcher brought into the L1d/L2 from beyond
+  uint64_t prefetch_useful = 0;  // of those, demanded while still in the L1d or L2
+  uint64_t prefetch_late = 0;    // of the useful ones, demanded before their data arrived
+  uint64_t prefetch_dram = 0;    // prefetch fills served by DRAM
 
   AccessCounts& operator+=(const AccessCounts& o) {
     for (uint64_t AccessCounts::*f : kAll) this->*f += o.*f;
@@ -65,10 +76,10 @@ struct AccessCounts {
   uint64_t dram() const { return dram_local + dram_remote_node + dram_remote_socket; }
 
  private:
-  static const std::array<uint64_t AccessCounts::*, 13> kAll;
+  static const std::array<uint64_t AccessCounts::*, 17> kAll;
 };
 
-inline constexpr std::array<uint64_t AccessCounts::*, 13> AccessCounts::kAll = {
+inline constexpr std::array<uint64_t AccessCounts::*, 17> AccessCounts::kAll = {
     &AccessCounts::accesses,
     &AccessCounts::line_accesses,
     &AccessCounts::reads,
@@ -81,8 +92,12 @@ inline constexpr std::array<uint64_t AccessCounts::*, 13> AccessCounts::kAll = {
     &AccessCounts::dram_local,
     &AccessCounts::dram_remote_node,
     &AccessCounts::dram_remote_socket,
-    &AccessCounts::remote_invalidations};
-static_assert(sizeof(AccessCounts) == 13 * sizeof(uint64_t),
+    &AccessCounts::remote_invalidations,
+    &AccessCounts::prefetch_fills,
+    &AccessCounts::prefetch_useful,
+    &AccessCounts::prefetch_late,
+    &AccessCounts::prefetch_dram};
+static_assert(sizeof(AccessCounts) == 17 * sizeof(uint64_t),
               "AccessCounts::kAll lists every field");
 
 // Everything the memory system counts: the reported counts and the finer ones.
@@ -123,12 +138,28 @@ class MemorySystem {
     return AccessSlow(first, last, kind, core);
   }
 
-  // The accesses `accesses[0..n)` from `core`, one after another, exactly as n calls of
-  // Access() would be; returns their total latency in ns (summed in order) and, if
-  // `per_access_ns` is not null, stores each one's latency there. Faster than the loop:
-  // the simulator fetches the state of the next accesses while it works on the current
-  // one. REQUIRES: 0 <= core < topology.cores().
+  // The accesses `accesses[0..n)` of one operation from `core`; returns the operation's
+  // time in ns. Without a timing model (Machine.timing absent or all zero) exactly as n
+  // calls of Access(): the latencies summed in order, each stored in `per_access_ns[i]` if
+  // not null. With one (timed()), the accesses overlap as docs/machine-model.md, "Timing",
+  // describes (MemoryAccess::depends_on_previous, outstanding-miss slots, DRAM bandwidth,
+  // prefetchers), the operation starting at the core's timing clock (SyncCore), and
+  // `per_access_ns[i]` is the time from when access i could issue to when its data came.
+  // Faster than a loop either way: the simulator fetches the state of the next accesses
+  // while it works on the current one. REQUIRES: 0 <= core < topology.cores().
   double AccessBatch(const MemoryAccess* accesses, size_t n, int core, double* per_access_ns);
+
+  // Whether the machine has a timing model (AccessBatch overlaps accesses).
+  bool timed() const { return timing_ != nullptr; }
+  // Moves `core`'s timing clock to `now_ns` if that is later (the replay engine's clock of
+  // the core when an operation starts): prefetches issued earlier have progressed by then.
+  void SyncCore(int core, double now_ns);
+  // Non-memory work of one operation that examined `scanned_pfns` pfns, in ns:
+  // (Timing.cycles_per_operation + cycles_per_scanned_pfn x scanned_pfns) / clock. 0
+  // without a timing model.
+  double NonMemoryNs(uint64_t scanned_pfns) const {
+    return cycles_per_operation_ns_ + cycles_per_pfn_ns_ * static_cast<double>(scanned_pfns);
+  }
 
   const AccessStats& stats() const { return stats_; }
   void ResetStats();
@@ -152,6 +183,21 @@ class MemorySystem {
   double AccessSlow(uint64_t first, uint64_t last, AccessKind kind, int core);
   double AccessLine(uint64_t line, bool write, int core);
   double MissL1(uint64_t line, bool write, int core);
+  // The L2-miss half of a miss: LLC, another socket, a peer core or DRAM, then the fills.
+  // `l1_set` null: an L2-only fill (the L2 streamer), no L1 copy; else the L1d set the
+  // caller fills afterwards, whose victim way `*l1_way` this refreshes if an inclusive
+  // LLC's back-invalidation freed a way.
+  double MissL2(uint64_t line, bool write, int core, int socket, unsigned char* l2_set,
+                unsigned char* l1_set, uint32_t* l1_way);
+  // The timing model (AccessBatch when timed()).
+  void InitTiming();
+  double TimedBatch(const MemoryAccess* accesses, size_t n, int core, double* per_access_ns);
+  double TimedLine(uint64_t line, bool write, int core, double ready_ns);
+  void StreamerSees(uint64_t line, int core, double issue_ns);
+  void PrefetchFill(uint64_t line, int core, double issue_ns, bool into_l1);
+  double DramGapNs(int core) const {
+    return dram_gap_ns_[topology_.home_node_of_core(core) * topology_.nodes() + last_dram_node_];
+  }
   void PrefetchPredicted(uint64_t first, uint64_t last, int core);
   // What an earlier prefetch stage of one access found, for its later stages (AccessBatch).
   struct PrefetchHint {
@@ -191,6 +237,14 @@ class MemorySystem {
   bool in_batch_ = false;
   bool recent_l1_miss_ = false;
   AccessStats stats_;
+  // Timing model (null: serial). Prefetch fills run with prefetch_stats_ swapped in for
+  // stats_, so the demand counters never see them.
+  std::unique_ptr<CoreTiming> timing_;
+  AccessStats prefetch_stats_;
+  int last_dram_node_ = 0;           // node of the last DRAM line (DramNs)
+  std::vector<double> dram_gap_ns_;  // [home node * nodes + node]: ns per line of bandwidth
+  double cycles_per_operation_ns_ = 0;
+  double cycles_per_pfn_ns_ = 0;
 };
 
 }  // namespace memsim::hw

@@ -79,6 +79,9 @@ ScanResult AllocateeModel::CompactionScan(const mm::PhysMem& mem, uint64_t start
                                           uint64_t end_pfn, trace::ScannerKind scanner,
                                           const OpContext& ctx, AccessBuffer& out) {
   ScanResult result;
+  // Word p + 1 is computed (independent); after a skip by an order just loaded the next
+  // word waits (dependent).
+  bool skipped = false;
   for (uint64_t p = start_pfn; p < end_pfn;) {
     const mm::BlockInfo b = mem.Lookup(p);
     if (b.state == mm::PageState::kHole) {
@@ -86,14 +89,17 @@ ScanResult AllocateeModel::CompactionScan(const mm::PhysMem& mem, uint64_t start
       continue;
     }
     ++result.pages_examined;
-    Word(out, b.node, p, AccessKind::kRead);
+    Word(out, b.node, p, AccessKind::kRead, skipped);
     const uint64_t block_end = b.head_pfn + b.pages();
+    const uint64_t from = p;
     uint64_t h;
     if (b.state == mm::PageState::kFree) {
-      FreePage(out, p, AccessKind::kRead);
+      // The free page itself holds the order (its address is computed from p).
+      FreePage(out, p, AccessKind::kRead, false);
       p = p == b.head_pfn ? block_end : p + 1;
     } else if (b.state == mm::PageState::kAllocated && table_.Find(b.head_pfn, &h)) {
-      out.Push(table_.Addr(h), 16, AccessKind::kRead);
+      // The owner's address is the word just loaded: a dependent chase.
+      out.Push(table_.Addr(h), 16, AccessKind::kRead, true);
       ++result.descriptor_reads;
       if (b.order > 0) {
         p = (scanner == trace::SCANNER_FREE && block_end > end_pfn) ? p + 1 : block_end;
@@ -103,6 +109,7 @@ ScanResult AllocateeModel::CompactionScan(const mm::PhysMem& mem, uint64_t start
     } else {
       ++p;  // no owner pointer: unmanaged or unknown page, nothing to skip by
     }
+    skipped = p != from + 1;
   }
   return result;
 }

@@ -115,6 +115,9 @@ ScanResult MemdescModel::CompactionScan(const mm::PhysMem& mem, uint64_t start_p
                                         uint64_t end_pfn, trace::ScannerKind scanner,
                                         const OpContext& ctx, AccessBuffer& out) {
   ScanResult result;
+  // Word p + 1 is computed (independent); after a skip by an order just loaded the next
+  // word waits (dependent); a folio's descriptor is a chase from its word (dependent).
+  bool skipped = false;
   for (uint64_t p = start_pfn; p < end_pfn;) {
     const mm::BlockInfo b = mem.Lookup(p);
     if (b.state == mm::PageState::kHole) {
@@ -122,8 +125,9 @@ ScanResult MemdescModel::CompactionScan(const mm::PhysMem& mem, uint64_t start_p
       continue;
     }
     ++result.pages_examined;
-    Word(out, b.node, p, AccessKind::kRead);
+    Word(out, b.node, p, AccessKind::kRead, skipped);
     const uint64_t block_end = b.head_pfn + b.pages();
+    const uint64_t from = p;
     if (b.state == mm::PageState::kFree) {
       // Only the head's word carries the buddy tag and order (as PageBuddy today).
       p = p == b.head_pfn ? block_end : p + 1;
@@ -134,13 +138,15 @@ ScanResult MemdescModel::CompactionScan(const mm::PhysMem& mem, uint64_t start_p
                IsFolio(b.owner)) {
       uint64_t h;
       if (table_.Find(b.head_pfn, &h)) {
-        out.Push(table_.Addr(h) + kFlagsOffset, 8, AccessKind::kRead);
+        // The descriptor's address is the word just loaded: a dependent chase.
+        out.Push(table_.Addr(h) + kFlagsOffset, 8, AccessKind::kRead, true);
         ++result.descriptor_reads;
       }
       ++p;
     } else {
       ++p;
     }
+    skipped = p != from + 1;
   }
   return result;
 }

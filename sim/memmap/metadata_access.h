@@ -30,12 +30,14 @@ class AccessBuffer {
     accesses_.push_back({addr, bytes, kind, depends_on_previous});
   }
   // Pushes [addr, addr + bytes) cut at 64-byte line boundaries: one access per line, the
-  // way a memset / a loop over consecutive words reaches the cache.
-  void PushLines(uint64_t addr, uint64_t bytes, AccessKind kind) {
+  // way a memset / a loop over consecutive words reaches the cache. Only the first line
+  // may depend on the access before it; the others' addresses are computed, not loaded.
+  void PushLines(uint64_t addr, uint64_t bytes, AccessKind kind, bool depends_on_previous = true) {
     while (bytes > 0) {
       const uint64_t room = kLineBytes - (addr & (kLineBytes - 1));
       const uint64_t n = bytes < room ? bytes : room;
-      Push(addr, static_cast<uint32_t>(n), kind);
+      Push(addr, static_cast<uint32_t>(n), kind, depends_on_previous);
+      depends_on_previous = false;
       addr += n;
       bytes -= n;
     }

@@ -90,9 +90,9 @@ void StructPageModel::InitBlock(const mm::BlockInfo& b, const OpContext& ctx, Ac
   if (!IsCompound(b.owner, b.order)) return;
   for (uint64_t i = 1; i < n; ++i) {
     if (i < folio_pages_) {
-      Page(out, node, b.head_pfn + i, 0, s, AccessKind::kWrite);
+      Page(out, node, b.head_pfn + i, 0, s, AccessKind::kWrite, false);
     } else if (options_.write_tail_pages) {
-      Page(out, node, b.head_pfn + i, 8, tail_bytes_, AccessKind::kWrite);
+      Page(out, node, b.head_pfn + i, 8, tail_bytes_, AccessKind::kWrite, false);
     }
   }
   if (IsHvo(b)) {
@@ -133,7 +133,9 @@ void StructPageModel::TeardownPiece(const mm::Piece& p, const OpContext& ctx, Ac
   const uint32_t s = options_.struct_page_bytes;
   const uint32_t node = p.node;
   if (p.state != mm::PageState::kAllocated) {
-    for (uint64_t i = 0; i < p.pages; ++i) Page(out, node, p.pfn + i, 0, s, AccessKind::kWrite);
+    for (uint64_t i = 0; i < p.pages; ++i) {
+      Page(out, node, p.pfn + i, 0, s, AccessKind::kWrite, i == 0);
+    }
     return;
   }
   const uint64_t m = uint64_t{1} << p.order;
@@ -148,12 +150,12 @@ void StructPageModel::TeardownPiece(const mm::Piece& p, const OpContext& ctx, Ac
     if (IsCompound(p.owner, p.order)) {
       for (uint64_t i = 1; i < m; ++i) {
         if (options_.write_tail_pages || i < folio_pages_) {
-          Page(out, node, head + i, 8, tail_bytes_, AccessKind::kWrite);
+          Page(out, node, head + i, 8, tail_bytes_, AccessKind::kWrite, i == 1);
         }
       }
       Page(out, node, head, 0, s, AccessKind::kWrite);
     } else if (m > 1) {
-      for (uint64_t i = 0; i < m; ++i) Page(out, node, head + i, 0, 8, AccessKind::kWrite);
+      for (uint64_t i = 0; i < m; ++i) Page(out, node, head + i, 0, 8, AccessKind::kWrite, i == 0);
     } else {
       Page(out, node, head, 0, s, AccessKind::kWrite);
     }
@@ -251,6 +253,9 @@ ScanResult StructPageModel::CompactionScan(const mm::PhysMem& mem, uint64_t star
                                            const OpContext& ctx, AccessBuffer& out) {
   ScanResult result;
   const uint32_t s = options_.struct_page_bytes;
+  // The next pfn is p + 1 (computed: the core runs ahead) or, after a skip, p + 2^order
+  // with the order just loaded (dependent).
+  bool skipped = false;
   for (uint64_t p = start_pfn; p < end_pfn;) {
     const mm::BlockInfo b = mem.Lookup(p);
     if (b.state == mm::PageState::kHole) {
@@ -258,18 +263,21 @@ ScanResult StructPageModel::CompactionScan(const mm::PhysMem& mem, uint64_t star
       continue;
     }
     ++result.pages_examined;
-    out.Push(PageAddr(b, p), s, AccessKind::kRead);
+    out.Push(PageAddr(b, p), s, AccessKind::kRead, skipped);
+    skipped = false;
     const uint64_t block_end = b.head_pfn + b.pages();
     if (b.state == mm::PageState::kFree && p == b.head_pfn) {
       p = block_end;  // PageBuddy: skip 2^buddy_order pages
+      skipped = true;
     } else if (b.state == mm::PageState::kAllocated && p == b.head_pfn &&
                IsCompound(b.owner, b.order)) {
-      // compound_order() reads folio->_flags_1 in page[1].
-      out.Push(PageAddr(b, p + 1), 8, AccessKind::kRead);
+      // compound_order() reads folio->_flags_1 in page[1] (address computed).
+      out.Push(PageAddr(b, p + 1), 8, AccessKind::kRead, false);
       if (scanner == trace::SCANNER_FREE && block_end > end_pfn) {
         ++p;
       } else {
         p = block_end;
+        skipped = true;
       }
     } else {
       ++p;

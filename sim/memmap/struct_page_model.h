@@ -119,8 +119,8 @@ class StructPageModel : public MemmapModel {
   // Physical address of pfn's struct page, honouring HVO aliasing of `block`'s tails.
   uint64_t PageAddr(const mm::BlockInfo& block, uint64_t pfn) const;
   void Page(AccessBuffer& out, uint32_t node, uint64_t pfn, uint32_t offset, uint32_t bytes,
-            AccessKind kind) const {
-    out.Push(layout_.Addr(node, pfn) + offset, bytes, kind);
+            AccessKind kind, bool depends_on_previous = true) const {
+    out.Push(layout_.Addr(node, pfn) + offset, bytes, kind, depends_on_previous);
   }
   void InitBlock(const mm::BlockInfo& b, const OpContext& ctx, AccessBuffer& out);
   // __free_one_page: read each buddy, write it if merged, write the final block's head.

@@ -55,14 +55,16 @@ class WordModel : public MemmapModel {
             uint32_t refcount_offset, uint32_t mapcount_offset);
 
   uint32_t DescriptorNode(uint32_t memory_node, const OpContext& ctx) const;
-  void Word(AccessBuffer& out, uint32_t node, uint64_t pfn, AccessKind kind) const {
-    out.Push(layout_.Addr(node, pfn), 8, kind);
+  void Word(AccessBuffer& out, uint32_t node, uint64_t pfn, AccessKind kind,
+            bool depends_on_previous = true) const {
+    out.Push(layout_.Addr(node, pfn), 8, kind, depends_on_previous);
   }
   void Words(AccessBuffer& out, uint32_t node, uint64_t pfn, uint64_t pages) const {
     out.PushLines(layout_.Addr(node, pfn), pages * 8, AccessKind::kWrite);
   }
-  static void FreePage(AccessBuffer& out, uint64_t pfn, AccessKind kind) {
-    out.Push(pfn << mm::kPageShift, 16, kind);
+  static void FreePage(AccessBuffer& out, uint64_t pfn, AccessKind kind,
+                       bool depends_on_previous = true) {
+    out.Push(pfn << mm::kPageShift, 16, kind, depends_on_previous);
   }
   void BuddySplit(const mm::AllocResult& op, const OpContext& ctx, AccessBuffer& out);
 

@@ -268,6 +268,7 @@ absl::Status ReplayEngine::ReplayEvent(const Event& e, int replica) {
   buffer_.Clear();
   bool copy = false;
   Copy c;
+  uint64_t scanned_pfns = 0;  // for the timing model's non-memory work
   switch (k) {
     case trace::EVENT_ALLOC:
     case trace::EVENT_FREE: {
@@ -335,6 +336,7 @@ absl::Status ReplayEngine::ReplayEvent(const Event& e, int replica) {
       const memmap::ScanResult r =
           model_->CompactionScan(mem_, start_pfn, start_pfn + len, e.scanner, ctx, buffer_);
       ks.pages += r.pages_examined;
+      scanned_pfns = r.pages_examined;
       counters_.scan_pages_examined += r.pages_examined;
       counters_.scan_descriptor_reads += r.descriptor_reads;
       if (e.nr_taken > 0) {
@@ -349,8 +351,12 @@ absl::Status ReplayEngine::ReplayEvent(const Event& e, int replica) {
     default:
       break;
   }
-  // One batch per event lets MemorySystem prefetch the host state of the lines ahead.
-  const double latency = memsys_->AccessBatch(buffer_.data(), buffer_.size(), core, nullptr);
+  // One batch per event lets MemorySystem prefetch the host state of the lines ahead; with
+  // a timing model the batch is one operation whose accesses overlap, plus its non-memory
+  // work (0 without one).
+  memsys_->SyncCore(core, start);
+  double latency = memsys_->AccessBatch(buffer_.data(), buffer_.size(), core, nullptr);
+  if (!buffer_.empty() || scanned_pfns > 0) latency += memsys_->NonMemoryNs(scanned_pfns);
   if (options_.access_sink != nullptr && !buffer_.empty()) {
     options_.access_sink->Write(start, core, e.kind, buffer_.data(), buffer_.size());
   }

@@ -43,6 +43,10 @@ void FillAccessCounts(const hw::AccessCounts& c, result::AccessCounts* out) {
   out->set_dram_remote_socket(c.dram_remote_socket);
   out->set_coherence_transfers(c.hitm);
   out->set_remote_invalidations(c.remote_invalidations);
+  out->set_prefetch_fills(c.prefetch_fills);
+  out->set_prefetch_useful(c.prefetch_useful);
+  out->set_prefetch_late(c.prefetch_late);
+  out->set_prefetch_dram(c.prefetch_dram);
 }
 
 // Overhead by owner type (docs/results.md).
@@ -124,6 +128,10 @@ result::Result BuildResult(const ReplayEngine& engine) {
     total += ks.accesses;
   }
   FillAccessCounts(total, r.mutable_total());
+  if (total.prefetch_fills > 0) {
+    r.set_prefetch_accuracy(static_cast<double>(total.prefetch_useful) /
+                            static_cast<double>(total.prefetch_fills));
+  }
   const auto& m = engine.topology().machine();
   for (int i = 0; i < m.link_size(); ++i) {
     auto* l = r.add_interconnect();

@@ -61,6 +61,13 @@ TEST(MachineConfigTest, SkylakeNumbersAreTheMeasuredOnes) {
   EXPECT_THAT(text, HasSubstr("18 slices x 2048 sets"));
   EXPECT_THAT(text, HasSubstr("0-17"));
   EXPECT_THAT(text, HasSubstr("socket 0 -> 1: upi0-1"));
+  // Timing: 10 fill buffers, a 16-entry superqueue, both prefetchers, 11.4 GB/s per core.
+  EXPECT_EQ(m->timing().outstanding_l1_misses(), 10u);
+  EXPECT_EQ(m->timing().outstanding_l2_misses(), 16u);
+  EXPECT_THAT(text, HasSubstr("outstanding misses per core: 10 L1d, 16 L2\n"));
+  EXPECT_THAT(text, HasSubstr("prefetchers: L1 next-line on, L2 streamer on (20 lines ahead)"));
+  EXPECT_THAT(text, HasSubstr("DRAM bandwidth per core: 11.4 GB/s"));
+  EXPECT_THAT(text, HasSubstr("non-memory work: 50.0 cycles per operation, 10.0 per scanned pfn"));
 }
 
 TEST(MachineConfigTest, GenoaTopology) {

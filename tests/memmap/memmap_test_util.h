@@ -47,6 +47,11 @@ inline MetadataAccess R(uint64_t addr, uint32_t bytes) { return {addr, bytes, Ac
 inline MetadataAccess A(uint64_t addr, uint32_t bytes) {
   return {addr, bytes, AccessKind::kAtomic};
 }
+// `a` marked independent of the access before it (MemoryAccess::depends_on_previous false).
+inline MetadataAccess Ind(MetadataAccess a) {
+  a.depends_on_previous = false;
+  return a;
+}
 
 }  // namespace memsim::memmap::testing
 

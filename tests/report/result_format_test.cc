@@ -462,7 +462,8 @@ TEST(Json, SmallResultExactText) {
   }
  ],
  "counters": [],
- "inconsistency_causes": []
+ "inconsistency_causes": [],
+ "prefetch_accuracy": 0
 }
 )spec");
 }

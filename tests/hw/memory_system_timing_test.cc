@@ -1,0 +1,394 @@
+// The timing model of MemorySystem::AccessBatch (config::Timing): hand-derived operation
+// times for overlap, dependence, slot limits, bandwidth, atomics and both prefetchers, exact
+// demand/prefetch counts, and agreement of the demand counts with the brute-force reference
+// when the prefetchers are off.
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "sim/hw/machine_loader.h"
+#include "sim/hw/machine_validator.h"
+#include "sim/hw/memory_system.h"
+#include "tests/hw/reference_memory_system.h"
+
+namespace memsim::hw {
+namespace {
+
+constexpr uint64_t kLine = 64;
+constexpr uint64_t kPage = 4096;
+
+// 2 sockets x 2 cores at 1 GHz (1 cycle = 1 ns): L1d 4 KiB 8-way (1 ns), L2 64 KiB 8-way
+// (10 ns), LLC 256 KiB 8-way (40 ns), non-inclusive. Node 0 = pfns [0, 4096) on socket 0,
+// node 1 = [4096, 8192) on socket 1. DRAM 100 ns local, 150 ns remote. Timing from `timing`
+// (a textproto body, may be empty).
+config::Machine TimedMachine(const std::string& timing) {
+  auto m = ParseMachineText(R"spec(
+    name: "timed" sockets: 2 cores_per_socket: 2 clock_ghz: 1 line_bytes: 64
+    l1d { size_bytes: 4096 ways: 8 line_bytes: 64 hit_latency_cycles: 1 }
+    l2 { size_bytes: 65536 ways: 8 line_bytes: 64 hit_latency_cycles: 10 }
+    llc { size_bytes: 262144 ways: 8 line_bytes: 64 hit_latency_cycles: 40 }
+    node { id: 0 socket: 0 memory_bytes: 16777216 start_pfn: 0 end_pfn: 4096 dram_bandwidth_bytes_per_s: 1e11 }
+    node { id: 1 socket: 1 memory_bytes: 16777216 start_pfn: 4096 end_pfn: 8192 dram_bandwidth_bytes_per_s: 1e11 }
+    latency_ns: [ 100, 150, 150, 100 ]
+    link { name: "x" bandwidth_bytes_per_s: 1e10 latency_ns: 10 }
+    route { from_socket: 0 to_socket: 1 links: "x" }
+    route { from_socket: 1 to_socket: 0 links: "x" }
+  )spec",
+                            "timed");
+  EXPECT_TRUE(m.ok()) << m.status();
+  if (!timing.empty()) {
+    auto t = ParseMachineText("name: \"t\" timing { " + timing + " }", "timing");
+    EXPECT_TRUE(t.ok()) << t.status();
+    *m->mutable_timing() = t->timing();
+  }
+  EXPECT_TRUE(ValidateMachine(*m).ok()) << ValidateMachine(*m);
+  return *m;
+}
+
+MachineTopology Topo(const config::Machine& m) {
+  auto t = MachineTopology::Create(m);
+  EXPECT_TRUE(t.ok()) << t.status();
+  return *t;
+}
+
+// `n` one-line reads, each in its own 4 KiB page (no prefetcher would follow them).
+std::vector<MemoryAccess> ScatteredReads(int n, bool dependent) {
+  std::vector<MemoryAccess> a;
+  for (int i = 0; i < n; ++i) {
+    a.push_back({static_cast<uint64_t>(i + 1) * kPage, 8, AccessKind::kRead, dependent});
+  }
+  return a;
+}
+
+// `n` consecutive one-line reads from the start of page `page`.
+std::vector<MemoryAccess> Walk(uint64_t page, int n, bool dependent) {
+  std::vector<MemoryAccess> a;
+  for (int i = 0; i < n; ++i) {
+    a.push_back({page * kPage + static_cast<uint64_t>(i) * kLine, 8, AccessKind::kRead, dependent});
+  }
+  return a;
+}
+
+double RunOp(MemorySystem& ms, const std::vector<MemoryAccess>& a, int core = 0) {
+  return ms.AccessBatch(a.data(), a.size(), core, nullptr);
+}
+
+TEST(MemorySystemTimingTest, AbsentOrZeroTimingIsTheSerialModel) {
+  for (const std::string& timing : {std::string(), std::string("outstanding_l1_misses: 0")}) {
+    config::Machine m = TimedMachine("");
+    if (!timing.empty()) m.mutable_timing();  // present, every field zero
+    MemorySystem ms(Topo(m));
+    EXPECT_FALSE(ms.timed());
+    EXPECT_EQ(ms.NonMemoryNs(100), 0);
+    const auto ops = ScatteredReads(10, /*dependent=*/false);
+    EXPECT_DOUBLE_EQ(RunOp(ms, ops), 1000);  // 10 x 100 ns, independent or not
+  }
+}
+
+TEST(MemorySystemTimingTest, IndependentMissesOverlapUpToTheLimit) {
+  // 10 independent DRAM misses, 4 fill buffers: ceil(10 / 4) x 100 ns.
+  MemorySystem ms(Topo(TimedMachine("outstanding_l1_misses: 4")));
+  ASSERT_TRUE(ms.timed());
+  std::vector<double> per(10);
+  const auto ops = ScatteredReads(10, false);
+  EXPECT_DOUBLE_EQ(ms.AccessBatch(ops.data(), ops.size(), 0, per.data()), 300);
+  // Accesses 0-3 start at once, 4-7 when the first four complete, 8-9 after that; each
+  // counts from when it could issue (0).
+  EXPECT_DOUBLE_EQ(per[0], 100);
+  EXPECT_DOUBLE_EQ(per[4], 200);
+  EXPECT_DOUBLE_EQ(per[9], 300);
+  EXPECT_EQ(ms.stats().l1_misses, 10u);
+  EXPECT_EQ(ms.stats().dram_local, 10u);
+  EXPECT_EQ(ms.stats().prefetch_fills, 0u);
+  EXPECT_DOUBLE_EQ(ms.stats().latency_ns, 300);
+}
+
+TEST(MemorySystemTimingTest, DependentChainIsSerial) {
+  MemorySystem ms(Topo(TimedMachine("outstanding_l1_misses: 10")));
+  EXPECT_DOUBLE_EQ(RunOp(ms, ScatteredReads(10, /*dependent=*/true)), 1000);
+}
+
+TEST(MemorySystemTimingTest, OneOutstandingMissIsSerialWhateverTheFlags) {
+  MemorySystem ms(Topo(TimedMachine("outstanding_l1_misses: 1 cycles_per_operation: 5")));
+  ASSERT_TRUE(ms.timed());
+  // A two-line access is two serial lines too: 10 x 100 + 2 x 100.
+  auto ops = ScatteredReads(10, false);
+  ops.push_back({20 * kPage + 60, 8, AccessKind::kRead, false});
+  EXPECT_DOUBLE_EQ(RunOp(ms, ops), 1200);
+  EXPECT_EQ(ms.stats().accesses, 11u);
+  EXPECT_EQ(ms.stats().line_accesses, 12u);
+}
+
+TEST(MemorySystemTimingTest, SuperqueueLimitsMissesBeyondL2) {
+  // 8 fill buffers but 2 superqueue entries: 4 DRAM misses take 2 x 100 ns. L2 hits need
+  // only a fill buffer.
+  MemorySystem ms(Topo(TimedMachine("outstanding_l1_misses: 8 outstanding_l2_misses: 2")));
+  EXPECT_DOUBLE_EQ(RunOp(ms, ScatteredReads(4, false)), 200);
+}
+
+TEST(MemorySystemTimingTest, MissesUnderL2HitsAndHitsUnderMisses) {
+  MemorySystem ms(Topo(TimedMachine("outstanding_l1_misses: 2")));
+  // Warm line A into the L2 only: read A, then evict it from the 8-way L1d set with 8
+  // other lines of the same set (set stride 8 lines x 64 B = 512 B).
+  std::vector<MemoryAccess> warm{{0, 8, AccessKind::kRead, true}};
+  for (int i = 1; i <= 8; ++i) warm.push_back({i * 512ull, 8, AccessKind::kRead, true});
+  RunOp(ms, warm);
+  ASSERT_FALSE(ms.InL1(0, 0));
+  ASSERT_TRUE(ms.InL2(0, 0));
+  // Independent: a DRAM miss (100), an L2 hit on A (10), an L1 hit on line 8 x 512 (1),
+  // a second DRAM miss that waits for a fill buffer: the L2 hit's frees at 10 -> 110.
+  const std::vector<MemoryAccess> op{{100 * kPage, 8, AccessKind::kRead, false},
+                                     {0, 8, AccessKind::kRead, false},
+                                     {8 * 512, 8, AccessKind::kRead, false},
+                                     {101 * kPage, 8, AccessKind::kRead, false}};
+  EXPECT_DOUBLE_EQ(RunOp(ms, op), 110);
+}
+
+TEST(MemorySystemTimingTest, CoreBandwidthSpacesDramLines) {
+  // 6.4 GB/s: one 64-byte line per 10 ns. 10 independent misses with 10 fill buffers start
+  // at 0, 10, ..., 90 and the last completes at 90 + 100.
+  MemorySystem ms(
+      Topo(TimedMachine("outstanding_l1_misses: 10 core_dram_bandwidth_bytes_per_s: 6.4e9")));
+  EXPECT_DOUBLE_EQ(RunOp(ms, ScatteredReads(10, false)), 190);
+}
+
+TEST(MemorySystemTimingTest, NodeAndLinkBandwidthBoundTheCore) {
+  // The core could do 1 TB/s; node 1 is across the 10 GB/s link (6.4 ns per line) and its
+  // own channels give 3.2 GB/s (20 ns per line): the narrowest wins. From core 0 the lines
+  // of node 1 cost 150 ns: starts 0, 20, ..., 80 -> 80 + 150.
+  config::Machine m =
+      TimedMachine("outstanding_l1_misses: 10 core_dram_bandwidth_bytes_per_s: 1e12");
+  m.mutable_node(1)->set_dram_bandwidth_bytes_per_s(3.2e9);
+  MemorySystem ms(Topo(m));
+  std::vector<MemoryAccess> ops;
+  for (int i = 0; i < 5; ++i) {
+    ops.push_back({(4096 + 1 + static_cast<uint64_t>(i)) * kPage, 8, AccessKind::kRead, false});
+  }
+  EXPECT_DOUBLE_EQ(RunOp(ms, ops), 230);
+  EXPECT_EQ(ms.stats().dram_remote_socket, 5u);
+  // 2 lines of node 1 from core 2 (socket 1, home node 1): local, 100 ns, 20 ns apart.
+  ops.resize(2);
+  for (auto& a : ops) a.address += 16 * kPage;
+  EXPECT_DOUBLE_EQ(RunOp(ms, ops, 2), 120);
+}
+
+TEST(MemorySystemTimingTest, AtomicWaitsForAllBeforeAndHoldsBackAllAfter) {
+  MemorySystem ms(Topo(TimedMachine("outstanding_l1_misses: 10")));
+  const std::vector<MemoryAccess> op{{1 * kPage, 8, AccessKind::kRead, false},
+                                     {2 * kPage, 4, AccessKind::kAtomic, false},
+                                     {3 * kPage, 8, AccessKind::kRead, false}};
+  EXPECT_DOUBLE_EQ(RunOp(ms, op), 300);
+}
+
+TEST(MemorySystemTimingTest, NonMemoryWorkAndTheCoreClock) {
+  MemorySystem ms(
+      Topo(TimedMachine("outstanding_l1_misses: 4 l2_streamer: true "
+                        "cycles_per_operation: 20 cycles_per_scanned_pfn: 3")));
+  EXPECT_DOUBLE_EQ(ms.NonMemoryNs(10), 50);  // (20 + 3 x 10) cycles at 1 GHz
+  // Lines 0 and 1 of page 5 (dependent): 0-100, 100-200; the second starts the stream and
+  // prefetches lines 2 and 3 at 100, arriving at 200.
+  EXPECT_DOUBLE_EQ(RunOp(ms, Walk(5, 2, true)), 200);
+  // An operation starting at 150 on the core's clock (SyncCore) would wait 50 ns for line
+  // 2; one starting at 250 finds it in the L2 (10 ns). Syncing backwards does nothing.
+  ms.SyncCore(0, 250);
+  ms.SyncCore(0, 120);
+  const std::vector<MemoryAccess> op{{5 * kPage + 2 * kLine, 8, AccessKind::kRead, true}};
+  EXPECT_DOUBLE_EQ(RunOp(ms, op), 10);
+  EXPECT_EQ(ms.stats().prefetch_useful, 1u);
+  EXPECT_EQ(ms.stats().prefetch_late, 0u);
+}
+
+TEST(MemorySystemTimingTest, StreamerRunsAheadInThePage) {
+  // Dependent walk of 4 lines, streamer 16 lines ahead, no bandwidth bound:
+  //   line 0: DRAM 0-100 (a new stream);  line 1: DRAM 100-200, direction found: prefetch
+  //   lines 2, 3 issued at 100, in the L2 at 200;  line 2: L2 hit 200-210 (prefetch 4, 5 at
+  //   200);  line 3: L2 hit 210-220 (prefetch 6, 7 at 210).
+  MemorySystem ms(
+      Topo(TimedMachine("outstanding_l1_misses: 10 outstanding_l2_misses: 16 "
+                        "l2_streamer: true streamer_distance_lines: 16")));
+  EXPECT_DOUBLE_EQ(RunOp(ms, Walk(3, 4, true)), 220);
+  const AccessStats& s = ms.stats();
+  EXPECT_EQ(s.l1_misses, 4u);
+  EXPECT_EQ(s.l2_hits, 2u);
+  EXPECT_EQ(s.l2_misses, 2u);
+  EXPECT_EQ(s.dram_local, 2u);
+  EXPECT_EQ(s.prefetch_fills, 6u);
+  EXPECT_EQ(s.prefetch_useful, 2u);
+  EXPECT_EQ(s.prefetch_late, 0u);
+  EXPECT_EQ(s.prefetch_dram, 6u);
+}
+
+TEST(MemorySystemTimingTest, SequentialPageWalkIsMostlyPrefetchHits) {
+  // A whole 4 KiB page (64 lines), then the same walk descending in another page: the
+  // first two lines of each miss, the streamer fetches the other 62 (two per lookup until
+  // 16 ahead, then one), never beyond the page, and every one is used.
+  MemorySystem ms(
+      Topo(TimedMachine("outstanding_l1_misses: 10 outstanding_l2_misses: 16 "
+                        "l2_streamer: true")));
+  const double ascending = RunOp(ms, Walk(7, 64, false));
+  std::vector<MemoryAccess> down = Walk(9, 64, false);
+  std::reverse(down.begin(), down.end());
+  RunOp(ms, down);
+  const AccessStats& s = ms.stats();
+  EXPECT_EQ(s.line_accesses, 128u);
+  EXPECT_EQ(s.l1_misses, 128u);
+  EXPECT_EQ(s.l2_misses, 4u);
+  EXPECT_EQ(s.dram_local, 4u);
+  EXPECT_EQ(s.prefetch_fills, 124u);
+  EXPECT_EQ(s.prefetch_useful, 124u);
+  EXPECT_EQ(s.prefetch_dram, 124u);
+  EXPECT_FALSE(ms.InL2(0, 8 * kPage));  // nothing beyond the page
+  EXPECT_FALSE(ms.InL2(0, 10 * kPage));
+  // Independent accesses, no bandwidth bound: every request is issued at 0; the 2 demand
+  // misses and the 62 prefetches all go beyond the L2 and share the 16 superqueue entries:
+  // ceil(64 / 16) x 100 ns, against 64 x 100 serially.
+  EXPECT_DOUBLE_EQ(ascending, 400);
+}
+
+TEST(MemorySystemTimingTest, NextLinePrefetcherOnAscendingLoads) {
+  //   line 0: DRAM 0-100;  line 1: DRAM 100-200, ascending: prefetch line 2 into the L1d at
+  //   100 (DRAM, arrives 200);  line 2: L1 hit 200-201 on the prefetched line, prefetch 3
+  //   at 200 (arrives 300);  line 3: L1 hit at 201 but its data comes at 300 (late);
+  //   prefetch 4 at 201.
+  MemorySystem ms(Topo(TimedMachine("outstanding_l1_misses: 10 next_line_prefetcher: true")));
+  EXPECT_DOUBLE_EQ(RunOp(ms, Walk(3, 4, true)), 300);
+  const AccessStats& s = ms.stats();
+  EXPECT_EQ(s.l1_misses, 2u);
+  EXPECT_EQ(s.l1_hits, 2u);
+  EXPECT_EQ(s.dram_local, 2u);
+  EXPECT_EQ(s.prefetch_fills, 3u);
+  EXPECT_EQ(s.prefetch_useful, 2u);
+  EXPECT_EQ(s.prefetch_late, 1u);
+  EXPECT_EQ(s.prefetch_dram, 3u);
+  EXPECT_TRUE(ms.InL1(0, 3 * kPage + 4 * kLine));
+}
+
+// --- Demand counts against the brute-force reference. ---
+
+// With memory-level parallelism and bandwidth but no prefetcher, AccessBatch's demand
+// counts are exactly the reference LRU's: only times change.
+TEST(MemorySystemTimingTest, DemandCountsEqualTheReferenceWithoutPrefetchers) {
+  for (bool inclusive : {false, true}) {
+    config::Machine m = TimedMachine(
+        "outstanding_l1_misses: 10 outstanding_l2_misses: 16 "
+        "core_dram_bandwidth_bytes_per_s: 1.2e10 cycles_per_operation: 7");
+    m.mutable_llc()->set_inclusive(inclusive);
+    const MachineTopology topo = Topo(m);
+    MemorySystem timed(topo);
+    ReferenceMemorySystem ref(topo);
+    std::mt19937_64 rng(17);
+    std::vector<MemoryAccess> op;
+    for (int i = 0; i < 40000; ++i) {
+      const int core = static_cast<int>(rng() % 4);
+      op.clear();
+      const int n = 1 + static_cast<int>(rng() % 12);
+      uint64_t line = rng() % 9000;  // both nodes and unmapped space above them
+      for (int k = 0; k < n; ++k) {
+        line = rng() % 3 == 0 ? rng() % 9000 : line + 1;
+        const int r = static_cast<int>(rng() % 10);
+        const AccessKind kind = r == 0  ? AccessKind::kAtomic
+                                : r < 3 ? AccessKind::kWrite
+                                        : AccessKind::kRead;
+        const uint32_t bytes = rng() % 8 == 0 ? 80 : 8;
+        op.push_back({line * kLine + rng() % 64, bytes, kind, rng() % 2 == 0});
+        ref.Access(op.back().address, bytes, kind, core);
+      }
+      timed.AccessBatch(op.data(), op.size(), core, nullptr);
+    }
+    const AccessStats& a = timed.stats();
+    const AccessStats& b = ref.stats();
+    const std::string where = inclusive ? "inclusive" : "non-inclusive";
+    EXPECT_EQ(a.accesses, b.accesses) << where;
+    EXPECT_EQ(a.line_accesses, b.line_accesses) << where;
+    EXPECT_EQ(a.reads, b.reads) << where;
+    EXPECT_EQ(a.writes, b.writes) << where;
+    EXPECT_EQ(a.atomics, b.atomics) << where;
+    EXPECT_EQ(a.l1_hits, b.l1_hits) << where;
+    EXPECT_EQ(a.l1_misses, b.l1_misses) << where;
+    EXPECT_EQ(a.l2_hits, b.l2_hits) << where;
+    EXPECT_EQ(a.l2_misses, b.l2_misses) << where;
+    EXPECT_EQ(a.llc_hits, b.llc_hits) << where;
+    EXPECT_EQ(a.llc_misses, b.llc_misses) << where;
+    EXPECT_EQ(a.hitm, b.hitm) << where;
+    EXPECT_EQ(a.peer_forwards, b.peer_forwards) << where;
+    EXPECT_EQ(a.dram_local, b.dram_local) << where;
+    EXPECT_EQ(a.dram_remote_node, b.dram_remote_node) << where;
+    EXPECT_EQ(a.dram_remote_socket, b.dram_remote_socket) << where;
+    EXPECT_EQ(a.unmapped, b.unmapped) << where;
+    EXPECT_EQ(a.remote_invalidations, b.remote_invalidations) << where;
+    EXPECT_EQ(a.peer_invalidations, b.peer_invalidations) << where;
+    EXPECT_EQ(a.dram_by_node, b.dram_by_node) << where;
+    EXPECT_EQ(a.prefetch_fills, 0u) << where;
+    EXPECT_GT(a.hitm, 0u) << where;
+    // Overlap makes the operations cheaper than the serial sum, never dearer.
+    EXPECT_LT(a.latency_ns, b.latency_ns) << where;
+  }
+}
+
+// With both prefetchers on, the demand stream is the same (same accesses, lines and kinds)
+// and the counters stay consistent; prefetch fills only move demand misses to hits.
+TEST(MemorySystemTimingTest, PrefetchersKeepDemandCountsConsistent) {
+  config::Machine m = TimedMachine(
+      "outstanding_l1_misses: 10 next_line_prefetcher: true l2_streamer: true "
+      "core_dram_bandwidth_bytes_per_s: 1.2e10");
+  const MachineTopology topo = Topo(m);
+  MemorySystem timed(topo);
+  MemorySystem serial(Topo(TimedMachine("")));
+  std::mt19937_64 rng(23);
+  std::vector<MemoryAccess> op;
+  for (int i = 0; i < 20000; ++i) {
+    const int core = static_cast<int>(rng() % 4);
+    op.clear();
+    uint64_t line = rng() % 9000;
+    for (int k = 0; k < 8; ++k) {
+      line = rng() % 4 == 0 ? rng() % 9000 : line + 1;
+      op.push_back(
+          {line * kLine, 8, rng() % 5 == 0 ? AccessKind::kWrite : AccessKind::kRead, false});
+    }
+    timed.AccessBatch(op.data(), op.size(), core, nullptr);
+    serial.AccessBatch(op.data(), op.size(), core, nullptr);
+  }
+  const AccessStats& a = timed.stats();
+  const AccessStats& b = serial.stats();
+  EXPECT_EQ(a.accesses, b.accesses);
+  EXPECT_EQ(a.line_accesses, b.line_accesses);
+  EXPECT_EQ(a.reads, b.reads);
+  EXPECT_EQ(a.writes, b.writes);
+  EXPECT_EQ(a.l1_hits + a.l1_misses, a.line_accesses);
+  EXPECT_EQ(a.l2_hits + a.l2_misses, a.l1_misses);
+  EXPECT_EQ(a.llc_hits + a.llc_misses, a.l2_misses);
+  EXPECT_EQ(a.hitm + a.peer_forwards + a.dram(), a.llc_misses);
+  EXPECT_LT(a.l1_misses, b.l1_misses);
+  EXPECT_LT(a.dram(), b.dram());
+  EXPECT_GT(a.prefetch_useful, 0u);
+  EXPECT_LE(a.prefetch_useful, a.prefetch_fills);
+  EXPECT_LE(a.prefetch_late, a.prefetch_useful);
+  EXPECT_LE(a.prefetch_dram, a.prefetch_fills);
+}
+
+TEST(MemorySystemTimingTest, ValidatorRejectsImpossibleTiming) {
+  struct Case {
+    std::string timing;
+    std::string fragment;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"outstanding_l1_misses: 300", "timing.outstanding_l1_misses: 300 is above 256"},
+           {"outstanding_l2_misses: 257", "timing.outstanding_l2_misses"},
+           {"streamer_distance_lines: 64", "timing.streamer_distance_lines: 64 lines reach"},
+           {"core_dram_bandwidth_bytes_per_s: -1", "timing.core_dram_bandwidth_bytes_per_s"},
+           {"cycles_per_scanned_pfn: -2", "timing.cycles_per_scanned_pfn"},
+           {"cycles_per_operation: inf", "timing.cycles_per_operation"}}) {
+    config::Machine m = TimedMachine("");
+    auto t = ParseMachineText("name: \"t\" timing { " + c.timing + " }", "timing");
+    ASSERT_TRUE(t.ok()) << t.status();
+    *m.mutable_timing() = t->timing();
+    const absl::Status s = ValidateMachine(m);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << c.timing;
+    EXPECT_NE(s.message().find(c.fragment), std::string::npos) << s.message();
+  }
+}
+
+}  // namespace
+}  // namespace memsim::hw
