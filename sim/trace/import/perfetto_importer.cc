@@ -22,6 +22,7 @@
 #include "sim/trace/import/import_stats_util.h"
 #include "sim/trace/import/kernel_values.h"
 #include "sim/trace/import/trace_record.h"
+#include "sim/trace/trace_format.h"
 #include "sim/util/input_file.h"
 #include "sim/util/status_macros.h"
 
@@ -274,6 +275,7 @@ struct EventSchema {
   Tracepoint tracepoint = Tracepoint::kUnknown;
   // Sub-message field number -> TraceField (absent: a field memsim does not use).
   absl::flat_hash_map<int, TraceField> fields;
+  std::string descriptor;  // the serialized DescriptorProto it was made from
 };
 
 // The two isolate messages have the same fields (compaction.proto).
@@ -334,6 +336,12 @@ class PerfettoImport {
       return absl::InvalidArgumentError(
           absl::StrCat(path_, ": empty file: no Perfetto trace packets"));
     }
+    if (stats_->input_records == 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path_, ": no ftrace events in ", packets_,
+          " packets (was the trace recorded with the linux.ftrace data source and the kmem, "
+          "migrate, compaction events?)"));
+    }
     RETURN_IF_ERROR(Release(/*all=*/true));
     RETURN_IF_ERROR(assembler_.Finish());
     FillHeader();
@@ -368,8 +376,19 @@ class PerfettoImport {
       case pf::TracePacket::kSystemInfo: {
         const pf::SystemInfo& info = packet.system_info();
         if (info.utsname().has_release()) kernel_release_ = info.utsname().release();
-        if (info.has_num_cpus()) num_cpus_ = std::max(num_cpus_, info.num_cpus());
-        if (info.has_page_size()) page_size_ = info.page_size();
+        if (info.num_cpus() > trace_format::kMaxCpus) {
+          return absl::InvalidArgumentError(absl::StrCat(where, ": system_info: num_cpus ",
+                                                         info.num_cpus(), " exceeds ",
+                                                         trace_format::kMaxCpus));
+        }
+        const uint32_t page = info.page_size();
+        if (page != 0 && (page > trace_format::kMaxPageSizeBytes || (page & (page - 1)) != 0)) {
+          return absl::InvalidArgumentError(absl::StrCat(where, ": system_info: page_size ", page,
+                                                         " is not a power of two up to ",
+                                                         trace_format::kMaxPageSizeBytes));
+        }
+        num_cpus_ = std::max(num_cpus_, info.num_cpus());
+        if (page != 0) page_size_ = page;
         return absl::OkStatus();
       }
       case pf::TracePacket::kCompressedPackets:
@@ -463,7 +482,12 @@ class PerfettoImport {
 
   absl::Status AddSchema(const pf::FtraceEventBundle::GenericEventDescriptor& d,
                          const std::string& where) {
-    if (schemas_.contains(d.field_id())) return absl::OkStatus();
+    // A bundle describes the events it holds; the same id keeps its meaning within a trace,
+    // so an unchanged descriptor is not parsed again.
+    auto known = schemas_.find(d.field_id());
+    if (known != schemas_.end() && known->second.descriptor == d.event_descriptor()) {
+      return absl::OkStatus();
+    }
     google::protobuf::DescriptorProto desc;
     if (d.field_id() < kFirstSelfDescribingField || d.field_id() > kLastSelfDescribingField ||
         !desc.ParseFromString(d.event_descriptor())) {
@@ -479,7 +503,8 @@ class PerfettoImport {
       }
     }
     if (d.has_group_name()) schema.name = absl::StrCat(d.group_name(), ":", desc.name());
-    schemas_.emplace(d.field_id(), std::move(schema));
+    schema.descriptor = d.event_descriptor();
+    schemas_[d.field_id()] = std::move(schema);
     return absl::OkStatus();
   }
 

@@ -174,6 +174,34 @@ TEST(PerfettoImporterTest, UnknownFieldsPacketsAndEventsAreSkipped) {
   EXPECT_EQ(r->stat("unknown_event.sched_waking"), 1u);
 }
 
+TEST(PerfettoImporterTest, SystemInfoAndFtraceClockFillTheHeader) {
+  PerfettoTraceBuilder b;
+  pf::TracePacket info;
+  info.mutable_system_info()->mutable_utsname()->set_release("6.18.44-test");
+  info.mutable_system_info()->set_num_cpus(8);
+  info.mutable_system_info()->set_page_size(4096);
+  b.AddPacket(info);
+  AddAlloc(b, 0, 1000, 5, 0x1000);
+  b.FlushBundles();
+  pf::TracePacket bundle;
+  bundle.mutable_ftrace_events()->set_cpu(1);
+  bundle.mutable_ftrace_events()->set_ftrace_clock(pf::FTRACE_CLOCK_MONO_RAW);
+  b.AddPacket(bundle);
+  absl::StatusOr<Imported> r = ImportPerfetto(b.Finish());
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->header.kernel_version(), "6.18.44-test");
+  EXPECT_EQ(r->header.num_cpus(), 8u);
+  EXPECT_EQ(r->header.page_size_bytes(), 4096u);
+  EXPECT_EQ(r->header.clock(), "mono_raw");
+
+  info.mutable_system_info()->set_num_cpus(100000);
+  r = ImportPerfetto(testing::FramePacket(info));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(),
+              HasSubstr("packet at byte 0: system_info: num_cpus 100000 exceeds 8192"));
+}
+
 // The migration of docs/trace-import.md's worked example (x86_pte_test.cc): set pte
 // f7ffe7ffdfbcec00 names pfn 0x102189, remove pte 800000017fe41067 pfn 0x17fe41.
 std::string MigrationTrace(bool self_describing) {
@@ -286,6 +314,11 @@ TEST(PerfettoImporterTest, CorruptVarintAbsurdSizeAndBadPacketsAreErrors) {
   r = ImportPerfetto("");
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(r.status().message(), HasSubstr("empty file"));
+  pf::TracePacket unrelated;
+  unrelated.set_timestamp(1);
+  r = ImportPerfetto(testing::FramePacket(unrelated));
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr(": no ftrace events in 1 packets"));
 }
 
 TEST(PerfettoImporterTest, MissingFieldIsMalformedUnlessLenient) {
