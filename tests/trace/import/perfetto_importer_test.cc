@@ -120,6 +120,24 @@ TEST(PerfettoImporterTest, TypedEventsMergedAcrossCpusByTime) {
   EXPECT_EQ(r->stat("lost_events"), 0u);
 }
 
+// Bundles are merged within kPerfettoReorderWindowNs (2 s): an event older than one already
+// released (here 5 s after 10 s was released by 13 s) is imported late, and counted.
+TEST(PerfettoImporterTest, EventBeyondTheReorderWindowIsCountedLate) {
+  constexpr uint64_t kSec = 1'000'000'000;
+  PerfettoTraceBuilder b;
+  AddAlloc(b, 0, 10 * kSec, 5, 0x1000);
+  AddAlloc(b, 0, 13 * kSec, 5, 0x2000);
+  b.FlushBundles();
+  AddAlloc(b, 1, 5 * kSec, 6, 0x3000);
+  absl::StatusOr<Imported> r = ImportPerfetto(b.Finish());
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->events.size(), 3u);
+  EXPECT_EQ(r->events[0].time_ns, 10 * kSec);
+  EXPECT_EQ(r->events[1].time_ns, 5 * kSec);
+  EXPECT_EQ(r->events[2].time_ns, 13 * kSec);
+  EXPECT_EQ(r->stat("perfetto_late_events"), 1u);
+}
+
 TEST(PerfettoImporterTest, DeflateAndZstdPacketsImportLikePlainOnes) {
   absl::StatusOr<Imported> plain = ImportPerfetto(SmallTrace({}));
   ASSERT_TRUE(plain.ok()) << plain.status();
