@@ -1,8 +1,5 @@
 #include "sim/trace/import/perfetto_importer.h"
 
-#include <zlib.h>
-#include <zstd.h>
-
 #include <algorithm>
 #include <array>
 #include <optional>
@@ -15,12 +12,12 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.pb.h"
-#include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/unknown_field_set.h"
 #include "proto/perfetto_trace.pb.h"
 #include "sim/trace/import/event_assembler.h"
 #include "sim/trace/import/import_stats_util.h"
 #include "sim/trace/import/kernel_values.h"
+#include "sim/trace/import/perfetto_packet_reader.h"
 #include "sim/trace/import/trace_record.h"
 #include "sim/trace/trace_format.h"
 #include "sim/util/input_file.h"
@@ -37,212 +34,6 @@ constexpr uint64_t kProgressEveryRecords = uint64_t{1} << 20;
 // FtraceEvent field numbers reserved for self-describing events (ftrace_event.proto).
 constexpr int kFirstSelfDescribingField = 65536;
 constexpr int kLastSelfDescribingField = 131072;
-constexpr size_t kReadBlockBytes = size_t{1} << 20;
-
-// Reads the `repeated TracePacket packet = 1` framing of a Trace message, one packet at a
-// time, from a file (in constant memory apart from the packet itself) or from a buffer (the
-// decompressed content of a compressed packet). Other top-level fields are skipped.
-class PacketStream {
- public:
-  // `where` prefixes every error ("FILE" or "FILE: compressed packet at byte N").
-  PacketStream(InputFile* file, std::string where) : file_(file), where_(std::move(where)) {}
-  PacketStream(std::string_view data, std::string where)
-      : data_(data.data()), size_(data.size()), eof_(true), where_(std::move(where)) {}
-
-  // Sets *packet to the next packet's bytes (valid until the next call) and *offset to the
-  // byte offset of its field tag. Returns false at the end of the input.
-  absl::StatusOr<bool> Next(std::string_view* packet, uint64_t* offset) {
-    for (;;) {
-      RETURN_IF_ERROR(Ensure(kMaxVarintBytes));
-      if (pos_ == size_) return false;
-      const uint64_t tag_offset = Offset();
-      ASSIGN_OR_RETURN(uint64_t tag, ReadVarint("field tag"));
-      const uint32_t field = static_cast<uint32_t>(tag >> 3);
-      const int wire_type = static_cast<int>(tag & 7);
-      if (field == 0 || (tag >> 3) > 0x1fffffff) {
-        return Error(tag_offset, absl::StrCat("invalid field number ", tag >> 3,
-                                              " (not a Perfetto trace, or corrupt)"));
-      }
-      switch (wire_type) {
-        case 0:
-          RETURN_IF_ERROR(Ensure(kMaxVarintBytes));
-          RETURN_IF_ERROR(ReadVarint("varint field").status());
-          break;
-        case 1:
-          RETURN_IF_ERROR(Skip(8, tag_offset, field));
-          break;
-        case 5:
-          RETURN_IF_ERROR(Skip(4, tag_offset, field));
-          break;
-        case 2: {
-          RETURN_IF_ERROR(Ensure(kMaxVarintBytes));
-          ASSIGN_OR_RETURN(uint64_t length, ReadVarint("length"));
-          if (length > kMaxPerfettoPacketBytes) {
-            return Error(tag_offset,
-                         absl::StrCat("field ", field, " declares ", length,
-                                      " bytes, more than the limit of ",
-                                      kMaxPerfettoPacketBytes >> 20, " MiB (corrupt length?)"));
-          }
-          if (field != 1) {
-            RETURN_IF_ERROR(Skip(length, tag_offset, field));
-            break;
-          }
-          RETURN_IF_ERROR(Ensure(length));
-          if (size_ - pos_ < length) {
-            return Error(tag_offset,
-                         absl::StrCat("truncated: the packet declares ", length,
-                                      " bytes but the input ends after ", size_ - pos_));
-          }
-          *packet = std::string_view(data_ + pos_, length);
-          *offset = tag_offset;
-          pos_ += length;
-          return true;
-        }
-        default:
-          return Error(tag_offset, absl::StrCat("field ", field, " has wire type ", wire_type,
-                                                ", which a Trace does not use (corrupt?)"));
-      }
-    }
-  }
-
-  // Offset of the next unread byte.
-  uint64_t Offset() const { return base_ + pos_; }
-
- private:
-  static constexpr size_t kMaxVarintBytes = 10;
-
-  absl::Status Error(uint64_t offset, std::string_view what) const {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where_, ": byte ", offset, ": ", AbslView(what)));
-  }
-
-  // Makes at least `n` bytes available from pos_, or all that is left.
-  absl::Status Ensure(uint64_t n) {
-    if (size_ - pos_ >= n || eof_) return absl::OkStatus();
-    // Move the unread tail to the front, then read more.
-    buf_.erase(0, pos_);
-    base_ += pos_;
-    pos_ = 0;
-    while (buf_.size() < n) {
-      const size_t old = buf_.size();
-      const size_t want = std::max<uint64_t>(n - old, kReadBlockBytes);
-      buf_.resize(old + want);
-      ASSIGN_OR_RETURN(size_t got, file_->Read(buf_.data() + old, want));
-      buf_.resize(old + got);
-      if (got == 0) {
-        eof_ = true;
-        break;
-      }
-    }
-    data_ = buf_.data();
-    size_ = buf_.size();
-    return absl::OkStatus();
-  }
-
-  absl::StatusOr<uint64_t> ReadVarint(std::string_view what) {
-    const uint64_t at = Offset();
-    const size_t avail = std::min<size_t>(size_ - pos_, kMaxVarintBytes);
-    google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(data_ + pos_),
-                                              static_cast<int>(avail));
-    uint64_t value = 0;
-    if (!in.ReadVarint64(&value)) {
-      if (avail < kMaxVarintBytes && eof_) {
-        return Error(at, absl::StrCat("truncated: the input ends inside a ", AbslView(what)));
-      }
-      return Error(at, absl::StrCat("corrupt varint (", AbslView(what), ")"));
-    }
-    pos_ += in.CurrentPosition();
-    return value;
-  }
-
-  absl::Status Skip(uint64_t n, uint64_t tag_offset, uint32_t field) {
-    while (n > 0) {
-      RETURN_IF_ERROR(Ensure(std::min<uint64_t>(n, kReadBlockBytes)));
-      if (pos_ == size_) {
-        return Error(tag_offset, absl::StrCat("truncated: the input ends inside field ", field));
-      }
-      const uint64_t step = std::min<uint64_t>(n, size_ - pos_);
-      pos_ += step;
-      n -= step;
-    }
-    return absl::OkStatus();
-  }
-
-  InputFile* file_ = nullptr;
-  std::string buf_;
-  const char* data_ = nullptr;
-  size_t size_ = 0;
-  size_t pos_ = 0;
-  uint64_t base_ = 0;  // offset of data_[0] in the input
-  bool eof_ = false;
-  std::string where_;
-};
-
-absl::StatusOr<std::string> Inflate(std::string_view in) {
-  z_stream z{};
-  // 15 + 32: zlib or gzip header, detected (Perfetto writes zlib: deflateInit).
-  if (inflateInit2(&z, 15 + 32) != Z_OK) return absl::InternalError("inflateInit2 failed");
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = static_cast<uInt>(in.size());
-  std::string out;
-  int rc = Z_OK;
-  while (rc == Z_OK) {
-    if (out.size() >= kMaxPerfettoPacketBytes) break;
-    const size_t old = out.size();
-    out.resize(std::min<uint64_t>(std::max<size_t>(old * 2, 1 << 16), kMaxPerfettoPacketBytes));
-    z.next_out = reinterpret_cast<Bytef*>(out.data() + old);
-    z.avail_out = static_cast<uInt>(out.size() - old);
-    rc = inflate(&z, Z_NO_FLUSH);
-    out.resize(out.size() - z.avail_out);
-    if (rc == Z_BUF_ERROR && z.avail_in == 0) break;  // no progress: input ended early
-    if (rc == Z_BUF_ERROR) rc = Z_OK;
-  }
-  const std::string msg = z.msg != nullptr ? z.msg : "";
-  inflateEnd(&z);
-  if (rc == Z_STREAM_END) return out;
-  if (rc == Z_OK && out.size() >= kMaxPerfettoPacketBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("deflate data decompresses to more than ",
-                                                   kMaxPerfettoPacketBytes >> 20, " MiB"));
-  }
-  if (rc == Z_OK || rc == Z_BUF_ERROR) {
-    return absl::InvalidArgumentError("truncated deflate data");
-  }
-  return absl::InvalidArgumentError(absl::StrCat("corrupt deflate data: ", msg));
-}
-
-absl::StatusOr<std::string> Unzstd(std::string_view in) {
-  ZSTD_DCtx* ctx = ZSTD_createDCtx();
-  if (ctx == nullptr) return absl::InternalError("ZSTD_createDCtx failed");
-  ZSTD_inBuffer src{in.data(), in.size(), 0};
-  std::string out;
-  size_t rc = 1;
-  absl::Status status;
-  while (src.pos < src.size || rc != 0) {
-    const size_t old = out.size();
-    if (old >= kMaxPerfettoPacketBytes) {
-      status = absl::InvalidArgumentError(absl::StrCat("zstd data decompresses to more than ",
-                                                       kMaxPerfettoPacketBytes >> 20, " MiB"));
-      break;
-    }
-    out.resize(std::min<uint64_t>(std::max<size_t>(old * 2, 1 << 16), kMaxPerfettoPacketBytes));
-    ZSTD_outBuffer dst{out.data() + old, out.size() - old, 0};
-    const size_t before_in = src.pos;
-    rc = ZSTD_decompressStream(ctx, &dst, &src);
-    out.resize(old + dst.pos);
-    if (ZSTD_isError(rc)) {
-      status =
-          absl::InvalidArgumentError(absl::StrCat("corrupt zstd data: ", ZSTD_getErrorName(rc)));
-      break;
-    }
-    if (rc != 0 && src.pos == src.size && dst.pos == 0 && before_in == src.pos) {
-      status = absl::InvalidArgumentError("truncated zstd data");
-      break;
-    }
-  }
-  ZSTD_freeDCtx(ctx);
-  if (!status.ok()) return status;
-  return out;
-}
 
 // One ftrace event, decoded but not yet assembled: kept until the merge by timestamp
 // releases it. Symbolic fields hold the kernel's numbers; they are rendered to names when the
@@ -321,7 +112,7 @@ class PerfettoImport {
 
   absl::Status Run() {
     ASSIGN_OR_RETURN(std::unique_ptr<InputFile> file, InputFile::Open(path_));
-    PacketStream stream(file.get(), path_);
+    PerfettoPacketReader stream(file.get(), path_);
     std::string_view packet;
     uint64_t offset = 0;
     uint64_t packets = 0;
@@ -400,7 +191,8 @@ class PerfettoImport {
         }
         ++compressed_packets_;
         absl::StatusOr<std::string> plain =
-            zstd ? Unzstd(packet.zstd_compressed_packets()) : Inflate(packet.compressed_packets());
+            zstd ? UnzstdPerfettoPackets(packet.zstd_compressed_packets())
+                 : InflatePerfettoPackets(packet.compressed_packets());
         if (!plain.ok()) {
           return absl::InvalidArgumentError(
               absl::StrCat(where, ": ", zstd ? "zstd" : "deflate",
@@ -408,7 +200,7 @@ class PerfettoImport {
         }
         const std::string inner_where =
             absl::StrCat(where, " (", zstd ? "zstd" : "deflate", "-compressed), decompressed");
-        PacketStream inner(*plain, inner_where);
+        PerfettoPacketReader inner(*plain, inner_where);
         std::string_view inner_packet;
         uint64_t inner_offset = 0;
         for (;;) {

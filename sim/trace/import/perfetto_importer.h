@@ -13,9 +13,6 @@
 
 namespace memsim {
 
-// Largest packet accepted (a TracePacket, or the serialized packets inside one compressed
-// packet): Perfetto's packets are at most a few MiB (compressed ones < 512 KiB).
-inline constexpr uint64_t kMaxPerfettoPacketBytes = uint64_t{64} << 20;
 // Ftrace bundles come per CPU, each CPU's events in order, but bundles of different CPUs
 // interleave; events are merged by timestamp within this window of trace time. Perfetto reads
 // the buffers every 100 ms, or every 1000 ms when it polls buffer watermarks (Linux >= 6.9),
