@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "sim/trace/import/kernel_names.h"
 #include "sim/trace/import/kernel_values.h"
+#include "sim/trace/import/perfetto_packet_reader.h"
 #include "sim/util/input_file.h"
 #include "tests/trace/import/import_test_util.h"
 #include "tests/trace/import/perfetto_trace_builder.h"
@@ -94,6 +95,40 @@ TEST(KernelValuesTest, SymbolsBothWays) {
   EXPECT_EQ(KernelSymbolName(TraceField::kReason, 42), std::nullopt);
   EXPECT_EQ(KernelSymbolValue(TraceField::kReason, "numa_misplaced"), 5);
   EXPECT_EQ(KernelSymbolValue(TraceField::kStatus, "partial_skipped"), 6);
+}
+
+TEST(PerfettoPacketReaderTest, PacketsAndOffsetsOtherFieldsSkipped) {
+  // packet (1 byte) at 0; field 2 fixed64 at 3; field 3 fixed32 at 12; field 4 varint 150 at
+  // 17; packet "ab" at 20.
+  const std::string data(
+      "\x0a\x01\x08"
+      "\x11\x01\x02\x03\x04\x05\x06\x07\x08"
+      "\x1d\x01\x02\x03\x04"
+      "\x20\x96\x01"
+      "\x0a\x02"
+      "ab",
+      24);
+  PerfettoPacketReader reader(data, "mem");
+  std::string_view packet;
+  uint64_t offset = 99;
+  absl::StatusOr<bool> more = reader.Next(&packet, &offset);
+  ASSERT_TRUE(more.ok() && *more) << more.status();
+  EXPECT_EQ(packet, "\x08");
+  EXPECT_EQ(offset, 0u);
+  more = reader.Next(&packet, &offset);
+  ASSERT_TRUE(more.ok() && *more) << more.status();
+  EXPECT_EQ(packet, "ab");
+  EXPECT_EQ(offset, 20u);
+  more = reader.Next(&packet, &offset);
+  ASSERT_TRUE(more.ok());
+  EXPECT_FALSE(*more);
+
+  PerfettoPacketReader group(std::string_view("\x0a\x00\x0b", 3), "mem");
+  ASSERT_TRUE(group.Next(&packet, &offset).ok());
+  more = group.Next(&packet, &offset);
+  ASSERT_FALSE(more.ok());
+  EXPECT_EQ(more.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(more.status().message(), HasSubstr("mem: byte 2: field 1 has wire type 3"));
 }
 
 TEST(PerfettoImporterTest, TypedEventsMergedAcrossCpusByTime) {
