@@ -38,8 +38,8 @@ while [ $# -gt 0 ]; do
     *) targets+=("$1"); shift ;;
   esac
 done
-all=(mtrace_reader_fuzzer replay_fuzzer ftrace_fuzzer kpageflags_fuzzer machine_fuzzer
-     model_fuzzer sweep_spec_fuzzer)
+all=(mtrace_reader_fuzzer replay_fuzzer ftrace_fuzzer kpageflags_fuzzer perfetto_fuzzer
+     machine_fuzzer model_fuzzer sweep_spec_fuzzer)
 if [ ${#targets[@]} -eq 0 ]; then targets=("${all[@]}"); fi
 
 if [ "$build" = 1 ]; then

@@ -1,6 +1,7 @@
 #include "sim/trace/import/ftrace_importer.h"
 #include "sim/trace/import/importer.h"
 #include "sim/trace/import/kpageflags_importer.h"
+#include "sim/trace/import/perfetto_importer.h"
 #include "sim/trace/import/tracecmd_importer.h"
 
 namespace memsim {
@@ -11,6 +12,8 @@ void RegisterBuiltinImporters(ImporterRegistry& registry) {
   registry.Register("tracecmd", "trace-cmd trace.dat, read with libtracecmd", NewTracecmdImporter);
   registry.Register("kpageflags", "/proc/kpageflags dump (one u64 per pfn): a snapshot",
                     NewKpageflagsImporter);
+  registry.Register("perfetto", "Perfetto trace (ftrace events in TracePackets)",
+                    NewPerfettoImporter);
 }
 
 const ImporterRegistry& BuiltinImporters() {
