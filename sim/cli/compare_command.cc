@@ -1,6 +1,9 @@
 // memsim compare: the same trace on the same machine with several memmap models, side by side.
 #include <sys/stat.h>
 
+#include <algorithm>
+
+#include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -11,12 +14,14 @@
 #include "sim/cli/usage_error.h"
 #include "sim/memmap/builtin_models.h"
 #include "sim/memmap/model_spec.h"
+#include "sim/replay/result_builder.h"
 #include "sim/report/result_format.h"
 #include "sim/util/output_file.h"
 #include "sim/util/status_macros.h"
 
 ABSL_FLAG(std::string, models, absl::StrJoin(memsim::memmap::BuiltinModels().names(), ","),
           "Comma-separated models to compare (names or config files); the first is the baseline.");
+ABSL_DECLARE_FLAG(std::string, undescribed);  // replay_command.cc
 
 namespace memsim::cli {
 
@@ -33,6 +38,8 @@ absl::Status RunCompare(const std::vector<std::string>& args) {
   if (!args.empty()) {
     return UsageError(absl::StrCat("unexpected argument '", args[0], "'"));
   }
+  ASSIGN_OR_RETURN(const replay::UndescribedRule rule,
+                   AsUsageError(replay::ParseUndescribedRule(absl::GetFlag(FLAGS_undescribed))));
   const memmap::ModelRegistry& models = memmap::BuiltinModels();
   ASSIGN_OR_RETURN(replay::ReplayJob job, JobFromFlags());
   std::vector<std::string> specs =
@@ -56,14 +63,22 @@ absl::Status RunCompare(const std::vector<std::string>& args) {
                    CopierHolder::Create(job.machine, absl::GetFlag(FLAGS_simgrid)));
   std::vector<result::Result> results;
   std::string csv = report::CsvHeader();
+  std::vector<std::string> warned;
   for (size_t i = 0; i < configs.size(); ++i) {
     job.model = configs[i];
     job.options.progress = ProgressPrinter(specs[i]);
     ASSIGN_OR_RETURN(result::Result r, replay::RunReplayJob(job, models, copier.get()));
     ProgressDone();
+    replay::ApplyUndescribedRule(rule, &r);
     std::fprintf(stderr, "compare: %-12s %s events, %.2f s (%.2f M events/s)\n",
                  r.run().model_label().c_str(), absl::StrCat(r.num_events()).c_str(),
                  r.run().wall_seconds(), r.run().events_per_second() / 1e6);
+    // Warnings once: every model of one trace has the same coverage.
+    for (const std::string& w : r.warnings()) {
+      if (std::find(warned.begin(), warned.end(), w) != warned.end()) continue;
+      std::fprintf(stderr, "compare: warning: %s\n", w.c_str());
+      warned.push_back(w);
+    }
     csv += report::CsvRow(r);
     if (!dir.empty()) {
       ASSIGN_OR_RETURN(std::string json, report::ResultToJson(r));
@@ -90,11 +105,14 @@ Command CompareCommand() {
       "Replay one trace with several memmap models and print them side by side.",
       "memsim compare --trace=T.mtrace --machine=M [--models=page64,memdesc,...] [--out=DIR]",
       "Runs each model on the same trace and machine (one process, one SimGrid platform) and\n"
-      "prints a table: overhead, cache misses and per-event latencies for each model, with the\n"
-      "relative difference to the first. With --out, writes DIR/<i>-<model>.json (one result\n"
+      "prints a table: overhead (of the memory the trace described, per owner type, then of\n"
+      "the whole machine under --undescribed), cache misses and per-event latencies for each\n"
+      "model, with the relative difference to the first, and events modelled vs dropped and\n"
+      "contradictions under it (docs/results.md); warnings past 10 % go to stderr. With --out, "
+      "writes DIR/<i>-<model>.json (one result\n"
       "each), DIR/results.csv, DIR/compare.txt and the plots (PNG and SVG) by tools/plot.",
       {"trace", "machine", "models", "out", "placement", "pfn_mapping", "cpu_mapping",
-       "back_to_back", "simgrid", "quantum_ns", "plot", "plot_tool"},
+       "back_to_back", "simgrid", "quantum_ns", "plot", "plot_tool", "undescribed"},
       RunCompare};
 }
 

@@ -10,6 +10,7 @@
 #include "sim/memmap/builtin_models.h"
 #include "sim/memmap/model_spec.h"
 #include "sim/replay/access_dump_writer.h"
+#include "sim/replay/result_builder.h"
 #include "sim/report/result_format.h"
 #include "sim/util/output_file.h"
 #include "sim/util/status_macros.h"
@@ -23,6 +24,10 @@ ABSL_FLAG(std::string, csv, "", "Also write the result as a CSV header + row to 
 ABSL_FLAG(std::string, dump_accesses, "",
           "Also write every simulated metadata access to this file (replay): Dinero IV din "
           "or CSV, by the name's suffix (.din, .csv) or --dump_format (docs/replay.md).");
+ABSL_FLAG(std::string, undescribed, "extrapolate",
+          "How whole-machine overhead counts memory the trace never described (no snapshot "
+          "run, no event): extrapolate (it holds what described memory holds per page) or "
+          "free (no descriptor, as free memory). docs/results.md, \"overhead\".");
 ABSL_FLAG(std::string, dump_format, "",
           "Format of --dump_accesses: din or csv (default: from its suffix).");
 
@@ -35,6 +40,8 @@ absl::Status RunReplay(const std::vector<std::string>& args) {
     return UsageError(
         absl::StrCat("unexpected argument '", args[0], "' (replay takes only flags; see --help)"));
   }
+  ASSIGN_OR_RETURN(const replay::UndescribedRule rule,
+                   AsUsageError(replay::ParseUndescribedRule(absl::GetFlag(FLAGS_undescribed))));
   const memmap::ModelRegistry& models = memmap::BuiltinModels();
   ASSIGN_OR_RETURN(replay::ReplayJob job, JobFromFlags());
   const std::string spec = absl::GetFlag(FLAGS_model);
@@ -70,6 +77,7 @@ absl::Status RunReplay(const std::vector<std::string>& args) {
                    CopierHolder::Create(job.machine, absl::GetFlag(FLAGS_simgrid)));
   ASSIGN_OR_RETURN(result::Result r, replay::RunReplayJob(job, models, copier.get()));
   ProgressDone();
+  replay::ApplyUndescribedRule(rule, &r);
   if (dump_writer != nullptr) RETURN_IF_ERROR(dump_writer->Finish());
   ASSIGN_OR_RETURN(std::string json, report::ResultToJson(r));
   if (out.empty() || out == "-") {
@@ -82,6 +90,8 @@ absl::Status RunReplay(const std::vector<std::string>& args) {
   std::fprintf(stderr, "replay: %s events in %.2f s (%.2f M events/s), simulated %.3f ms\n",
                absl::StrCat(r.num_events()).c_str(), r.run().wall_seconds(),
                r.run().events_per_second() / 1e6, r.simulated_time_ns() / 1e6);
+  for (const std::string& w : r.warnings())
+    std::fprintf(stderr, "replay: warning: %s\n", w.c_str());
   return absl::OkStatus();
 }
 
@@ -100,7 +110,7 @@ Command ReplayCommand() {
       "proto field names (docs/results.md), to stdout without --out. --dump-accesses writes\n"
       "the metadata access stream for Dinero IV (din) or as CSV (docs/replay.md).",
       {"trace", "machine", "model", "out", "csv", "dump_accesses", "dump_format", "placement",
-       "pfn_mapping", "cpu_mapping", "back_to_back", "simgrid", "quantum_ns"},
+       "pfn_mapping", "cpu_mapping", "back_to_back", "simgrid", "quantum_ns", "undescribed"},
       RunReplay};
 }
 

@@ -2,14 +2,56 @@
 
 #include <algorithm>
 
+#include "sim/mm/mm_types.h"
+
 namespace memsim::memmap {
 
 OverheadTracker::OverheadTracker(std::vector<uint64_t> node_ram_bytes) {
   nodes_.resize(node_ram_bytes.size());
   for (size_t i = 0; i < node_ram_bytes.size(); ++i) {
     nodes_[i].f.ram_bytes = node_ram_bytes[i];
+    nodes_[i].f.pages = node_ram_bytes[i] >> mm::kPageShift;
     machine_.f.ram_bytes += node_ram_bytes[i];
+    machine_.f.pages += nodes_[i].f.pages;
   }
+}
+
+namespace {
+
+// v * num / den rounded down, in 128 bits (bytes times pages overflows 64 bits).
+uint64_t Scale(uint64_t v, uint64_t num, uint64_t den) {
+  return static_cast<uint64_t>(static_cast<unsigned __int128>(v) * num / den);
+}
+
+}  // namespace
+
+OverheadTracker::Figures OverheadTracker::Described(const Figures& all, uint64_t described_pages) {
+  Figures f = all;
+  const uint64_t undescribed_static =
+      all.pages == 0 ? 0 : all.static_bytes - Scale(all.static_bytes, described_pages, all.pages);
+  f.pages = described_pages;
+  f.ram_bytes = described_pages << mm::kPageShift;
+  f.static_bytes -= undescribed_static;
+  f.total_bytes -= undescribed_static;
+  f.peak_total_bytes -= undescribed_static;
+  f.mean_total_bytes -= static_cast<double>(undescribed_static);
+  return f;
+}
+
+OverheadTracker::Figures OverheadTracker::Extrapolated(const Figures& all,
+                                                       uint64_t undescribed_pages,
+                                                       const Figures& mix) {
+  if (mix.pages == 0) return all;
+  const uint64_t u = undescribed_pages, d = mix.pages;
+  Figures f = all;
+  f.descriptor_live_bytes += Scale(mix.descriptor_live_bytes, u, d);
+  f.slab_bytes += Scale(mix.slab_bytes, u, d);
+  f.hvo_saved_bytes += Scale(mix.hvo_saved_bytes, u, d);
+  f.total_bytes = f.static_bytes + f.slab_bytes - f.hvo_saved_bytes;
+  f.peak_total_bytes += Scale(mix.peak_total_bytes - mix.static_bytes, u, d);
+  f.mean_total_bytes += (mix.mean_total_bytes - static_cast<double>(mix.static_bytes)) *
+                        static_cast<double>(u) / static_cast<double>(d);
+  return f;
 }
 
 void OverheadTracker::SetStatic(uint32_t node, uint64_t bytes) {

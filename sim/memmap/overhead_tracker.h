@@ -7,6 +7,12 @@
 //
 // Time-weighted mean: integral of total over [first change, Finish()] / that duration;
 // the current total if no time has passed.
+//
+// Described memory (docs/results.md, "overhead"): the pages the snapshot or a traced event
+// gave a state. Every descriptor, slab and HVO saving belongs to described pages (only
+// allocated pages have descriptors); undescribed pages cost their memmap slot only.
+// Described() and Extrapolated() derive the described part and the whole under the
+// "extrapolate" rule from a node's or the machine's figures.
 #ifndef MEMSIM_SIM_MEMMAP_OVERHEAD_TRACKER_H_
 #define MEMSIM_SIM_MEMMAP_OVERHEAD_TRACKER_H_
 
@@ -23,6 +29,7 @@ class OverheadTracker {
  public:
   struct Figures {
     uint64_t ram_bytes = 0;
+    uint64_t pages = 0;  // pages covered: ram_bytes / 4 KiB, or the described pages
     uint64_t static_bytes = 0;
     uint64_t descriptor_live_bytes = 0;
     uint64_t slab_bytes = 0;
@@ -46,6 +53,19 @@ class OverheadTracker {
   };
 
   explicit OverheadTracker(std::vector<uint64_t> node_ram_bytes);
+
+  // The described part of `all` (a node's or the machine's figures): `described_pages` of
+  // its pages, holding every descriptor, slab and HVO saving. The memmap array is split by
+  // pages (the described share rounded down); the undescribed pages' share is constant
+  // over the trace, so peak and mean drop by it too. ram_bytes = described_pages * 4 KiB.
+  // REQUIRES: described_pages <= all.pages.
+  static Figures Described(const Figures& all, uint64_t described_pages);
+  // `all` (as replayed: undescribed pages hold nothing) with its `undescribed_pages`
+  // holding, per page, what `mix` (described figures, e.g. the machine's) holds beyond its
+  // memmap array: descriptors, slabs, HVO savings, and the peak's and mean's excess over
+  // the array, each scaled by undescribed_pages / mix.pages (integers rounded down). The
+  // array is the same whatever the pages hold. `all` itself if mix.pages == 0.
+  static Figures Extrapolated(const Figures& all, uint64_t undescribed_pages, const Figures& mix);
 
   // Static memmap bytes of a node (set once, before any change).
   void SetStatic(uint32_t node, uint64_t bytes);

@@ -3,12 +3,20 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
 namespace memsim::replay {
 
 namespace {
 
-void FillFigures(const memmap::OverheadTracker::Figures& f, result::OverheadFigures* out) {
+using Figures = memmap::OverheadTracker::Figures;
+
+void FillFigures(const Figures& f, result::OverheadFigures* out) {
   out->set_ram_bytes(f.ram_bytes);
+  out->set_pages(f.pages);
+  out->set_final_bytes_per_page(
+      f.pages == 0 ? 0.0 : static_cast<double>(f.total_bytes) / static_cast<double>(f.pages));
   out->set_static_bytes(f.static_bytes);
   out->set_descriptor_live_bytes(f.descriptor_live_bytes);
   out->set_slab_bytes(f.slab_bytes);
@@ -20,6 +28,21 @@ void FillFigures(const memmap::OverheadTracker::Figures& f, result::OverheadFigu
   out->set_final_percent_of_ram(f.percent_of_ram());
   out->set_peak_percent_of_ram(f.peak_percent_of_ram());
   out->set_mean_percent_of_ram(f.mean_percent_of_ram());
+}
+
+// The inverse of FillFigures (ApplyUndescribedRule works on results).
+Figures FiguresOf(const result::OverheadFigures& in) {
+  Figures f;
+  f.ram_bytes = in.ram_bytes();
+  f.pages = in.pages();
+  f.static_bytes = in.static_bytes();
+  f.descriptor_live_bytes = in.descriptor_live_bytes();
+  f.slab_bytes = in.slab_bytes();
+  f.hvo_saved_bytes = in.hvo_saved_bytes();
+  f.total_bytes = in.final_bytes();
+  f.peak_total_bytes = in.peak_bytes();
+  f.mean_total_bytes = in.mean_bytes();
+  return f;
 }
 
 void AddCounter(google::protobuf::RepeatedPtrField<result::Counter>* list, const std::string& name,
@@ -90,6 +113,73 @@ void FillOwners(const ReplayEngine& engine, result::Overhead* out) {
     o->set_descriptors(e.descriptors.count);
     o->set_descriptor_live_bytes(e.descriptors.bytes);
     o->set_hvo_saved_bytes(e.hvo_saved_bytes);
+    o->set_final_bytes(o->static_bytes() + o->descriptor_live_bytes() - o->hvo_saved_bytes());
+    o->set_bytes_per_page(
+        e.pages == 0 ? 0.0 : static_cast<double>(o->final_bytes()) / static_cast<double>(e.pages));
+  }
+}
+
+// Described memory, machine-wide and per node: every page in a zone whose state the
+// snapshot or an event gave (zone pages minus unknown pages; holes are neither).
+void FillDescribed(const ReplayEngine& engine, result::Overhead* out) {
+  const mm::PhysMem& mem = engine.memory();
+  const auto& overhead = engine.model().overhead();
+  std::vector<uint64_t> described(overhead.num_nodes(), 0);
+  std::vector<uint64_t> undescribed_by_node(overhead.num_nodes(), 0);
+  uint64_t undescribed = 0;
+  for (uint32_t z = 0; z < mem.zones().size(); ++z) {
+    const auto& zone = mem.zones()[z];
+    described[zone.node] += zone.end_pfn - zone.start_pfn - mem.unknown_pages(z);
+    undescribed_by_node[zone.node] += mem.unknown_pages(z);
+    undescribed += mem.unknown_pages(z);
+  }
+  uint64_t all_described = 0;
+  for (uint32_t n = 0; n < overhead.num_nodes(); ++n) {
+    result::NodeOverhead* node = out->mutable_nodes(n);
+    FillFigures(memmap::OverheadTracker::Described(overhead.node(n), described[n]),
+                node->mutable_described());
+    node->set_undescribed_pages(undescribed_by_node[n]);
+    all_described += described[n];
+  }
+  FillFigures(memmap::OverheadTracker::Described(overhead.machine(), all_described),
+              out->mutable_described());
+  out->set_undescribed_pages(undescribed);
+}
+
+// Events modelled vs dropped, contradictions, and the warnings past the thresholds.
+void FillCoverage(const ReplayEngine& engine, result::Result* r) {
+  const mm::MmStats& s = engine.memory().stats();
+  const EngineCounters& e = engine.counters();
+  result::EventCoverage* c = r->mutable_coverage();
+  c->set_events(engine.events());
+  c->set_dropped_unmapped_pfn(e.unmapped_pfn_events);
+  c->set_dropped_fault_without_pfn(e.faults_without_pfn);
+  c->set_dropped_not_applied(s.misaligned + s.out_of_range);
+  c->set_dropped(c->dropped_unmapped_pfn() + c->dropped_fault_without_pfn() +
+                 c->dropped_not_applied());
+  c->set_modelled(c->events() - c->dropped());
+  c->set_dropped_percent(c->events() == 0 ? 0.0 : 100.0 * c->dropped() / c->events());
+  c->set_state_ops(s.alloc_ops + s.free_ops + s.migrate_ops - c->dropped_not_applied());
+  uint64_t contradictions = 0;
+  for (const auto& ic : r->inconsistency_causes()) {
+    contradictions +=
+        ic.stale_snapshot() + ic.missing_events() + ic.no_initial_state() + ic.unexplained();
+  }
+  c->set_contradictions(contradictions);
+  c->set_contradictions_percent(c->state_ops() == 0 ? 0.0
+                                                    : 100.0 * contradictions / c->state_ops());
+  if (c->dropped_percent() > kDroppedWarnPercent) {
+    r->add_warnings(absl::StrFormat(
+        "%d of %d events (%.1f %%) dropped (%d unmapped pfn, %d faults without pfn, %d not "
+        "applied): the figures leave them out",
+        c->dropped(), c->events(), c->dropped_percent(), c->dropped_unmapped_pfn(),
+        c->dropped_fault_without_pfn(), c->dropped_not_applied()));
+  }
+  if (c->contradictions_percent() > kContradictionsWarnPercent) {
+    r->add_warnings(absl::StrFormat(
+        "%d of %d alloc/free/migrate operations (%.1f %%) contradict the replayed state "
+        "(repaired; by cause: inconsistency_causes)",
+        c->contradictions(), c->state_ops(), c->contradictions_percent()));
   }
 }
 
@@ -106,6 +196,8 @@ result::Result BuildResult(const ReplayEngine& engine) {
     FillFigures(overhead.node(n), node->mutable_figures());
   }
   FillOwners(engine, r.mutable_overhead());
+  FillDescribed(engine, r.mutable_overhead());
+  ApplyUndescribedRule(kDefaultUndescribedRule, &r);
   hw::AccessCounts total;
   for (int k = trace::EVENT_ALLOC; k <= trace::EVENT_COMPACTION; ++k) {
     const KindStats& ks = engine.kinds()[k];
@@ -178,7 +270,36 @@ result::Result BuildResult(const ReplayEngine& engine) {
   AddCounter(cnt, "copy_batches", e.copy_batches);
   AddCounter(cnt, "copy_starts_clamped", e.copy_starts_clamped);
   for (const auto& [name, value] : engine.pcp().CounterList()) AddCounter(cnt, name, value);
+  FillCoverage(engine, &r);
   return r;
+}
+
+std::string UndescribedRuleName(UndescribedRule rule) {
+  return rule == UndescribedRule::kFree ? "free" : "extrapolate";
+}
+
+absl::StatusOr<UndescribedRule> ParseUndescribedRule(const std::string& name) {
+  for (UndescribedRule rule : {UndescribedRule::kExtrapolate, UndescribedRule::kFree}) {
+    if (name == UndescribedRuleName(rule)) return rule;
+  }
+  return absl::InvalidArgumentError(absl::StrCat("unknown rule for undescribed memory '", name,
+                                                 "' (expected extrapolate or free)"));
+}
+
+void ApplyUndescribedRule(UndescribedRule rule, result::Result* result) {
+  result::Overhead* o = result->mutable_overhead();
+  o->set_undescribed_rule(UndescribedRuleName(rule));
+  const Figures mix = FiguresOf(o->described());
+  const auto whole = [&](const result::OverheadFigures& all, uint64_t undescribed_pages) {
+    const Figures f = FiguresOf(all);
+    return rule == UndescribedRule::kFree
+               ? f
+               : memmap::OverheadTracker::Extrapolated(f, undescribed_pages, mix);
+  };
+  FillFigures(whole(o->machine(), o->undescribed_pages()), o->mutable_whole());
+  for (result::NodeOverhead& n : *o->mutable_nodes()) {
+    FillFigures(whole(n.figures(), n.undescribed_pages()), n.mutable_whole());
+  }
 }
 
 }  // namespace memsim::replay

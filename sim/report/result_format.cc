@@ -1,13 +1,16 @@
 #include "sim/report/result_format.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <variant>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/util/json_util.h"
+#include "proto/trace.pb.h"
 #include "sim/report/proto_json.h"
 #include "sim/util/json_writer.h"
 
@@ -80,6 +83,43 @@ const result::EventKindStats* Kind(const result::Result& r, const std::string& k
   return nullptr;
 }
 
+// Owner keys as in results: "unknown", "free", "anon", ... in OwnerType order.
+std::vector<std::string> OwnerKeys() {
+  std::vector<std::string> keys;
+  for (int o = trace::OwnerType_MIN; o <= trace::OwnerType_MAX; ++o) {
+    std::string name = trace::OwnerType_Name(static_cast<trace::OwnerType>(o));
+    if (name.rfind("OWNER_", 0) == 0) name = name.substr(6);
+    keys.push_back(absl::AsciiStrToLower(name));
+  }
+  return keys;
+}
+
+const result::OwnerOverhead* Owner(const result::Result& r, const std::string& owner) {
+  for (const auto& o : r.overhead().owners()) {
+    if (o.owner() == owner) return &o;
+  }
+  return nullptr;
+}
+
+// Bytes per page of the pages allocated to a known owner type (not free, not "unknown",
+// not state_unknown): where the models' descriptors are.
+double KnownOwnerBytesPerPage(const result::Result& r) {
+  uint64_t bytes = 0, pages = 0;
+  for (const auto& o : r.overhead().owners()) {
+    if (o.owner() == "free" || o.owner() == "unknown" || o.owner() == "state_unknown") continue;
+    bytes += o.final_bytes();
+    pages += o.pages();
+  }
+  return pages == 0 ? 0.0 : static_cast<double>(bytes) / static_cast<double>(pages);
+}
+
+uint64_t CauseTotal(const result::Result& r,
+                    uint64_t (result::InconsistencyCauses::*field)() const) {
+  uint64_t n = 0;
+  for (const auto& c : r.inconsistency_causes()) n += (c.*field)();
+  return n;
+}
+
 const std::vector<Column>& Columns() {
   static const std::vector<Column>* columns = [] {
     auto* c = new std::vector<Column>;
@@ -91,6 +131,8 @@ const std::vector<Column>& Columns() {
         {"model_label", [](const result::Result& r) { return r.run().model_label(); }, false});
     c->push_back(
         {"pfn_mapping", [](const result::Result& r) { return r.run().pfn_mapping(); }, false});
+    c->push_back({"undescribed_rule",
+                  [](const result::Result& r) { return r.overhead().undescribed_rule(); }, false});
     c->push_back({"events", [](const result::Result& r) { return Cell(r.num_events()); }});
     c->push_back(
         {"simulated_time_ns", [](const result::Result& r) { return Cell(r.simulated_time_ns()); }});
@@ -117,6 +159,43 @@ const std::vector<Column>& Columns() {
     c->push_back({"overhead_mean_percent", [](const result::Result& r) {
                     return Cell(r.overhead().machine().mean_percent_of_ram());
                   }});
+    // Described memory, then the whole machine under undescribed_rule (docs/results.md).
+    c->push_back({"described_pages",
+                  [](const result::Result& r) { return Cell(r.overhead().described().pages()); }});
+    c->push_back({"undescribed_pages",
+                  [](const result::Result& r) { return Cell(r.overhead().undescribed_pages()); }});
+    for (const char* part : {"described", "whole"}) {
+      const std::string p = part;
+      const auto figures = [p](const result::Result& r) -> const result::OverheadFigures& {
+        return p == "described" ? r.overhead().described() : r.overhead().whole();
+      };
+      const auto add = [&](const std::string& name,
+                           std::function<Cell(const result::OverheadFigures&)> value) {
+        c->push_back({p + "_" + name,
+                      [figures, value](const result::Result& r) { return value(figures(r)); }});
+      };
+      if (p == "described") {
+        add("static_bytes", [](const auto& f) { return Cell(f.static_bytes()); });
+        add("descriptor_live_bytes", [](const auto& f) { return Cell(f.descriptor_live_bytes()); });
+        add("slab_bytes", [](const auto& f) { return Cell(f.slab_bytes()); });
+        add("hvo_saved_bytes", [](const auto& f) { return Cell(f.hvo_saved_bytes()); });
+      }
+      add("final_bytes", [](const auto& f) { return Cell(f.final_bytes()); });
+      add("peak_bytes", [](const auto& f) { return Cell(f.peak_bytes()); });
+      add("mean_bytes", [](const auto& f) { return Cell(f.mean_bytes()); });
+      add("final_percent", [](const auto& f) { return Cell(f.final_percent_of_ram()); });
+      add("peak_percent", [](const auto& f) { return Cell(f.peak_percent_of_ram()); });
+      add("mean_percent", [](const auto& f) { return Cell(f.mean_percent_of_ram()); });
+      add("bytes_per_page", [](const auto& f) { return Cell(f.final_bytes_per_page()); });
+    }
+    for (const std::string& owner : OwnerKeys()) {
+      c->push_back({"bytes_per_page_" + owner, [owner](const result::Result& r) {
+                      const auto* o = Owner(r, owner);
+                      return Cell(o ? o->bytes_per_page() : 0.0);
+                    }});
+    }
+    c->push_back({"bytes_per_page_owner_known",
+                  [](const result::Result& r) { return Cell(KnownOwnerBytesPerPage(r)); }});
 #define MEMSIM_TOTAL_COL(field) \
   c->push_back({"total_" #field, [](const result::Result& r) { return Cell(r.total().field()); }});
     MEMSIM_TOTAL_COL(accesses)
@@ -154,6 +233,31 @@ const std::vector<Column>& Columns() {
                       return Cell(e ? e->accesses().llc_misses() : uint64_t{0});
                     }});
     }
+    // Uncertainty (docs/results.md): events modelled vs dropped, contradictions by cause.
+#define MEMSIM_COVERAGE_COL(name, field) \
+  c->push_back({name, [](const result::Result& r) { return Cell(r.coverage().field()); }});
+    MEMSIM_COVERAGE_COL("events_modelled", modelled)
+    MEMSIM_COVERAGE_COL("events_dropped", dropped)
+    MEMSIM_COVERAGE_COL("dropped_unmapped_pfn", dropped_unmapped_pfn)
+    MEMSIM_COVERAGE_COL("dropped_fault_without_pfn", dropped_fault_without_pfn)
+    MEMSIM_COVERAGE_COL("dropped_not_applied", dropped_not_applied)
+    MEMSIM_COVERAGE_COL("events_dropped_percent", dropped_percent)
+    MEMSIM_COVERAGE_COL("state_ops", state_ops)
+    MEMSIM_COVERAGE_COL("contradictions", contradictions)
+    MEMSIM_COVERAGE_COL("contradictions_percent", contradictions_percent)
+#undef MEMSIM_COVERAGE_COL
+#define MEMSIM_CAUSE_COL(field)                                                    \
+  c->push_back({"contradictions_" #field, [](const result::Result& r) {            \
+                  return Cell(CauseTotal(r, &result::InconsistencyCauses::field)); \
+                }});
+    MEMSIM_CAUSE_COL(stale_snapshot)
+    MEMSIM_CAUSE_COL(missing_events)
+    MEMSIM_CAUSE_COL(no_initial_state)
+    MEMSIM_CAUSE_COL(unexplained)
+#undef MEMSIM_CAUSE_COL
+    c->push_back({"warnings", [](const result::Result& r) {
+                    return Cell(static_cast<uint64_t>(r.warnings_size()));
+                  }});
     c->push_back({"wall_seconds",
                   [](const result::Result& r) { return Cell(r.run().wall_seconds()); }, false});
     c->push_back({"events_per_second",
@@ -220,26 +324,58 @@ std::string CompareTable(const std::vector<result::Result>& results) {
   auto count = [](double v) { return absl::StrFormat("%.0f", v); };
   auto ns = [](double v) { return absl::StrFormat("%.1f ns", v); };
   auto pct = [](double v) { return absl::StrFormat("%.4f %%", v); };
+  auto per_page = [](double v) { return absl::StrFormat("%.1f B", v); };
+  // Headline overhead: the memory the trace described (docs/results.md, "overhead").
+  using Figures = result::OverheadFigures;
+  const auto described = [](std::function<double(const Figures&)> f) {
+    return [f](const result::Result& r) { return f(r.overhead().described()); };
+  };
   std::vector<Row> rows = {
-      {"overhead: static memmap",
-       [](const result::Result& r) { return double(r.overhead().machine().static_bytes()); },
-       bytes},
-      {"overhead: descriptors (live)",
-       [](const result::Result& r) {
-         return double(r.overhead().machine().descriptor_live_bytes());
-       },
-       bytes},
-      {"overhead: descriptor slabs",
-       [](const result::Result& r) { return double(r.overhead().machine().slab_bytes()); }, bytes},
-      {"overhead: HVO saved",
-       [](const result::Result& r) { return double(r.overhead().machine().hvo_saved_bytes()); },
-       bytes},
-      {"overhead: peak total",
-       [](const result::Result& r) { return double(r.overhead().machine().peak_bytes()); }, bytes},
-      {"overhead: mean total",
-       [](const result::Result& r) { return r.overhead().machine().mean_bytes(); }, bytes},
-      {"overhead: peak % of RAM",
-       [](const result::Result& r) { return r.overhead().machine().peak_percent_of_ram(); }, pct},
+      {"overhead, described: static memmap",
+       described([](const Figures& f) { return double(f.static_bytes()); }), bytes},
+      {"overhead, described: descriptors (live)",
+       described([](const Figures& f) { return double(f.descriptor_live_bytes()); }), bytes},
+      {"overhead, described: descriptor slabs",
+       described([](const Figures& f) { return double(f.slab_bytes()); }), bytes},
+      {"overhead, described: HVO saved",
+       described([](const Figures& f) { return double(f.hvo_saved_bytes()); }), bytes},
+      {"overhead, described: peak total",
+       described([](const Figures& f) { return double(f.peak_bytes()); }), bytes},
+      {"overhead, described: mean total",
+       described([](const Figures& f) { return f.mean_bytes(); }), bytes},
+      {"overhead, described: per page (final)",
+       described([](const Figures& f) { return f.final_bytes_per_page(); }), per_page},
+      {"overhead, described: peak % of its RAM",
+       described([](const Figures& f) { return f.peak_percent_of_ram(); }), pct},
+  };
+  // Per owner type with pages in the first result: its array share + descriptors per page.
+  for (const auto& o : results[0].overhead().owners()) {
+    if (o.pages() == 0 || o.owner() == "state_unknown") continue;
+    const std::string owner = o.owner();
+    rows.push_back({absl::StrCat("overhead per page: ", owner,
+                                 owner == "unknown" ? " (allocated, owner not known)" : ""),
+                    [owner](const result::Result& r) {
+                      const auto* ow = Owner(r, owner);
+                      return ow ? ow->bytes_per_page() : 0.0;
+                    },
+                    per_page});
+  }
+  rows.push_back({"overhead per page: owner known (all)", KnownOwnerBytesPerPage, per_page});
+  // The whole machine, labelled with the rule for undescribed memory.
+  const std::string rule = results[0].overhead().undescribed_rule();
+  const std::string whole = rule == "free"          ? "whole machine, undescribed as free"
+                            : rule == "extrapolate" ? "whole machine, undescribed extrapolated"
+                                                    : "whole machine";
+  const auto whole_row = [](std::function<double(const Figures&)> f) {
+    return [f](const result::Result& r) { return f(r.overhead().whole()); };
+  };
+  rows.push_back({absl::StrCat("overhead, ", whole, ": peak total"),
+                  whole_row([](const Figures& f) { return double(f.peak_bytes()); }), bytes});
+  rows.push_back({absl::StrCat("overhead, ", whole, ": mean total"),
+                  whole_row([](const Figures& f) { return f.mean_bytes(); }), bytes});
+  rows.push_back({absl::StrCat("overhead, ", whole, ": peak % of RAM"),
+                  whole_row([](const Figures& f) { return f.peak_percent_of_ram(); }), pct});
+  std::vector<Row> more = {
       {"metadata accesses", [](const result::Result& r) { return double(r.total().accesses()); },
        count},
       {"cache lines touched",
@@ -253,6 +389,7 @@ std::string CompareTable(const std::vector<result::Result>& results) {
       {"coherence transfers (HITM)",
        [](const result::Result& r) { return double(r.total().coherence_transfers()); }, count},
   };
+  rows.insert(rows.end(), more.begin(), more.end());
   std::vector<std::string> counted_only;  // kinds no model gives metadata work
   for (const auto& e : results[0].events()) {
     if (e.count() == 0) continue;
@@ -347,6 +484,18 @@ std::string CompareTable(const std::vector<result::Result>& results) {
     for (size_t c = 0; c < line.size(); ++c) width[c] = std::max(width[c], line[c].size());
   }
   std::string out;
+  const result::Overhead& o0 = results[0].overhead();
+  const uint64_t all_pages = o0.described().pages() + o0.undescribed_pages();
+  if (all_pages > 0) {
+    absl::StrAppendFormat(
+        &out,
+        "described memory: %d of %d pages (%.2f %%) have a state from the snapshot or an "
+        "event\n%s: the other %d pages %s\n\n",
+        o0.described().pages(), all_pages, 100.0 * o0.described().pages() / all_pages, whole,
+        o0.undescribed_pages(),
+        rule == "free" ? "hold no descriptor, as free memory (--undescribed=free)"
+                       : "hold what described pages hold, per page (--undescribed=extrapolate)");
+  }
   for (size_t r = 0; r < cells.size(); ++r) {
     for (size_t c = 0; c < cells[r].size(); ++c) {
       if (c == 0) {
@@ -362,6 +511,18 @@ std::string CompareTable(const std::vector<result::Result>& results) {
       absl::StrAppend(&out, std::string(total - 2, '-'), "\n");
     }
   }
+  // Uncertainty footer (docs/results.md, "Uncertainty"): the same for every model of one
+  // trace, so the first result's.
+  const result::EventCoverage& cov = results[0].coverage();
+  absl::StrAppendFormat(&out,
+                        "events: %d read, %d modelled, %d dropped (%.2f %%: %d unmapped pfn, %d "
+                        "faults without pfn, %d not applied)\n",
+                        cov.events(), cov.modelled(), cov.dropped(), cov.dropped_percent(),
+                        cov.dropped_unmapped_pfn(), cov.dropped_fault_without_pfn(),
+                        cov.dropped_not_applied());
+  absl::StrAppendFormat(&out,
+                        "state contradictions: %d of %d alloc/free/migrate operations (%.2f %%)\n",
+                        cov.contradictions(), cov.state_ops(), cov.contradictions_percent());
   std::vector<std::string> by_cause;
   for (const auto& c : results[0].inconsistency_causes()) {
     std::vector<std::string> parts;
@@ -385,6 +546,13 @@ std::string CompareTable(const std::vector<result::Result>& results) {
     absl::StrAppend(&out, "counted, no metadata work modelled: ", absl::StrJoin(counted_only, ", "),
                     "\n");
   }
+  std::vector<std::string> warnings;
+  for (const auto& r : results) {
+    for (const std::string& w : r.warnings()) {
+      if (std::find(warnings.begin(), warnings.end(), w) == warnings.end()) warnings.push_back(w);
+    }
+  }
+  for (const std::string& w : warnings) absl::StrAppend(&out, "warning: ", w, "\n");
   return out;
 }
 

@@ -79,6 +79,50 @@ result::Result Page64() {
   c->set_name("double_free");
   c->set_stale_snapshot(2);
   c->set_missing_events(1);
+  // Described memory: 6291456 pages (24 GiB, 1/16 of the machine), 1000 of them anon, the
+  // rest free; 94371840 pages undescribed. page64: 64 B per page everywhere.
+  auto* o = r.mutable_overhead();
+  o->set_undescribed_rule("extrapolate");
+  o->set_undescribed_pages(94371840);
+  auto* d = o->mutable_described();
+  d->set_ram_bytes(25769803776);
+  d->set_pages(6291456);
+  d->set_static_bytes(402653184);
+  d->set_final_bytes(402653184);
+  d->set_peak_bytes(402653184);
+  d->set_mean_bytes(402653184);
+  d->set_final_percent_of_ram(1.5625);
+  d->set_peak_percent_of_ram(1.5625);
+  d->set_mean_percent_of_ram(1.5625);
+  d->set_final_bytes_per_page(64);
+  *o->mutable_whole() = o->machine();
+  o->mutable_whole()->set_pages(100663296);
+  o->mutable_whole()->set_final_bytes_per_page(64);
+  for (const auto& [owner, pages] :
+       {std::pair{"anon", uint64_t{1000}}, std::pair{"free", uint64_t{6290456}},
+        std::pair{"state_unknown", uint64_t{94371840}}}) {
+    auto* ow = o->add_owners();
+    ow->set_owner(owner);
+    ow->set_pages(pages);
+    ow->set_static_bytes(64 * pages);
+    ow->set_final_bytes(64 * pages);
+    ow->set_bytes_per_page(64);
+  }
+  // Uncertainty, as if from a longer trace: 40 events, 10 dropped (25 %), 3 contradictions
+  // in 12 alloc/free/migrate operations (25 %), and the warnings they give.
+  auto* cov = r.mutable_coverage();
+  cov->set_events(40);
+  cov->set_modelled(30);
+  cov->set_dropped(10);
+  cov->set_dropped_unmapped_pfn(4);
+  cov->set_dropped_fault_without_pfn(5);
+  cov->set_dropped_not_applied(1);
+  cov->set_dropped_percent(25);
+  cov->set_state_ops(12);
+  cov->set_contradictions(3);
+  cov->set_contradictions_percent(25);
+  r.add_warnings("10 of 40 events dropped");
+  r.add_warnings("3 of 12 operations contradict");
   return r;
 }
 
@@ -103,56 +147,124 @@ result::Result Memdesc() {
   r.mutable_events(1)->mutable_latency()->set_p50_ns(200.25);
   r.mutable_events(1)->mutable_accesses()->set_llc_misses(2);
   r.set_simulated_time_ns(835299261.8);
+  // Described: 8 B of array per page (48 MiB), the anon pages' 80 B descriptors (80000 B)
+  // in 20 slab pages (81920 B): 50413568 B, 50413568 / 6291456 = 8.013 B per page. Whole
+  // machine, extrapolated: 16 times the slabs and descriptors, on 768 MiB of array.
+  auto* o = r.mutable_overhead();
+  auto* d = o->mutable_described();
+  d->set_static_bytes(50331648);
+  d->set_descriptor_live_bytes(80000);
+  d->set_slab_bytes(81920);
+  d->set_slab_waste_bytes(1920);
+  d->set_final_bytes(50413568);
+  d->set_peak_bytes(50413568);
+  d->set_mean_bytes(50413568);
+  // 100 * 50413568 / 25769803776 and 50413568 / 6291456, to 15 digits (the fixture's
+  // doubles have at most 15: see above).
+  d->set_final_percent_of_ram(0.195630391438802);
+  d->set_peak_percent_of_ram(0.195630391438802);
+  d->set_mean_percent_of_ram(0.195630391438802);
+  d->set_final_bytes_per_page(8.01302083333333);
+  auto* w = o->mutable_whole();
+  *w = o->machine();
+  w->set_pages(100663296);
+  w->set_descriptor_live_bytes(1280000);
+  w->set_slab_bytes(1310720);
+  w->set_slab_waste_bytes(30720);
+  w->set_final_bytes(806617088);
+  w->set_peak_bytes(806617088);
+  w->set_mean_bytes(806617088);
+  w->set_final_percent_of_ram(0.195630391438802);  // 100 * 806617088 / 412316860416
+  w->set_peak_percent_of_ram(0.195630391438802);
+  w->set_mean_percent_of_ram(0.195630391438802);
+  w->set_final_bytes_per_page(8.01302083333333);  // 806617088 / 100663296
+  for (auto& ow : *o->mutable_owners()) {
+    ow.set_static_bytes(8 * ow.pages());
+    ow.set_descriptor_live_bytes(ow.owner() == "anon" ? 80000 : 0);
+    ow.set_final_bytes(ow.static_bytes() + ow.descriptor_live_bytes());
+    ow.set_bytes_per_page(double(ow.final_bytes()) / ow.pages());
+  }
   return r;
 }
 
 TEST(CompareTable, TwoModels) {
-  // Relative differences by hand: 805306368 / 6442450944 = 1/8 (-87.5 %), 4096 / 0 = n/a,
-  // 20 / 10 (+100.0 %), 3 / 2 (+50.0 %), 0.15 / 0.1 (+50.0 %), 500 / 250.5 = +99.6 %,
-  // 200.25 / 250.5 = -20.1 %, 805310464.5 B = 768.00 MiB (-87.5 %).
-  EXPECT_EQ(CompareTable({Page64(), Memdesc()}),
-            R"spec(metric                                 page64     memdesc  vs page64
---------------------------------------------------------------------
-overhead: static memmap              6.00 GiB  768.00 MiB    -87.5 %
-overhead: descriptors (live)              0 B    4.00 KiB        n/a
-overhead: descriptor slabs                0 B    8.00 KiB        n/a
-overhead: HVO saved                       0 B         0 B          =
-overhead: peak total                 6.00 GiB  768.01 MiB    -87.5 %
-overhead: mean total                 6.00 GiB  768.00 MiB    -87.5 %
-overhead: peak % of RAM              1.5625 %    0.1953 %    -87.5 %
-metadata accesses                          10          20   +100.0 %
-cache lines touched                        12          12     +0.0 %
-L1 misses                                   6           6     +0.0 %
-L2 misses                                   4           4     +0.0 %
-LLC misses                                  2           3    +50.0 %
-DRAM local                                  1           1     +0.0 %
-DRAM remote                                 1           1     +0.0 %
-coherence transfers (HITM)                  0           0          =
-alloc (2): mean                        0.1 ns      0.1 ns    +50.0 %
-alloc: p50                             0.1 ns      0.1 ns     +0.0 %
-alloc: p99                             0.1 ns      0.1 ns     +0.0 %
-alloc: LLC misses                           1           1     +0.0 %
-fault (1): mean                      250.5 ns    500.0 ns    +99.6 %
-fault: p50                           250.5 ns    200.2 ns    -20.1 %
-fault: p99                           250.5 ns    250.5 ns     +0.0 %
-fault: LLC misses                           1           2   +100.0 %
-simulated time                     835.299 ms  835.299 ms     +0.0 %
-inconsistencies: stale snapshot             2           2     +0.0 %
-inconsistencies: missing events             1           1     +0.0 %
-inconsistencies: no initial state           0           0          =
-inconsistencies: unexplained                0           0          =
+  // By hand. Described memory first: 6291456 of 100663296 pages (6.25 %); array 384 MiB
+  // (64 B/page) against 48 MiB (8 B/page, -87.5 %); memdesc's 80000 B of descriptors =
+  // 78.12 KiB in 80 KiB of slabs; 50413568 B = 48.08 MiB in all, 8.013 B per page (-87.48 %),
+  // 0.1956 % of the 24 GiB described. Per owner: anon 64 B against 88 B (+37.5 %), free
+  // 8 B; known owners = anon alone. Whole machine, extrapolated: 806617088 B = 769.25 MiB
+  // (806617088 / 6442450944 - 1 = -87.48 %). Then as before: 20 / 10 (+100.0 %), 3 / 2
+  // (+50.0 %), 0.15 / 0.1 (+50.0 %), 500 / 250.5 = +99.6 %, 200.25 / 250.5 = -20.1 %. The
+  // footer: the first result's coverage, causes and both results' warnings, once each.
+  EXPECT_EQ(
+      CompareTable({Page64(), Memdesc()}),
+      R"spec(described memory: 6291456 of 100663296 pages (6.25 %) have a state from the snapshot or an event
+whole machine, undescribed extrapolated: the other 94371840 pages hold what described pages hold, per page (--undescribed=extrapolate)
+
+metric                                                                page64     memdesc  vs page64
+---------------------------------------------------------------------------------------------------
+overhead, described: static memmap                                384.00 MiB   48.00 MiB    -87.5 %
+overhead, described: descriptors (live)                                  0 B   78.12 KiB        n/a
+overhead, described: descriptor slabs                                    0 B   80.00 KiB        n/a
+overhead, described: HVO saved                                           0 B         0 B          =
+overhead, described: peak total                                   384.00 MiB   48.08 MiB    -87.5 %
+overhead, described: mean total                                   384.00 MiB   48.08 MiB    -87.5 %
+overhead, described: per page (final)                                 64.0 B       8.0 B    -87.5 %
+overhead, described: peak % of its RAM                              1.5625 %    0.1956 %    -87.5 %
+overhead per page: anon                                               64.0 B      88.0 B    +37.5 %
+overhead per page: free                                               64.0 B       8.0 B    -87.5 %
+overhead per page: owner known (all)                                  64.0 B      88.0 B    +37.5 %
+overhead, whole machine, undescribed extrapolated: peak total       6.00 GiB  769.25 MiB    -87.5 %
+overhead, whole machine, undescribed extrapolated: mean total       6.00 GiB  769.25 MiB    -87.5 %
+overhead, whole machine, undescribed extrapolated: peak % of RAM    1.5625 %    0.1956 %    -87.5 %
+metadata accesses                                                         10          20   +100.0 %
+cache lines touched                                                       12          12     +0.0 %
+L1 misses                                                                  6           6     +0.0 %
+L2 misses                                                                  4           4     +0.0 %
+LLC misses                                                                 2           3    +50.0 %
+DRAM local                                                                 1           1     +0.0 %
+DRAM remote                                                                1           1     +0.0 %
+coherence transfers (HITM)                                                 0           0          =
+alloc (2): mean                                                       0.1 ns      0.1 ns    +50.0 %
+alloc: p50                                                            0.1 ns      0.1 ns     +0.0 %
+alloc: p99                                                            0.1 ns      0.1 ns     +0.0 %
+alloc: LLC misses                                                          1           1     +0.0 %
+fault (1): mean                                                     250.5 ns    500.0 ns    +99.6 %
+fault: p50                                                          250.5 ns    200.2 ns    -20.1 %
+fault: p99                                                          250.5 ns    250.5 ns     +0.0 %
+fault: LLC misses                                                          1           2   +100.0 %
+simulated time                                                    835.299 ms  835.299 ms     +0.0 %
+inconsistencies: stale snapshot                                            2           2     +0.0 %
+inconsistencies: missing events                                            1           1     +0.0 %
+inconsistencies: no initial state                                          0           0          =
+inconsistencies: unexplained                                               0           0          =
+events: 40 read, 30 modelled, 10 dropped (25.00 %: 4 unmapped pfn, 5 faults without pfn, 1 not applied)
+state contradictions: 3 of 12 alloc/free/migrate operations (25.00 %)
 inconsistencies by cause (page64): double_free 3 = 2 stale snapshot + 1 missing events
 counted, no metadata work modelled: migrate_batch 4
+warning: 10 of 40 events dropped
+warning: 3 of 12 operations contradict
 )spec");
 }
 
 TEST(CompareTable, NoResultsIsEmpty) { EXPECT_EQ(CompareTable({}), ""); }
 
 constexpr char kHeader[] =
-    "trace,machine,model,model_label,pfn_mapping,events,simulated_time_ns,"
+    "trace,machine,model,model_label,pfn_mapping,undescribed_rule,events,simulated_time_ns,"
     "overhead_ram_bytes,overhead_static_bytes,overhead_descriptor_live_bytes,overhead_slab_bytes,"
     "overhead_hvo_saved_bytes,overhead_final_bytes,overhead_peak_bytes,overhead_mean_bytes,"
     "overhead_final_percent,overhead_peak_percent,overhead_mean_percent,"
+    "described_pages,undescribed_pages,described_static_bytes,described_descriptor_live_bytes,"
+    "described_slab_bytes,described_hvo_saved_bytes,described_final_bytes,described_peak_bytes,"
+    "described_mean_bytes,described_final_percent,described_peak_percent,"
+    "described_mean_percent,described_bytes_per_page,"
+    "whole_final_bytes,whole_peak_bytes,whole_mean_bytes,whole_final_percent,"
+    "whole_peak_percent,whole_mean_percent,whole_bytes_per_page,"
+    "bytes_per_page_unknown,bytes_per_page_free,bytes_per_page_anon,bytes_per_page_file,"
+    "bytes_per_page_slab,bytes_per_page_page_table,bytes_per_page_vmalloc,"
+    "bytes_per_page_kernel,bytes_per_page_reserved,bytes_per_page_hugetlb,bytes_per_page_ksm,"
+    "bytes_per_page_percpu,bytes_per_page_zsmalloc,bytes_per_page_offline,"
+    "bytes_per_page_hwpoison,bytes_per_page_owner_known,"
     "total_accesses,total_line_accesses,total_l1_misses,total_l2_misses,total_llc_misses,"
     "total_dram_local,total_dram_remote,total_coherence_transfers,"
     "alloc_count,alloc_mean_ns,alloc_p50_ns,alloc_p90_ns,alloc_p99_ns,alloc_max_ns,"
@@ -168,14 +280,22 @@ constexpr char kHeader[] =
     "compaction_scan_p99_ns,compaction_scan_max_ns,compaction_scan_llc_misses,"
     "compaction_count,compaction_mean_ns,compaction_p50_ns,compaction_p90_ns,compaction_p99_ns,"
     "compaction_max_ns,compaction_llc_misses,"
+    "events_modelled,events_dropped,dropped_unmapped_pfn,dropped_fault_without_pfn,"
+    "dropped_not_applied,events_dropped_percent,state_ops,contradictions,"
+    "contradictions_percent,contradictions_stale_snapshot,contradictions_missing_events,"
+    "contradictions_no_initial_state,contradictions_unexplained,warnings,"
     "wall_seconds,events_per_second\n";
 
 TEST(Csv, HeaderAndRowsOfTwoModels) {
   EXPECT_EQ(CsvHeader(), kHeader);
   EXPECT_EQ(CsvRow(Page64()),
-            "t.mtrace,tiny,page64,page64,proportional,3,835299011.3,"
+            "t.mtrace,tiny,page64,page64,proportional,extrapolate,3,835299011.3,"
             "412316860416,6442450944,0,0,0,6442450944,6442450944,6442450944,"
             "1.5625,1.5625,1.5625,"
+            "6291456,94371840,"                                                       // pages
+            "402653184,0,0,0,402653184,402653184,402653184,1.5625,1.5625,1.5625,64,"  // described
+            "6442450944,6442450944,6442450944,1.5625,1.5625,1.5625,64,"               // whole
+            "0,64,64,0,0,0,0,0,0,0,0,0,0,0,0,64,"                                     // per owner
             "10,12,6,4,2,1,1,0,"
             "2,0.1,0.1,0.1,0.1,0.1,1,"            // alloc
             "0,0,0,0,0,0,0,"                      // free (absent)
@@ -184,11 +304,18 @@ TEST(Csv, HeaderAndRowsOfTwoModels) {
             "4,0,0,0,0,0,0,"                      // migrate_batch
             "0,0,0,0,0,0,0,"                      // compaction_scan
             "0,0,0,0,0,0,0,"                      // compaction
+            "30,10,4,5,1,25,12,3,25,2,1,0,0,2,"   // uncertainty
             "0.5,6\n");
   EXPECT_EQ(CsvRow(Memdesc()),
-            "t.mtrace,tiny,memdesc,memdesc,proportional,3,835299261.8,"
+            "t.mtrace,tiny,memdesc,memdesc,proportional,extrapolate,3,835299261.8,"
             "412316860416,805306368,4096,8192,0,805314560,805314560,805310464.5,"
             "0.1953125,0.1953125,0.1953125,"
+            "6291456,94371840,"
+            "50331648,80000,81920,0,50413568,50413568,50413568,"
+            "0.195630391438802,0.195630391438802,0.195630391438802,8.01302083333333,"
+            "806617088,806617088,806617088,"
+            "0.195630391438802,0.195630391438802,0.195630391438802,8.01302083333333,"
+            "0,8,88,0,0,0,0,0,0,0,0,0,0,0,0,88,"
             "20,12,6,4,3,1,1,0,"
             "2,0.15,0.1,0.1,0.1,0.1,1,"
             "0,0,0,0,0,0,0,"
@@ -197,6 +324,7 @@ TEST(Csv, HeaderAndRowsOfTwoModels) {
             "4,0,0,0,0,0,0,"
             "0,0,0,0,0,0,0,"
             "0,0,0,0,0,0,0,"
+            "30,10,4,5,1,25,12,3,25,2,1,0,0,2,"
             "0.5,6\n");
 }
 
@@ -208,9 +336,11 @@ TEST(Csv, TextsAreQuotedAsRfc4180) {
 
 TEST(Csv, MetricColumnsAreTheSimulatedFigures) {
   const std::vector<std::string> names = MetricNames();
-  ASSERT_EQ(names.size(), 21u + 7u * 7u);
+  // 21 machine and total columns, 7 per event kind, then 36 described/whole/owner columns
+  // and 14 of uncertainty.
+  ASSERT_EQ(names.size(), 21u + 7u * 7u + 36u + 14u);
   EXPECT_EQ(names.front(), "events");
-  EXPECT_EQ(names.back(), "compaction_llc_misses");
+  EXPECT_EQ(names.back(), "warnings");
   const std::vector<Cell> values = MetricValues(Page64());
   ASSERT_EQ(values.size(), names.size());
   EXPECT_EQ(std::get<uint64_t>(values[0]), 3u);           // events
@@ -463,6 +593,7 @@ TEST(Json, SmallResultExactText) {
  ],
  "counters": [],
  "inconsistency_causes": [],
+ "warnings": [],
  "prefetch_accuracy": 0
 }
 )spec");

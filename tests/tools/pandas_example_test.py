@@ -68,6 +68,40 @@ def csv_value(result, column):
         return machine[column[len("overhead_"):]]
     if column.startswith("total_"):
         return result["total"][column[len("total_"):]]
+    overhead = result["overhead"]
+    if column == "described_pages":
+        return overhead["described"]["pages"]
+    if column == "undescribed_pages":
+        return overhead["undescribed_pages"]
+    m = re.fullmatch(r"(described|whole)_(\w+)", column)
+    if m:
+        figures, field = overhead[m.group(1)], m.group(2)
+        if field == "bytes_per_page":
+            return figures["final_bytes_per_page"]
+        if field.endswith("_percent"):
+            return figures[field + "_of_ram"]
+        return figures[field]
+    if column == "bytes_per_page_owner_known":
+        known = [o for o in overhead["owners"]
+                 if o["owner"] not in ("free", "unknown", "state_unknown")]
+        pages = sum(o["pages"] for o in known)
+        return sum(o["final_bytes"] for o in known) / pages if pages else 0.0
+    if column.startswith("bytes_per_page_"):
+        owner = column[len("bytes_per_page_"):]
+        return next((o["bytes_per_page"] for o in overhead["owners"] if o["owner"] == owner),
+                    0.0)
+    coverage = {"events_modelled": "modelled", "events_dropped": "dropped",
+                "events_dropped_percent": "dropped_percent", "state_ops": "state_ops",
+                "contradictions": "contradictions",
+                "contradictions_percent": "contradictions_percent"}
+    if column in coverage:
+        return result["coverage"][coverage[column]]
+    if column.startswith("dropped_"):
+        return result["coverage"][column]
+    if column.startswith("contradictions_"):
+        return sum(c[column[len("contradictions_"):]] for c in result["inconsistency_causes"])
+    if column == "warnings":
+        return len(result["warnings"])
     for kind in KINDS:
         stat = column[len(kind) + 1:] if column.startswith(kind + "_") else None
         if stat not in ("count", "mean_ns", "p50_ns", "p90_ns", "p99_ns", "max_ns", "llc_misses"):
@@ -85,13 +119,15 @@ def csv_value(result, column):
 
 def is_integer_column(column):
     """Columns of uint64 fields (counts, bytes); the others are doubles."""
-    doubles = ("simulated_time_ns", "overhead_mean_bytes", "wall_seconds", "events_per_second")
-    return not (column in doubles or column.endswith("_ns") or column.endswith("_percent"))
+    doubles = ("simulated_time_ns", "overhead_mean_bytes", "wall_seconds", "events_per_second",
+               "described_mean_bytes", "whole_mean_bytes")
+    return not (column in doubles or column.endswith("_ns") or column.endswith("_percent")
+                or "bytes_per_page" in column)
 
 
 def numeric_columns(frame):
-    text = {"trace", "machine", "model", "model_label", "pfn_mapping", "point", "status",
-            "thp_share", "error"}
+    text = {"trace", "machine", "model", "model_label", "pfn_mapping", "undescribed_rule",
+            "point", "status", "thp_share", "error"}
     return [c for c in frame.columns if c not in text]
 
 
@@ -150,7 +186,7 @@ class PandasExample(unittest.TestCase):
         self.assertEqual(str(compare["overhead_static_bytes"].dtype), "int64")
         self.assertEqual(str(compare["simulated_time_ns"].dtype), "float64")
         columns = numeric_columns(compare)
-        self.assertEqual(len(columns), 72)
+        self.assertEqual(len(columns), 122)
         for i, result in enumerate(self.results):
             for column in columns:
                 self.assert_exact(compare[column][i], csv_value(result, column),
@@ -179,7 +215,7 @@ class PandasExample(unittest.TestCase):
         self.assertEqual(list(sweep["model"]), ["page64", "memdesc"] * 3)
         self.assertEqual(list(sweep["thp_share"]), [0, 0, 0.5, 0.5, 1, 1])
         columns = numeric_columns(sweep)
-        self.assertEqual(len(columns), 70)  # the metric columns: no wall time or rate
+        self.assertEqual(len(columns), 120)  # the metric columns: no wall time or rate
         for row in range(len(sweep)):
             point = sweep["point"][row]
             with open(os.path.join(self.sweep_dir, "points", f"{point:06d}.json")) as f:

@@ -20,16 +20,17 @@ PLOTS = ["overhead", "overhead_by_node", "overhead_by_owner", "latency_cdf",
          "latency_breakdown", "misses"]
 
 
-def figures(static, live, slab):
-    ram = 64 * GIB
+def figures(static, live, slab, ram=64 * GIB):
     final = static + slab
-    return {"ram_bytes": str(ram), "static_bytes": str(static),
+    return {"ram_bytes": str(ram), "pages": str(ram // 4096),
+            "final_bytes_per_page": final / (ram // 4096) if ram else 0.0,
+            "static_bytes": str(static),
             "descriptor_live_bytes": str(live), "slab_bytes": str(slab),
             "slab_waste_bytes": str(slab - live), "hvo_saved_bytes": "0",
             "final_bytes": str(final), "peak_bytes": str(final), "mean_bytes": final,
-            "final_percent_of_ram": 100.0 * final / ram,
-            "peak_percent_of_ram": 100.0 * final / ram,
-            "mean_percent_of_ram": 100.0 * final / ram}
+            "final_percent_of_ram": 100.0 * final / ram if ram else 0.0,
+            "peak_percent_of_ram": 100.0 * final / ram if ram else 0.0,
+            "mean_percent_of_ram": 100.0 * final / ram if ram else 0.0}
 
 
 def accesses(lines, l1, l2, llc, local, remote, hitm):
@@ -43,11 +44,22 @@ def accesses(lines, l1, l2, llc, local, remote, hitm):
 def result(model, scale):
     """A two-node result: model 'a' has a 1 GiB memmap array and no descriptors; 'b' and 'c'
     (identical) 128 MiB of array plus 3 MiB of descriptors in 4 MiB of slabs, all on node 0.
+    The trace described 4 GiB (1/16 of the pages), all on node 0: a 64 MiB share of the
+    array, 64 B per page, for 'a'; 8 MiB + 4 MiB of slabs, 12 B per page, for 'b'; the whole
+    machine extrapolated holds 16 times the slabs (64 MiB) for 'b'.
     Alloc latencies: percentile q is q * scale ns, the maximum 100 * scale * 50."""
     static = GIB if model == "a" else 128 * MIB
     live, slab = (0, 0) if model == "a" else (3 * MIB, 4 * MIB)
-    nodes = [{"node": 0, "figures": figures(static // 2, live, slab)},
-             {"node": 1, "figures": figures(static // 2, 0, 0)}]
+    described = figures(static // 16, live, slab, ram=4 * GIB)
+    whole = figures(static, 16 * live, 16 * slab)
+    nodes = [{"node": 0, "figures": figures(static // 2, live, slab),
+              "described": figures(static // 16, live, slab, ram=4 * GIB),
+              "whole": figures(static // 2, 8 * live, 8 * slab, ram=32 * GIB),
+              "undescribed_pages": str(7 * GIB // 4096)},
+             {"node": 1, "figures": figures(static // 2, 0, 0, ram=32 * GIB),
+              "described": figures(0, 0, 0, ram=0),
+              "whole": figures(static // 2, 8 * live, 8 * slab, ram=32 * GIB),
+              "undescribed_pages": str(8 * GIB // 4096)}]
 
     def ev(kind, count, pct, mx, acc):
         return {"kind": kind, "count": str(count), "pages": str(count), "copy_bytes": "0",
@@ -66,14 +78,21 @@ def result(model, scale):
                     "machine_path": "m.textproto", "machine_name": "two-node-box",
                     "model": model, "model_label": model},
             "overhead": {"machine": figures(static, live, slab), "nodes": nodes,
+                         "described": described, "whole": whole,
+                         "undescribed_rule": "extrapolate",
+                         "undescribed_pages": str(15 * GIB // 4096),
                          "owners": [{"owner": "anon", "pages": "10",
                                      "static_bytes": str(static // 4), "descriptors": "2",
                                      "descriptor_live_bytes": str(live),
-                                     "hvo_saved_bytes": "0"},
+                                     "hvo_saved_bytes": "0",
+                                     "final_bytes": str(static // 4 + live),
+                                     "bytes_per_page": 88.0 if model != "a" else 64.0},
                                     {"owner": "free", "pages": "30",
                                      "static_bytes": str(static - static // 4),
                                      "descriptors": "0", "descriptor_live_bytes": "0",
-                                     "hvo_saved_bytes": "0"}]},
+                                     "hvo_saved_bytes": "0",
+                                     "final_bytes": str(static - static // 4),
+                                     "bytes_per_page": 8.0 if model != "a" else 64.0}]},
             "events": events, "total": dict(alloc_acc), "simulated_time_ns": 1e6,
             "num_events": "153"}
 
@@ -131,13 +150,26 @@ class PlotCompareTest(unittest.TestCase):
         title = "mixed.mtrace (ftrace capture) on two-node-box; models: a, b, c"
         for name in PLOTS:
             self.assert_texts([title], self.svg(name), name)
-        # Overhead: 1 GiB (1.562 % of 64 GiB) for a; the descriptors on their own panel and
-        # scale (4 MiB of slabs: 3 MiB in use + 1 MiB waste); c's bars say they equal b's.
-        self.assert_texts(["1 GiB", "1.562 % of RAM", "132 MiB", "descriptors only",
+        # Overhead: 1 GiB (1.562 % of 64 GiB) for a, 12 MiB of described memory for b; the
+        # descriptors on their own panel and scale (4 MiB of slabs: 3 MiB in use + 1 MiB
+        # waste); c's bars say they equal b's.
+        self.assert_texts(["1 GiB", "1.562 % of RAM", "12 MiB", "descriptors only",
                            "none", "4 MiB", "= b"], self.svg("overhead"), "overhead")
-        # Per node: all descriptors on node 0 (4 MiB of slabs), none on node 1.
-        self.assert_texts(["node 0", "node 1", "identical: b = c", ">4<"],
+        # Described memory first: 4 GiB of it (1.05M pages); a's 64 B per page, b's 12 B
+        # (8 + 4 MiB over 1048576 pages); then the whole machine with its rule.
+        self.assert_texts(["described memory (1.05M pages, 4 GiB)", "64.0 B/page",
+                           "12.0 B/page", "whole machine, undescribed memory extrapolated",
+                           "192 MiB"], self.svg("overhead"), "overhead")
+        # Per node: all descriptors on node 0 (4 MiB of slabs), none on node 1; node 1
+        # describes nothing.
+        self.assert_texts(["node 0", "node 1", "identical: b = c", ">4<",
+                           "described memory (labels: B per described page)", "none",
+                           "whole node, undescribed memory extrapolated"],
                           self.svg("overhead_by_node"), "overhead_by_node")
+        # By owner: bytes per page first (anon 64 for a, 88 for b and c).
+        self.assert_texts(["per page of each owner type (described memory)", ">88<", ">64<",
+                           "described memory (solid"], self.svg("overhead_by_owner"),
+                          "overhead_by_owner")
         # CDF: alloc and free have latencies (compaction has none: no panel); b and c are one
         # line, named together; the maximum is drawn: a's 5000 ns, b's 10,000 ns.
         svg = self.svg("latency_cdf")
@@ -167,6 +199,26 @@ class PlotCompareTest(unittest.TestCase):
         change(r)
         with open(self.paths[index], "w") as f:
             json.dump(r, f)
+
+    def test_results_without_described_figures(self):
+        """Results from before overhead.described existed: the machine figures, as before."""
+        for i in range(3):
+            def old(r):
+                for key in ("described", "whole", "undescribed_rule", "undescribed_pages"):
+                    r["overhead"].pop(key)
+                for n in r["overhead"]["nodes"]:
+                    n.pop("described")
+                    n.pop("whole")
+                for o in r["overhead"]["owners"]:
+                    o.pop("bytes_per_page")
+            self.rewrite(i, old)
+        r = run_plot(self.dir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assert_texts(["all metadata", "1.562 % of RAM"], self.svg("overhead"), "overhead")
+        self.assertNotIn("described memory (", self.svg("overhead"))
+        self.assert_texts(["all metadata (labels: % of the node's RAM)"],
+                          self.svg("overhead_by_node"), "overhead_by_node")
+        self.assertNotIn("per page of each owner type", self.svg("overhead_by_owner"))
 
     def test_missing_field(self):
         self.rewrite(1, lambda r: r["overhead"]["machine"].pop("static_bytes"))

@@ -1,10 +1,12 @@
 """tools/plot compare DIR: the plots of a `memsim compare --out=DIR` folder (one result JSON
 per model), written to DIR as <plot>.png and .svg:
 
-  overhead           metadata bytes per model: the whole (memmap array, descriptors, slab
-                     waste, HVO savings) and, on a scale of their own, the descriptors
+  overhead           metadata bytes per model (memmap array, descriptors, slab waste, HVO
+                     savings): for the memory the trace described first, then the whole
+                     machine under the results' rule for the rest, and, on a scale of their
+                     own, the descriptors
   overhead_by_node   the same per NUMA node
-  overhead_by_owner  per owner type (anon, file, slab, ...)
+  overhead_by_owner  per owner type (anon, file, slab, ...): bytes per page, then bytes
   latency_cdf        per event kind: the CDF from the 1st percentile to the maximum, and the
                      tail (1 - CDF, log scale)
   latency_breakdown  metadata latency by event kind, and where each kind's metadata line
@@ -41,9 +43,14 @@ def fmt_bytes(v):
 def tick_labels(results, values_of):
     """Model names for the x axis; a model whose plotted values equal an earlier model's
     says so ("allocatee\n= memdesc") since its bars cannot be told apart otherwise."""
+    return tick_labels_of(results, [values_of(r) for r in results])
+
+
+def tick_labels_of(results, values):
+    """tick_labels with the plotted values given as a list, one per result."""
     labels = []
     for i, r in enumerate(results):
-        same = [q["label"] for q in results[:i] if values_of(q) == values_of(r)]
+        same = [q["label"] for j, q in enumerate(results[:i]) if values[j] == values[i]]
         labels.append(r["label"] + (f"\n= {same[0]}" if same else ""))
     return labels
 
@@ -54,16 +61,29 @@ def label_bars(ax, xs, tops, texts, fontsize=7):
                     va="bottom", fontsize=fontsize)
 
 
-def plot_overhead(results, out_dir, sub):
-    m = [r["overhead"]["machine"] for r in results]
+RULE_TEXT = {"extrapolate": "undescribed memory extrapolated",
+             "free": "undescribed memory as free"}
+
+
+def whole_title(results):
+    """The whole-machine panels' title: the rule for memory the trace never described."""
+    rule = results[0]["overhead"]["rule"]
+    return f"whole machine, {RULE_TEXT.get(rule, rule)}" if rule else "whole machine"
+
+
+def has_described(results):
+    return all(r["overhead"]["described"] is not None for r in results)
+
+
+def draw_stack(ax, results, figs, title, labels):
+    """Stacked bars per model: memmap array, descriptors in use, slab waste (HVO savings
+    below zero), each bar labelled with labels(figures)."""
     x = list(range(len(results)))
-    static = [f["static_bytes"] for f in m]
-    live = [f["descriptor_live_bytes"] for f in m]
-    waste = [f["slab_waste_bytes"] for f in m]
-    hvo = [f["hvo_saved_bytes"] for f in m]
+    static = [f["static_bytes"] for f in figs]
+    live = [f["descriptor_live_bytes"] for f in figs]
+    waste = [f["slab_waste_bytes"] for f in figs]
+    hvo = [f["hvo_saved_bytes"] for f in figs]
     div, unit = byte_unit([s + w + d for s, w, d in zip(static, live, waste)])
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(10, 4.4),
-                                 gridspec_kw={"width_ratios": [1.2, 1]})
     ax.bar(x, [s / div for s in static], label="memmap array (struct page / words)",
            color="#4c72b0")
     ax.bar(x, [d / div for d in live], bottom=[s / div for s in static],
@@ -73,15 +93,47 @@ def plot_overhead(results, out_dir, sub):
     if any(hvo):
         ax.bar(x, [-h / div for h in hvo], label="HVO savings", color="#55a868")
     tops = [(s + d + w) / div for s, d, w in zip(static, live, waste)]
-    label_bars(ax, x, tops, [f"{fmt_bytes(f['final_bytes'])}\n{f['peak_percent_of_ram']:.4g} % "
-                             f"of RAM\n(peak)" for f in m])
-    ax.set_ylim(top=max(tops) * 1.3 if max(tops) > 0 else 1)
+    label_bars(ax, x, tops, [labels(f) for f in figs])
+    ax.set_ylim(top=max(tops) * 1.35 if max(tops) > 0 else 1)
     ax.set_xticks(x)
-    ax.set_xticklabels(tick_labels(results, lambda r: r["overhead"]["machine"]))
+    ax.set_xticklabels(tick_labels_of(results, figs))
     ax.set_ylabel(f"metadata at end of trace ({unit})")
-    ax.set_title("all metadata")
-    ax.legend(loc="upper right")
-    # The descriptors are MiB next to GiB of memmap array: their own panel and scale.
+    ax.set_title(title)
+    ax.legend(loc="upper right", fontsize=7)
+
+
+def plot_overhead(results, out_dir, sub):
+    """Described memory first (the pages the snapshot or an event gave a state: what the
+    trace measured), then the whole machine under the results' rule for the rest, then the
+    descriptors alone on their own scale. Results without described figures: the machine
+    figures and the descriptors."""
+    x = list(range(len(results)))
+    m = [r["overhead"]["machine"] for r in results]
+    panels = []
+    if has_described(results):
+        d = [r["overhead"]["described"] for r in results]
+        pages = d[0]["pages"]
+        panels.append((d, f"described memory ({fmt_short(pages)} pages, "
+                          f"{fmt_bytes(pages * 4096)})",
+                       lambda f: (f"{fmt_bytes(f['final_bytes'])}\n"
+                                  f"{f['final_bytes_per_page']:.1f} B/page\n"
+                                  f"{f['peak_percent_of_ram']:.4g} % (peak)")))
+        panels.append(([r["overhead"]["whole"] for r in results], whole_title(results),
+                       lambda f: (f"{fmt_bytes(f['final_bytes'])}\n"
+                                  f"{f['peak_percent_of_ram']:.4g} % of RAM\n(peak)")))
+    else:
+        panels.append((m, "all metadata",
+                       lambda f: (f"{fmt_bytes(f['final_bytes'])}\n"
+                                  f"{f['peak_percent_of_ram']:.4g} % of RAM\n(peak)")))
+    fig, axes = plt.subplots(1, len(panels) + 1, figsize=(5 * len(panels) + 4.5, 4.6),
+                             gridspec_kw={"width_ratios": [1.2] * len(panels) + [1]})
+    for ax, (figs, title, labels) in zip(axes, panels):
+        draw_stack(ax, results, figs, title, labels)
+    bx = axes[-1]
+    # The descriptors are MiB next to GiB of memmap array: their own panel and scale. They
+    # belong to described memory (the machine's as replayed).
+    live = [f["descriptor_live_bytes"] for f in m]
+    waste = [f["slab_waste_bytes"] for f in m]
     ddiv, dunit = byte_unit(live + [d + w for d, w in zip(live, waste)])
     bx.bar(x, [d / ddiv for d in live], color="#dd8452", label="descriptors in use")
     bx.bar(x, [w / ddiv for w in waste], bottom=[d / ddiv for d in live], color="#c44e52",
@@ -94,8 +146,8 @@ def plot_overhead(results, out_dir, sub):
     bx.set_xticklabels(tick_labels(results, lambda r: r["overhead"]["machine"]))
     bx.set_ylabel(f"descriptor slabs at end of trace ({dunit})")
     bx.set_title("descriptors only (separately allocated, in slabs)")
-    bx.legend(loc="upper left")
-    for a in (ax, bx):
+    bx.legend(loc="upper left", fontsize=7)
+    for a in axes:
         a.grid(axis="y", alpha=0.3)
         a.set_axisbelow(True)
     fig.suptitle(f"Metadata overhead by memmap model\n{sub}")
@@ -103,48 +155,63 @@ def plot_overhead(results, out_dir, sub):
 
 
 def plot_overhead_by_node(results, out_dir, sub):
-    """Per NUMA node: the whole overhead and, on its own scale, the descriptor slabs."""
+    """Per NUMA node: described memory's overhead (labels: bytes per described page), the
+    whole node under the results' rule (labels: % of the node's RAM) and, on its own
+    scale, the descriptor slabs. Results without described figures: the last two, with the
+    node as replayed."""
     nodes = sorted({n["node"] for r in results for n in r["overhead"]["nodes"]})
     if not nodes:
         return []
 
-    def fig_of(r, node, key):
-        for n in r["overhead"]["nodes"]:
-            if n["node"] == node:
-                return n[key]
-        return 0.0
+    def node_of(r, node):
+        return next((n for n in r["overhead"]["nodes"] if n["node"] == node), None)
 
+    def value(r, node, part, key):
+        n = node_of(r, node)
+        if n is None:
+            return 0.0
+        f = n if part == "figures" else n[part]
+        return f[key] if f is not None else 0.0
+
+    described = has_described(results) and all(
+        n["described"] is not None for r in results for n in r["overhead"]["nodes"])
+    panels = []
+    if described:
+        panels.append(("described", "final_bytes", "described memory (labels: B per "
+                       "described page)",
+                       lambda r, n: (f"{value(r, n, 'described', 'final_bytes_per_page'):.3g} B"
+                                     if value(r, n, "described", "pages") else "none")))
+        panels.append(("whole", "final_bytes", f"{whole_title(results).replace('machine', 'node')}"
+                       " (labels: % of the node's RAM)",
+                       lambda r, n: f"{value(r, n, 'whole', 'final_percent_of_ram'):.3g}%"))
+    else:
+        panels.append(("figures", "final_bytes", "all metadata (labels: % of the node's RAM)",
+                       lambda r, n: f"{value(r, n, 'figures', 'final_percent_of_ram'):.3g}%"))
+    panels.append(("figures", "slab_bytes", "descriptors only (slab bytes, waste included)",
+                   None))
     width = 0.8 / len(results)
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(10, 4.2))
-    totals = [fig_of(r, n, "final_bytes") for r in results for n in nodes]
-    div, unit = byte_unit(totals)
-    slabs = [fig_of(r, n, "slab_bytes") for r in results for n in nodes]
-    ddiv, dunit = byte_unit(slabs)
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4.4))
     groups = group_identical(list(range(len(results))),
                              {i: r["overhead"]["nodes"] for i, r in enumerate(results)})
-    for i, r in enumerate(results):
-        xs = [j + (i - (len(results) - 1) / 2) * width for j in range(len(nodes))]
-        c = style(i)["color"]
-        tot = [fig_of(r, n, "final_bytes") / div for n in nodes]
-        ax.bar(xs, tot, width, color=c, label=r["label"])
-        label_bars(ax, xs, tot, [f"{fig_of(r, n, 'final_percent_of_ram'):.3g}%" for n in nodes],
-                   fontsize=6)
-        sl = [fig_of(r, n, "slab_bytes") / ddiv for n in nodes]
-        bx.bar(xs, sl, width, color=c, label=r["label"])
-        label_bars(bx, xs, sl, [fmt_short(v) if v else "0" for v in sl], fontsize=6)
-    for a, ylabel in ((ax, f"metadata at end of trace ({unit})"),
-                      (bx, f"descriptor slabs at end of trace ({dunit})")):
-        a.set_xticks(range(len(nodes)))
-        a.set_xticklabels([f"node {n}" for n in nodes])
-        a.set_ylabel(ylabel)
-        a.grid(axis="y", alpha=0.3)
-        a.set_axisbelow(True)
-        lo, hi = a.get_ylim()
-        a.set_ylim(0, hi * 1.15 if hi > 0 else 1)
-    ax.set_title("all metadata (labels: % of the node's RAM)")
-    bx.set_title("descriptors only (slab bytes, waste included)")
+    for ax, (part, key, title, label) in zip(axes, panels):
+        div, unit = byte_unit([value(r, n, part, key) for r in results for n in nodes])
+        for i, r in enumerate(results):
+            xs = [j + (i - (len(results) - 1) / 2) * width for j in range(len(nodes))]
+            v = [value(r, n, part, key) / div for n in nodes]
+            ax.bar(xs, v, width, color=style(i)["color"], label=r["label"])
+            label_bars(ax, xs, v, [label(r, n) if label else (fmt_short(y) if y else "0")
+                                   for n, y in zip(nodes, v)], fontsize=6)
+        what = "descriptor slabs" if key == "slab_bytes" else "metadata"
+        ax.set_ylabel(f"{what} at end of trace ({unit})")
+        ax.set_title(title)
+        ax.set_xticks(range(len(nodes)))
+        ax.set_xticklabels([f"node {n}" for n in nodes])
+        ax.grid(axis="y", alpha=0.3)
+        ax.set_axisbelow(True)
+        lo, hi = ax.get_ylim()
+        ax.set_ylim(0, hi * 1.15 if hi > 0 else 1)
     same = [group_label([results[i]["label"] for i in g]) for g in groups if len(g) > 1]
-    fig.legend(handles=ax.patches[::len(nodes)], labels=[r["label"] for r in results],
+    fig.legend(handles=axes[0].patches[::len(nodes)], labels=[r["label"] for r in results],
                title=("identical: " + "; ".join(same)) if same else None, title_fontsize=7,
                loc="lower center", ncol=len(results), frameon=False)
     fig.suptitle(f"Metadata overhead per NUMA node\n{sub}")
@@ -152,11 +219,12 @@ def plot_overhead_by_node(results, out_dir, sub):
 
 
 def plot_overhead_by_owner(results, out_dir, sub):
-    """Stacked bars per model: the metadata each owner type accounts for at the end of the
-    trace (its share of the memmap array, solid, plus its descriptors, hatched; HVO savings
-    of hugetlb subtracted). Left: all memory; right: memory allocated to a known owner type
-    only, where the models' descriptors show (free pages, pages of unknown state and
-    allocated pages of unknown owner hold most of the array)."""
+    """Per owner type: first the bytes of metadata per page each owner type costs under each
+    model (its memmap slot plus its descriptors, HVO savings subtracted: anon 64 B under
+    page64, 88 B under memdesc), then stacked bars per model of what each owner type
+    accounts for at the end of the trace (memmap array share solid, descriptors hatched):
+    the described memory (state_unknown left out), and memory allocated to a known owner
+    type only, where the models' descriptors show."""
     if not any(r["overhead"]["owners"] for r in results):
         return []  # results from before overhead.owners existed
     owners = list(dict.fromkeys(o["owner"] for r in results for o in r["overhead"]["owners"]))
@@ -165,17 +233,39 @@ def plot_overhead_by_owner(results, out_dir, sub):
     color = {o: colors[i % len(colors)] for i, o in enumerate(owners)}
     x = list(range(len(results)))
 
-    def figures(r, owner):
-        for o in r["overhead"]["owners"]:
-            if o["owner"] == owner:
-                return ((o["static_bytes"] - o["hvo_saved_bytes"]) / MIB,
-                        o["descriptor_live_bytes"] / MIB)
-        return 0.0, 0.0
+    def owner_of(r, owner):
+        return next((o for o in r["overhead"]["owners"] if o["owner"] == owner), None)
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
-    for ax, subset, title in ((axes[0], owners, "all memory"),
-                              (axes[1], [o for o in owners if o not in not_known],
-                               "allocated, owner type known")):
+    def figures(r, owner):
+        o = owner_of(r, owner)
+        if o is None:
+            return 0.0, 0.0
+        return ((o["static_bytes"] - o["hvo_saved_bytes"]) / MIB,
+                o["descriptor_live_bytes"] / MIB)
+
+    described = [o for o in owners if o != "state_unknown"]
+    per_page = [o for o in described
+                if any((owner_of(r, o) or {}).get("pages") and owner_of(r, o)["bytes_per_page"]
+                       for r in results)]
+    fig, axes = plt.subplots(1, 3 if per_page else 2, figsize=(16 if per_page else 11, 4.8))
+    if per_page:
+        ax = axes[0]
+        width = 0.8 / len(results)
+        for i, r in enumerate(results):
+            xs = [j + (i - (len(results) - 1) / 2) * width for j in range(len(per_page))]
+            v = [(owner_of(r, o) or {}).get("bytes_per_page", 0.0) for o in per_page]
+            ax.bar(xs, v, width, color=style(i)["color"], label=r["label"])
+            label_bars(ax, xs, v, [f"{y:.0f}" for y in v], fontsize=5)
+        ax.set_xticks(range(len(per_page)))
+        ax.set_xticklabels(per_page, rotation=30, ha="right")
+        ax.set_ylabel("metadata per page (bytes)")
+        ax.set_title("per page of each owner type (described memory)")
+        lo, hi = ax.get_ylim()
+        ax.set_ylim(0, hi * 1.2 if hi > 0 else 1)
+        ax.legend(fontsize=7)
+    stacks = ((described, "described memory"),
+              ([o for o in owners if o not in not_known], "allocated, owner type known"))
+    for ax, (subset, title) in zip(axes[1:] if per_page else axes, stacks):
         bottom = [0.0] * len(results)
         for owner in subset:
             static = [figures(r, owner)[0] for r in results]
@@ -191,10 +281,12 @@ def plot_overhead_by_owner(results, out_dir, sub):
         if max(bottom) > 0:
             ax.set_ylim(top=max(bottom) * 1.35)  # room for the legend
         ax.set_ylabel("metadata at end of trace (MiB)")
-        ax.set_title(title)
+        ax.set_title(title + " (solid: memmap array share, hatched: descriptors)")
         ax.legend(fontsize=7, ncol=2)
-    fig.suptitle("Metadata overhead by model and owner type (solid: memmap array share, "
-                 f"hatched: descriptors)\n{sub}")
+    for a in axes:
+        a.grid(axis="y", alpha=0.3)
+        a.set_axisbelow(True)
+    fig.suptitle(f"Metadata overhead by model and owner type\n{sub}")
     return save_figure(fig, out_dir, "overhead_by_owner")
 
 

@@ -66,10 +66,25 @@ class _Reader:
         return v
 
 
+def optional_figures(rd, parent, key, where):
+    """An OverheadFigures that results before described/whole existed lack: None then."""
+    if key not in parent:
+        return None
+    here = f"{where}.{key}"
+    figures = rd.nums(rd.obj(parent, key, where), OVERHEAD_FIELDS, here)
+    figures["pages"] = rd.number(parent[key].get("pages", 0), f"{here}.pages")
+    figures["final_bytes_per_page"] = rd.number(parent[key].get("final_bytes_per_page", 0),
+                                                f"{here}.final_bytes_per_page")
+    return figures
+
+
 def read_result(path):
     """One result file as a plain dict of floats and strings:
-    {file, label, model, trace, trace_source, machine, overhead: {machine, nodes, owners},
-     events: [{kind, count, total_ns, mean_ns, max_ns, percentiles, accesses}], total}."""
+    {file, label, model, trace, trace_source, machine,
+     overhead: {machine, nodes, owners, described, whole, rule},
+     events: [{kind, count, total_ns, mean_ns, max_ns, percentiles, accesses}], total}.
+    `described` and `whole` (and a node's) are None in results written before they existed;
+    then `rule` is ""."""
     try:
         with open(path, encoding="utf-8") as f:
             raw = json.load(f)
@@ -93,13 +108,18 @@ def read_result(path):
     ov = rd.obj(raw, "overhead", "")
     out["overhead"] = {"machine": rd.nums(rd.obj(ov, "machine", "overhead"), OVERHEAD_FIELDS,
                                           "overhead.machine"),
-                       "nodes": [], "owners": []}
+                       "nodes": [], "owners": [],
+                       "described": optional_figures(rd, ov, "described", "overhead"),
+                       "whole": optional_figures(rd, ov, "whole", "overhead"),
+                       "rule": rd.text(ov, "undescribed_rule", "overhead")}
     for i, n in enumerate(rd.lst(ov, "nodes", "overhead")):
         where = f"overhead.nodes[{i}]"
         if not isinstance(n, dict):
             rd.fail(where, "expected an object")
         node = rd.nums(rd.obj(n, "figures", where), OVERHEAD_FIELDS, f"{where}.figures")
         node["node"] = int(rd.number(n.get("node", 0), f"{where}.node"))
+        node["described"] = optional_figures(rd, n, "described", where)
+        node["whole"] = optional_figures(rd, n, "whole", where)
         out["overhead"]["nodes"].append(node)
     for i, o in enumerate(rd.lst(ov, "owners", "overhead", optional=True)):
         where = f"overhead.owners[{i}]"
@@ -107,6 +127,9 @@ def read_result(path):
             rd.fail(where, "expected an object")
         owner = rd.nums(o, OWNER_FIELDS, where)
         owner["owner"] = rd.text(o, "owner", where) or "?"
+        owner["pages"] = rd.number(o.get("pages", 0), f"{where}.pages")
+        # bytes_per_page: absent in older results (then 0: the plot leaves the owner out).
+        owner["bytes_per_page"] = rd.number(o.get("bytes_per_page", 0), f"{where}.bytes_per_page")
         out["overhead"]["owners"].append(owner)
     out["events"] = []
     for i, e in enumerate(rd.lst(raw, "events", "")):
