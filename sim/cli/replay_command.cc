@@ -23,6 +23,9 @@ ABSL_FLAG(std::string, csv, "", "Also write the result as a CSV header + row to 
 ABSL_FLAG(std::string, dump_accesses, "",
           "Also write every simulated metadata access to this file (replay): Dinero IV din "
           "or CSV, by the name's suffix (.din, .csv) or --dump_format (docs/replay.md).");
+ABSL_FLAG(bool, allow_out_of_range, false,
+          "Drop events whose pfn lies outside the machine (counted in the result) instead of "
+          "failing.");
 ABSL_FLAG(std::string, dump_format, "",
           "Format of --dump_accesses: din or csv (default: from its suffix).");
 
@@ -70,6 +73,8 @@ absl::Status RunReplay(const std::vector<std::string>& args) {
                    CopierHolder::Create(job.machine, absl::GetFlag(FLAGS_simgrid)));
   ASSIGN_OR_RETURN(result::Result r, replay::RunReplayJob(job, models, copier.get()));
   ProgressDone();
+  WarnAboutRecording(job.trace_path);
+  RETURN_IF_ERROR(CheckOutOfRange(r, absl::GetFlag(FLAGS_allow_out_of_range)));
   if (dump_writer != nullptr) RETURN_IF_ERROR(dump_writer->Finish());
   ASSIGN_OR_RETURN(std::string json, report::ResultToJson(r));
   if (out.empty() || out == "-") {
@@ -100,7 +105,7 @@ Command ReplayCommand() {
       "proto field names (docs/results.md), to stdout without --out. --dump-accesses writes\n"
       "the metadata access stream for Dinero IV (din) or as CSV (docs/replay.md).",
       {"trace", "machine", "model", "out", "csv", "dump_accesses", "dump_format", "pfn_mapping",
-       "cpu_mapping", "back_to_back", "simgrid", "quantum_ns"},
+       "cpu_mapping", "back_to_back", "simgrid", "quantum_ns", "allow_out_of_range"},
       RunReplay};
 }
 
