@@ -109,8 +109,9 @@ absl::StatusOr<RecordingMetadata> RecordingMetadata::Read(const std::string& pat
       ASSIGN_OR_RETURN(m.lost_events_, Number(value, where, key));
     } else if (NodeKey(key, &node, &rest)) {
       if (node >= trace_format::kMaxNodes) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(where, ": node ", node, " is not below ", trace_format::kMaxNodes));
+        // The kpageflags importer's wording for the same .meta line.
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ": bad node id in '", key, "' (ids are below ", trace_format::kMaxNodes, ")"));
       }
       if (rest == "pfn_range") {
         // "S-E", end exclusive.
