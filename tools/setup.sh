@@ -14,6 +14,8 @@ packages=(
   libhwloc-dev hwloc
   libnuma-dev
   libtracecmd-dev libtraceevent-dev libtracefs-dev trace-cmd
+  # perf record / perf script for tools/record --perf and `memsim import --from=perf`.
+  linux-perf
   python3 python3-matplotlib python3-numpy python3-pandas
   # libFuzzer + ASan/UBSan runtime for tests/fuzz (tools/fuzz.sh, docs/fuzzing.md).
   clang libclang-rt-14-dev

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "sim/cli/common_flags.h"
 #include "sim/cli/usage_error.h"
 #include "sim/trace/import/importer.h"
+#include "sim/trace/import/recording_metadata.h"
 #include "sim/trace/trace_writer.h"
 #include "sim/util/output_file.h"
 #include "sim/util/status_macros.h"
@@ -35,6 +37,11 @@ ABSL_FLAG(std::string, trace_clock, "",
           "Trace clock to record when the input does not say (ftrace text); default local.");
 ABSL_FLAG(std::string, kernel_version, "",
           "Kernel release (`uname -r`) of the recorded machine, when the input does not say.");
+ABSL_FLAG(std::string, metadata, "",
+          "The recorder's metadata file (tools/record metadata.txt). import: its facts go into "
+          "the trace header (default: found beside INPUT: INPUT.meta, STEM.metadata.txt, "
+          "metadata.txt); machine import-hwloc: the nodes span its nodeN_pfn_range.");
+ABSL_FLAG(bool, no_metadata, false, "Do not read the recorder's metadata.");
 
 namespace memsim::cli {
 
@@ -55,6 +62,10 @@ std::string ProducedBy(const std::string& input) {
   if (!absl::GetFlag(FLAGS_kernel_version).empty()) {
     absl::StrAppend(&s, " --kernel_version=", absl::GetFlag(FLAGS_kernel_version));
   }
+  if (!absl::GetFlag(FLAGS_metadata).empty()) {
+    absl::StrAppend(&s, " --metadata=", absl::GetFlag(FLAGS_metadata));
+  }
+  if (absl::GetFlag(FLAGS_no_metadata)) absl::StrAppend(&s, " --no-metadata");
   absl::StrAppend(&s, " ", input, " -o ", absl::GetFlag(FLAGS_o));
   return s;
 }
@@ -118,10 +129,34 @@ absl::Status RunImport(const std::vector<std::string>& args) {
     return UsageError(absl::StrCat("--max_physmem_bits must be in [36, 52]; got ", phys_bits));
   }
 
-  RETURN_IF_ERROR(AsUsageError(RefuseIfInput(out, {input, snapshot})));
+  const std::string metadata_flag = absl::GetFlag(FLAGS_metadata);
+  const bool no_metadata = absl::GetFlag(FLAGS_no_metadata);
+  if (no_metadata && !metadata_flag.empty()) {
+    return UsageError("--metadata and --no-metadata exclude each other");
+  }
+  // The recorder's metadata goes into the header before the importers run, so what the
+  // input itself says (a trace.dat's uname and clock) and explicit flags take precedence.
+  std::optional<RecordingMetadata> metadata;
+  if (!metadata_flag.empty()) {
+    ASSIGN_OR_RETURN(RecordingMetadata m, RecordingMetadata::Read(metadata_flag));
+    metadata = std::move(m);
+  } else if (!no_metadata) {
+    std::string skipped;
+    ASSIGN_OR_RETURN(metadata, RecordingMetadata::FindBeside(input, &skipped));
+    if (!skipped.empty()) {
+      std::fprintf(stderr, "import: not using %s: its trace_file= names another file\n",
+                   skipped.c_str());
+    }
+  }
+
+  RETURN_IF_ERROR(AsUsageError(RefuseIfInput(out, {input, snapshot, metadata_flag})));
   ASSIGN_OR_RETURN(std::unique_ptr<TraceWriter> writer, TraceWriter::Create(out));
   writer->mutable_header()->set_produced_by(ProducedBy(input));
   writer->mutable_header()->set_memsim_version(std::string(MemsimVersion()));
+  if (metadata.has_value()) {
+    metadata->ApplyTo(writer->mutable_header(), !absl::GetFlag(FLAGS_trace_clock).empty());
+    std::fprintf(stderr, "import: recorder metadata from %s\n", metadata->path().c_str());
+  }
 
   ImportOptions options;
   options.lenient = absl::GetFlag(FLAGS_lenient);
@@ -154,6 +189,16 @@ absl::Status RunImport(const std::vector<std::string>& args) {
   RETURN_IF_ERROR(writer->Finish());
   ProgressDone();
   PrintSummary(from, input, stats, seconds);
+  const trace::TraceHeader& header = writer->header();
+  if (header.truncated()) {
+    std::fprintf(stderr,
+                 "  warning: the recorder says the capture is truncated (it stopped at its size "
+                 "bound or was interrupted): the trace ends early\n");
+  }
+  if (header.lost_events() > 0) {
+    std::fprintf(stderr, "  warning: the recorder says the kernel lost %llu events\n",
+                 static_cast<unsigned long long>(header.lost_events()));
+  }
   std::error_code ec;
   const uintmax_t size = std::filesystem::file_size(out, ec);
   if (!ec) {
@@ -179,15 +224,19 @@ Command ImportCommand() {
       absl::StrCat("Convert a recorded Linux trace (", absl::StrJoin(names, ", "),
                    ") into .mtrace"),
       absl::StrCat("memsim import --from=", absl::StrJoin(names, "|"),
-                   " INPUT -o OUT.mtrace [--snapshot KPAGEFLAGS] [--lenient]"),
+                   " INPUT -o OUT.mtrace [--snapshot KPAGEFLAGS] [--lenient] [--metadata F | "
+                   "--no-metadata]"),
       absl::StrCat(
           "INPUT may be plain or zstd-compressed (detected by its magic number).\n", formats,
           "Imported tracepoints: kmem:mm_page_alloc, mm_page_free, mm_page_free_batched,\n"
           "exceptions:page_fault_user, migrate:* and compaction:* (docs/trace-import.md).\n"
           "Other events are counted and skipped. A malformed line of a known event is an\n"
           "error naming the file and line, unless --lenient. A summary goes to stderr; the\n"
-          "counters are stored in the trace footer (`memsim inspect` shows them)."),
-      {"from", "o", "snapshot", "lenient", "max_physmem_bits", "trace_clock", "kernel_version"},
+          "counters are stored in the trace footer (`memsim inspect` shows them).\n"
+          "The recorder's metadata.txt beside INPUT (kernel, host, nodes, zones, clock,\n"
+          "truncation, lost events) goes into the trace header (--metadata, --no-metadata)."),
+      {"from", "o", "snapshot", "lenient", "max_physmem_bits", "trace_clock", "kernel_version",
+       "metadata", "no_metadata"},
       RunImport};
 }
 

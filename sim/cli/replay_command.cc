@@ -28,6 +28,9 @@ ABSL_FLAG(std::string, undescribed, "extrapolate",
           "How whole-machine overhead counts memory the trace never described (no snapshot "
           "run, no event): extrapolate (it holds what described memory holds per page) or "
           "free (no descriptor, as free memory). docs/results.md, \"overhead\".");
+ABSL_FLAG(bool, allow_out_of_range, false,
+          "Drop events whose pfn lies outside the machine (counted in the result) instead of "
+          "failing.");
 ABSL_FLAG(std::string, dump_format, "",
           "Format of --dump_accesses: din or csv (default: from its suffix).");
 
@@ -78,6 +81,8 @@ absl::Status RunReplay(const std::vector<std::string>& args) {
   ASSIGN_OR_RETURN(result::Result r, replay::RunReplayJob(job, models, copier.get()));
   ProgressDone();
   replay::ApplyUndescribedRule(rule, &r);
+  WarnAboutRecording(job.trace_path);
+  RETURN_IF_ERROR(CheckOutOfRange(r, absl::GetFlag(FLAGS_allow_out_of_range)));
   if (dump_writer != nullptr) RETURN_IF_ERROR(dump_writer->Finish());
   ASSIGN_OR_RETURN(std::string json, report::ResultToJson(r));
   if (out.empty() || out == "-") {
@@ -110,7 +115,8 @@ Command ReplayCommand() {
       "proto field names (docs/results.md), to stdout without --out. --dump-accesses writes\n"
       "the metadata access stream for Dinero IV (din) or as CSV (docs/replay.md).",
       {"trace", "machine", "model", "out", "csv", "dump_accesses", "dump_format", "placement",
-       "pfn_mapping", "cpu_mapping", "back_to_back", "simgrid", "quantum_ns", "undescribed"},
+       "pfn_mapping", "cpu_mapping", "back_to_back", "simgrid", "quantum_ns", "undescribed",
+       "allow_out_of_range"},
       RunReplay};
 }
 

@@ -13,6 +13,7 @@
 #include "sim/cli/usage_error.h"
 #include "sim/hw/machine_loader.h"
 #include "sim/memmap/model_spec.h"
+#include "sim/trace/trace_reader.h"
 #include "sim/util/status_macros.h"
 
 namespace memsim::cli {
@@ -51,6 +52,46 @@ absl::StatusOr<replay::ReplayJob> JobFromFlags() {
   job.options.quantum_ns = absl::GetFlag(FLAGS_quantum_ns);
   if (job.options.quantum_ns == 0) return UsageError("--quantum_ns must be > 0");
   return job;
+}
+
+absl::Status CheckOutOfRange(const result::Result& r, bool allow) {
+  uint64_t unmapped = 0, out_of_range = 0;
+  for (const result::Counter& c : r.counters()) {
+    if (c.name() == "unmapped_pfn_events") unmapped = c.value();
+  }
+  for (const result::Counter& c : r.inconsistencies()) {
+    if (c.name() == "out_of_range") out_of_range = c.value();
+  }
+  if (unmapped + out_of_range == 0) return absl::OkStatus();
+  const std::string what = absl::StrCat(
+      unmapped, " event(s) with pfns outside the machine's nodes (unmapped_pfn_events)", " and ",
+      out_of_range, " outside physical memory (out_of_range)");
+  if (allow) {
+    std::fprintf(stderr, "replay: warning: %s were dropped (--allow_out_of_range)\n", what.c_str());
+    return absl::OkStatus();
+  }
+  return absl::OutOfRangeError(
+      absl::StrCat(what,
+                   ": the machine is smaller than the trace's pfn span. Size the machine for the "
+                   "recording (`memsim machine import-hwloc --metadata=metadata.txt`, "
+                   "docs/machine-model.md), use --pfn_mapping=proportional, or pass "
+                   "--allow_out_of_range to drop them"));
+}
+
+void WarnAboutRecording(const std::string& trace_path) {
+  absl::StatusOr<std::unique_ptr<TraceReader>> reader = TraceReader::Open(trace_path);
+  if (!reader.ok()) return;  // the replay itself reports it
+  const trace::TraceHeader& h = (*reader)->header();
+  if (h.truncated()) {
+    std::fprintf(stderr,
+                 "replay: warning: %s: the recorder says the capture is truncated (stopped at "
+                 "its size bound or interrupted): the trace ends before the recorded run did\n",
+                 trace_path.c_str());
+  }
+  if (h.lost_events() > 0) {
+    std::fprintf(stderr, "replay: warning: %s: the recorder says the kernel lost %llu events\n",
+                 trace_path.c_str(), static_cast<unsigned long long>(h.lost_events()));
+  }
 }
 
 std::function<void(uint64_t, uint64_t, uint64_t)> ProgressPrinter(const std::string& label) {

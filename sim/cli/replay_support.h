@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "proto/memmap.pb.h"
+#include "proto/result.pb.h"
 #include "sim/memmap/model_registry.h"
 #include "sim/replay/copier_holder.h"
 #include "sim/replay/replay_job.h"
@@ -31,6 +32,15 @@ absl::StatusOr<config::MemmapModelConfig> ModelFromFlag(const std::string& spec,
 
 // Progress callback printing "replay <label>: N events, X M ev/s, ETA" on a terminal.
 std::function<void(uint64_t, uint64_t, uint64_t)> ProgressPrinter(const std::string& label);
+
+// After a run: an error naming the counts when events fell outside the machine
+// (`unmapped_pfn_events`, inconsistency `out_of_range`) unless `allow`; they are dropped
+// from the replay, so the result would silently describe a different trace.
+absl::Status CheckOutOfRange(const result::Result& r, bool allow);
+
+// Warnings on stderr about the trace's recording (header truncated / lost_events, from the
+// recorder's metadata): the result then covers part of the run.
+void WarnAboutRecording(const std::string& trace_path);
 
 // Runs `<--plot_tool> MODE DIR` (tools/plot: its interpreter line picks Debian's python3,
 // which has matplotlib). A failure names the command; the outputs already written stay.

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <limits>
@@ -115,6 +117,81 @@ void SetDefaultCache(uint64_t size, uint32_t ways, uint32_t slices, double cycle
   out->set_hit_latency_cycles(cycles);
 }
 
+// "262144KiB" (hwloc's size info strings) -> bytes; 0 if absent or malformed.
+uint64_t KibInfo(hwloc_obj_t obj, const char* name) {
+  const char* v = hwloc_obj_get_info_by_name(obj, name);
+  if (v == nullptr) return 0;
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long kib = std::strtoull(v, &end, 10);
+  if (errno != 0 || end == v || std::strcmp(end, "KiB") != 0 || kib > (uint64_t{1} << 44)) {
+    return 0;
+  }
+  return kib * 1024;
+}
+
+// Memory that hwloc lists as an OS device rather than a NUMA node: it becomes a CPU-less node
+// (docs/machine-model.md, "CXL and DAX devices").
+struct DeviceMemory {
+  hwloc_obj_t obj;
+  std::string kind;
+  uint64_t bytes;
+};
+
+// "dddd:bb:dd.f" of a PCI device, as hwloc's CXLDevice info spells it.
+std::string PciBusId(hwloc_obj_t pci) {
+  return absl::StrFormat("%04x:%02x:%02x.%01x", pci->attr->pcidev.domain, pci->attr->pcidev.bus,
+                         pci->attr->pcidev.dev, pci->attr->pcidev.func);
+}
+
+// DAX devices not onlined as system RAM (hwloc lists kmem DAX memory as a NUMA node instead,
+// topology-linux.c hwloc_linuxfs_lookup_dax_class()), and CXL Type-3 memory devices whose
+// memory is not already a NUMA node or DAX device (those carry a "CXLDevice" info naming the
+// device's PCI address, topology-linux.c annotate_cxl_dax()).
+std::vector<DeviceMemory> DevicesWithMemory(hwloc_topology_t topo) {
+  std::vector<std::string> cxl_claimed;
+  auto claim = [&](hwloc_obj_t obj) {
+    const char* bdfs = hwloc_obj_get_info_by_name(obj, "CXLDevice");
+    if (bdfs == nullptr) return;
+    std::string list(bdfs);
+    size_t start = 0;
+    while (start <= list.size()) {
+      size_t comma = list.find(',', start);
+      if (comma == std::string::npos) comma = list.size();
+      cxl_claimed.push_back(list.substr(start, comma - start));
+      start = comma + 1;
+    }
+  };
+  for (hwloc_obj_t n = hwloc_get_next_obj_by_type(topo, HWLOC_OBJ_NUMANODE, nullptr); n != nullptr;
+       n = hwloc_get_next_obj_by_type(topo, HWLOC_OBJ_NUMANODE, n)) {
+    claim(n);
+  }
+  std::vector<DeviceMemory> out;
+  for (hwloc_obj_t d = hwloc_get_next_osdev(topo, nullptr); d != nullptr;
+       d = hwloc_get_next_osdev(topo, d)) {
+    if (const char* dax = hwloc_obj_get_info_by_name(d, "DAXType"); dax != nullptr) {
+      claim(d);
+      const uint64_t bytes = KibInfo(d, "Size");
+      if (bytes >= kPageBytes) out.push_back({d, absl::StrCat("DAX-", dax), bytes});
+    }
+  }
+  for (hwloc_obj_t d = hwloc_get_next_osdev(topo, nullptr); d != nullptr;
+       d = hwloc_get_next_osdev(topo, d)) {
+    if (d->subtype == nullptr || std::strcmp(d->subtype, "CXLMem") != 0) continue;
+    hwloc_obj_t pci = d->parent;
+    if (pci != nullptr && pci->type == HWLOC_OBJ_PCI_DEVICE &&
+        std::find(cxl_claimed.begin(), cxl_claimed.end(), PciBusId(pci)) != cxl_claimed.end()) {
+      continue;
+    }
+    const uint64_t ram = KibInfo(d, "CXLRAMSize");
+    const uint64_t pmem = KibInfo(d, "CXLPMEMSize");
+    if (ram + pmem < kPageBytes) continue;
+    out.push_back({d, ram > 0 && pmem > 0 ? "CXL-DRAM+PMEM" : (ram > 0 ? "CXL-DRAM" : "CXL-PMEM"),
+                   ram + pmem});
+  }
+  return out;
+}
+
 std::string MachineName(const std::string& source) {
   std::string base = source.substr(source.find_last_of('/') + 1);
   if (size_t dot = base.rfind(".xml"); dot != std::string::npos) base.resize(dot);
@@ -220,11 +297,17 @@ absl::StatusOr<config::Machine> Convert(hwloc_topology_t topo, const std::string
   std::vector<hwloc_obj_t> nodes;
   for (int i = 0; i < nnodes; ++i)
     nodes.push_back(hwloc_get_obj_by_type(topo, HWLOC_OBJ_NUMANODE, i));
+  // CXL and DAX memory that is not a NUMA node: CPU-less nodes after the NUMA nodes.
+  const std::vector<DeviceMemory> devices = DevicesWithMemory(topo);
+  const int nnuma = nnodes;
+  const int nall = nnuma + static_cast<int>(devices.size());
 
-  // Distances: NUMALatency (the SLIT) if present, else Linux's defaults 10 local / 20 remote.
-  std::vector<double> distance(nnodes * nnodes);
-  for (int i = 0; i < nnodes; ++i) {
-    for (int j = 0; j < nnodes; ++j) distance[i * nnodes + j] = i == j ? 10 : 20;
+  // Distances: NUMALatency (the SLIT) if present, else Linux's defaults 10 local / 20 remote
+  // (also for device memory, which the SLIT does not list: x86 __node_distance() returns
+  // REMOTE_DISTANCE for nodes beyond the table, arch/x86/mm/numa.c).
+  std::vector<double> distance(nall * nall);
+  for (int i = 0; i < nall; ++i) {
+    for (int j = 0; j < nall; ++j) distance[i * nall + j] = i == j ? 10 : 20;
   }
   bool have_slit = false;
   {
@@ -234,8 +317,8 @@ absl::StatusOr<config::Machine> Convert(hwloc_topology_t topo, const std::string
       for (unsigned a = 0; a < d->nbobjs; ++a) {
         for (unsigned b = 0; b < d->nbobjs; ++b) {
           const unsigned i = d->objs[a]->logical_index, j = d->objs[b]->logical_index;
-          if (i < static_cast<unsigned>(nnodes) && j < static_cast<unsigned>(nnodes)) {
-            distance[i * nnodes + j] = static_cast<double>(d->values[a * d->nbobjs + b]);
+          if (i < static_cast<unsigned>(nnuma) && j < static_cast<unsigned>(nnuma)) {
+            distance[i * nall + j] = static_cast<double>(d->values[a * d->nbobjs + b]);
           }
         }
       }
@@ -244,19 +327,19 @@ absl::StatusOr<config::Machine> Convert(hwloc_topology_t topo, const std::string
     }
   }
   double min_remote = std::numeric_limits<double>::infinity();
-  for (int i = 0; i < nnodes; ++i) {
-    for (int j = 0; j < nnodes; ++j) {
-      if (i != j) min_remote = std::min(min_remote, distance[i * nnodes + j]);
+  for (int i = 0; i < nall; ++i) {
+    for (int j = 0; j < nall; ++j) {
+      if (i != j) min_remote = std::min(min_remote, distance[i * nall + j]);
     }
   }
-  for (int i = 0; i < nnodes; ++i) {
-    const double d_local = distance[i * nnodes + i];
+  for (int i = 0; i < nall; ++i) {
+    const double d_local = distance[i * nall + i];
     if (d_local <= 0) {
       return absl::InvalidArgumentError(
           absl::StrCat(source, ": NUMALatency distance of node ", i, " to itself is ", d_local));
     }
-    for (int j = 0; j < nnodes; ++j) {
-      const double d = distance[i * nnodes + j];
+    for (int j = 0; j < nall; ++j) {
+      const double d = distance[i * nall + j];
       double ns;
       if (options.remote_latency_ns > 0 && min_remote > d_local && std::isfinite(min_remote)) {
         ns = options.local_latency_ns + (d - d_local) / (min_remote - d_local) *
@@ -272,8 +355,8 @@ absl::StatusOr<config::Machine> Convert(hwloc_topology_t topo, const std::string
   // smallest cpuset (hwloc 2 gives a node its parent's cpuset, so a CPU-less node attached
   // to the machine or package covers more CPUs than the node next to the cores); ties go to
   // the lower index. A node that is nobody's home node is CPU-less (CXL, HBM, ...).
-  std::vector<int> node_socket(nnodes, -1);
-  std::vector<std::vector<uint32_t>> node_cores(nnodes);
+  std::vector<int> node_socket(nall, -1);
+  std::vector<std::vector<uint32_t>> node_cores(nall);
   for (size_t p = 0; p < packages.size(); ++p) {
     for (uint32_t c = 0; c < cores_per_socket; ++c) {
       int home = -1;
@@ -300,50 +383,100 @@ absl::StatusOr<config::Machine> Convert(hwloc_topology_t topo, const std::string
       node_cores[home].push_back(static_cast<uint32_t>(p * cores_per_socket + c));
     }
   }
-  std::vector<bool> cpu_less(nnodes);
-  for (int i = 0; i < nnodes; ++i) {
+  std::vector<bool> cpu_less(nall);
+  for (int i = 0; i < nall; ++i) {
     cpu_less[i] = node_cores[i].empty();
     if (!cpu_less[i]) continue;
     // A CPU-less node inside a package belongs to it; else to its nearest CPU node's socket.
+    hwloc_obj_t obj = i < nnuma ? nodes[i] : devices[i - nnuma].obj;
     for (size_t p = 0; p < packages.size() && node_socket[i] < 0; ++p) {
-      for (hwloc_obj_t a = nodes[i]->parent; a != nullptr; a = a->parent) {
+      for (hwloc_obj_t a = obj->parent; a != nullptr; a = a->parent) {
         if (a == packages[p] && a != root) node_socket[i] = static_cast<int>(p);
       }
     }
     if (node_socket[i] >= 0) continue;
     double best = std::numeric_limits<double>::infinity();
     node_socket[i] = 0;
-    for (int j = 0; j < nnodes; ++j) {
-      if (!node_cores[j].empty() && distance[i * nnodes + j] < best) {
-        best = distance[i * nnodes + j];
+    for (int j = 0; j < nall; ++j) {
+      if (!node_cores[j].empty() && distance[i * nall + j] < best) {
+        best = distance[i * nall + j];
         node_socket[i] = node_socket[j];
       }
     }
   }
 
+  // Node pfn ranges: back to back from pfn 0 (local_memory), or the recorded spans.
   uint64_t next_pfn = 0;
-  for (int i = 0; i < nnodes; ++i) {
-    hwloc_obj_t node = nodes[i];
-    const uint64_t pages = node->attr->numanode.local_memory / kPageBytes;
-    if (pages == 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          source, ": NUMA node P#", node->os_index,
-          " reports no memory (local_memory=", node->attr->numanode.local_memory, ")"));
+  if (!options.node_spans.empty()) {
+    for (const NodePfnSpan& span : options.node_spans) {
+      next_pfn = std::max(next_pfn, (span.end_pfn + 32767) & ~uint64_t{32767});
+    }
+  }
+  for (int i = 0; i < nall; ++i) {
+    hwloc_obj_t node = i < nnuma ? nodes[i] : nullptr;
+    uint64_t start = next_pfn;
+    uint64_t pages = 0;
+    if (node != nullptr) {
+      pages = node->attr->numanode.local_memory / kPageBytes;
+      if (pages == 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            source, ": NUMA node P#", node->os_index,
+            " reports no memory (local_memory=", node->attr->numanode.local_memory, ")"));
+      }
+      if (!options.node_spans.empty()) {
+        auto span =
+            std::find_if(options.node_spans.begin(), options.node_spans.end(),
+                         [&](const NodePfnSpan& s) { return s.os_index == node->os_index; });
+        if (span == options.node_spans.end()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(source, ": NUMA node P#", node->os_index,
+                           " has no pfn span in the zoneinfo/metadata given for node sizes"));
+        }
+        if (span->end_pfn <= span->start_pfn) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              source, ": the pfn span given for NUMA node P#", node->os_index, " is empty"));
+        }
+        // Whole memory sections (the unit of sparsemem: 128 MiB, SECTION_SIZE_BITS 27 in
+        // arch/x86/include/asm/sparsemem.h), short of the neighbouring nodes' own pfns.
+        constexpr uint64_t kSectionPages = uint64_t{1} << (27 - 12);
+        start = span->start_pfn & ~(kSectionPages - 1);
+        uint64_t end =
+            std::min<uint64_t>((span->end_pfn + kSectionPages - 1) & ~(kSectionPages - 1), kMaxPfn);
+        for (const NodePfnSpan& o : options.node_spans) {
+          if (&o == &*span) continue;
+          const uint64_t o_end_up = (o.end_pfn + kSectionPages - 1) & ~(kSectionPages - 1);
+          if (o.start_pfn < span->start_pfn) {
+            start = std::max(start, std::min(o_end_up, span->start_pfn));
+          } else {
+            end = std::min(end, std::max(o.start_pfn, span->end_pfn));
+          }
+        }
+        pages = end - start;
+      }
+    } else {
+      pages = devices[i - nnuma].bytes / kPageBytes;
     }
     auto* out = m.add_node();
     out->set_id(i);
     out->set_socket(node_socket[i]);
     out->set_cpu_less(cpu_less[i]);
     out->set_memory_bytes(pages * kPageBytes);
-    out->set_start_pfn(next_pfn);
-    out->set_end_pfn(next_pfn + pages);
-    next_pfn += pages;
-    if (node->subtype != nullptr) {
+    out->set_start_pfn(start);
+    out->set_end_pfn(start + pages);
+    if (node == nullptr || options.node_spans.empty()) next_pfn = start + pages;
+    if (node == nullptr) {
+      out->set_kind(devices[i - nnuma].kind);
+    } else if (node->subtype != nullptr) {
       out->set_kind(node->subtype);
     } else {
       out->set_kind(cpu_less[i] ? "CPU-less" : "DRAM");
     }
     for (uint32_t c : node_cores[i]) out->add_cores(c);
+    if (node == nullptr) {
+      // hwloc has no bandwidth attribute for device memory.
+      out->set_dram_bandwidth_bytes_per_s(options.dram_bandwidth_bytes_per_s);
+      continue;
+    }
     // Memory attribute "Bandwidth" (MiB/s) when the topology has one, for the node's own
     // CPUs as initiator.
     double bandwidth = options.dram_bandwidth_bytes_per_s;
@@ -383,12 +516,21 @@ absl::StatusOr<config::Machine> Convert(hwloc_topology_t topo, const std::string
           ? absl::StrCat(" mapped affinely: local -> ", options.local_latency_ns,
                          " ns, nearest remote -> ", options.remote_latency_ns, " ns")
           : absl::StrCat(" as a ratio: ns = ", options.local_latency_ns, " x d / d_local"),
-      "; cache latencies, clock, DRAM and link bandwidth are import defaults."));
+      "; cache latencies, clock, DRAM and link bandwidth are import defaults",
+      options.node_spans.empty()
+          ? "; node sizes are hwloc's local_memory, back to back from pfn 0."
+          : "; node pfn ranges are the recorded machine's spans (zoneinfo/metadata).",
+      devices.empty() ? ""
+                      : absl::StrCat(" ", devices.size(),
+                                     " CXL/DAX device(s) became CPU-less nodes after the NUMA "
+                                     "nodes (distance 20, default bandwidth).")));
   return m;
 }
 
 absl::StatusOr<config::Machine> LoadAndConvert(TopologyHandle& topo, const std::string& source,
                                                const HwlocImportOptions& options) {
+  // Keep I/O objects: CXL memory and DAX devices are OS devices (docs/machine-model.md).
+  hwloc_topology_set_io_types_filter(topo.get(), HWLOC_TYPE_FILTER_KEEP_ALL);
   if (hwloc_topology_load(topo.get()) != 0) {
     return absl::InvalidArgumentError(
         absl::StrCat(source, ": hwloc could not load the XML topology (", std::strerror(errno),
@@ -415,6 +557,62 @@ absl::StatusOr<config::Machine> Isolated(
 }
 
 }  // namespace
+
+absl::StatusOr<std::vector<NodePfnSpan>> ParseZoneinfoSpans(std::string_view text,
+                                                            const std::string& source) {
+  std::vector<NodePfnSpan> spans;
+  int line_number = 0;
+  int node = -1;
+  uint64_t spanned = 0;
+  bool have_zone = false;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t eol = text.find('\n', pos);
+    if (eol == std::string_view::npos) eol = text.size();
+    std::string_view line = text.substr(pos, eol - pos);
+    pos = eol + 1;
+    ++line_number;
+    unsigned n = 0;
+    char zone[64];
+    unsigned long long v = 0;
+    const std::string l(line);
+    if (std::sscanf(l.c_str(), "Node %u, zone %63s", &n, zone) == 2) {
+      node = static_cast<int>(n);
+      spanned = 0;
+      have_zone = true;
+    } else if (std::sscanf(l.c_str(), " spanned %llu", &v) == 1) {
+      spanned = v;
+    } else if (std::sscanf(l.c_str(), " start_pfn: %llu", &v) == 1) {
+      if (node < 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(source, ":", line_number, ": start_pfn before any 'Node N, zone Z' line"));
+      }
+      if (spanned == 0) continue;
+      if (v > kMaxPfn || spanned > kMaxPfn - v) {
+        return absl::InvalidArgumentError(absl::StrCat(source, ":", line_number, ": zone of node ",
+                                                       node, " spans beyond pfn 2^40"));
+      }
+      auto it = std::find_if(spans.begin(), spans.end(), [&](const NodePfnSpan& s) {
+        return s.os_index == static_cast<uint32_t>(node);
+      });
+      if (it == spans.end()) {
+        spans.push_back({static_cast<uint32_t>(node), v, v + spanned});
+      } else {
+        it->start_pfn = std::min<uint64_t>(it->start_pfn, v);
+        it->end_pfn = std::max<uint64_t>(it->end_pfn, v + spanned);
+      }
+    }
+  }
+  if (!have_zone || spans.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source,
+                     ": no zone with pages (expected /proc/zoneinfo: 'Node N, zone Z' ... "
+                     "'spanned S' ... 'start_pfn: P')"));
+  }
+  std::sort(spans.begin(), spans.end(),
+            [](const NodePfnSpan& a, const NodePfnSpan& b) { return a.os_index < b.os_index; });
+  return spans;
+}
 
 absl::StatusOr<config::Machine> ImportHwlocXmlFile(const std::string& path,
                                                    const HwlocImportOptions& options) {

@@ -7,14 +7,30 @@
 #ifndef MEMSIM_SIM_HW_HWLOC_IMPORTER_H_
 #define MEMSIM_SIM_HW_HWLOC_IMPORTER_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "proto/machine.pb.h"
 #include "sim/util/isolated_call.h"
 
 namespace memsim::hw {
+
+// The pfns a NUMA node of the recorded machine spans, holes and memory the kernel has not
+// initialised yet included (/proc/zoneinfo: min start_pfn to max start_pfn + spanned of its
+// zones; tools/record's `nodeN_pfn_range`).
+struct NodePfnSpan {
+  uint32_t os_index = 0;  // the kernel's node number (hwloc's os_index)
+  uint64_t start_pfn = 0;
+  uint64_t end_pfn = 0;  // one past the last
+};
+
+// Parses /proc/zoneinfo text into node spans (zones with spanned 0 are skipped). Errors name
+// `source` and the line; a text with no zone is an error.
+absl::StatusOr<std::vector<NodePfnSpan>> ParseZoneinfoSpans(std::string_view text,
+                                                            const std::string& source);
 
 struct HwlocImportOptions {
   // Distance -> ns. With remote_latency_ns == 0 the rule is proportional (the SLIT is a
@@ -32,6 +48,11 @@ struct HwlocImportOptions {
   double l1_hit_latency_cycles = 4;
   double l2_hit_latency_cycles = 14;
   double llc_hit_latency_cycles = 50;
+  // Node sizes (docs/machine-model.md, "Node sizes"). Empty: NUMA nodes are laid out from
+  // pfn 0 back to back, each as large as hwloc's local_memory (what the kernel manages).
+  // Else every NUMA node takes its span from here (by os_index; a node missing is an error),
+  // so a trace recorded on that machine replays with --pfn_mapping=identity.
+  std::vector<NodePfnSpan> node_spans;
   // libhwloc segfaults and asserts on malformed XML, so the XML is loaded and converted in
   // a child process under these limits (4 GiB of address space, 60 s of CPU, 60 s in all);
   // a crash, timeout or runaway allocation is an error naming the file.

@@ -101,16 +101,111 @@ TEST(HwlocImporterTest, PackagelessFourNodesWithMemattrs) {
   EXPECT_DOUBLE_EQ(m->node(0).dram_bandwidth_bytes_per_s(), 100e9);
 }
 
+// hwloc's tests/hwloc/xml/cxlmem+dax.v2.xml (open-mpi/hwloc, same file at tag hwloc-2.9.0 and
+// commit 3b37b024): one NUMA node, one DAX device "dax0.0" (SPM, Size 1048576KiB) and four
+// CXL Type-3 devices mem0..mem3 (OS devices, subtype CXLMem) with CXLRAMSize/CXLPMEMSize of
+// 262144KiB each, none of them a NUMA node. Each becomes a CPU-less node after node 0.
 TEST(HwlocImporterTest, CxlMemDaxMachine) {
   auto m = ImportHwlocXmlFile(kCxl, HwlocImportOptions());
   ASSERT_TRUE(m.ok()) << m.status();
   ASSERT_TRUE(ValidateMachine(*m).ok()) << ValidateMachine(*m);
   EXPECT_EQ(m->sockets(), 1u);
   EXPECT_EQ(m->cores_per_socket(), 4u);
-  ASSERT_EQ(m->node_size(), 1);
+  ASSERT_EQ(m->node_size(), 6);
   EXPECT_EQ(m->node(0).memory_bytes(), 3061719040u);
+  EXPECT_FALSE(m->node(0).cpu_less());
+  const uint64_t kMiB = 1 << 20;
+  const struct {
+    const char* kind;
+    uint64_t bytes;
+  } want[] = {{"DAX-SPM", 1024 * kMiB},
+              {"CXL-DRAM", 256 * kMiB},        // mem2
+              {"CXL-PMEM", 256 * kMiB},        // mem0
+              {"CXL-DRAM", 256 * kMiB},        // mem3
+              {"CXL-DRAM+PMEM", 512 * kMiB}};  // mem1
+  uint64_t next = 3061719040u / 4096;
+  for (int i = 1; i < 6; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_TRUE(m->node(i).cpu_less());
+    EXPECT_EQ(m->node(i).kind(), want[i - 1].kind);
+    EXPECT_EQ(m->node(i).memory_bytes(), want[i - 1].bytes);
+    EXPECT_EQ(m->node(i).start_pfn(), next);
+    next = m->node(i).end_pfn();
+    EXPECT_EQ(m->node(i).socket(), 0u);
+    EXPECT_EQ(m->node(i).cores_size(), 0);
+    // Linux's REMOTE_DISTANCE 20 for nodes the SLIT lacks: 2 x 90 ns.
+    EXPECT_DOUBLE_EQ(m->latency_ns(0 * 6 + i), 180);
+    EXPECT_DOUBLE_EQ(m->latency_ns(i * 6 + i), 90);
+  }
   EXPECT_EQ(m->l2().size_bytes(), 4194304u);
   EXPECT_EQ(m->llc().size_bytes(), 16777216u);
+  EXPECT_THAT(m->description(), HasSubstr("5 CXL/DAX device(s) became CPU-less nodes"));
+}
+
+TEST(HwlocImporterTest, ZoneinfoSpans) {
+  // /proc/zoneinfo of the project VM (abridged: the per-zone counters are left out), and a
+  // second node.
+  const std::string zoneinfo =
+      "Node 0, zone      DMA\n  per-node stats\n      nr_inactive_anon 1\n"
+      "  pages free     3998\n        spanned  4095\n        present  3998\n"
+      "        managed  3840\n  start_pfn:           1\n"
+      "Node 0, zone    DMA32\n  pages free 1\n        spanned  1044480\n"
+      "  start_pfn:           4096\n"
+      "Node 0, zone   Normal\n        spanned  5505024\n  start_pfn:           1048576\n"
+      "Node 0, zone  Movable\n        spanned  0\n        present  0\n"
+      "Node 1, zone   Normal\n        spanned  1048576\n  start_pfn:           8388608\n";
+  auto spans = ParseZoneinfoSpans(zoneinfo, "zoneinfo");
+  ASSERT_TRUE(spans.ok()) << spans.status();
+  ASSERT_EQ(spans->size(), 2u);
+  EXPECT_EQ((*spans)[0].os_index, 0u);
+  EXPECT_EQ((*spans)[0].start_pfn, 1u);
+  EXPECT_EQ((*spans)[0].end_pfn, 6553600u);  // 1048576 + 5505024
+  EXPECT_EQ((*spans)[1].os_index, 1u);
+  EXPECT_EQ((*spans)[1].start_pfn, 8388608u);
+  EXPECT_EQ((*spans)[1].end_pfn, 9437184u);
+
+  auto bad = ParseZoneinfoSpans("  start_pfn: 4\n", "zi");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("zi:1: start_pfn before any 'Node N, zone Z'"));
+  bad = ParseZoneinfoSpans("hello\n", "zi");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("zi: no zone with pages"));
+}
+
+// This VM's lstopo (traces/vm.lstopo.xml: one node, local_memory 10697302016 bytes at the
+// time) sized by the span tools/record saw: node0_pfn_range=1-6553600 (25 GiB: the PCI hole
+// below 4 GiB and memory the kernel initialises lazily are in it).
+TEST(HwlocImporterTest, NodeSpansFromTheRecordedMachine) {
+  HwlocImportOptions options;
+  auto plain = ImportHwlocXmlFile("traces/vm.lstopo.xml", options);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  ASSERT_EQ(plain->node_size(), 1);
+  EXPECT_EQ(plain->node(0).start_pfn(), 0u);
+  EXPECT_EQ(plain->node(0).end_pfn(), 10697302016u / 4096);
+
+  options.node_spans = {{0, 1, 6553600}};
+  auto m = ImportHwlocXmlFile("traces/vm.lstopo.xml", options);
+  ASSERT_TRUE(m.ok()) << m.status();
+  ASSERT_TRUE(ValidateMachine(*m).ok()) << ValidateMachine(*m);
+  // Rounded out to 128 MiB sections: [0, 6553600) = 200 sections.
+  EXPECT_EQ(m->node(0).start_pfn(), 0u);
+  EXPECT_EQ(m->node(0).end_pfn(), 6553600u);
+  EXPECT_EQ(m->node(0).memory_bytes(), uint64_t{6553600} * 4096);
+
+  // Two nodes sharing a section keep their own pfns: node 0 ends where node 1 starts.
+  options.node_spans = {{0, 1, 40000}, {1, 50000, 100000}};
+  auto two = ImportHwlocXmlFile("/work/shared/topologies/32em64t-2n8c2t-pci-noio.xml", options);
+  ASSERT_TRUE(two.ok()) << two.status();
+  ASSERT_EQ(two->node_size(), 2);
+  EXPECT_EQ(two->node(0).start_pfn(), 0u);
+  EXPECT_EQ(two->node(0).end_pfn(), 50000u);
+  EXPECT_EQ(two->node(1).start_pfn(), 50000u);
+  EXPECT_EQ(two->node(1).end_pfn(), 131072u);  // 4 sections
+
+  options.node_spans = {{1, 1, 6553600}};
+  auto missing = ImportHwlocXmlFile("traces/vm.lstopo.xml", options);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.status().message(), HasSubstr("NUMA node P#0 has no pfn span"));
 }
 
 TEST(HwlocImporterTest, HandwrittenTwoSocketNps2WithCxl) {

@@ -1,6 +1,7 @@
 #include "sim/trace/import/ftrace_importer.h"
 #include "sim/trace/import/importer.h"
 #include "sim/trace/import/kpageflags_importer.h"
+#include "sim/trace/import/perf_script_importer.h"
 #include "sim/trace/import/perfetto_importer.h"
 #include "sim/trace/import/tracecmd_importer.h"
 
@@ -10,6 +11,8 @@ void RegisterBuiltinImporters(ImporterRegistry& registry) {
   registry.Register("ftrace", "ftrace text from trace_pipe or `trace-cmd report`",
                     NewFtraceImporter);
   registry.Register("tracecmd", "trace-cmd trace.dat, read with libtracecmd", NewTracecmdImporter);
+  registry.Register("perf", "`perf script` text of the same tracepoints (default or -F fields)",
+                    NewPerfScriptImporter);
   registry.Register("kpageflags", "/proc/kpageflags dump (one u64 per pfn): a snapshot",
                     NewKpageflagsImporter);
   registry.Register("perfetto", "Perfetto trace (ftrace events in TracePackets)",

@@ -134,9 +134,9 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-// "<secs>.<fraction>" -> ns; a plain integer (counter / x86-tsc clocks) is taken as is.
-// nullopt if it does not parse or exceeds kMaxTimeNs (no wrap-around).
-std::optional<uint64_t> ParseTimestampNs(std::string_view s) {
+}  // namespace
+
+std::optional<uint64_t> FtraceLineParser::ParseTimestampNs(std::string_view s) {
   size_t dot = s.find('.');
   if (dot == std::string_view::npos) {
     std::optional<uint64_t> v = ParseUnsigned(s, 10);
@@ -155,8 +155,6 @@ std::optional<uint64_t> ParseTimestampNs(std::string_view s) {
   if (*secs > (trace_format::kMaxTimeNs - kNsPerSec) / kNsPerSec) return std::nullopt;
   return *secs * kNsPerSec + *f * scale;
 }
-
-}  // namespace
 
 FtraceLineParser::LineKind FtraceLineParser::Malformed(std::string message) {
   error_ = std::move(message);

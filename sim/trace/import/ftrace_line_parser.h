@@ -8,6 +8,7 @@
 #define MEMSIM_SIM_TRACE_IMPORT_FTRACE_LINE_PARSER_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -36,9 +37,18 @@ class FtraceLineParser {
   // CPU count from a trace-cmd "cpus=N" header, 0 if none seen.
   uint32_t header_cpus() const { return header_cpus_; }
 
+  // Parses the printed fields of one tracepoint ("pfn=0x1a2b order=0 ...", the kernel's
+  // TP_printk output, which `perf script` prints too) into `record`, whose tracepoint must
+  // be set. False if a known key has a bad value: error() says which. Keys the tracepoint
+  // does not use are ignored. Shared with PerfScriptLineParser.
+  bool ParseFields(std::string_view fields, TraceRecord* record);
+
+  // "<secs>.<fraction>" (up to 9 digits) -> ns; a plain integer (counter / x86-tsc clocks)
+  // is taken as is. nullopt if it does not parse or exceeds trace_format::kMaxTimeNs.
+  static std::optional<uint64_t> ParseTimestampNs(std::string_view s);
+
  private:
   LineKind Malformed(std::string message);
-  bool ParseFields(std::string_view fields, TraceRecord* record);
 
   std::string_view event_name_;
   uint64_t lost_events_ = 0;
