@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "proto/memmap.pb.h"
+#include "proto/result.pb.h"
 #include "sim/memmap/model_registry.h"
 #include "sim/replay/copier_holder.h"
 #include "sim/replay/replay_job.h"
@@ -31,6 +32,10 @@ std::function<void(uint64_t, uint64_t, uint64_t)> ProgressPrinter(const std::str
 // Runs `<--plot_tool> MODE DIR` (tools/plot: its interpreter line picks Debian's python3,
 // which has matplotlib). A failure names the command; the outputs already written stay.
 absl::Status RunPlotTool(const std::string& mode, const std::string& dir);
+
+// On stderr: the result's migration coverage line (with `line`) and, below 90 %, a warning
+// (docs/results.md, "Migration coverage").
+void PrintMigrationCoverage(const result::Result& r, bool line = true);
 
 }  // namespace memsim::cli
 

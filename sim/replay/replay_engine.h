@@ -95,6 +95,7 @@ class ReplayEngine {
   // When the last core became free, ns after the first event.
   double simulated_time_ns() const;
   uint64_t events() const { return events_; }
+  const trace::TraceHeader& trace_header() const { return reader_->header(); }
 
  private:
   struct PendingCopy {
