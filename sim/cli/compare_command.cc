@@ -90,6 +90,7 @@ absl::Status RunCompare(const std::vector<std::string>& args) {
   const std::string table = absl::StrCat("trace ", job.trace_path, " on ", job.machine.name(),
                                          "\n\n", report::CompareTable(results));
   RETURN_IF_ERROR(WriteStdout(table));
+  if (!results.empty()) PrintMigrationCoverage(results[0], /*line=*/false);
   if (dir.empty()) return absl::OkStatus();
   RETURN_IF_ERROR(WriteFileAtomically(dir + "/results.csv", csv, inputs));
   RETURN_IF_ERROR(WriteFileAtomically(dir + "/compare.txt", table, inputs));

@@ -17,6 +17,7 @@
 #include "sim/cli/builtin_commands.h"
 #include "sim/cli/common_flags.h"
 #include "sim/cli/usage_error.h"
+#include "sim/report/result_format.h"
 #include "sim/trace/import/importer.h"
 #include "sim/trace/import/recording_metadata.h"
 #include "sim/trace/trace_writer.h"
@@ -102,6 +103,19 @@ void PrintSummary(const std::string& what, const std::string& input, const Impor
                  skipped.empty() ? "" : ")");
   }
   if (!other.empty()) std::fprintf(stderr, "  %s\n", absl::StrJoin(other, ", ").c_str());
+  auto counter = [&](const char* key) {
+    auto c = stats.counters.find(key);
+    return c == stats.counters.end() ? uint64_t{0} : c->second;
+  };
+  const uint64_t modelled = counter("migrated_pages_modelled");
+  const uint64_t reported = counter("migrated_pages_reported");
+  if (const std::string line = report::MigrationCoverageLine(modelled, reported); !line.empty()) {
+    std::fprintf(stderr, "  %s, %llu inferred\n", line.c_str(),
+                 static_cast<unsigned long long>(counter("migrated_pages_inferred")));
+  }
+  if (const std::string w = report::MigrationCoverageWarning(modelled, reported); !w.empty()) {
+    std::fprintf(stderr, "%s\n", w.c_str());
+  }
 }
 
 absl::Status RunImport(const std::vector<std::string>& args) {

@@ -95,6 +95,7 @@ absl::Status RunReplay(const std::vector<std::string>& args) {
   std::fprintf(stderr, "replay: %s events in %.2f s (%.2f M events/s), simulated %.3f ms\n",
                absl::StrCat(r.num_events()).c_str(), r.run().wall_seconds(),
                r.run().events_per_second() / 1e6, r.simulated_time_ns() / 1e6);
+  PrintMigrationCoverage(r);
   for (const std::string& w : r.warnings())
     std::fprintf(stderr, "replay: warning: %s\n", w.c_str());
   return absl::OkStatus();

@@ -13,6 +13,7 @@
 #include "sim/cli/usage_error.h"
 #include "sim/hw/machine_loader.h"
 #include "sim/memmap/model_spec.h"
+#include "sim/report/result_format.h"
 #include "sim/trace/trace_reader.h"
 #include "sim/util/status_macros.h"
 
@@ -129,6 +130,18 @@ absl::Status RunPlotTool(const std::string& mode, const std::string& dir) {
                                             " (results and tables are written)"));
   }
   return absl::OkStatus();
+}
+
+void PrintMigrationCoverage(const result::Result& r, bool line) {
+  const result::MigrationCoverage& m = r.migrations();
+  const std::string text = report::MigrationCoverageLine(m.modelled_pages(), m.reported_pages());
+  if (line && !text.empty()) {
+    std::fprintf(stderr, "replay: %s, %s inferred; %s replayed\n", text.c_str(),
+                 absl::StrCat(m.inferred_pages()).c_str(),
+                 absl::StrCat(m.replayed_pages()).c_str());
+  }
+  const std::string w = report::MigrationCoverageWarning(m.modelled_pages(), m.reported_pages());
+  if (!w.empty()) std::fprintf(stderr, "%s\n", w.c_str());
 }
 
 }  // namespace memsim::cli

@@ -46,6 +46,10 @@ void WarnAboutRecording(const std::string& trace_path);
 // which has matplotlib). A failure names the command; the outputs already written stay.
 absl::Status RunPlotTool(const std::string& mode, const std::string& dir);
 
+// On stderr: the result's migration coverage line (with `line`) and, below 90 %, a warning
+// (docs/results.md, "Migration coverage").
+void PrintMigrationCoverage(const result::Result& r, bool line = true);
+
 }  // namespace memsim::cli
 
 #endif  // MEMSIM_SIM_CLI_REPLAY_SUPPORT_H_

@@ -104,6 +104,7 @@ class ReplayEngine {
   double simulated_time_ns() const;
   uint64_t events() const { return events_; }
   const TraceMapping& mapping() const { return mapping_; }
+  const trace::TraceHeader& trace_header() const { return reader_->header(); }
 
  private:
   struct PendingCopy {

@@ -232,6 +232,18 @@ result::Result BuildResult(const ReplayEngine& engine) {
   }
   r.set_simulated_time_ns(engine.simulated_time_ns());
   r.set_num_events(engine.events());
+  {  // migration coverage: the import's figures, and what this replay migrated
+    const trace::MigrationCoverage& c = engine.trace_header().migrations();
+    auto* m = r.mutable_migrations();
+    m->set_reported_pages(c.reported_pages());
+    m->set_modelled_pages(c.modelled_pages());
+    m->set_inferred_pages(c.inferred_pages());
+    m->set_reported_outside_compaction_pages(c.reported_outside_compaction_pages());
+    m->set_replayed_pages(engine.kinds()[trace::EVENT_MIGRATE].pages);
+    if (c.reported_pages() > 0) {
+      m->set_modelled_percent(100.0 * c.modelled_pages() / c.reported_pages());
+    }
+  }
   const mm::MmStats& s = mem.stats();
   auto* inc = r.mutable_inconsistencies();
   AddCounter(inc, "misaligned", s.misaligned);

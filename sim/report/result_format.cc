@@ -318,6 +318,29 @@ struct Row {
 
 }  // namespace
 
+std::string MigrationCoverageLine(uint64_t modelled_pages, uint64_t reported_pages) {
+  if (modelled_pages == 0 && reported_pages == 0) return "";
+  if (reported_pages == 0) {
+    return absl::StrCat("migrated pages modelled: ", modelled_pages,
+                        " (the kernel reported none: no mm_migrate_pages events)");
+  }
+  return absl::StrFormat("migrated pages modelled: %d of %d reported by the kernel (%.1f %%)",
+                         modelled_pages, reported_pages, 100.0 * modelled_pages / reported_pages);
+}
+
+std::string MigrationCoverageWarning(uint64_t modelled_pages, uint64_t reported_pages) {
+  if (reported_pages == 0 ||
+      100.0 * modelled_pages >= kMigrationCoverageWarnPercent * reported_pages) {
+    return "";
+  }
+  return absl::StrFormat(
+      "warning: only %.1f %% of the pages the kernel migrated are modelled (%d of %d, below "
+      "%.0f %%): migration figures undercount (docs/trace-import.md, \"Migrations inferred "
+      "from compaction runs\")",
+      100.0 * modelled_pages / reported_pages, modelled_pages, reported_pages,
+      kMigrationCoverageWarnPercent);
+}
+
 std::string CompareTable(const std::vector<result::Result>& results) {
   if (results.empty()) return "";
   auto bytes = [](double v) { return HumanBytes(v); };
@@ -544,6 +567,15 @@ std::string CompareTable(const std::vector<result::Result>& results) {
   }
   if (!counted_only.empty()) {
     absl::StrAppend(&out, "counted, no metadata work modelled: ", absl::StrJoin(counted_only, ", "),
+                    "\n");
+  }
+  const result::MigrationCoverage& mig = results[0].migrations();
+  if (const std::string line = MigrationCoverageLine(mig.modelled_pages(), mig.reported_pages());
+      !line.empty()) {
+    absl::StrAppend(&out, line,
+                    mig.inferred_pages() > 0
+                        ? absl::StrCat(", ", mig.inferred_pages(), " of them inferred")
+                        : "",
                     "\n");
   }
   std::vector<std::string> warnings;

@@ -48,6 +48,13 @@ std::vector<Cell> MetricValues(const result::Result& result);
 // results (labelled by model label), plus each one's relative difference to the first.
 std::string CompareTable(const std::vector<result::Result>& results);
 
+// Migration coverage (docs/results.md): "migrated pages modelled: X of Y reported by the
+// kernel (Z %)", "" when both are 0; and a warning line when Y > 0 and X is below
+// kMigrationCoverageWarnPercent % of Y, else "". Used by import, replay and compare.
+inline constexpr double kMigrationCoverageWarnPercent = 90.0;
+std::string MigrationCoverageLine(uint64_t modelled_pages, uint64_t reported_pages);
+std::string MigrationCoverageWarning(uint64_t modelled_pages, uint64_t reported_pages);
+
 // The same result with the host-dependent fields (wall time, rate, RSS, date) cleared, for
 // determinism checks and golden files.
 result::Result WithoutHostFields(const result::Result& result);

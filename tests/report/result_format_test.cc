@@ -635,4 +635,27 @@ TEST(Json, SameLayoutAsProtobufExceptIntegers) {
 }
 
 }  // namespace
+TEST(MigrationCoverageTest, LineAndWarningAt90Percent) {
+  EXPECT_EQ(MigrationCoverageLine(0, 0), "");
+  EXPECT_EQ(MigrationCoverageLine(1323, 15500),
+            "migrated pages modelled: 1323 of 15500 reported by the kernel (8.5 %)");
+  EXPECT_EQ(MigrationCoverageLine(7, 0),
+            "migrated pages modelled: 7 (the kernel reported none: no mm_migrate_pages events)");
+  EXPECT_EQ(MigrationCoverageWarning(0, 0), "");
+  EXPECT_EQ(MigrationCoverageWarning(9, 10), "");  // 90 % exactly: no warning
+  EXPECT_NE(MigrationCoverageWarning(1323, 15500)
+                .find("warning: only 8.5 % of the pages the "
+                      "kernel migrated are modelled (1323 of "
+                      "15500, below 90 %)"),
+            std::string::npos);
+  // The compare table's footer line, from the first result.
+  result::Result r;
+  r.mutable_migrations()->set_modelled_pages(15495);
+  r.mutable_migrations()->set_reported_pages(15500);
+  r.mutable_migrations()->set_inferred_pages(14172);
+  EXPECT_NE(CompareTable({r}).find("migrated pages modelled: 15495 of 15500 reported by the "
+                                   "kernel (100.0 %), 14172 of them inferred\n"),
+            std::string::npos);
+}
+
 }  // namespace memsim::report

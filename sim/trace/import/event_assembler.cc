@@ -110,6 +110,7 @@ EventAssembler::EventAssembler(TraceWriter* writer, const AssemblerOptions& opti
 std::map<std::string, uint64_t> EventAssembler::Counters() const {
   std::map<std::string, uint64_t> out;
   for (int i = 0; i < kNumCounters; ++i) out[CounterName(static_cast<Counter>(i))] = counters_[i];
+  inference_.AddCounters(&out);
   return out;
 }
 
@@ -138,6 +139,7 @@ absl::Status EventAssembler::FlushFault(TaskState& task) {
 
 absl::Status EventAssembler::Add(const TraceRecord& r) {
   RETURN_IF_ERROR(CheckRanges(r));
+  inference_.Observe(r);
   if (static_cast<int64_t>(r.cpu) > max_cpu_) max_cpu_ = r.cpu;
   if (r.pid >= 0) {
     auto it = tasks_.find(r.pid);
@@ -320,6 +322,10 @@ absl::Status EventAssembler::AddFree(const TraceRecord& r, Event& e, bool batche
   const uint64_t end = pfn + (uint64_t{1} << (order < 64 ? order : 63));
   TaskState& task = Task(r.pid);
   const FreeRangeSet::Coverage coverage = free_.Cover(pfn, end);
+  Event moved;  // an inferred compaction migration of this source, written first
+  const bool is_source =
+      options_.infer_migrations &&
+      inference_.OnFree(r, pfn, order, coverage == FreeRangeSet::Coverage::kFull, &moved);
   if (coverage == FreeRangeSet::Coverage::kFull) {
     // Double report of one free: mm_page_free then mm_page_free_batched (Linux >= 4.15),
     // or mm_page_free_batched then mm_page_free right after it on the same task (before).
@@ -330,6 +336,10 @@ absl::Status EventAssembler::AddFree(const TraceRecord& r, Event& e, bool batche
   }
   if (batched) task.last_batched_free_pfn = pfn;
   if (coverage == FreeRangeSet::Coverage::kPartial) ++counters_[kFreeOverlappingFree];
+  if (is_source) {
+    free_.Erase(moved.end_pfn, moved.end_pfn + (uint64_t{1} << moved.order));
+    RETURN_IF_ERROR(Write(moved));
+  }
   free_.Insert(pfn, end);
   // The task's held-back repeat fault on this page came first: written before the free.
   if (task.has_pending_fault && task.pending_repeat_pfn >= pfn && task.pending_repeat_pfn < end) {
@@ -401,6 +411,7 @@ absl::Status EventAssembler::AddRemoveMigrationPte(const TraceRecord& r, Event& 
   // The destination is in use from now on, whether or not an mm_page_alloc showed it
   // (compaction takes its targets straight off the free lists, untraced).
   free_.Erase(dst_head, dst_head + mask + 1);
+  inference_.OnExactMigrate(r.pid, r.cpu, src_head, dst_head, order);
   return Write(e);
 }
 

@@ -21,6 +21,8 @@
 //    before, if that page was not freed or reallocated since (a repeat fault reaching the
 //    folio it mapped then; FaultPfnMemory), else without a pfn (a minor fault on a page
 //    the trace never showed: mapped already or in the page cache);
+//  - infers the EVENT_MIGRATEs of compaction runs whose sources have no pte trail, and
+//    counts migrated pages modelled vs reported (migration_inference.h);
 //  - counts what it consumed without an event, dropped or could not pair.
 #ifndef MEMSIM_SIM_TRACE_IMPORT_EVENT_ASSEMBLER_H_
 #define MEMSIM_SIM_TRACE_IMPORT_EVENT_ASSEMBLER_H_
@@ -36,6 +38,7 @@
 #include "sim/trace/event.h"
 #include "sim/trace/import/fault_pfn_memory.h"
 #include "sim/trace/import/free_range_set.h"
+#include "sim/trace/import/migration_inference.h"
 #include "sim/trace/import/trace_record.h"
 #include "sim/trace/import/x86_pte.h"
 #include "sim/trace/trace_writer.h"
@@ -46,6 +49,9 @@ struct AssemblerOptions {
   // MAX_PHYSMEM_BITS of the recorded machine: decides where the pfn ends in a migration
   // entry (x86_pte.h). 46 for 4-level paging, 52 with LA57.
   int max_physmem_bits = kDefaultMaxPhysmemBits;
+  // Infer compaction migrations without a pte trail (migration_inference.h); the coverage
+  // counts are kept either way.
+  bool infer_migrations = true;
 };
 
 class EventAssembler {
@@ -96,6 +102,8 @@ class EventAssembler {
   uint64_t events_written() const { return events_written_; }
   // Events written, by EventKindKey().
   std::map<std::string, uint64_t> EventsByKind() const;
+  // Migrated pages reported by the kernel vs modelled by the events written.
+  trace::MigrationCoverage migration_coverage() const { return inference_.Coverage(); }
 
  private:
   struct PendingPte {
@@ -137,6 +145,7 @@ class EventAssembler {
   uint64_t counters_[kNumCounters] = {};
   FreeRangeSet free_;
   FaultPfnMemory fault_pfns_;
+  MigrationInference inference_;
   absl::flat_hash_map<int32_t, TaskState> tasks_;
   // gfp_flags text -> (GfpBit mask, unknown names): a capture repeats a few dozen strings.
   absl::flat_hash_map<std::string, std::pair<uint64_t, uint32_t>> gfp_cache_;

@@ -23,6 +23,7 @@ class FtraceImporter : public Importer {
     LineReader reader(std::move(file));
     AssemblerOptions aopts;
     aopts.max_physmem_bits = options.max_physmem_bits;
+    aopts.infer_migrations = options.infer_migrations;
     EventAssembler assembler(writer, aopts);
     FtraceLineParser parser;
     TraceRecord record;

@@ -32,6 +32,7 @@ void PublishImportStats(const EventAssembler& assembler, const SkipCounts& skips
   for (const auto& [name, count] : skips.unknown_by_name) {
     set(absl::StrCat("unknown_event.", name), count);
   }
+  *writer->mutable_header()->mutable_migrations() = assembler.migration_coverage();
   stats->events_written = assembler.events_written();
   stats->events_by_kind = assembler.EventsByKind();
 }

@@ -28,6 +28,9 @@ struct ImportOptions {
   // Kernel release to record when the input does not say (`uname -r` of the recorded
   // machine); empty: leave the header's value.
   std::string kernel_version;
+  // Infer the migrations of compaction runs that have no pte trail (docs/trace-import.md);
+  // tests turn it off to compare the inferred events with the exact ones.
+  bool infer_migrations = true;
   // Called now and then with the number of input records read so far (progress display).
   std::function<void(uint64_t records)> progress;
 };

@@ -711,6 +711,7 @@ class TracecmdImporter : public Importer {
 
     AssemblerOptions aopts;
     aopts.max_physmem_bits = options.max_physmem_bits;
+    aopts.infer_migrations = options.infer_migrations;
     EventAssembler assembler(writer, aopts);
     RecordSink records(input, options, &assembler, stats);
     RETURN_IF_ERROR(IsolatedCall(

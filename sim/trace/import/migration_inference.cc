@@ -1,0 +1,267 @@
+#include "sim/trace/import/migration_inference.h"
+
+#include <algorithm>
+
+namespace memsim {
+
+namespace {
+
+using F = TraceField;
+
+uint64_t Pages(uint32_t order) { return uint64_t{1} << order; }
+
+// The largest order whose naturally aligned block starts at `pfn` and ends by `end`.
+uint32_t BlockOrder(uint64_t pfn, uint64_t end, uint32_t max_order) {
+  uint32_t order = 0;
+  while (order < max_order && (pfn & ((Pages(order + 1)) - 1)) == 0 &&
+         pfn + Pages(order + 1) <= end) {
+    ++order;
+  }
+  return order;
+}
+
+}  // namespace
+
+void MigrationInference::Observe(const TraceRecord& r) {
+  const int64_t key = Key(r.pid, r.cpu);
+  switch (r.tracepoint) {
+    case Tracepoint::kMmCompactionBegin:
+      runs_[key] = Run();  // compact_zone() starts with empty lists (cc->freepages[])
+      return;
+    case Tracepoint::kMmCompactionEnd:
+      // release_free_list() has returned the unused isolated pages (their frees precede
+      // this record).
+      runs_.erase(key);
+      return;
+    case Tracepoint::kMmMigratePages: {
+      const uint64_t succeeded = r.Has(F::kSucceeded) ? r.value(F::kSucceeded) : 0;
+      reported_pages_ += succeeded;
+      auto it = runs_.find(key);
+      if (it == runs_.end()) {
+        reported_outside_compaction_pages_ += succeeded;
+        return;
+      }
+      Run& run = it->second;
+      if (run.modelled_pages > succeeded) inferred_over_reported_ += run.modelled_pages - succeeded;
+      // migrate_pages() has put back what failed: the next batch isolates anew.
+      run.sources.clear();
+      run.isolated_pages = 0;
+      run.modelled_pages = 0;
+      run.exact_heads.clear();
+      run.free_call_open = false;
+      run.returned_in_batch = false;
+      run.taken.clear();
+      return;
+    }
+    default:
+      break;
+  }
+  auto it = runs_.find(key);
+  if (it == runs_.end()) return;
+  Run& run = it->second;
+  if (r.tracepoint == Tracepoint::kIsolateFreepages && r.Has(F::kStartPfn) && r.Has(F::kEndPfn) &&
+      r.Has(F::kNrTaken)) {
+    AddFreeRange(run, r.value(F::kStartPfn), r.value(F::kEndPfn), r.value(F::kNrTaken));
+    return;
+  }
+  run.free_call_open = false;
+  if (r.tracepoint == Tracepoint::kIsolateMigratepages && r.Has(F::kStartPfn) &&
+      r.Has(F::kEndPfn) && r.Has(F::kNrTaken) && r.value(F::kNrTaken) > 0) {
+    run.sources.emplace_back(r.value(F::kStartPfn), r.value(F::kEndPfn));
+    run.isolated_pages += r.value(F::kNrTaken);
+  }
+}
+
+void MigrationInference::AddFreeRange(Run& run, uint64_t start, uint64_t end, uint64_t taken) {
+  // isolate_freepages() scans pageblock after pageblock, one trace record each, while too
+  // few pages are isolated; it goes on past a record only if that pageblock was scanned to
+  // its end. So a record starts a new call unless the previous one ended on a pageblock
+  // boundary with nothing of the run in between.
+  if (!run.free_call_open || run.free.empty()) run.free.emplace_back();
+  run.free_call_open = end % kPageblockPages == 0;
+  if (taken == 0 || end <= start) return;
+  // Which pages of the range were free is not traced. isolate_freepages_block() stops right
+  // after the block that made enough pages (blockpfn += isolated), so the range ends with
+  // the last isolated page: take the top `taken` pages. Exact when taken == end - start.
+  const uint64_t first = end - std::min(taken, end - start);
+  run.free_ranges.emplace_back(first, end);
+  FreeLists& lists = run.free.back();
+  for (uint64_t pfn = first; pfn < end;) {
+    const uint32_t order = BlockOrder(pfn, end, kMaxOrder);
+    lists[order].push_back(pfn);  // list_add_tail(&page->lru, &freelist[order])
+    pfn += Pages(order);
+  }
+}
+
+uint64_t MigrationInference::Peek(const Run& run, uint32_t order) const {
+  for (const FreeLists& lists : run.free) {
+    for (uint32_t o = order; o <= kMaxOrder; ++o) {
+      if (!lists[o].empty()) return lists[o].front();
+    }
+  }
+  return kNoPfn;
+}
+
+uint64_t MigrationInference::Alloc(Run& run, uint32_t order) {
+  if (order > kMaxOrder) return kNoPfn;
+  // Calls whose pages are all gone are done with; a call whose remaining blocks are all
+  // smaller than the request is passed over as compaction_alloc() would (it isolates more).
+  while (!run.free.empty()) {
+    bool any = false;
+    for (const auto& list : run.free.front()) any = any || !list.empty();
+    if (any) break;
+    run.free.pop_front();
+  }
+  for (FreeLists& lists : run.free) {
+    uint32_t o = order;
+    while (o <= kMaxOrder && lists[o].empty()) ++o;
+    if (o > kMaxOrder) continue;
+    const uint64_t head = lists[o].front();  // list_first_entry()
+    lists[o].pop_front();
+    // Split: keep the lower half, list_add() the upper half to the next lower order.
+    while (o > order) {
+      --o;
+      lists[o].push_front(head + Pages(o));
+    }
+    return head;
+  }
+  return kNoPfn;
+}
+
+bool MigrationInference::Take(Run& run, uint64_t dst, uint32_t order) {
+  for (FreeLists& lists : run.free) {
+    for (uint32_t o = order; o <= kMaxOrder; ++o) {
+      auto& list = lists[o];
+      auto it = std::find_if(list.begin(), list.end(), [&](uint64_t h) {
+        return h <= dst && dst + Pages(order) <= h + Pages(o);
+      });
+      if (it == list.end()) continue;
+      uint64_t head = *it;
+      list.erase(it);
+      // Split as compaction_alloc() would, down to the half that holds dst.
+      while (o > order) {
+        --o;
+        const uint64_t upper = head + Pages(o);
+        if (dst >= upper) {
+          lists[o].push_front(head);
+          head = upper;
+        } else {
+          lists[o].push_front(upper);
+        }
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+void MigrationInference::Return(Run& run, uint64_t pfn, uint32_t order) {
+  ++returned_;
+  if (!run.returned_in_batch) {
+    // migrate_pages_batch() took a destination for every source in its unmap pass before
+    // moving any: take them now, in that order (order-0 sources assumed).
+    run.returned_in_batch = true;
+    for (uint64_t n = run.isolated_pages - std::min(run.isolated_pages, run.modelled_pages); n > 0;
+         --n) {
+      const uint64_t d = Alloc(run, 0);
+      if (d == kNoPfn) break;
+      run.taken.push_back(d);
+    }
+  }
+  auto it = order == 0 ? std::find(run.taken.begin(), run.taken.end(), pfn) : run.taken.end();
+  if (it != run.taken.end()) {
+    run.taken.erase(it);
+  } else if (!Take(run, pfn, order)) {
+    return;  // handed to an inferred source already: leave it there
+  }
+  if (run.free.empty()) run.free.emplace_back();
+  run.free.front()[order].push_front(pfn);
+}
+
+bool MigrationInference::OnFree(const TraceRecord& r, uint64_t pfn, uint32_t order, bool shown_free,
+                                Event* migrate) {
+  auto it = runs_.find(Key(r.pid, r.cpu));
+  if (it == runs_.end()) return false;
+  Run& run = it->second;
+  if (run.sources.empty() || order > kMaxOrder) return false;
+  const uint64_t end = pfn + Pages(order);
+  if (std::any_of(run.free_ranges.begin(), run.free_ranges.end(),
+                  [&](const auto& f) { return f.first <= pfn && end <= f.second; })) {
+    Return(run, pfn, order);
+    return false;
+  }
+  if (shown_free) return false;
+  const bool in_range = std::any_of(run.sources.begin(), run.sources.end(), [&](const auto& s) {
+    return s.first <= pfn && end <= s.second;
+  });
+  if (!in_range || run.exact_heads.contains(pfn)) return false;
+  if (run.modelled_pages + Pages(order) > run.isolated_pages) return false;
+  uint64_t dst = kNoPfn;
+  if (order == 0 && !run.taken.empty()) {
+    dst = run.taken.front();
+    run.taken.pop_front();
+  } else {
+    dst = Alloc(run, order);
+  }
+  if (dst == kNoPfn) {
+    ++no_target_;
+    return false;
+  }
+  run.modelled_pages += Pages(order);
+  inferred_pages_ += Pages(order);
+  ++inferred_events_;
+  *migrate = Event();
+  migrate->kind = trace::EVENT_MIGRATE;
+  migrate->time_ns = r.time_ns;
+  migrate->cpu = r.cpu;
+  migrate->pfn = pfn;
+  migrate->end_pfn = dst;
+  migrate->order = order;
+  migrate->reason = trace::MR_COMPACTION;
+  return true;
+}
+
+void MigrationInference::OnExactMigrate(int32_t pid, uint32_t cpu, uint64_t src_head,
+                                        uint64_t dst_head, uint32_t order) {
+  exact_pages_ += Pages(order);
+  auto it = runs_.find(Key(pid, cpu));
+  if (it == runs_.end()) return;
+  Run& run = it->second;
+  run.free_call_open = false;
+  run.exact_heads.insert(src_head);
+  run.modelled_pages += Pages(order);
+  auto t = order == 0 ? std::find(run.taken.begin(), run.taken.end(), dst_head) : run.taken.end();
+  if (t != run.taken.end()) {
+    if (t == run.taken.begin()) ++exact_as_predicted_;
+    run.taken.erase(t);
+    return;
+  }
+  if (run.taken.empty() && Peek(run, order) == dst_head) ++exact_as_predicted_;
+  if (order > kMaxOrder || !Take(run, dst_head, order)) ++exact_not_isolated_;
+}
+
+trace::MigrationCoverage MigrationInference::Coverage() const {
+  trace::MigrationCoverage c;
+  c.set_reported_pages(reported_pages_);
+  c.set_modelled_pages(exact_pages_ + inferred_pages_);
+  c.set_exact_pages(exact_pages_);
+  c.set_inferred_pages(inferred_pages_);
+  c.set_reported_outside_compaction_pages(reported_outside_compaction_pages_);
+  return c;
+}
+
+void MigrationInference::AddCounters(std::map<std::string, uint64_t>* out) const {
+  (*out)["migrated_pages_reported"] = reported_pages_;
+  (*out)["migrated_pages_reported_outside_compaction"] = reported_outside_compaction_pages_;
+  (*out)["migrated_pages_modelled"] = exact_pages_ + inferred_pages_;
+  (*out)["migrated_pages_exact"] = exact_pages_;
+  (*out)["migrated_pages_inferred"] = inferred_pages_;
+  (*out)["migration_inferred_events"] = inferred_events_;
+  (*out)["migration_dst_returned"] = returned_;
+  (*out)["migration_inferred_over_reported"] = inferred_over_reported_;
+  (*out)["migration_inferred_no_target"] = no_target_;
+  (*out)["migration_exact_dst_as_predicted"] = exact_as_predicted_;
+  (*out)["migration_exact_dst_not_isolated"] = exact_not_isolated_;
+}
+
+}  // namespace memsim

@@ -1,0 +1,107 @@
+// Infers per-page migrations of compaction runs from their counts and ranges, for captures
+// (or the parts of a capture) without the set/remove_migration_pte trail. Also keeps the
+// coverage figures: pages the kernel reported migrated (mm_migrate_pages nr_succeeded) vs
+// pages the imported EVENT_MIGRATEs move. The rules, with the kernel code they follow
+// (mm/compaction.c, mm/migrate.c, Linux 6.18), are in docs/trace-import.md, "Migrations
+// inferred from compaction runs". In short, per task between mm_compaction_begin and _end:
+//  - sources: pages of the migrate scanner's isolated ranges (nr_taken > 0) of the current
+//    batch that the task frees before the batch's mm_migrate_pages (migrate_folio_done()
+//    frees the source right after moving it), at most nr_taken pages per batch;
+//  - destinations: the free scanner's isolated pages kept as compaction_alloc() keeps
+//    them: one list per order, blocks appended in scan order, each request served from the
+//    first list of order >= the source's, the block split with the upper halves pushed to
+//    the front of the lower lists; a later isolation is used once the earlier pages are
+//    gone (compaction_alloc() isolates only when every list is empty).
+// Sources with a pte trail stay exact: their destination is taken out of the lists, and
+// their free infers nothing.
+#ifndef MEMSIM_SIM_TRACE_IMPORT_MIGRATION_INFERENCE_H_
+#define MEMSIM_SIM_TRACE_IMPORT_MIGRATION_INFERENCE_H_
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "proto/trace.pb.h"
+#include "sim/trace/event.h"
+#include "sim/trace/import/trace_record.h"
+
+namespace memsim {
+
+class MigrationInference {
+ public:
+  // x86-64 pageblock_order with THP (HPAGE_PMD_ORDER): a free-scanner call goes on to the
+  // next pageblock only after scanning one to its end.
+  static constexpr uint64_t kPageblockPages = 512;
+  // MAX_PAGE_ORDER of x86-64 (NR_PAGE_ORDERS - 1).
+  static constexpr uint32_t kMaxOrder = 10;
+
+  // Sees every record before the assembler converts it (compaction begin/end, scanner
+  // ranges, migrate_pages batches; other records only close a free-scanner call).
+  void Observe(const TraceRecord& r);
+  // Every free record; `shown_free`: the trace already shows [pfn, pfn + 2^order) free (the
+  // assembler drops it). If it is the free of an isolated source of the task's current
+  // compaction batch, fills *migrate with the inferred EVENT_MIGRATE to write just before
+  // the free and returns true.
+  bool OnFree(const TraceRecord& r, uint64_t pfn, uint32_t order, bool shown_free, Event* migrate);
+  // An EVENT_MIGRATE paired from the pte trail by task `pid` on `cpu`.
+  void OnExactMigrate(int32_t pid, uint32_t cpu, uint64_t src_head, uint64_t dst_head,
+                      uint32_t order);
+
+  trace::MigrationCoverage Coverage() const;
+  // Counters for the footer's import_stats (docs/trace-import.md), zeros included.
+  void AddCounters(std::map<std::string, uint64_t>* out) const;
+
+ private:
+  // The isolated free pages of one free-scanner call (isolate_freepages()): head pfns per
+  // order, in list order.
+  using FreeLists = std::array<std::deque<uint64_t>, kMaxOrder + 1>;
+  struct Run {
+    // Isolated migrate-scanner ranges [start, end) of the current batch.
+    std::vector<std::pair<uint64_t, uint64_t>> sources;
+    uint64_t isolated_pages = 0;  // nr_taken of those ranges
+    uint64_t modelled_pages = 0;  // exact + inferred in this batch
+    absl::flat_hash_set<uint64_t> exact_heads;
+    std::deque<FreeLists> free;  // oldest call first
+    // The free scanner's isolated ranges [first, end) of the run.
+    std::vector<std::pair<uint64_t, uint64_t>> free_ranges;
+    // Once a batch returns a destination (compaction_free()), the destinations the kernel
+    // had taken for the whole batch in its unmap pass, in order; sources use them first.
+    bool returned_in_batch = false;
+    std::deque<uint64_t> taken;
+    bool free_call_open = false;  // the last record was a free-scanner event mid-call
+  };
+
+  static int64_t Key(int32_t pid, uint32_t cpu) { return pid >= 0 ? pid : -1 - int64_t{cpu}; }
+  void AddFreeRange(Run& run, uint64_t start, uint64_t end, uint64_t taken);
+  // compaction_alloc(): the head of a 2^order block taken from the lists, or kNoPfn.
+  uint64_t Alloc(Run& run, uint32_t order);
+  // The block Alloc(order) would return, without taking it.
+  uint64_t Peek(const Run& run, uint32_t order) const;
+  // Takes [dst, dst + 2^order) out of whichever listed block holds it; false if none does.
+  bool Take(Run& run, uint64_t dst, uint32_t order);
+  // A free of an isolated free page during a batch: a destination handed back by
+  // compaction_free() (list_add() to the front of its list).
+  void Return(Run& run, uint64_t pfn, uint32_t order);
+
+  absl::flat_hash_map<int64_t, Run> runs_;
+  uint64_t reported_pages_ = 0;
+  uint64_t reported_outside_compaction_pages_ = 0;
+  uint64_t exact_pages_ = 0;
+  uint64_t inferred_pages_ = 0;
+  uint64_t inferred_events_ = 0;
+  uint64_t inferred_over_reported_ = 0;  // batches where modelled > nr_succeeded: the excess
+  uint64_t no_target_ = 0;               // source frees with no isolated free page left
+  uint64_t exact_as_predicted_ = 0;      // exact destinations the lists predicted
+  uint64_t exact_not_isolated_ = 0;      // exact destinations in no isolated range
+  uint64_t returned_ = 0;                // destinations returned by failed migrations
+};
+
+}  // namespace memsim
+
+#endif  // MEMSIM_SIM_TRACE_IMPORT_MIGRATION_INFERENCE_H_
