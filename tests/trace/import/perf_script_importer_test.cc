@@ -169,9 +169,13 @@ TEST(PerfScriptImporter, BuildCaptureFaultsGetPfnsAsWellAsFromFtrace) {
       RunImporter("ftrace", SourcePath("traces/gcc-build-perf.perf.zst"));
   ASSERT_TRUE(perf_as_ftrace.ok()) << perf_as_ftrace.status();
 
-  const uint64_t perf_faults = perf->stat("fault_pfn_from_alloc") + perf->stat("fault_pfn_unknown");
-  const uint64_t ftrace_faults =
-      ftrace->stat("fault_pfn_from_alloc") + ftrace->stat("fault_pfn_unknown");
+  // Every fault is paired with an allocation, reaches the page of a repeat fault, or stays
+  // without a pfn.
+  const uint64_t perf_faults = perf->stat("fault_pfn_from_alloc") + perf->stat("fault_pfn_repeat") +
+                               perf->stat("fault_pfn_unknown");
+  const uint64_t ftrace_faults = ftrace->stat("fault_pfn_from_alloc") +
+                                 ftrace->stat("fault_pfn_repeat") +
+                                 ftrace->stat("fault_pfn_unknown");
   EXPECT_EQ(perf_faults, 16496u);  // grep -c page_fault_user
   EXPECT_EQ(ftrace_faults, 19584u);
   EXPECT_EQ(perf->stat("fault_pfn_from_alloc"), 15943u);
