@@ -102,8 +102,8 @@ TEST_P(RealCaptureTest, CountsMatchAnIndependentCountOfTheInput) {
   EXPECT_EQ(r->stat("consumed_set_migration_pte"), n("set_migration_pte"));
   // Inferred migrations (docs/trace-import.md) come from frees, not from pte records.
   EXPECT_EQ(r->kind("migrate") - r->stat("migration_inferred_events") +
-                r->stat("migration_pte_same_folio") +
-                r->stat("migration_pte_restored") + r->stat("migration_pte_unpaired_remove"),
+                r->stat("migration_pte_same_folio") + r->stat("migration_pte_restored") +
+                r->stat("migration_pte_unpaired_remove"),
             n("remove_migration_pte"));
   uint64_t unknown = 0;
   for (const auto& [name, count] : lines.by_event) {
