@@ -11,12 +11,12 @@
 // its trace CPU maps to (TraceMapping::CoreOf; a compaction scan on a core of the scanned
 // node, ScanCoreOf; under replicate once per copy of the recording), starting at its trace
 // time (paced, the default) or as soon as the core is free (back-to-back), and keeps the
-// core busy for its latency: the sum of its metadata accesses' latencies (no memory-level
-// parallelism), plus, for a migration, the data copy. Cores are synchronised in quanta of
-// simulated time: copies started within a quantum are charged their uncontended time at
-// once and, at the quantum's end, handed to the BulkCopier in one batch; the contended
-// completion times then replace the estimates (event latencies, and the cores' clocks move
-// later by any extra delay).
+// core busy for its latency: what MemorySystem::AccessBatch charges for its metadata accesses
+// (serial, or overlapped under the machine's Timing), plus, for a migration, the data copy. Cores
+// are synchronised in quanta of simulated time: copies started within a quantum are charged their
+// uncontended time at once and, at the quantum's end, handed to the BulkCopier in one batch; the
+// contended completion times then replace the estimates (event latencies, and the cores' clocks
+// move later by any extra delay).
 //
 // Event -> operations (docs/replay.md):
 //   alloc            PerCpuPages::Alloc (pcp list or PhysMem::Alloc) + MemmapModel::Alloc
