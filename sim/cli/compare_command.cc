@@ -22,6 +22,7 @@
 ABSL_FLAG(std::string, models, absl::StrJoin(memsim::memmap::BuiltinModels().names(), ","),
           "Comma-separated models to compare (names or config files); the first is the baseline.");
 ABSL_DECLARE_FLAG(std::string, undescribed);  // replay_command.cc
+ABSL_DECLARE_FLAG(bool, allow_out_of_range);  // replay_command.cc
 
 namespace memsim::cli {
 
@@ -70,6 +71,9 @@ absl::Status RunCompare(const std::vector<std::string>& args) {
     ASSIGN_OR_RETURN(result::Result r, replay::RunReplayJob(job, models, copier.get()));
     ProgressDone();
     replay::ApplyUndescribedRule(rule, &r);
+    if (i == 0) {  // every model of one trace maps the same pfns
+      RETURN_IF_ERROR(CheckOutOfRange(r, absl::GetFlag(FLAGS_allow_out_of_range), "compare"));
+    }
     std::fprintf(stderr, "compare: %-12s %s events, %.2f s (%.2f M events/s)\n",
                  r.run().model_label().c_str(), absl::StrCat(r.num_events()).c_str(),
                  r.run().wall_seconds(), r.run().events_per_second() / 1e6);
@@ -113,7 +117,8 @@ Command CompareCommand() {
       "writes DIR/<i>-<model>.json (one result\n"
       "each), DIR/results.csv, DIR/compare.txt and the plots (PNG and SVG) by tools/plot.",
       {"trace", "machine", "models", "out", "placement", "pfn_mapping", "cpu_mapping",
-       "back_to_back", "simgrid", "quantum_ns", "plot", "plot_tool", "undescribed"},
+       "back_to_back", "simgrid", "quantum_ns", "plot", "plot_tool", "undescribed",
+       "allow_out_of_range"},
       RunCompare};
 }
 

@@ -81,8 +81,7 @@ absl::Status RunReplay(const std::vector<std::string>& args) {
   ASSIGN_OR_RETURN(result::Result r, replay::RunReplayJob(job, models, copier.get()));
   ProgressDone();
   replay::ApplyUndescribedRule(rule, &r);
-  WarnAboutRecording(job.trace_path);
-  RETURN_IF_ERROR(CheckOutOfRange(r, absl::GetFlag(FLAGS_allow_out_of_range)));
+  RETURN_IF_ERROR(CheckOutOfRange(r, absl::GetFlag(FLAGS_allow_out_of_range), "replay"));
   if (dump_writer != nullptr) RETURN_IF_ERROR(dump_writer->Finish());
   ASSIGN_OR_RETURN(std::string json, report::ResultToJson(r));
   if (out.empty() || out == "-") {

@@ -14,7 +14,6 @@
 #include "sim/hw/machine_loader.h"
 #include "sim/memmap/model_spec.h"
 #include "sim/report/result_format.h"
-#include "sim/trace/trace_reader.h"
 #include "sim/util/status_macros.h"
 
 namespace memsim::cli {
@@ -55,7 +54,7 @@ absl::StatusOr<replay::ReplayJob> JobFromFlags() {
   return job;
 }
 
-absl::Status CheckOutOfRange(const result::Result& r, bool allow) {
+absl::Status CheckOutOfRange(const result::Result& r, bool allow, const std::string& command) {
   uint64_t unmapped = 0, out_of_range = 0;
   for (const result::Counter& c : r.counters()) {
     if (c.name() == "unmapped_pfn_events") unmapped = c.value();
@@ -68,7 +67,8 @@ absl::Status CheckOutOfRange(const result::Result& r, bool allow) {
       unmapped, " event(s) with pfns outside the machine's nodes (unmapped_pfn_events)", " and ",
       out_of_range, " outside physical memory (out_of_range)");
   if (allow) {
-    std::fprintf(stderr, "replay: warning: %s were dropped (--allow_out_of_range)\n", what.c_str());
+    std::fprintf(stderr, "%s: warning: %s were dropped (--allow_out_of_range)\n", command.c_str(),
+                 what.c_str());
     return absl::OkStatus();
   }
   return absl::OutOfRangeError(
@@ -77,22 +77,6 @@ absl::Status CheckOutOfRange(const result::Result& r, bool allow) {
                    "recording (`memsim machine import-hwloc --metadata=metadata.txt`, "
                    "docs/machine-model.md), use --pfn_mapping=proportional, or pass "
                    "--allow_out_of_range to drop them"));
-}
-
-void WarnAboutRecording(const std::string& trace_path) {
-  absl::StatusOr<std::unique_ptr<TraceReader>> reader = TraceReader::Open(trace_path);
-  if (!reader.ok()) return;  // the replay itself reports it
-  const trace::TraceHeader& h = (*reader)->header();
-  if (h.truncated()) {
-    std::fprintf(stderr,
-                 "replay: warning: %s: the recorder says the capture is truncated (stopped at "
-                 "its size bound or interrupted): the trace ends before the recorded run did\n",
-                 trace_path.c_str());
-  }
-  if (h.lost_events() > 0) {
-    std::fprintf(stderr, "replay: warning: %s: the recorder says the kernel lost %llu events\n",
-                 trace_path.c_str(), static_cast<unsigned long long>(h.lost_events()));
-  }
 }
 
 std::function<void(uint64_t, uint64_t, uint64_t)> ProgressPrinter(const std::string& label) {

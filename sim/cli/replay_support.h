@@ -35,12 +35,9 @@ std::function<void(uint64_t, uint64_t, uint64_t)> ProgressPrinter(const std::str
 
 // After a run: an error naming the counts when events fell outside the machine
 // (`unmapped_pfn_events`, inconsistency `out_of_range`) unless `allow`; they are dropped
-// from the replay, so the result would silently describe a different trace.
-absl::Status CheckOutOfRange(const result::Result& r, bool allow);
-
-// Warnings on stderr about the trace's recording (header truncated / lost_events, from the
-// recorder's metadata): the result then covers part of the run.
-void WarnAboutRecording(const std::string& trace_path);
+// from the replay, so the result would silently describe a different trace. `command`
+// ("replay", "compare") prefixes the warning printed when they are allowed.
+absl::Status CheckOutOfRange(const result::Result& r, bool allow, const std::string& command);
 
 // Runs `<--plot_tool> MODE DIR` (tools/plot: its interpreter line picks Debian's python3,
 // which has matplotlib). A failure names the command; the outputs already written stay.

@@ -175,6 +175,18 @@ void FillCoverage(const ReplayEngine& engine, result::Result* r) {
         c->dropped(), c->events(), c->dropped_percent(), c->dropped_unmapped_pfn(),
         c->dropped_fault_without_pfn(), c->dropped_not_applied()));
   }
+  // What the recorder said about the capture (its metadata.txt, read at import).
+  const trace::TraceHeader& h = engine.trace_header();
+  if (h.truncated()) {
+    r->add_warnings(
+        "the recorder says the capture is truncated (stopped at its size bound or "
+        "interrupted): the trace ends before the recorded run did");
+  }
+  if (h.lost_events() > 0) {
+    r->add_warnings(
+        absl::StrFormat("the recorder says the kernel lost %d events: the figures miss their work",
+                        h.lost_events()));
+  }
   if (c->contradictions_percent() > kContradictionsWarnPercent) {
     r->add_warnings(absl::StrFormat(
         "%d of %d alloc/free/migrate operations (%.1f %%) contradict the replayed state "

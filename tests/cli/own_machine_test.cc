@@ -113,6 +113,17 @@ TEST_F(OwnMachine, EventsOutsideTheMachineAreAnErrorUnlessAllowed) {
       << r.out;
   EXPECT_NE(r.out.find("--allow_out_of_range"), std::string::npos) << r.out;
   EXPECT_FALSE(test_util::Exists(Tmp("bare.json")));
+  // compare checks the same, once for all its models.
+  r = Memsim(absl::StrCat("compare --trace=", *trace_, " --machine=", machine,
+                          " --models=page64,memdesc --pfn_mapping=identity"));
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("and 1503 outside physical memory (out_of_range)"), std::string::npos)
+      << r.out;
+  r = Memsim(absl::StrCat("compare --trace=", *trace_, " --machine=", machine,
+                          " --models=page64,memdesc --pfn_mapping=identity --allow_out_of_range"));
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("compare: warning: 0 event(s) with pfns outside"), std::string::npos)
+      << r.out;
 
   const std::string out = Tmp("allowed.json");
   r = Memsim(args + out + " --allow_out_of_range");
@@ -156,7 +167,16 @@ TEST(OwnMachineImport, PerfScriptTextAndTruncationWarning) {
                           "/configs/machines/skylake-sp-2s-gold6140.textproto",
                           " --model=memdesc --out=", Tmp("cut.json")));
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find("the recorder says the capture is truncated"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("replay: warning: the recorder says the capture is truncated"),
+            std::string::npos)
+      << r.out;
+  // The result says so too (Result.warnings), so a compare footer or a notebook sees it.
+  auto result = report::ResultFromJson(Slurp(Tmp("cut.json")));
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->warnings_size(), 1);
+  EXPECT_EQ(result->warnings(0),
+            "the recorder says the capture is truncated (stopped at its size bound or "
+            "interrupted): the trace ends before the recorded run did");
 }
 
 }  // namespace
