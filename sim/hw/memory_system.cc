@@ -11,6 +11,22 @@
 namespace memsim::hw {
 namespace {
 
+// One demand access of `lines` lines: by kind, and in line_accesses.
+void CountAccess(AccessKind kind, uint64_t lines, AccessStats* stats) {
+  switch (kind) {
+    case AccessKind::kRead:
+      stats->reads += lines;
+      break;
+    case AccessKind::kWrite:
+      stats->writes += lines;
+      break;
+    case AccessKind::kAtomic:
+      stats->atomics += lines;
+      break;
+  }
+  stats->line_accesses += lines;
+}
+
 // How many accesses ahead each host prefetch stage runs (see AccessBatch): each stage
 // needs the data the previous one fetched, and a host DRAM miss takes about as long as
 // one or two simulated misses.
@@ -128,18 +144,7 @@ double MemorySystem::AccessSlow(uint64_t first, uint64_t last, AccessKind kind, 
   ++stats_.accesses;
   const bool write = kind != AccessKind::kRead;
   const uint64_t lines = last - first + 1;
-  switch (kind) {
-    case AccessKind::kRead:
-      stats_.reads += lines;
-      break;
-    case AccessKind::kWrite:
-      stats_.writes += lines;
-      break;
-    case AccessKind::kAtomic:
-      stats_.atomics += lines;
-      break;
-  }
-  stats_.line_accesses += lines;
+  CountAccess(kind, lines, &stats_);
   // Prefetching only pays while accesses miss the L1d; L1-hit streams skip it.
   if (recent_l1_miss_ && !in_batch_) {
     recent_l1_miss_ = false;
@@ -204,18 +209,7 @@ double MemorySystem::TimedBatch(const MemoryAccess* accesses, size_t n, int core
     const uint64_t last = (a.address + (a.bytes == 0 ? 0 : a.bytes - 1)) >> line_shift_;
     const uint64_t lines = last - first + 1;
     ++stats_.accesses;
-    stats_.line_accesses += lines;
-    switch (a.kind) {
-      case AccessKind::kRead:
-        stats_.reads += lines;
-        break;
-      case AccessKind::kWrite:
-        stats_.writes += lines;
-        break;
-      case AccessKind::kAtomic:
-        stats_.atomics += lines;
-        break;
-    }
+    CountAccess(a.kind, lines, &stats_);
     const bool write = a.kind != AccessKind::kRead;
     const bool atomic = a.kind == AccessKind::kAtomic;
     double ready = serial || a.depends_on_previous ? prev_done : prev_issue;
