@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "gtest/gtest.h"
 #include "sim/hw/cache.h"
 
 namespace memsim::hw {
@@ -206,6 +207,29 @@ double ReferenceMemorySystem::Line(uint64_t line, bool write, int core) {
     modified_[line] = s;
   }
   return lat;
+}
+
+void ExpectSameCounts(const AccessStats& a, const AccessStats& b, const std::string& where) {
+  EXPECT_EQ(a.accesses, b.accesses) << where;
+  EXPECT_EQ(a.line_accesses, b.line_accesses) << where;
+  EXPECT_EQ(a.reads, b.reads) << where;
+  EXPECT_EQ(a.writes, b.writes) << where;
+  EXPECT_EQ(a.atomics, b.atomics) << where;
+  EXPECT_EQ(a.l1_hits, b.l1_hits) << where;
+  EXPECT_EQ(a.l1_misses, b.l1_misses) << where;
+  EXPECT_EQ(a.l2_hits, b.l2_hits) << where;
+  EXPECT_EQ(a.l2_misses, b.l2_misses) << where;
+  EXPECT_EQ(a.llc_hits, b.llc_hits) << where;
+  EXPECT_EQ(a.llc_misses, b.llc_misses) << where;
+  EXPECT_EQ(a.hitm, b.hitm) << where;
+  EXPECT_EQ(a.peer_forwards, b.peer_forwards) << where;
+  EXPECT_EQ(a.dram_local, b.dram_local) << where;
+  EXPECT_EQ(a.dram_remote_node, b.dram_remote_node) << where;
+  EXPECT_EQ(a.dram_remote_socket, b.dram_remote_socket) << where;
+  EXPECT_EQ(a.unmapped, b.unmapped) << where;
+  EXPECT_EQ(a.remote_invalidations, b.remote_invalidations) << where;
+  EXPECT_EQ(a.peer_invalidations, b.peer_invalidations) << where;
+  EXPECT_EQ(a.dram_by_node, b.dram_by_node) << where;
 }
 
 }  // namespace memsim::hw

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "sim/hw/machine_topology.h"
@@ -43,6 +44,10 @@ class ReferenceMemorySystem {
   std::map<uint64_t, int> modified_;
   AccessStats stats_;
 };
+
+// Expects every demand counter of `a` (memsim) to equal `b`'s (the reference), latency
+// aside: the counts the exact-LRU tests pin, serial or timed. `where` names the case.
+void ExpectSameCounts(const AccessStats& a, const AccessStats& b, const std::string& where);
 
 }  // namespace memsim::hw
 
