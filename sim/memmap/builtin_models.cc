@@ -3,6 +3,7 @@
 #include "sim/memmap/allocatee_model.h"
 #include "sim/memmap/memdesc_model.h"
 #include "sim/memmap/struct_page_model.h"
+#include "sim/memmap/transition_model.h"
 #include "sim/util/status_macros.h"
 
 namespace memsim::memmap {
@@ -17,6 +18,7 @@ void RegisterBuiltinModels(ModelRegistry& registry) {
   add("page32", &ValidatePage32Config, &CreatePage32Model);
   add("memdesc", &ValidateMemdescConfig, &CreateMemdescModel);
   add("allocatee", &ValidateAllocateeConfig, &CreateAllocateeModel);
+  add("transition", &ValidateTransitionConfig, &CreateTransitionModel);
 }
 
 const ModelRegistry& BuiltinModels() {

@@ -40,7 +40,16 @@ int DescriptorSlabs::CacheFor(uint32_t bytes) {
       if (caches_[i].object_bytes == size) return static_cast<int>(i);
     }
   }
-  caches_.push_back({size, static_cast<uint32_t>(slab_page_bytes_ / size)});
+  return AddCache(size);
+}
+
+int DescriptorSlabs::DedicatedCache(uint32_t bytes, uint32_t align_bytes) {
+  MEMSIM_CHECK(bytes > 0 && bytes <= slab_page_bytes_, "descriptor size out of range");
+  return AddCache((bytes + align_bytes - 1) & ~(align_bytes - 1));
+}
+
+int DescriptorSlabs::AddCache(uint32_t object_bytes) {
+  caches_.push_back({object_bytes, static_cast<uint32_t>(slab_page_bytes_ / object_bytes)});
   for (NodeState& n : nodes_) n.partial.resize(caches_.size());
   return static_cast<int>(caches_.size() - 1);
 }

@@ -46,6 +46,10 @@ class DescriptorSlabs {
   // which then shares the cache with every size of that class). Same id on every node.
   // REQUIRES: 0 < bytes <= slab page bytes.
   int CacheFor(uint32_t bytes);
+  // A new cache of its own for objects of `bytes` rounded up to `align_bytes` (a power of
+  // two >= 8), whatever the options say (the transition model's per-type caches).
+  // REQUIRES: 0 < bytes <= slab page bytes.
+  int DedicatedCache(uint32_t bytes, uint32_t align_bytes);
   uint32_t object_bytes(int cache) const { return caches_[cache].object_bytes; }
   uint32_t objects_per_slab(int cache) const { return caches_[cache].objects_per_slab; }
 
@@ -80,6 +84,7 @@ class DescriptorSlabs {
     uint64_t live_slabs = 0;
   };
   uint32_t NewSlab(NodeState& n, int cache);
+  int AddCache(uint32_t object_bytes);
 
   Options options_;
   uint64_t slab_page_bytes_;

@@ -35,6 +35,15 @@ class DescriptorTable {
 
   // Descriptor size of an owner type; 0 = none.
   void SetBytes(trace::OwnerType owner, uint32_t bytes);
+  // Per-type caches (transition model): a new dedicated cache, and an owner type's
+  // descriptor size and cache. REQUIRES: cache came from AddCache; bytes > 0.
+  int AddCache(uint32_t bytes, uint32_t align_bytes) {
+    return slabs_.DedicatedCache(bytes, align_bytes);
+  }
+  void SetCache(trace::OwnerType owner, uint32_t bytes, int cache) {
+    bytes_[owner] = bytes;
+    cache_[owner] = cache;
+  }
   uint32_t bytes(trace::OwnerType owner) const { return bytes_[owner]; }
   bool HasDescriptor(trace::OwnerType owner) const { return cache_[owner] >= 0; }
 

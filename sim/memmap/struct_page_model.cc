@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "sim/memmap/isolation_targets.h"
+#include "sim/memmap/memdesc_model.h"
 #include "sim/memmap/memmap_model_config.h"
 #include "sim/util/status_macros.h"
 
@@ -11,6 +12,13 @@ namespace {
 
 // Offset of folio->_large_mapcount inside page[1].
 constexpr uint32_t kLargeMapcountOffset = 16;
+// The memdesc word in a slot (where compound_head is today).
+constexpr uint32_t kWordOffset = 8;
+// Separate descriptor fields (a folio descriptor keeps struct page's order, as memdesc).
+constexpr uint32_t kDescPfnOffset = 16;
+constexpr uint32_t kDescLruOffset = 24;
+// First hugetlb order of the 1 GiB size (PUD_ORDER on x86-64).
+constexpr uint32_t kGigOrder = 18;
 
 }  // namespace
 
@@ -33,6 +41,20 @@ StructPageModel::StructPageModel(const std::vector<mm::NodeLayout>& nodes, Optio
     refcount_off_ = 20;
   }
   for (uint32_t n = 0; n < nodes.size(); ++n) overhead_.SetStatic(n, layout_.static_bytes(n));
+  bool any_separate = false;
+  for (const Options::Separate& sep : options_.separate) any_separate |= sep.bytes > 0;
+  if (!any_separate) return;
+  DescriptorSlabs::Options slab;
+  slab.slab_page_order = options_.slab_page_order;
+  table_ = std::make_unique<DescriptorTable>(&layout_, slab, &overhead_);
+  absl::flat_hash_map<std::string, int> caches;
+  for (int o = 0; o < static_cast<int>(options_.separate.size()); ++o) {
+    const Options::Separate& sep = options_.separate[o];
+    if (sep.bytes == 0) continue;
+    auto [it, added] = caches.try_emplace(sep.cache, 0);
+    if (added) it->second = table_->AddCache(sep.bytes, sep.align_bytes);
+    table_->SetCache(static_cast<trace::OwnerType>(o), sep.bytes, it->second);
+  }
 }
 
 uint64_t StructPageModel::HvoFreedPages(uint32_t order, uint32_t struct_page_bytes) {
@@ -59,33 +81,115 @@ bool StructPageModel::IsCompound(trace::OwnerType owner, uint32_t order) {
 
 bool StructPageModel::IsHvo(const mm::BlockInfo& b) const {
   return options_.hvo_hugetlb && b.state == mm::PageState::kAllocated &&
-         b.owner == trace::OWNER_HUGETLB && HvoFreedPages(b.order, options_.struct_page_bytes) > 0;
+         b.owner == trace::OWNER_HUGETLB &&
+         (b.order < kGigOrder ? options_.hvo_2mib : options_.hvo_1gib) &&
+         HvoFreedPages(b.order, options_.struct_page_bytes) > 0;
+}
+
+uint64_t StructPageModel::HvoTailKey(uint32_t node, uint32_t zone, uint32_t order) const {
+  const uint64_t z = options_.hvo_tail == config::StructPageConfig::SHARED_PER_ZONE ? zone : 0;
+  return (uint64_t{node} << 32) | ((z % 128) << 1) | (order >= kGigOrder ? 1 : 0);
+}
+
+uint64_t StructPageModel::HvoTailAddr(uint64_t key) const {
+  const uint32_t node = static_cast<uint32_t>(key >> 32);
+  const uint64_t node_end =
+      layout_.ZoneLockAddr(node, 0) - MemmapLayout::kZoneLockOffset + (uint64_t{1} << 20);
+  return node_end - (uint64_t{2} << 20) - ((key & 0xffffffff) + 1) * mm::kPageBytes;
+}
+
+void StructPageModel::HvoStart(const mm::BlockInfo& b, uint64_t time_ns) {
+  int64_t saved =
+      static_cast<int64_t>(HvoFreedPages(b.order, options_.struct_page_bytes) * mm::kPageBytes);
+  if (options_.hvo_tail != config::StructPageConfig::PER_FOLIO) {
+    const uint64_t key = HvoTailKey(b.node, b.zone, b.order);
+    hvo_key_of_head_[b.head_pfn] = key;
+    if (hvo_tail_users_[key]++ == 0) saved -= static_cast<int64_t>(mm::kPageBytes);
+  }
+  overhead_.Change(time_ns, b.node, 0, 0, saved);
+}
+
+void StructPageModel::HvoEnd(uint32_t node, uint64_t head_pfn, uint32_t order, uint64_t time_ns) {
+  int64_t saved =
+      -static_cast<int64_t>(HvoFreedPages(order, options_.struct_page_bytes) * mm::kPageBytes);
+  if (options_.hvo_tail != config::StructPageConfig::PER_FOLIO) {
+    auto it = hvo_key_of_head_.find(head_pfn);
+    if (it != hvo_key_of_head_.end()) {
+      auto users = hvo_tail_users_.find(it->second);
+      if (--users->second == 0) {
+        saved += static_cast<int64_t>(mm::kPageBytes);
+        hvo_tail_users_.erase(users);
+      }
+      hvo_key_of_head_.erase(it);
+    }
+  }
+  overhead_.Change(time_ns, node, 0, 0, saved);
 }
 
 uint64_t StructPageModel::PageAddr(const mm::BlockInfo& block, uint64_t pfn) const {
   const uint64_t a = layout_.Addr(block.node, pfn);
   if (!IsHvo(block)) return a;
-  // Every vmemmap page of the folio maps the retained first page.
   const uint64_t head = layout_.Addr(block.node, block.head_pfn);
-  return head + ((a - head) & (mm::kPageBytes - 1));
+  if (options_.hvo_tail == config::StructPageConfig::PER_FOLIO) {
+    // Every vmemmap page of the folio maps the retained first page.
+    return head + ((a - head) & (mm::kPageBytes - 1));
+  }
+  // The first vmemmap page (head and first tails) stays the folio's own; the others map
+  // the shared tail page.
+  if (a - head < mm::kPageBytes) return a;
+  return HvoTailAddr(HvoTailKey(block.node, block.zone, block.order)) +
+         ((a - head) & (mm::kPageBytes - 1));
 }
 
 void StructPageModel::Seed(const mm::PhysMem& mem, uint64_t time_ns) {
+  if (table_ != nullptr) {
+    mem.VisitRuns(0, ~uint64_t{0}, [&](const mm::PhysMem::Run& r) {
+      if (r.state != mm::PageState::kAllocated || !IsSeparate(r.owner)) return;
+      const uint64_t m = uint64_t{1} << r.order;
+      for (uint64_t head = (r.start_pfn + m - 1) & ~(m - 1); head + m <= r.end_pfn; head += m) {
+        table_->Alloc(head, r.owner, r.node, time_ns, nullptr);
+      }
+    });
+  }
   if (!options_.hvo_hugetlb) return;
   mem.VisitRuns(0, ~uint64_t{0}, [&](const mm::PhysMem::Run& r) {
     if (r.state != mm::PageState::kAllocated || r.owner != trace::OWNER_HUGETLB) return;
+    const mm::BlockInfo probe{mm::PageState::kAllocated, r.start_pfn, r.order, r.owner, r.node, 0};
+    if (!IsHvo(probe)) return;
     const uint64_t freed = HvoFreedPages(r.order, options_.struct_page_bytes);
-    if (freed == 0) return;
     const uint64_t m = uint64_t{1} << r.order;
+    if (options_.hvo_tail != config::StructPageConfig::PER_FOLIO) {
+      for (uint64_t head = (r.start_pfn + m - 1) & ~(m - 1); head + m <= r.end_pfn; head += m) {
+        HvoStart(mem.Lookup(head), time_ns);
+      }
+      return;
+    }
     const uint64_t heads = ((r.end_pfn + m - 1) >> r.order) - ((r.start_pfn + m - 1) >> r.order);
     overhead_.Change(time_ns, r.node, 0, 0, static_cast<int64_t>(heads * freed * mm::kPageBytes));
   });
 }
 
-void StructPageModel::InitBlock(const mm::BlockInfo& b, const OpContext& ctx, AccessBuffer& out) {
+void StructPageModel::InitBlock(const mm::BlockInfo& b, const OpContext& ctx, bool with_descriptor,
+                                AccessBuffer& out) {
   const uint32_t s = options_.struct_page_bytes;
   const uint32_t node = b.node;
   const uint64_t n = b.pages();
+  if (IsSeparate(b.owner)) {
+    // kmem_cache_alloc of the descriptor and its init, then every page's memdesc word.
+    if (with_descriptor) {
+      const Options::Separate& sep = options_.separate[b.owner];
+      const uint32_t dnode =
+          sep.cpu_node && ctx.cpu_node < layout_.num_nodes() ? ctx.cpu_node : node;
+      const uint64_t h = table_->Alloc(b.head_pfn, b.owner, dnode, ctx.time_ns, &out);
+      out.PushLines(table_->Addr(h), sep.bytes, AccessKind::kWrite);
+    }
+    Page(out, node, b.head_pfn, 0, s, AccessKind::kWrite);
+    for (uint64_t i = 1; i < n; ++i) {
+      Page(out, node, b.head_pfn + i, kWordOffset, 8, AccessKind::kWrite, false);
+    }
+    if (IsHvo(b)) HvoStart(b, ctx.time_ns);
+    return;
+  }
   Page(out, node, b.head_pfn, 0, s, AccessKind::kWrite);
   if (!IsCompound(b.owner, b.order)) return;
   for (uint64_t i = 1; i < n; ++i) {
@@ -95,23 +199,36 @@ void StructPageModel::InitBlock(const mm::BlockInfo& b, const OpContext& ctx, Ac
       Page(out, node, b.head_pfn + i, 8, tail_bytes_, AccessKind::kWrite, false);
     }
   }
-  if (IsHvo(b)) {
-    const uint64_t freed = HvoFreedPages(b.order, options_.struct_page_bytes);
-    overhead_.Change(ctx.time_ns, node, 0, 0, static_cast<int64_t>(freed * mm::kPageBytes));
-  }
+  if (IsHvo(b)) HvoStart(b, ctx.time_ns);
 }
 
 void StructPageModel::Alloc(const mm::AllocResult& op, const OpContext& ctx, AccessBuffer& out) {
+  AllocBlock(op, ctx, /*with_descriptor=*/true, out);
+}
+
+void StructPageModel::AllocBlock(const mm::AllocResult& op, const OpContext& ctx,
+                                 bool with_descriptor, AccessBuffer& out) {
   if (!op.applied) return;
   const uint32_t node = op.block.node;
   const uint32_t s = options_.struct_page_bytes;
   for (const mm::Piece& p : op.displaced) {
-    // Repair of inconsistent input: release HVO savings of a displaced hugetlb folio.
+    // Repair of inconsistent input: release HVO savings and descriptors of displaced blocks.
     if (p.state != mm::PageState::kAllocated) continue;
+    const uint64_t m = uint64_t{1} << p.order;
+    if (IsSeparate(p.owner)) {
+      for (uint64_t head = p.pfn; head < p.pfn + p.pages; head += m) {
+        table_->Release(head & ~(m - 1), ctx.time_ns, nullptr);
+      }
+    }
     mm::BlockInfo b{mm::PageState::kAllocated, p.pfn, p.order, p.owner, p.node, 0};
     if (!IsHvo(b)) continue;
-    const uint64_t m = uint64_t{1} << p.order;
     const uint64_t heads = (p.pages + m - 1) >> p.order;
+    if (options_.hvo_tail != config::StructPageConfig::PER_FOLIO) {
+      for (uint64_t i = 0; i < heads; ++i) {
+        HvoEnd(p.node, (p.pfn & ~(m - 1)) + i * m, p.order, ctx.time_ns);
+      }
+      continue;
+    }
     overhead_.Change(ctx.time_ns, p.node, 0, 0,
                      -static_cast<int64_t>(heads * HvoFreedPages(p.order, s) * mm::kPageBytes));
   }
@@ -126,7 +243,7 @@ void StructPageModel::Alloc(const mm::AllocResult& op, const OpContext& ctx, Acc
     for (const mm::PcpListOp& l : pcp.ops) pcp_.List(l, node, pcp, ctx, false, out);
     pcp_.Unlock(pcp, ctx, out);
   }
-  InitBlock(op.block, ctx, out);
+  InitBlock(op.block, ctx, with_descriptor, out);
 }
 
 void StructPageModel::TeardownPiece(const mm::Piece& p, const OpContext& ctx, AccessBuffer& out) {
@@ -145,9 +262,15 @@ void StructPageModel::TeardownPiece(const mm::Piece& p, const OpContext& ctx, Ac
       const uint64_t freed = HvoFreedPages(p.order, s);
       out.PushLines(layout_.Addr(node, head) + mm::kPageBytes, freed * mm::kPageBytes,
                     AccessKind::kWrite);
-      overhead_.Change(ctx.time_ns, node, 0, 0, -static_cast<int64_t>(freed * mm::kPageBytes));
+      HvoEnd(node, head, p.order, ctx.time_ns);
     }
-    if (IsCompound(p.owner, p.order)) {
+    if (IsSeparate(p.owner)) {
+      table_->Release(head, ctx.time_ns, &out);
+      for (uint64_t i = 1; i < m; ++i) {
+        Page(out, node, head + i, kWordOffset, 8, AccessKind::kWrite, i == 1);
+      }
+      Page(out, node, head, 0, s, AccessKind::kWrite);
+    } else if (IsCompound(p.owner, p.order)) {
       for (uint64_t i = 1; i < m; ++i) {
         if (options_.write_tail_pages || i < folio_pages_) {
           Page(out, node, head + i, 8, tail_bytes_, AccessKind::kWrite, i == 1);
@@ -207,6 +330,12 @@ void StructPageModel::Lookup(const mm::BlockInfo& block, uint64_t pfn, const OpC
                              AccessBuffer& out) {
   if (block.state == mm::PageState::kHole) return;
   out.Push(PageAddr(block, pfn), 16, AccessKind::kRead);
+  uint64_t h;
+  if (block.state == mm::PageState::kAllocated && IsSeparate(block.owner) &&
+      table_->Find(block.head_pfn, &h)) {
+    out.Push(table_->Addr(h), 16, AccessKind::kRead);  // the memdesc pointer chase
+    return;
+  }
   if (block.state == mm::PageState::kAllocated && pfn != block.head_pfn &&
       IsCompound(block.owner, block.order)) {
     out.Push(layout_.Addr(block.node, block.head_pfn), 16, AccessKind::kRead);
@@ -216,6 +345,13 @@ void StructPageModel::Lookup(const mm::BlockInfo& block, uint64_t pfn, const OpC
 void StructPageModel::MapCount(const mm::BlockInfo& block, uint64_t pfn, const OpContext& ctx,
                                AccessBuffer& out) {
   if (block.state != mm::PageState::kAllocated || mm::IsPcpBlock(block)) return;
+  uint64_t h;
+  if (IsSeparate(block.owner) && table_->Find(block.head_pfn, &h)) {
+    const uint32_t bytes = table_->bytes(block.owner);
+    out.Push(table_->Addr(h) + DescriptorRefcountOffset(bytes), 4, AccessKind::kAtomic);
+    out.Push(table_->Addr(h) + DescriptorMapcountOffset(bytes), 4, AccessKind::kAtomic);
+    return;
+  }
   const uint32_t node = block.node;
   const bool large = IsCompound(block.owner, block.order);
   const uint64_t head = large ? block.head_pfn : pfn;
@@ -230,6 +366,10 @@ void StructPageModel::MapCount(const mm::BlockInfo& block, uint64_t pfn, const O
 void StructPageModel::Migrate(const mm::MigrateResult& op, const OpContext& ctx,
                               AccessBuffer& out) {
   if (!op.applied) return;
+  if (IsSeparate(op.dst.owner)) {
+    MigrateSeparate(op, ctx, out);
+    return;
+  }
   const uint32_t s = options_.struct_page_bytes;
   const mm::BlockInfo& src = op.src;
   const mm::BlockInfo& dst = op.dst;
@@ -242,6 +382,46 @@ void StructPageModel::Migrate(const mm::MigrateResult& op, const OpContext& ctx,
   if (op.dst_allocated_here) Alloc(op.dst_alloc, ctx, out);
   Page(out, dst.node, dst.head_pfn, 0, s, AccessKind::kWrite);
   if (large) out.Push(PageAddr(dst, dst.head_pfn + 1), s, AccessKind::kWrite);
+  if (src.state != mm::PageState::kHole) {
+    Page(out, src.node, src.head_pfn, 0, s, AccessKind::kWrite);
+  }
+  if (op.src_freed) Free(op.src_free, ctx, out);
+}
+
+void StructPageModel::MigrateSeparate(const mm::MigrateResult& op, const OpContext& ctx,
+                                      AccessBuffer& out) {
+  const uint32_t s = options_.struct_page_bytes;
+  const mm::BlockInfo& src = op.src;
+  const mm::BlockInfo& dst = op.dst;
+  uint64_t sh = 0;
+  const bool has_src = src.state == mm::PageState::kAllocated && IsSeparate(src.owner) &&
+                       table_->Find(src.head_pfn, &sh);
+  if (src.state != mm::PageState::kHole) Page(out, src.node, src.head_pfn, 0, s, AccessKind::kRead);
+  if (has_src) {
+    // migrate_folio_unmap reads the folio; folio_ref_freeze on its refcount.
+    out.Push(table_->Addr(sh), 16, AccessKind::kRead);
+    out.Push(table_->Addr(sh) + DescriptorRefcountOffset(table_->bytes(src.owner)), 4,
+             AccessKind::kAtomic);
+  }
+  if (op.dst_allocated_here) AllocBlock(op.dst_alloc, ctx, /*with_descriptor=*/false, out);
+  uint64_t dh = 0;
+  const bool has_dst = table_->Find(dst.head_pfn, &dh);
+  if (has_src) {
+    // The descriptor follows the folio: a descriptor the destination had is released.
+    if (has_dst) table_->Release(dst.head_pfn, ctx.time_ns, &out);
+    table_->Move(src.head_pfn, dst.head_pfn);
+    out.Push(table_->Addr(sh) + kDescPfnOffset, 8, AccessKind::kWrite);
+  } else if (!has_dst) {
+    const uint64_t h = table_->Alloc(dst.head_pfn, dst.owner, dst.node, ctx.time_ns, &out);
+    out.PushLines(table_->Addr(h), table_->bytes(dst.owner), AccessKind::kWrite);
+  }
+  // folio_migrate_flags; the destination's words point at the descriptor.
+  Page(out, dst.node, dst.head_pfn, 0, s, AccessKind::kWrite);
+  if (!op.dst_allocated_here) {
+    for (uint64_t i = 1; i < dst.pages(); ++i) {
+      Page(out, dst.node, dst.head_pfn + i, kWordOffset, 8, AccessKind::kWrite, false);
+    }
+  }
   if (src.state != mm::PageState::kHole) {
     Page(out, src.node, src.head_pfn, 0, s, AccessKind::kWrite);
   }
@@ -271,8 +451,15 @@ ScanResult StructPageModel::CompactionScan(const mm::PhysMem& mem, uint64_t star
       skipped = true;
     } else if (b.state == mm::PageState::kAllocated && p == b.head_pfn &&
                IsCompound(b.owner, b.order)) {
-      // compound_order() reads folio->_flags_1 in page[1] (address computed).
-      out.Push(PageAddr(b, p + 1), 8, AccessKind::kRead, false);
+      uint64_t h;
+      if (IsSeparate(b.owner) && table_->Find(b.head_pfn, &h)) {
+        // folio_order() reads the descriptor the slot points at (dependent).
+        out.Push(table_->Addr(h), 8, AccessKind::kRead, true);
+        ++result.descriptor_reads;
+      } else {
+        // compound_order() reads folio->_flags_1 in page[1] (address computed).
+        out.Push(PageAddr(b, p + 1), 8, AccessKind::kRead, false);
+      }
       if (scanner == trace::SCANNER_FREE && block_end > end_pfn) {
         ++p;
       } else {
@@ -280,6 +467,14 @@ ScanResult StructPageModel::CompactionScan(const mm::PhysMem& mem, uint64_t star
         skipped = true;
       }
     } else {
+      uint64_t h;
+      if (b.state == mm::PageState::kAllocated && b.order == 0 &&
+          scanner == trace::SCANNER_MIGRATE && MemdescModel::IsFolio(b.owner) &&
+          IsSeparate(b.owner) && table_->Find(b.head_pfn, &h)) {
+        // PG_lru lives in the folio: read its flags through the slot's pointer.
+        out.Push(table_->Addr(h), 8, AccessKind::kRead, true);
+        ++result.descriptor_reads;
+      }
       ++p;
     }
   }
@@ -310,14 +505,23 @@ IsolationResult StructPageModel::Isolate(const mm::PhysMem& mem, uint64_t start_
       out.Push(a + private_off_, 8, AccessKind::kWrite, false);
       continue;
     }
-    out.Push(a + refcount_off_, 4, AccessKind::kAtomic, false);
-    out.Push(a, 8, AccessKind::kAtomic);
+    uint64_t d = a;
+    uint32_t refcount = refcount_off_;
+    uint32_t lru = 8;
+    uint64_t h;
+    if (IsSeparate(b.owner) && table_->Find(b.head_pfn, &h)) {
+      d = table_->Addr(h);
+      refcount = DescriptorRefcountOffset(table_->bytes(b.owner));
+      lru = kDescLruOffset;
+    }
+    out.Push(d + refcount, 4, AccessKind::kAtomic, false);
+    out.Push(d, 8, AccessKind::kAtomic);
     if (!locked) {
       out.Push(lock, 4, AccessKind::kAtomic);
       locked = true;
     }
-    out.Push(a + 8, 16, AccessKind::kRead);
-    out.Push(a + 8, 16, AccessKind::kWrite, false);
+    out.Push(d + lru, 16, AccessKind::kRead);
+    out.Push(d + lru, 16, AccessKind::kWrite, false);
   }
   out.Push(lock, 4, AccessKind::kWrite, false);
   return r;
@@ -333,27 +537,30 @@ absl::Status ValidatePage32Config(const config::MemmapModelConfig& config) {
                             config.page32().struct_page().section_mib());
 }
 
-absl::StatusOr<std::unique_ptr<MemmapModel>> CreatePage64Model(
-    const config::MemmapModelConfig& config, const std::vector<mm::NodeLayout>& nodes) {
-  const config::StructPageConfig& c = config.page64().struct_page();
-  StructPageModel::Options o;
-  o.name = "page64";
-  o.struct_page_bytes = 64;
+void ApplyStructPageConfig(const config::StructPageConfig& c, StructPageModel::Options& o) {
   o.section_pages = uint64_t{c.section_mib()} << (20 - mm::kPageShift);
   o.hvo_hugetlb = c.hvo_hugetlb();
   o.write_tail_pages = c.write_tail_pages();
+  o.hvo_2mib = c.hvo_2mib();
+  o.hvo_1gib = c.hvo_1gib();
+  o.hvo_tail = c.hvo_tail();
+}
+
+absl::StatusOr<std::unique_ptr<MemmapModel>> CreatePage64Model(
+    const config::MemmapModelConfig& config, const std::vector<mm::NodeLayout>& nodes) {
+  StructPageModel::Options o;
+  o.name = "page64";
+  o.struct_page_bytes = 64;
+  ApplyStructPageConfig(config.page64().struct_page(), o);
   return std::make_unique<StructPageModel>(nodes, o);
 }
 
 absl::StatusOr<std::unique_ptr<MemmapModel>> CreatePage32Model(
     const config::MemmapModelConfig& config, const std::vector<mm::NodeLayout>& nodes) {
-  const config::StructPageConfig& c = config.page32().struct_page();
   StructPageModel::Options o;
   o.name = "page32";
   o.struct_page_bytes = 32;
-  o.section_pages = uint64_t{c.section_mib()} << (20 - mm::kPageShift);
-  o.hvo_hugetlb = c.hvo_hugetlb();
-  o.write_tail_pages = c.write_tail_pages();
+  ApplyStructPageConfig(config.page32().struct_page(), o);
   return std::make_unique<StructPageModel>(nodes, o);
 }
 

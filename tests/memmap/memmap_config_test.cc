@@ -1,4 +1,6 @@
 // Config loading, validation messages, and the registry.
+#include <filesystem>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sim/memmap/builtin_models.h"
@@ -18,10 +20,14 @@ const std::vector<mm::NodeLayout> kNode = {{0, 0, 32768, {}}};
 TEST(MemmapConfigTest, ShippedConfigsLoadAndBuild) {
   ModelRegistry registry;
   RegisterBuiltinModels(registry);
-  for (const char* name : {"page64", "page32", "memdesc", "allocatee", "memdesc-cpu-node",
-                           "memdesc-realloc", "page64-hvo"}) {
-    const std::string path =
-        std::string(MEMSIM_SOURCE_DIR) + "/configs/models/" + name + ".textproto";
+  // Every shipped config (the directory, so a new preset is covered without a test edit).
+  std::vector<std::string> paths;
+  for (const auto& e :
+       std::filesystem::directory_iterator(std::string(MEMSIM_SOURCE_DIR) + "/configs/models")) {
+    if (e.path().extension() == ".textproto") paths.push_back(e.path().string());
+  }
+  EXPECT_GE(paths.size(), 11u);
+  for (const std::string& path : paths) {
     absl::StatusOr<config::MemmapModelConfig> config = LoadMemmapModelConfig(path, registry);
     ASSERT_TRUE(config.ok()) << path << ": " << config.status();
     absl::StatusOr<std::unique_ptr<MemmapModel>> model = registry.Create(*config, kNode);
