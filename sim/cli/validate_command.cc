@@ -46,10 +46,11 @@ std::string TimingLine(const config::Machine& m) {
            "another)";
   }
   return absl::StrFormat(
-      "outstanding misses L1 %d / L2 %d, next-line prefetcher %s, L2 streamer %s (distance %d), "
-      "core bandwidth %.2f GB/s, %.2f cycles per scanned pfn, %.2f cycles per operation",
+      "outstanding misses L1 %d / L2 %d, next-line prefetcher %s, L2 streamer %s (distance %d, "
+      "queue %d), core bandwidth %.2f GB/s, %.2f cycles per scanned pfn, %.2f cycles per "
+      "operation",
       t.outstanding_l1_misses(), t.outstanding_l2_misses(), t.next_line_prefetcher() ? "on" : "off",
-      t.l2_streamer() ? "on" : "off", t.streamer_distance_lines(),
+      t.l2_streamer() ? "on" : "off", t.streamer_distance_lines(), t.streamer_queue_entries(),
       t.core_dram_bandwidth_bytes_per_s() / 1e9, t.cycles_per_scanned_pfn(),
       t.cycles_per_operation());
 }

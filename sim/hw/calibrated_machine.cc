@@ -34,6 +34,7 @@ const CalibrationFigure* LocalChase(const HostMeasurements& m) {
 }
 
 constexpr uint32_t kMaxOutstandingMisses = 64;
+constexpr uint32_t kMaxStreamerQueueEntries = 4096;  // the validator's limit
 
 }  // namespace
 
@@ -53,6 +54,11 @@ config::Timing TimingFromMeasurements(const HostMeasurements& measured, double c
     const bool prefetch = Round2(seq.median_ns) < Round2(indep.median_ns) / 2;
     t.set_next_line_prefetcher(prefetch);
     t.set_l2_streamer(prefetch);
+  }
+  if (t.l2_streamer() && chase != nullptr && Round2(seq.median_ns) > 0) {
+    const double lines = std::ceil(Round2(chase->median_ns) / Round2(seq.median_ns));
+    t.set_streamer_queue_entries(static_cast<uint32_t>(
+        std::clamp<double>(lines, 1, static_cast<double>(kMaxStreamerQueueEntries))));
   }
   if (seq.measured() && Round2(seq.median_ns) > 0) {
     t.set_core_dram_bandwidth_bytes_per_s(
@@ -158,6 +164,14 @@ std::string TimingComment(const HostMeasurements& measured, const config::Machin
                         t.l2_streamer() ? "on" : "off", Round2(measured.sequential_line.median_ns),
                         t.l2_streamer() ? "<" : ">=", Round2(measured.independent_line.median_ns)));
   }
+  if (t.streamer_queue_entries() > 0 && chase != nullptr) {
+    absl::StrAppend(
+        &s, absl::StrFormat("#   streamer_queue_entries = ceil(dram chase %.2f / sequential line "
+                            "%.2f = %.2f) = %d\n",
+                            Round2(chase->median_ns), Round2(measured.sequential_line.median_ns),
+                            Round2(chase->median_ns) / Round2(measured.sequential_line.median_ns),
+                            t.streamer_queue_entries()));
+  }
   if (t.core_dram_bandwidth_bytes_per_s() > 0) {
     absl::StrAppend(&s, absl::StrFormat("#   core_dram_bandwidth = 64 B / %.2f ns = %.3f GB/s\n",
                                         Round2(measured.sequential_line.median_ns),
@@ -169,8 +183,8 @@ std::string TimingComment(const HostMeasurements& measured, const config::Machin
                                         Round2(measured.scan_pfn_hot.median_ns),
                                         machine.clock_ghz(), t.cycles_per_scanned_pfn()));
   }
-  s += "#   streamer_distance_lines, cycles_per_operation: not measured (0: the model's "
-       "default)\n";
+  s += "#   streamer_distance_lines, cycles_per_operation, cycles_per_migrated_page: not "
+       "measured (0: the model's default)\n";
   return s;
 }
 

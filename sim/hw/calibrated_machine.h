@@ -33,10 +33,14 @@ namespace memsim::hw {
 // - next_line_prefetcher = l2_streamer = (sequential line < independent line / 2): only a
 //   prefetcher makes an ascending walk much cheaper than the same lines in random order
 //   (the two prefetchers cannot be told apart by these figures, so both are set);
+// - streamer_queue_entries = ceil(dram chase / sequential line), in [1, 4096], when the
+//   prefetchers are on: by Little's law the lines a stream keeps in flight to sustain the
+//   measured sequential rate at the chase latency (docs/validation.md says why this is an
+//   effective figure on a VM, not a hardware count);
 // - streamer_distance_lines = 0 (not measured: the model's default);
 // - core_dram_bandwidth_bytes_per_s = 64 B / sequential line ns, to 1 MB/s;
 // - cycles_per_scanned_pfn = hot scan ns/pfn x clock_ghz, to 0.01 cycle;
-// - cycles_per_operation = 0 (not measured).
+// - cycles_per_operation = cycles_per_migrated_page = 0 (not measured).
 // `clock_ghz` converts ns to cycles (the machine's clock).
 config::Timing TimingFromMeasurements(const HostMeasurements& measured, double clock_ghz);
 

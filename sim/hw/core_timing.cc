@@ -8,12 +8,14 @@ bool CoreTiming::Enabled(const config::Timing& t) {
   return t.outstanding_l1_misses() != 0 || t.outstanding_l2_misses() != 0 ||
          t.next_line_prefetcher() || t.l2_streamer() || t.streamer_distance_lines() != 0 ||
          t.core_dram_bandwidth_bytes_per_s() != 0 || t.cycles_per_scanned_pfn() != 0 ||
-         t.cycles_per_operation() != 0;
+         t.cycles_per_operation() != 0 || t.streamer_queue_entries() != 0 ||
+         t.cycles_per_migrated_page() != 0;
 }
 
 CoreTiming::CoreTiming(const config::Timing& t, int cores, uint32_t line_bytes)
     : l1_slots_(std::max<uint32_t>(1, t.outstanding_l1_misses())),
       l2_slots_(t.outstanding_l2_misses() != 0 ? t.outstanding_l2_misses() : l1_slots_),
+      stream_slots_(t.streamer_queue_entries()),
       next_line_(t.next_line_prefetcher()),
       streamer_(t.l2_streamer()),
       distance_(t.streamer_distance_lines() != 0 ? static_cast<int32_t>(t.streamer_distance_lines())
@@ -22,7 +24,8 @@ CoreTiming::CoreTiming(const config::Timing& t, int cores, uint32_t line_bytes)
       page_lines_shift_(12 - __builtin_ctz(line_bytes)),
       cores_(cores),
       l1_free_(static_cast<size_t>(cores) * l1_slots_, 0.0),
-      l2_free_(static_cast<size_t>(cores) * l2_slots_, 0.0) {}
+      l2_free_(static_cast<size_t>(cores) * l2_slots_, 0.0),
+      stream_free_(static_cast<size_t>(cores) * stream_slots_, 0.0) {}
 
 double* CoreTiming::Earliest(double* slots, uint32_t n) {
   double* best = slots;
@@ -32,8 +35,20 @@ double* CoreTiming::Earliest(double* slots, uint32_t n) {
   return best;
 }
 
+double CoreTiming::DramStart(int core, double start_ns, const DramPath& dram) {
+  PerCore& c = cores_[core];
+  if (dram.core_gap_ns > 0) start_ns = std::max(start_ns, c.dram_next_ns);
+  // Booked one account after another: a later one may delay the start past the slot an
+  // earlier one booked, which then counts the line a little early (the bins are 16 lines).
+  for (BandwidthAccount* a : dram.shared) {
+    if (a != nullptr) start_ns = a->Reserve(start_ns);
+  }
+  if (dram.core_gap_ns > 0) c.dram_next_ns = start_ns + dram.core_gap_ns;
+  return start_ns;
+}
+
 double CoreTiming::Schedule(int core, double ready_ns, double latency_ns, Level level,
-                            double dram_gap_ns, bool l2_only) {
+                            const DramPath* dram, bool l2_only) {
   if (level == Level::kL1) return ready_ns + latency_ns;  // no slot: an L1 hit
   double start = ready_ns;
   double* fb = nullptr;
@@ -46,15 +61,27 @@ double CoreTiming::Schedule(int core, double ready_ns, double latency_ns, Level 
     sq = Earliest(&l2_free_[static_cast<size_t>(core) * l2_slots_], l2_slots_);
     start = std::max(start, *sq);
   }
-  PerCore& c = cores_[core];
-  if (dram_gap_ns > 0) {
-    start = std::max(start, c.dram_next_ns);
-    c.dram_next_ns = start + dram_gap_ns;
-  }
+  if (dram != nullptr) start = DramStart(core, start, *dram);
   const double done = start + latency_ns;
   if (fb != nullptr) *fb = done;
   if (sq != nullptr) *sq = done;
   return done;
+}
+
+double CoreTiming::ScheduleStreamerPrefetch(int core, double ready_ns, double latency_ns,
+                                            const DramPath* dram) {
+  if (stream_slots_ == 0) {
+    return Schedule(core, ready_ns, latency_ns, Level::kBeyondL2, dram, /*l2_only=*/true);
+  }
+  // A FIFO queue: entries are taken in turn (the oldest prefetch is the first to leave, as
+  // long as they all come from one level), which costs no search over hundreds of entries.
+  PerCore& c = cores_[core];
+  double* q = &stream_free_[static_cast<size_t>(core) * stream_slots_ + c.stream_next];
+  if (++c.stream_next == stream_slots_) c.stream_next = 0;
+  double start = std::max(ready_ns, *q);
+  if (dram != nullptr) start = DramStart(core, start, *dram);
+  *q = start + latency_ns;
+  return *q;
 }
 
 void CoreTiming::RecordPrefetch(int core, uint64_t line, double ready_ns) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "proto/machine.pb.h"
+#include "sim/hw/bandwidth_account.h"
 
 namespace memsim::hw {
 
@@ -38,13 +39,29 @@ class CoreTiming {
   void Advance(int core, double ns) { cores_[core].clock_ns += ns; }
   void SetNow(int core, double ns) { cores_[core].clock_ns = ns; }
 
+  // What bounds the bandwidth of one DRAM line: the core's own spacing (0: none) and the
+  // shared accounts on its way (the node's DRAM, the links of a cross-socket route; null
+  // where absent). Owned by MemorySystem.
+  struct DramPath {
+    static constexpr int kMaxShared = 4;
+    double core_gap_ns = 0;
+    BandwidthAccount* shared[kMaxShared] = {};
+  };
+
   // A request ready at `ready_ns` that takes `latency_ns` once started: it starts when a
   // slot of each kind it needs is free (kL2: a fill buffer; kBeyondL2: a fill buffer, unless
-  // `l2_only` (an L2 prefetch), and a superqueue entry) and, if `dram_gap_ns` > 0 (a line
-  // from DRAM), no sooner than `dram_gap_ns` after the core's previous DRAM line started.
-  // Holds the slots until it completes; returns the completion time.
-  double Schedule(int core, double ready_ns, double latency_ns, Level level, double dram_gap_ns,
+  // `l2_only` (an L2 prefetch), and a superqueue entry) and, if `dram` is not null (a line
+  // from DRAM), no sooner than dram->core_gap_ns after the core's previous DRAM line started
+  // and when every shared account on its path has room (booking it there). Holds the slots
+  // until it completes; returns the completion time.
+  double Schedule(int core, double ready_ns, double latency_ns, Level level, const DramPath* dram,
                   bool l2_only = false);
+  // An L2 streamer prefetch served beyond the L2, as Schedule(kBeyondL2, l2_only) but
+  // holding an entry of the streamer's own queue instead of a superqueue entry when the
+  // machine has one (Timing.streamer_queue_entries); the core's and the shared DRAM
+  // bandwidth still space it among the demand lines. Returns the completion time.
+  double ScheduleStreamerPrefetch(int core, double ready_ns, double latency_ns,
+                                  const DramPath* dram);
 
   // A prefetch of `line` whose data arrives at `ready_ns`.
   void RecordPrefetch(int core, uint64_t line, double ready_ns);
@@ -80,22 +97,27 @@ class CoreTiming {
     double clock_ns = 0;
     double dram_next_ns = 0;  // earliest start of the next DRAM line (bandwidth)
     uint64_t last_demand = ~uint64_t{0};
+    uint32_t stream_next = 0;  // the streamer queue entry taken next
     Stream streams[kStreams];
     Prefetched in_flight[kInFlightRing];
   };
   // Takes the earliest-free slot of `slots[0..n)`: returns when it is free.
   static double* Earliest(double* slots, uint32_t n);
+  // The start of a DRAM line that could start at `start_ns` on `core` (bandwidth only).
+  double DramStart(int core, double start_ns, const DramPath& dram);
 
   uint32_t l1_slots_;
   uint32_t l2_slots_;
+  uint32_t stream_slots_;  // 0: the streamer shares the superqueue
   bool next_line_;
   bool streamer_;
   int32_t distance_;
   double core_bw_;
   int page_lines_shift_;  // log2(lines per 4 KiB page)
   std::vector<PerCore> cores_;
-  std::vector<double> l1_free_;  // [core * l1_slots_ + i]: when fill buffer i is free
-  std::vector<double> l2_free_;  // [core * l2_slots_ + i]: when superqueue entry i is free
+  std::vector<double> l1_free_;      // [core * l1_slots_ + i]: when fill buffer i is free
+  std::vector<double> l2_free_;      // [core * l2_slots_ + i]: when superqueue entry i is free
+  std::vector<double> stream_free_;  // [core * stream_slots_ + i]: streamer queue entries
 };
 
 }  // namespace memsim::hw

@@ -18,6 +18,7 @@ namespace {
 
 // Outstanding-miss slots a core may have (real cores have 10 to 64).
 constexpr uint32_t kMaxOutstandingMisses = 256;
+constexpr uint32_t kMaxStreamerQueueEntries = 4096;
 
 using config::CacheLevel;
 using config::Machine;
@@ -345,6 +346,11 @@ absl::Status ValidateMachine(const Machine& m) {
       return Invalid("timing.outstanding_l2_misses",
                      absl::StrCat(t.outstanding_l2_misses(), " is above ", kMaxOutstandingMisses));
     }
+    if (t.streamer_queue_entries() > kMaxStreamerQueueEntries) {
+      return Invalid(
+          "timing.streamer_queue_entries",
+          absl::StrCat(t.streamer_queue_entries(), " is above ", kMaxStreamerQueueEntries));
+    }
     const uint32_t page_lines = m.line_bytes() == 0 ? 0 : 4096 / m.line_bytes();
     if (t.streamer_distance_lines() >= page_lines && t.streamer_distance_lines() != 0) {
       return Invalid("timing.streamer_distance_lines",
@@ -357,7 +363,8 @@ absl::Status ValidateMachine(const Machine& m) {
     const std::pair<const char*, double> figures[] = {
         {"core_dram_bandwidth_bytes_per_s", t.core_dram_bandwidth_bytes_per_s()},
         {"cycles_per_scanned_pfn", t.cycles_per_scanned_pfn()},
-        {"cycles_per_operation", t.cycles_per_operation()}};
+        {"cycles_per_operation", t.cycles_per_operation()},
+        {"cycles_per_migrated_page", t.cycles_per_migrated_page()}};
     for (const auto& [name, value] : figures) {
       if (value < 0 || !std::isfinite(value)) {
         return Invalid(absl::StrCat("timing.", name), "must be a finite number >= 0");

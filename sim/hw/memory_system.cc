@@ -95,37 +95,56 @@ void MemorySystem::InitTiming() {
   prefetch_stats_.dram_by_node.assign(topology_.nodes(), 0);
   cycles_per_operation_ns_ = t.cycles_per_operation() / m.clock_ghz();
   cycles_per_pfn_ns_ = t.cycles_per_scanned_pfn() / m.clock_ghz();
-  // The narrowest of the core's, the node's and (across sockets) the route's bandwidth
-  // spaces one core's DRAM lines; without a core figure, none does.
+  cycles_per_migrated_page_ns_ = t.cycles_per_migrated_page() / m.clock_ghz();
+  // Bandwidth is modelled when the core has a figure: each core's own DRAM lines are spaced
+  // by it, and every core's lines share the accounts of their node and route.
+  if (t.core_dram_bandwidth_bytes_per_s() <= 0) return;
   const int nodes = topology_.nodes();
   const int sockets = topology_.sockets();
-  std::vector<double> route_bw(static_cast<size_t>(sockets) * sockets, 0);
+  // Accounts are created first and pointed to afterwards (the vector must not grow then).
+  std::vector<int> node_account(nodes, -1);
+  for (int node = 0; node < nodes; ++node) {
+    const double bw = m.node(node).dram_bandwidth_bytes_per_s();
+    if (bw <= 0) continue;
+    node_account[node] = static_cast<int>(shared_bw_.size());
+    shared_bw_.emplace_back(bw, line_bytes_);
+  }
+  std::vector<int> link_account(m.link_size(), -1);
+  for (int l = 0; l < m.link_size(); ++l) {
+    const double bw = m.link(l).bandwidth_bytes_per_s();
+    if (bw <= 0) continue;
+    link_account[l] = static_cast<int>(shared_bw_.size());
+    shared_bw_.emplace_back(bw, line_bytes_);
+  }
+  // The accounts of each route's links ([from socket * sockets + to socket]).
+  std::vector<std::vector<int>> route_accounts(static_cast<size_t>(sockets) * sockets);
   for (const config::Route& r : m.route()) {
-    double bw = 0;
+    if (r.from_socket() >= static_cast<uint32_t>(sockets) ||
+        r.to_socket() >= static_cast<uint32_t>(sockets)) {
+      continue;
+    }
+    std::vector<int>& accounts = route_accounts[r.from_socket() * sockets + r.to_socket()];
     for (const std::string& name : r.links()) {
-      for (const config::InterconnectLink& l : m.link()) {
-        if (l.name() == name && (bw == 0 || l.bandwidth_bytes_per_s() < bw)) {
-          bw = l.bandwidth_bytes_per_s();
-        }
+      for (int l = 0; l < m.link_size(); ++l) {
+        if (m.link(l).name() == name && link_account[l] >= 0) accounts.push_back(link_account[l]);
       }
     }
-    if (r.from_socket() < static_cast<uint32_t>(sockets) &&
-        r.to_socket() < static_cast<uint32_t>(sockets)) {
-      route_bw[r.from_socket() * sockets + r.to_socket()] = bw;
-    }
   }
-  dram_gap_ns_.assign(static_cast<size_t>(nodes) * nodes, 0);
-  if (t.core_dram_bandwidth_bytes_per_s() <= 0) return;  // bandwidth not limited
+  const double core_gap_ns = line_bytes_ * 1e9 / t.core_dram_bandwidth_bytes_per_s();
+  dram_paths_.assign(static_cast<size_t>(nodes) * nodes, CoreTiming::DramPath{});
   for (int home = 0; home < nodes; ++home) {
     for (int node = 0; node < nodes; ++node) {
-      double bw = t.core_dram_bandwidth_bytes_per_s();
-      auto narrow = [&bw](double b) {
-        if (b > 0 && (bw <= 0 || b < bw)) bw = b;
-      };
-      narrow(m.node(node).dram_bandwidth_bytes_per_s());
+      CoreTiming::DramPath& p = dram_paths_[home * nodes + node];
+      p.core_gap_ns = core_gap_ns;
+      int n = 0;
+      if (node_account[node] >= 0) p.shared[n++] = &shared_bw_[node_account[node]];
       const int a = topology_.socket_of_node(home), b = topology_.socket_of_node(node);
-      if (a != b) narrow(route_bw[a * sockets + b]);
-      dram_gap_ns_[home * nodes + node] = bw > 0 ? line_bytes_ * 1e9 / bw : 0;
+      if (a == b) continue;
+      // A route of more links than the path holds keeps its first ones (no shipped machine
+      // has one).
+      for (int acc : route_accounts[a * sockets + b]) {
+        if (n < CoreTiming::DramPath::kMaxShared) p.shared[n++] = &shared_bw_[acc];
+      }
     }
   }
 }
@@ -248,13 +267,14 @@ double MemorySystem::TimedLine(uint64_t line, bool write, int core, double ready
   if (t.TakePrefetch(core, line, &prefetched_ns) && !l2_miss) {
     // Served by a prefetched copy, possibly still on its way.
     ++stats_.prefetch_useful;
-    done = t.Schedule(core, ready_ns, ns, level, 0);
+    done = t.Schedule(core, ready_ns, ns, level, nullptr);
     if (prefetched_ns > done) {
       ++stats_.prefetch_late;
       done = prefetched_ns;
     }
   } else {
-    done = t.Schedule(core, ready_ns, ns, level, stats_.dram() != dram ? DramGapNs(core) : 0);
+    done =
+        t.Schedule(core, ready_ns, ns, level, stats_.dram() != dram ? DramPathOf(core) : nullptr);
   }
   if (l1_miss && t.l2_streamer()) StreamerSees(line, core, ready_ns);
   if (!write && t.next_line_prefetcher()) {
@@ -303,13 +323,14 @@ void MemorySystem::PrefetchFill(uint64_t line, int core, double issue_ns, bool i
   if (l2_miss) {
     ++stats_.prefetch_fills;
     if (from_dram) ++stats_.prefetch_dram;
-    const double done = t.Schedule(core, issue_ns, ns, CoreTiming::Level::kBeyondL2,
-                                   from_dram ? DramGapNs(core) : 0, /*l2_only=*/!into_l1);
+    const CoreTiming::DramPath* path = from_dram ? DramPathOf(core) : nullptr;
+    const double done = into_l1 ? t.Schedule(core, issue_ns, ns, CoreTiming::Level::kBeyondL2, path)
+                                : t.ScheduleStreamerPrefetch(core, issue_ns, ns, path);
     t.RecordPrefetch(core, line, done);
   } else {
     // An L1 prefetch of a line the L2 holds moves it up: not a fill. If the L2 copy is
     // itself a prefetch not yet used, it stays counted as one, arriving no sooner.
-    const double done = t.Schedule(core, issue_ns, ns, CoreTiming::Level::kL2, 0);
+    const double done = t.Schedule(core, issue_ns, ns, CoreTiming::Level::kL2, nullptr);
     double ready;
     if (t.TakePrefetch(core, line, &ready)) t.RecordPrefetch(core, line, std::max(ready, done));
   }

@@ -154,11 +154,13 @@ class MemorySystem {
   // Moves `core`'s timing clock to `now_ns` if that is later (the replay engine's clock of
   // the core when an operation starts): prefetches issued earlier have progressed by then.
   void SyncCore(int core, double now_ns);
-  // Non-memory work of one operation that examined `scanned_pfns` pfns, in ns:
-  // (Timing.cycles_per_operation + cycles_per_scanned_pfn x scanned_pfns) / clock. 0
-  // without a timing model.
-  double NonMemoryNs(uint64_t scanned_pfns) const {
-    return cycles_per_operation_ns_ + cycles_per_pfn_ns_ * static_cast<double>(scanned_pfns);
+  // Non-memory work of one operation that examined `scanned_pfns` pfns and migrated
+  // `migrated_pages` base pages, in ns: (Timing.cycles_per_operation + cycles_per_scanned_pfn
+  // x scanned_pfns + cycles_per_migrated_page x migrated_pages) / clock. 0 without a timing
+  // model.
+  double NonMemoryNs(uint64_t scanned_pfns, uint64_t migrated_pages = 0) const {
+    return cycles_per_operation_ns_ + cycles_per_pfn_ns_ * static_cast<double>(scanned_pfns) +
+           cycles_per_migrated_page_ns_ * static_cast<double>(migrated_pages);
   }
 
   const AccessStats& stats() const { return stats_; }
@@ -195,8 +197,11 @@ class MemorySystem {
   double TimedLine(uint64_t line, bool write, int core, double ready_ns);
   void StreamerSees(uint64_t line, int core, double issue_ns);
   void PrefetchFill(uint64_t line, int core, double issue_ns, bool into_l1);
-  double DramGapNs(int core) const {
-    return dram_gap_ns_[topology_.home_node_of_core(core) * topology_.nodes() + last_dram_node_];
+  // The bandwidth path of the last DRAM line (DramNs) for `core`; null: bandwidth is not
+  // modelled (no Timing.core_dram_bandwidth_bytes_per_s).
+  const CoreTiming::DramPath* DramPathOf(int core) const {
+    if (dram_paths_.empty()) return nullptr;
+    return &dram_paths_[topology_.home_node_of_core(core) * topology_.nodes() + last_dram_node_];
   }
   void PrefetchPredicted(uint64_t first, uint64_t last, int core);
   // What an earlier prefetch stage of one access found, for its later stages (AccessBatch).
@@ -241,10 +246,14 @@ class MemorySystem {
   // stats_, so the demand counters never see them.
   std::unique_ptr<CoreTiming> timing_;
   AccessStats prefetch_stats_;
-  int last_dram_node_ = 0;           // node of the last DRAM line (DramNs)
-  std::vector<double> dram_gap_ns_;  // [home node * nodes + node]: ns per line of bandwidth
+  int last_dram_node_ = 0;  // node of the last DRAM line (DramNs)
+  // Bandwidth shared by all cores: one account per node with a DRAM bandwidth, one per link
+  // with a bandwidth (docs/machine-model.md, "Shared bandwidth").
+  std::vector<BandwidthAccount> shared_bw_;
+  std::vector<CoreTiming::DramPath> dram_paths_;  // [home node * nodes + node]; empty: none
   double cycles_per_operation_ns_ = 0;
   double cycles_per_pfn_ns_ = 0;
+  double cycles_per_migrated_page_ns_ = 0;
 };
 
 }  // namespace memsim::hw

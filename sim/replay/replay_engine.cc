@@ -268,7 +268,8 @@ absl::Status ReplayEngine::ReplayEvent(const Event& e, int replica) {
   buffer_.Clear();
   bool copy = false;
   Copy c;
-  uint64_t scanned_pfns = 0;  // for the timing model's non-memory work
+  uint64_t scanned_pfns = 0;    // for the timing model's non-memory work
+  uint64_t migrated_pages = 0;  // likewise
   switch (k) {
     case trace::EVENT_ALLOC:
     case trace::EVENT_FREE: {
@@ -318,6 +319,7 @@ absl::Status ReplayEngine::ReplayEvent(const Event& e, int replica) {
       if (!migrate_result_.applied) break;
       model_->Migrate(migrate_result_, ctx, buffer_);
       ks.pages += uint64_t{1} << e.order;
+      migrated_pages = uint64_t{1} << e.order;
       const int from = mem_.NodeOf(src), to = mem_.NodeOf(dst);
       if (from >= 0 && to >= 0) {
         copy = true;
@@ -356,7 +358,9 @@ absl::Status ReplayEngine::ReplayEvent(const Event& e, int replica) {
   // work (0 without one).
   memsys_->SyncCore(core, start);
   double latency = memsys_->AccessBatch(buffer_.data(), buffer_.size(), core, nullptr);
-  if (!buffer_.empty() || scanned_pfns > 0) latency += memsys_->NonMemoryNs(scanned_pfns);
+  if (!buffer_.empty() || scanned_pfns > 0 || migrated_pages > 0) {
+    latency += memsys_->NonMemoryNs(scanned_pfns, migrated_pages);
+  }
   if (options_.access_sink != nullptr && !buffer_.empty()) {
     options_.access_sink->Write(start, core, e.kind, buffer_.data(), buffer_.size());
   }

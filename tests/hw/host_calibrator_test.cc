@@ -266,6 +266,8 @@ TEST(CalibratedMachine, TimingIsDerivedFromTheFigures) {
   EXPECT_TRUE(t.next_line_prefetcher());
   EXPECT_TRUE(t.l2_streamer());
   EXPECT_EQ(t.streamer_distance_lines(), 0u);
+  // ceil(110.12 / 6.00 = 18.35) = 19 lines in flight to stream at 6.00 ns per line.
+  EXPECT_EQ(t.streamer_queue_entries(), 19u);
   // 64 B / 6.00 ns = 10.6667 GB/s, to 1 MB/s.
   EXPECT_EQ(t.core_dram_bandwidth_bytes_per_s(), 10667e6);
   // 1.004 -> 1.00 ns x 2.0 GHz.
@@ -281,6 +283,7 @@ TEST(CalibratedMachine, NoPrefetchWhenASequentialWalkCostsLikeRandomReads) {
   const config::Timing t = TimingFromMeasurements(h, 2.0);
   EXPECT_FALSE(t.l2_streamer());
   EXPECT_FALSE(t.next_line_prefetcher());
+  EXPECT_EQ(t.streamer_queue_entries(), 0u);  // no streamer, no queue
   EXPECT_EQ(t.outstanding_l1_misses(), 64u);  // round(100) clamped to 64
 }
 
@@ -307,6 +310,8 @@ TEST(CalibratedMachine, WrittenTextExplainsTheTiming) {
         "#   outstanding_l1/l2_misses = round(dram chase 110.12 / independent line 27.35 = "
         "4.03) = 4\n",
         "#   prefetchers on: sequential line 6.00 < independent line 27.35 / 2\n",
+        "#   streamer_queue_entries = ceil(dram chase 110.12 / sequential line 6.00 = 18.35) "
+        "= 19\n",
         "#   core_dram_bandwidth = 64 B / 6.00 ns = 10.667 GB/s\n",
         "#   cycles_per_scanned_pfn = hot scan 1.00 ns x 2.00 GHz = 2.00\n", "timing {\n"}) {
     EXPECT_THAT(text, HasSubstr(want));

@@ -168,10 +168,12 @@ TEST(MemorySystemTimingTest, NodeAndLinkBandwidthBoundTheCore) {
   }
   EXPECT_DOUBLE_EQ(RunOp(ms, ops), 230);
   EXPECT_EQ(ms.stats().dram_remote_socket, 5u);
-  // 2 lines of node 1 from core 2 (socket 1, home node 1): local, 100 ns, 20 ns apart.
+  // 2 lines of node 1 from core 2 (socket 1, home node 1, its clock at 0): local, 100 ns,
+  // but node 1's channels are shared (docs/machine-model.md, "Shared bandwidth"): core 0's
+  // five lines hold them from 0 to 100, so these start at 100 and 120.
   ops.resize(2);
   for (auto& a : ops) a.address += 16 * kPage;
-  EXPECT_DOUBLE_EQ(RunOp(ms, ops, 2), 120);
+  EXPECT_DOUBLE_EQ(RunOp(ms, ops, 2), 220);
 }
 
 TEST(MemorySystemTimingTest, AtomicWaitsForAllBeforeAndHoldsBackAllAfter) {
@@ -349,6 +351,106 @@ TEST(MemorySystemTimingTest, PrefetchersKeepDemandCountsConsistent) {
   EXPECT_LE(a.prefetch_dram, a.prefetch_fills);
 }
 
+// Two lines of one page then reads of two other pages, all independent, 2 fill buffers and
+// 2 superqueue entries, the streamer 2 lines ahead (no next-line prefetcher, no bandwidth
+// limit). Lines 0 and 1 miss at 0 (done 100); line 1 confirms the stream, which prefetches
+// lines 2 and 3 at 0.
+//  * Without a streamer queue the prefetches wait for superqueue entries (start 100, done
+//    200) and so do the next two misses: start 200, done 300.
+//  * With its own queue they start at 0 (done 100), and the misses only wait for the first
+//    two: start 100, done 200.
+TEST(MemorySystemTimingTest, StreamerQueueLeavesTheSuperqueueToDemandMisses) {
+  const std::vector<MemoryAccess> ops = {{1 * kPage, 8, AccessKind::kRead, false},
+                                         {1 * kPage + kLine, 8, AccessKind::kRead, false},
+                                         {10 * kPage, 8, AccessKind::kRead, false},
+                                         {11 * kPage, 8, AccessKind::kRead, false}};
+  const std::string base =
+      "outstanding_l1_misses: 2 outstanding_l2_misses: 2 l2_streamer: true "
+      "streamer_distance_lines: 2 ";
+  {
+    MemorySystem ms(Topo(TimedMachine(base)));
+    EXPECT_DOUBLE_EQ(RunOp(ms, ops), 300);
+    EXPECT_EQ(ms.stats().prefetch_fills, 2u);
+  }
+  MemorySystem ms(Topo(TimedMachine(base + "streamer_queue_entries: 2")));
+  std::vector<double> per(ops.size());
+  EXPECT_DOUBLE_EQ(ms.AccessBatch(ops.data(), ops.size(), 0, per.data()), 200);
+  EXPECT_DOUBLE_EQ(per[3], 200);
+  EXPECT_EQ(ms.stats().prefetch_fills, 2u);
+  EXPECT_EQ(ms.stats().prefetch_dram, 2u);
+  EXPECT_EQ(ms.stats().dram_local, 4u);  // demand lines only
+}
+
+// A streamer queue of 1 holds one prefetch at a time: the second prefetch (line 3) starts
+// when the first (line 2) completes at 100 and arrives at 200, so the demand reads of lines
+// 2 and 3, issued at 0 and found in the L2, are late: done at 100 and 200.
+TEST(MemorySystemTimingTest, StreamerQueueBoundsPrefetchesInFlight) {
+  MemorySystem ms(
+      Topo(TimedMachine("outstanding_l1_misses: 8 l2_streamer: true streamer_distance_lines: 2 "
+                        "streamer_queue_entries: 1")));
+  EXPECT_DOUBLE_EQ(RunOp(ms, Walk(1, 4, /*dependent=*/false)), 200);
+  // Lines 2 and 3, then lines 4 and 5 when the demand reads of 2 and 3 move the stream on.
+  EXPECT_EQ(ms.stats().prefetch_fills, 4u);
+  EXPECT_EQ(ms.stats().prefetch_useful, 2u);
+  EXPECT_EQ(ms.stats().prefetch_late, 2u);
+}
+
+// Node 0's DRAM at 6.4 GB/s (10 ns per line), shared; each core alone may use as much.
+// Core 0 reads 10 scattered lines of node 0 at time 0: they start 10 ns apart, 0 .. 90, and
+// the last is done at 190. Core 1 then does the same, also from time 0: the node's first
+// 160-ns bin (16 lines) has 10 lines booked, so its lines start at 100 .. 150 (6), then in
+// the next bin at 160 .. 190 (4); the last is done at 290. Alone it would take 190, as core
+// 0 did.
+TEST(MemorySystemTimingTest, CoresShareTheNodeBandwidth) {
+  config::Machine m =
+      TimedMachine("outstanding_l1_misses: 16 core_dram_bandwidth_bytes_per_s: 6.4e9");
+  m.mutable_node(0)->set_dram_bandwidth_bytes_per_s(6.4e9);
+  ASSERT_TRUE(ValidateMachine(m).ok());
+  MemorySystem ms(Topo(m));
+  const auto reads = ScatteredReads(10, false);  // pages 1..10, node 0
+  EXPECT_DOUBLE_EQ(RunOp(ms, reads, /*core=*/0), 190);
+  std::vector<MemoryAccess> other;
+  for (int i = 0; i < 10; ++i) {
+    other.push_back({static_cast<uint64_t>(21 + i) * kPage, 8, AccessKind::kRead, false});
+  }
+  std::vector<double> per(other.size());
+  EXPECT_DOUBLE_EQ(ms.AccessBatch(other.data(), other.size(), 1, per.data()), 290);
+  EXPECT_DOUBLE_EQ(per[5], 250);  // started at 150
+  EXPECT_DOUBLE_EQ(per[6], 260);  // started at 160, the next bin
+}
+
+// Core 2 (socket 1) reads 5 lines of node 1 locally, then core 0 (socket 0) reads 5 others
+// across link "x" (10 GB/s: 6.4 ns per line). Both cores may use 10 GB/s; node 1's DRAM is
+// made so fast (64 TB/s) that it delays nothing. Core 2's lines start 0, 6.4, .., 25.6 (its
+// own limit), done 125.6. Core 0 starts at 1 ns: its lines start 1, 7.4, .., 26.6 (the link
+// and the core), done 176.6, 175.6 after it started. Had core 2's local lines been charged
+// to the link, its first bin (102.4 ns, 16 lines) would hold 5 of them and core 0's first
+// line would start at 5 x 6.4 = 32.
+TEST(MemorySystemTimingTest, LinkBandwidthIsChargedOnlyToCrossSocketLines) {
+  config::Machine m =
+      TimedMachine("outstanding_l1_misses: 16 core_dram_bandwidth_bytes_per_s: 1e10");
+  m.mutable_node(1)->set_dram_bandwidth_bytes_per_s(64e12);
+  ASSERT_TRUE(ValidateMachine(m).ok());
+  MemorySystem ms(Topo(m));
+  std::vector<MemoryAccess> local, remote;
+  for (int i = 0; i < 5; ++i) {
+    local.push_back({static_cast<uint64_t>(4200 + i) * kPage, 8, AccessKind::kRead, false});
+    remote.push_back({static_cast<uint64_t>(4097 + i) * kPage, 8, AccessKind::kRead, false});
+  }
+  EXPECT_NEAR(RunOp(ms, local, /*core=*/2), 125.6, 1e-9);
+  ms.SyncCore(0, 1);
+  EXPECT_NEAR(RunOp(ms, remote, /*core=*/0), 175.6, 1e-9);
+  EXPECT_EQ(ms.stats().dram_remote_socket, 5u);
+}
+
+TEST(MemorySystemTimingTest, MigratedPagesCostTheirCycles) {
+  MemorySystem ms(Topo(TimedMachine(
+      "cycles_per_migrated_page: 2500 cycles_per_scanned_pfn: 2 cycles_per_operation: 50")));
+  ASSERT_TRUE(ms.timed());
+  EXPECT_DOUBLE_EQ(ms.NonMemoryNs(0, 4), 50 + 4 * 2500);  // 1 GHz: 1 cycle = 1 ns
+  EXPECT_DOUBLE_EQ(ms.NonMemoryNs(8), 50 + 8 * 2);
+}
+
 TEST(MemorySystemTimingTest, ValidatorRejectsImpossibleTiming) {
   struct Case {
     std::string timing;
@@ -360,7 +462,9 @@ TEST(MemorySystemTimingTest, ValidatorRejectsImpossibleTiming) {
            {"streamer_distance_lines: 64", "timing.streamer_distance_lines: 64 lines reach"},
            {"core_dram_bandwidth_bytes_per_s: -1", "timing.core_dram_bandwidth_bytes_per_s"},
            {"cycles_per_scanned_pfn: -2", "timing.cycles_per_scanned_pfn"},
-           {"cycles_per_operation: inf", "timing.cycles_per_operation"}}) {
+           {"cycles_per_operation: inf", "timing.cycles_per_operation"},
+           {"streamer_queue_entries: 5000", "timing.streamer_queue_entries: 5000 is above 4096"},
+           {"cycles_per_migrated_page: -1", "timing.cycles_per_migrated_page"}}) {
     config::Machine m = TimedMachine("");
     auto t = ParseMachineText("name: \"t\" timing { " + c.timing + " }", "timing");
     ASSERT_TRUE(t.ok()) << t.status();

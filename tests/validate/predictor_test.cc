@@ -101,6 +101,17 @@ TEST_F(ReplayPredictorTest, MigrationOfSinglePages) {
   EXPECT_NEAR(m->mean_ns, 352.96, 1e-9);
 }
 
+// Timing.cycles_per_migrated_page is charged once per migrated base page, on top of the
+// same metadata and copy (a timing block with no outstanding misses keeps every access
+// serial): 352.96 + 1000 cycles at 1 GHz.
+TEST_F(ReplayPredictorTest, MigrationChargesCyclesPerMigratedPage) {
+  machine_.mutable_timing()->set_cycles_per_migrated_page(1000);
+  ReplayPredictor p(machine_, model_, dir_.path());
+  absl::StatusOr<OperationPrediction> m = p.PredictMigration(4);
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_NEAR(m->mean_ns, 1352.96, 1e-9);
+}
+
 TEST_F(ReplayPredictorTest, RefusesWhatDoesNotFitTheNode) {
   ReplayPredictor p(machine_, model_, dir_.path());
   EXPECT_EQ(p.PredictScan(0).status().code(), absl::StatusCode::kInvalidArgument);
