@@ -32,7 +32,7 @@ StructPageModel::StructPageModel(const std::vector<mm::NodeLayout>& nodes, Optio
     mapcount_off_ = 16;
     refcount_off_ = 20;
   }
-  for (uint32_t n = 0; n < nodes.size(); ++n) overhead_.SetStatic(n, layout_.static_bytes(n));
+  overhead_.SetMemmap(layout_);
 }
 
 uint64_t StructPageModel::HvoFreedPages(uint32_t order, uint32_t struct_page_bytes) {
