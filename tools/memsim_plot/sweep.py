@@ -559,7 +559,9 @@ def plot_sweep_heatmap(sweep, rows, metric_cols, spec, out_dir):
             ax.set_xlabel(xa["label"])
             ax.set_ylabel(ya["label"])
             if ctitle:
-                ax.set_title(ctitle)
+                # Two panels across: a long title would run into its neighbour's.
+                ax.set_title(ctitle.replace(", ", "\n") if n_cols > 1 and len(ctitle) > 40
+                             else ctitle)
         for k in range(len(g), n_rows * n_cols):
             axs[k // n_cols][k % n_cols].axis("off")
         fig.colorbar(im, cax=cax, label=metric_label(metric, unit))
