@@ -50,6 +50,13 @@ ABSL_FLAG(double, slab_random_free, 0.3,
           "gen slab: probability that an object free hits a random object rather than the "
           "oldest, 0..1.");
 
+ABSL_FLAG(std::string, cxl_mem, "",
+          "gen tiering: a CPU-less (CXL) node of this size after the --nodes DRAM nodes.");
+ABSL_FLAG(double, hot_share, 0.2, "gen tiering: share of the footprint that is hot, 0..1.");
+ABSL_FLAG(double, demote_watermark, 0.5,
+          "gen tiering: share of a DRAM node's tasks' footprint the node holds before kswapd "
+          "demotes cold pages to the CXL node, 0.05..0.95.");
+
 namespace memsim::cli {
 
 namespace {
@@ -91,6 +98,12 @@ absl::StatusOr<workload::WorkloadParams> ParamsFromFlags() {
   p.fragmentation = absl::GetFlag(FLAGS_fragmentation);
   p.unmovable_share = absl::GetFlag(FLAGS_unmovable_share);
   p.slab_random_free = absl::GetFlag(FLAGS_slab_random_free);
+  const std::string cxl_mem = absl::GetFlag(FLAGS_cxl_mem);
+  if (!cxl_mem.empty()) {
+    ASSIGN_OR_RETURN(p.cxl_mem_bytes, AsUsageError(workload::ParseByteSize(cxl_mem, "--cxl_mem")));
+  }
+  p.hot_share = absl::GetFlag(FLAGS_hot_share);
+  p.demote_watermark = absl::GetFlag(FLAGS_demote_watermark);
   return p;
 }
 
@@ -180,14 +193,15 @@ absl::Status RunGen(const std::vector<std::string>& args) {
 Command GenCommand() {
   Command c;
   c.name = "gen";
-  c.summary = "generate a synthetic workload trace (anon, pagecache, slab, numa, fragment)";
+  c.summary =
+      "generate a synthetic workload trace (anon, pagecache, slab, numa, fragment, tiering)";
   c.usage = "memsim gen --workload=NAME -o OUT.mtrace [--seed=N] [--flags]";
   c.description = Description(Registry());
-  c.flags = {"workload",        "o",         "seed",          "nodes",
-             "node_mem",        "cpus",      "num_events",    "duration",
-             "footprint",       "thp_share", "file_size",     "folio_order",
-             "imbalance",       "fill",      "fragmentation", "unmovable_share",
-             "slab_random_free"};
+  c.flags = {"workload",         "o",         "seed",          "nodes",
+             "node_mem",         "cpus",      "num_events",    "duration",
+             "footprint",        "thp_share", "file_size",     "folio_order",
+             "imbalance",        "fill",      "fragmentation", "unmovable_share",
+             "slab_random_free", "cxl_mem",   "hot_share",     "demote_watermark"};
   c.run = RunGen;
   return c;
 }

@@ -69,7 +69,87 @@ absl::Status ValidateCache(const std::string& field, const CacheLevel& c, uint32
   return absl::OkStatus();
 }
 
+// Memory blocks and memmap placement (docs/machine-model.md, "Where the memmap lives").
+// REQUIRES: the nodes and the latency matrix are valid.
+absl::Status ValidateMemmapPlacement(const Machine& m) {
+  if (m.memory_block_bytes() != 0 &&
+      (!IsPowerOfTwo(m.memory_block_bytes()) || m.memory_block_bytes() < (uint64_t{2} << 20))) {
+    return Invalid("memory_block_bytes",
+                   absl::StrCat(m.memory_block_bytes(), " is not a power of two >= 2 MiB"));
+  }
+  if (m.vmemmap_alignment_bytes() != 0 &&
+      (!IsPowerOfTwo(m.vmemmap_alignment_bytes()) || m.vmemmap_alignment_bytes() < kPageBytes)) {
+    return Invalid("vmemmap_alignment_bytes",
+                   absl::StrCat(m.vmemmap_alignment_bytes(), " is not a power of two >= 4096"));
+  }
+  const uint64_t block_pages = MemoryBlockBytes(m) / kPageBytes;
+  config::MemmapPlacement on_memory_mode = config::MEMMAP_PLACEMENT_DEFAULT;
+  for (int i = 0; i < m.node_size(); ++i) {
+    const config::NumaNode& node = m.node(i);
+    const std::string f = absl::StrCat("node[", i, "].memmap_placement");
+    const config::MemmapPlacement p = ResolvedMemmapPlacement(node);
+    if (p == config::MEMMAP_NODE_LOCAL) continue;
+    if (MemmapHostNode(m, i) < 0) {
+      return Invalid(f,
+                     "hot-added, but no node of boot memory (or hot-added before it) can "
+                     "hold its memmap");
+    }
+    if (p == config::MEMMAP_ON_MEMORY || p == config::MEMMAP_ON_MEMORY_FORCE) {
+      if (on_memory_mode != config::MEMMAP_PLACEMENT_DEFAULT && on_memory_mode != p) {
+        return Invalid(f,
+                       "MEMMAP_ON_MEMORY and MEMMAP_ON_MEMORY_FORCE on one machine: "
+                       "memory_hotplug.memmap_on_memory is one global parameter");
+      }
+      on_memory_mode = p;
+      // check_hotplug_memory_range(): hot-added ranges are whole memory blocks, and
+      // memmap_on_memory carves each block.
+      if (node.start_pfn() % block_pages != 0 || node.end_pfn() % block_pages != 0) {
+        return Invalid(
+            f, absl::StrCat("memmap_on_memory needs whole memory blocks of ", MemoryBlockBytes(m),
+                            " bytes (memory_block_bytes); node [0x", absl::Hex(node.start_pfn()),
+                            ", 0x", absl::Hex(node.end_pfn()), ") is not"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+uint64_t MemoryBlockBytes(const Machine& machine) {
+  return machine.memory_block_bytes() == 0 ? uint64_t{128} << 20 : machine.memory_block_bytes();
+}
+
+uint64_t VmemmapAlignmentBytes(const Machine& machine) {
+  return machine.vmemmap_alignment_bytes() == 0 ? uint64_t{2} << 20
+                                                : machine.vmemmap_alignment_bytes();
+}
+
+config::MemmapPlacement ResolvedMemmapPlacement(const config::NumaNode& node) {
+  if (node.memmap_placement() != config::MEMMAP_PLACEMENT_DEFAULT) return node.memmap_placement();
+  return node.cpu_less() ? config::MEMMAP_HOTPLUG : config::MEMMAP_NODE_LOCAL;
+}
+
+int MemmapHostNode(const Machine& machine, int node) {
+  const int n = machine.node_size();
+  int best = -1;
+  double best_ns = 0;
+  int best_penalty = 0;
+  for (int j = 0; j < n; ++j) {
+    if (j == node) continue;
+    const bool boot = ResolvedMemmapPlacement(machine.node(j)) == config::MEMMAP_NODE_LOCAL;
+    if (!boot && j > node) continue;
+    if (machine.latency_ns_size() != n * n) return -1;
+    const double ns = machine.latency_ns(node * n + j);
+    const int penalty = (machine.node(j).cpu_less() ? 0 : 1) + (j < node ? 1 : 0);
+    if (best < 0 || ns < best_ns || (ns == best_ns && penalty < best_penalty)) {
+      best = j;
+      best_ns = ns;
+      best_penalty = penalty;
+    }
+  }
+  return best;
+}
 
 absl::Status ValidateMachine(const Machine& m) {
   if (m.name().empty()) return Invalid("name", "must not be empty");
@@ -248,6 +328,8 @@ absl::Status ValidateMachine(const Machine& m) {
       return Invalid(absl::StrCat("latency_ns[", i / n, "][", i % n, "]"), "must be > 0");
     }
   }
+
+  RETURN_IF_ERROR(ValidateMemmapPlacement(m));
 
   // Interconnect.
   std::map<std::string, double> link_latency;

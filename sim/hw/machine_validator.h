@@ -35,6 +35,21 @@ inline constexpr uint64_t kMaxMemoryBytes = uint64_t{64} << 40;
 // beyond the limits above, ….
 absl::Status ValidateMachine(const config::Machine& machine);
 
+// Where the memmap lives (docs/machine-model.md, "Where the memmap lives").
+// memory_block_bytes and vmemmap_alignment_bytes with their defaults applied.
+uint64_t MemoryBlockBytes(const config::Machine& machine);
+uint64_t VmemmapAlignmentBytes(const config::Machine& machine);
+// A node's memmap_placement with the default resolved: MEMMAP_NODE_LOCAL for a node with
+// CPUs, MEMMAP_HOTPLUG for a cpu_less one.
+config::MemmapPlacement ResolvedMemmapPlacement(const config::NumaNode& node);
+// The node that holds node `node`'s memmap when it is hot-added: the zonelist fallback of a
+// node with no memory yet picks the nearest node that has memory (build_zonelists() ->
+// find_next_best_node(), by node_distance()). Candidates: every node of boot memory, and
+// hot-added nodes of lower index (hot-added, and so given memory, before this one). Nearest by
+// latency_ns[node][j]; ties go to a node without CPUs, then to a higher-numbered node (the
+// penalties find_next_best_node() adds), then to the lower index. -1 if there is none.
+int MemmapHostNode(const config::Machine& machine, int node);
+
 }  // namespace memsim::hw
 
 #endif  // MEMSIM_SIM_HW_MACHINE_VALIDATOR_H_

@@ -8,6 +8,8 @@ namespace memsim::memmap {
 
 OverheadTracker::OverheadTracker(std::vector<uint64_t> node_ram_bytes) {
   nodes_.resize(node_ram_bytes.size());
+  placement_.resize(node_ram_bytes.size());
+  for (size_t i = 0; i < placement_.size(); ++i) placement_[i].memmap_node = i;
   for (size_t i = 0; i < node_ram_bytes.size(); ++i) {
     nodes_[i].f.ram_bytes = node_ram_bytes[i];
     nodes_[i].f.pages = node_ram_bytes[i] >> mm::kPageShift;
@@ -61,6 +63,13 @@ void OverheadTracker::SetStatic(uint32_t node, uint64_t bytes) {
   for (Account* a : {&n, &machine_}) {
     a->f.total_bytes = a->f.static_bytes + a->f.slab_bytes - a->f.hvo_saved_bytes;
     a->f.peak_total_bytes = std::max(a->f.peak_total_bytes, a->f.total_bytes);
+  }
+}
+
+void OverheadTracker::SetMemmap(const MemmapLayout& layout) {
+  for (uint32_t n = 0; n < nodes_.size(); ++n) {
+    SetStatic(n, layout.static_bytes(n));
+    placement_[n] = {layout.memmap_node(n), layout.waste_bytes(n), layout.PlacementText(n)};
   }
 }
 

@@ -8,6 +8,10 @@
 // Time-weighted mean: integral of total over [first change, Finish()] / that duration;
 // the current total if no time has passed.
 //
+// Static bytes are charged to the node whose memory they describe; the node whose memory
+// holds them (the memmap placement, docs/machine-model.md "Where the memmap lives") is
+// memmap_node(); descriptors and their slabs are charged to the node they sit on.
+//
 // Described memory (docs/results.md, "overhead"): the pages the snapshot or a traced event
 // gave a state. Every descriptor, slab and HVO saving belongs to described pages (only
 // allocated pages have descriptors); undescribed pages cost their memmap slot only.
@@ -19,9 +23,11 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "proto/trace.pb.h"
+#include "sim/memmap/memmap_layout.h"
 
 namespace memsim::memmap {
 
@@ -69,6 +75,10 @@ class OverheadTracker {
 
   // Static memmap bytes of a node (set once, before any change).
   void SetStatic(uint32_t node, uint64_t bytes);
+  // Every node's static bytes, where its array lives and its waste, from the model's
+  // layout (set once, before any change; what a model's constructor calls).
+  // REQUIRES: layout.num_nodes() == num_nodes().
+  void SetMemmap(const MemmapLayout& layout);
   // Applies deltas at time_ns (times may repeat; a time earlier than the last one counts
   // as the last one).
   void Change(uint64_t time_ns, uint32_t node, int64_t descriptor_live_delta, int64_t slab_delta,
@@ -83,6 +93,11 @@ class OverheadTracker {
   Figures node(uint32_t node) const { return Snapshot(nodes_[node]); }
   Figures machine() const { return Snapshot(machine_); }
   OwnerDescriptors owner_descriptors(trace::OwnerType owner) const { return owners_[owner]; }
+  // The node whose memory holds node `node`'s memmap array (itself unless SetMemmap said
+  // otherwise), the memmap_on_memory waste inside its static bytes, and the placement as text.
+  uint32_t memmap_node(uint32_t node) const { return placement_[node].memmap_node; }
+  uint64_t memmap_waste_bytes(uint32_t node) const { return placement_[node].waste_bytes; }
+  const std::string& memmap_placement_text(uint32_t node) const { return placement_[node].text; }
 
  private:
   struct Account {
@@ -96,7 +111,14 @@ class OverheadTracker {
   static void Apply(Account& a, int64_t live, int64_t slab, int64_t hvo);
   static Figures Snapshot(const Account& a);
 
+  struct Placement {
+    uint32_t memmap_node = 0;
+    uint64_t waste_bytes = 0;
+    std::string text = "local";
+  };
+
   std::vector<Account> nodes_;
+  std::vector<Placement> placement_;
   Account machine_;
   std::array<OwnerDescriptors, 32> owners_{};
 };

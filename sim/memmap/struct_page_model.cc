@@ -40,7 +40,7 @@ StructPageModel::StructPageModel(const std::vector<mm::NodeLayout>& nodes, Optio
     mapcount_off_ = 16;
     refcount_off_ = 20;
   }
-  for (uint32_t n = 0; n < nodes.size(); ++n) overhead_.SetStatic(n, layout_.static_bytes(n));
+  overhead_.SetMemmap(layout_);
   bool any_separate = false;
   for (const Options::Separate& sep : options_.separate) any_separate |= sep.bytes > 0;
   if (!any_separate) return;

@@ -16,7 +16,7 @@ WordModel::WordModel(const std::vector<mm::NodeLayout>& nodes, uint32_t section_
       placement_(placement),
       refcount_offset_(refcount_offset),
       mapcount_offset_(mapcount_offset) {
-  for (uint32_t n = 0; n < nodes.size(); ++n) overhead_.SetStatic(n, layout_.static_bytes(n));
+  overhead_.SetMemmap(layout_);
 }
 
 uint32_t WordModel::DescriptorNode(uint32_t memory_node, const OpContext& ctx) const {

@@ -29,6 +29,20 @@ struct ZoneLayout {
   uint64_t pages = 0;
 };
 
+// Where a node's memmap is asked to live (config::MemmapPlacement, resolved).
+struct MemmapRequest {
+  enum class Kind : uint8_t {
+    kLocal = 0,          // boot memory: on the node
+    kHotplug = 1,        // hot-added: on host_node
+    kOnMemory = 2,       // memmap_on_memory: in each memory block, else on host_node
+    kOnMemoryForce = 3,  // memmap_on_memory=force
+  };
+  Kind kind = Kind::kLocal;
+  uint32_t host_node = 0;  // kHotplug and the fallback of kOnMemory*: index of the host node
+  uint64_t memory_block_pages = 32768;                   // Machine.memory_block_bytes / 4 KiB
+  uint64_t vmemmap_alignment_bytes = uint64_t{2} << 20;  // Machine.vmemmap_alignment_bytes
+};
+
 // One NUMA node's memory. The machine config (proto/machine.proto) is turned into these by
 // the caller; mm does not depend on it.
 struct NodeLayout {
@@ -38,6 +52,9 @@ struct NodeLayout {
   // Empty: one ZONE_NORMAL covering the whole node. Otherwise zones inside the node,
   // non-overlapping; node pfns in no zone are holes (never allocatable).
   std::vector<ZoneLayout> zones;
+  // Where the node's memmap lives (proto/machine.proto MemmapPlacement; resolved per model
+  // by memmap::MemmapLayout, docs/machine-model.md "Where the memmap lives").
+  MemmapRequest memmap;
 };
 
 enum class PageState : uint8_t {

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "sim/hw/machine_validator.h"
 #include "sim/replay/access_sink.h"
 #include "sim/util/status_macros.h"
 
@@ -15,10 +16,33 @@ constexpr uint64_t kPageBytes = 4096;
 // A block larger than a placement section could be split across nodes by the mapping.
 constexpr uint32_t kMaxMappedOrder = 15;
 
+// The machine's nodes with their memmap placement (docs/machine-model.md, "Where the
+// memmap lives"; the model's layout decides what memmap_on_memory does at its page size).
 std::vector<mm::NodeLayout> NodesOf(const config::Machine& machine) {
   std::vector<mm::NodeLayout> nodes;
-  for (const auto& n : machine.node()) {
-    nodes.push_back(mm::NodeLayout{n.id(), n.start_pfn(), n.end_pfn() - n.start_pfn(), {}});
+  for (int i = 0; i < machine.node_size(); ++i) {
+    const config::NumaNode& n = machine.node(i);
+    mm::NodeLayout node{n.id(), n.start_pfn(), n.end_pfn() - n.start_pfn(), {}};
+    using Kind = mm::MemmapRequest::Kind;
+    switch (hw::ResolvedMemmapPlacement(n)) {
+      case config::MEMMAP_HOTPLUG:
+        node.memmap.kind = Kind::kHotplug;
+        break;
+      case config::MEMMAP_ON_MEMORY:
+        node.memmap.kind = Kind::kOnMemory;
+        break;
+      case config::MEMMAP_ON_MEMORY_FORCE:
+        node.memmap.kind = Kind::kOnMemoryForce;
+        break;
+      default:
+        break;
+    }
+    const int host = hw::MemmapHostNode(machine, i);
+    if (node.memmap.kind != Kind::kLocal && host < 0) node.memmap.kind = Kind::kLocal;
+    node.memmap.host_node = host < 0 ? i : host;
+    node.memmap.memory_block_pages = hw::MemoryBlockBytes(machine) / kPageBytes;
+    node.memmap.vmemmap_alignment_bytes = hw::VmemmapAlignmentBytes(machine);
+    nodes.push_back(std::move(node));
   }
   return nodes;
 }

@@ -195,6 +195,45 @@ void FillCoverage(const ReplayEngine& engine, result::Result* r) {
   }
 }
 
+// Overhead.nodes[].resident_bytes and Result.residence from the nodes' whole figures
+// (docs/results.md, "Where the metadata sits").
+void FillResidence(result::Result* r) {
+  result::Overhead* o = r->mutable_overhead();
+  const int n = o->nodes_size();
+  std::vector<uint64_t> resident(n, 0);
+  uint64_t waste = 0;
+  for (const result::NodeOverhead& node : o->nodes()) {
+    const uint32_t host =
+        node.memmap_node() < static_cast<uint32_t>(n) ? node.memmap_node() : node.node();
+    resident[host] += node.whole().static_bytes() - node.whole().hvo_saved_bytes();
+    resident[node.node()] += node.whole().slab_bytes();
+    waste += node.memmap_waste_bytes();
+  }
+  result::MetadataResidence* m = r->mutable_residence();
+  std::vector<bool> cpu_less(n, false);
+  for (uint32_t c : m->cpu_less_nodes()) {
+    if (c < static_cast<uint32_t>(n)) cpu_less[c] = true;
+  }
+  m->set_cpu_nodes_bytes(0);
+  m->set_cpu_less_nodes_bytes(0);
+  m->set_cpu_nodes_ram_bytes(0);
+  for (int i = 0; i < n; ++i) {
+    result::NodeOverhead* node = o->mutable_nodes(i);
+    node->set_resident_bytes(resident[i]);
+    if (cpu_less[i]) {
+      m->set_cpu_less_nodes_bytes(m->cpu_less_nodes_bytes() + resident[i]);
+    } else {
+      m->set_cpu_nodes_bytes(m->cpu_nodes_bytes() + resident[i]);
+      m->set_cpu_nodes_ram_bytes(m->cpu_nodes_ram_bytes() + node->figures().ram_bytes());
+    }
+  }
+  m->set_cpu_nodes_percent(m->cpu_nodes_ram_bytes() == 0
+                               ? 0.0
+                               : 100.0 * static_cast<double>(m->cpu_nodes_bytes()) /
+                                     static_cast<double>(m->cpu_nodes_ram_bytes()));
+  m->set_memmap_waste_bytes(waste);
+}
+
 }  // namespace
 
 result::Result BuildResult(const ReplayEngine& engine) {
@@ -206,6 +245,16 @@ result::Result BuildResult(const ReplayEngine& engine) {
     auto* node = r.mutable_overhead()->add_nodes();
     node->set_node(n);
     FillFigures(overhead.node(n), node->mutable_figures());
+    node->set_memmap_node(overhead.memmap_node(n));
+    node->set_memmap_waste_bytes(overhead.memmap_waste_bytes(n));
+    absl::StrAppend(r.mutable_memmap_placement(), n == 0 ? "" : "; ", "node ", n, ": ",
+                    overhead.memmap_placement_text(n));
+  }
+  {
+    const auto& nodes = engine.topology().machine().node();
+    for (int n = 0; n < nodes.size() && n < static_cast<int>(overhead.num_nodes()); ++n) {
+      if (nodes[n].cpu_less()) r.mutable_residence()->add_cpu_less_nodes(n);
+    }
   }
   FillOwners(engine, r.mutable_overhead());
   FillDescribed(engine, r.mutable_overhead());
@@ -324,6 +373,7 @@ void ApplyUndescribedRule(UndescribedRule rule, result::Result* result) {
   for (result::NodeOverhead& n : *o->mutable_nodes()) {
     FillFigures(whole(n.figures(), n.undescribed_pages()), n.mutable_whole());
   }
+  FillResidence(result);
 }
 
 }  // namespace memsim::replay

@@ -159,6 +159,17 @@ const std::vector<Column>& Columns() {
     c->push_back({"overhead_mean_percent", [](const result::Result& r) {
                     return Cell(r.overhead().machine().mean_percent_of_ram());
                   }});
+    // Where the metadata sits (docs/results.md, "Where the metadata sits").
+    c->push_back({"metadata_cpu_nodes_bytes",
+                  [](const result::Result& r) { return Cell(r.residence().cpu_nodes_bytes()); }});
+    c->push_back({"metadata_cpu_less_nodes_bytes", [](const result::Result& r) {
+                    return Cell(r.residence().cpu_less_nodes_bytes());
+                  }});
+    c->push_back({"metadata_cpu_nodes_percent",
+                  [](const result::Result& r) { return Cell(r.residence().cpu_nodes_percent()); }});
+    c->push_back({"memmap_waste_bytes", [](const result::Result& r) {
+                    return Cell(r.residence().memmap_waste_bytes());
+                  }});
     // Described memory, then the whole machine under undescribed_rule (docs/results.md).
     c->push_back({"described_pages",
                   [](const result::Result& r) { return Cell(r.overhead().described().pages()); }});

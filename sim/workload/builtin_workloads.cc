@@ -5,6 +5,7 @@
 #include "sim/workload/numa_workload.h"
 #include "sim/workload/pagecache_workload.h"
 #include "sim/workload/slab_workload.h"
+#include "sim/workload/tiering_workload.h"
 
 namespace memsim::workload {
 
@@ -19,6 +20,9 @@ void RegisterBuiltinWorkloads(WorkloadRegistry& registry) {
                 "--footprint --imbalance --thp_share", &NumaWorkload::Create});
   registry.Add({"fragment", "fragmented nodes where THP faults trigger direct compaction",
                 "--fill --fragmentation --unmovable_share", &FragmentWorkload::Create});
+  registry.Add({"tiering", "hot/cold pages demoted to a CXL node and promoted back",
+                "--cxl_mem --footprint --hot_share --demote_watermark --thp_share",
+                &TieringWorkload::Create});
 }
 
 }  // namespace memsim::workload

@@ -45,6 +45,18 @@ absl::StatusOr<MachineDesc> MachineDesc::Uniform(uint32_t nodes, uint64_t node_m
   return m;
 }
 
+absl::Status MachineDesc::AddCpuLessNode(uint64_t bytes) {
+  constexpr uint64_t kMaxBlockBytes = kPageSizeBytes << kMaxOrder;
+  if (bytes == 0 || bytes % kMaxBlockBytes != 0 || bytes / kPageSizeBytes > (uint64_t{1} << 40)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--cxl_mem must be a positive multiple of 4MiB up to 4PiB, got ", bytes, " bytes"));
+  }
+  const uint64_t start = nodes.empty() ? 0 : nodes.back().end_pfn;
+  nodes.push_back(
+      NodeDesc{static_cast<uint32_t>(nodes.size()), start, start + bytes / kPageSizeBytes, {}});
+  return absl::OkStatus();
+}
+
 uint64_t MachineDesc::total_pages() const {
   uint64_t total = 0;
   for (const NodeDesc& n : nodes) total += n.pages();

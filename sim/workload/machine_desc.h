@@ -38,6 +38,9 @@ struct MachineDesc {
   static absl::StatusOr<MachineDesc> Uniform(uint32_t nodes, uint64_t node_mem_bytes,
                                              uint32_t cpus);
 
+  // Appends a node without CPUs of `bytes` (a CXL expander: --cxl_mem) after the last node.
+  // Errors name --cxl_mem.
+  absl::Status AddCpuLessNode(uint64_t bytes);
   uint64_t total_pages() const;
   // Index into `nodes` of the node holding `pfn`; nodes.size() if none.
   uint32_t NodeOfPfn(uint64_t pfn) const;

@@ -39,6 +39,10 @@ void FillTraceHeader(const std::string& name, const WorkloadParams& params,
   header->clear_nodes();
   absl::StatusOr<MachineDesc> machine =
       MachineDesc::Uniform(params.nodes, params.node_mem_bytes, params.cpus);
+  if (machine.ok() && params.cxl_mem_bytes > 0 &&
+      !machine->AddCpuLessNode(params.cxl_mem_bytes).ok()) {
+    machine = absl::InvalidArgumentError("--cxl_mem");
+  }
   if (machine.ok()) {
     for (const NodeDesc& n : machine->nodes) {
       trace::NodeRange* r = header->add_nodes();

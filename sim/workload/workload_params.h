@@ -45,6 +45,13 @@ struct WorkloadParams {
   // slab: probability that an object free hits a random live object instead of the oldest.
   double slab_random_free = 0.3;
 
+  // tiering: a CPU-less node (CXL expander) of this many bytes after the --nodes DRAM nodes;
+  // 0: none.
+  uint64_t cxl_mem_bytes = 0;
+  // tiering: share of the footprint (by pages) that is hot.
+  double hot_share = 0.2;
+  // tiering: share of a DRAM node's part of the footprint it may hold before kswapd demotes.
+  double demote_watermark = 0.5;
   // Checks the machine shape, the event count and the duration.
   absl::Status ValidateCommon() const;
   // Mean simulated time between two events, ns (>= 1).

@@ -254,6 +254,8 @@ constexpr char kHeader[] =
     "overhead_ram_bytes,overhead_static_bytes,overhead_descriptor_live_bytes,overhead_slab_bytes,"
     "overhead_hvo_saved_bytes,overhead_final_bytes,overhead_peak_bytes,overhead_mean_bytes,"
     "overhead_final_percent,overhead_peak_percent,overhead_mean_percent,"
+    "metadata_cpu_nodes_bytes,metadata_cpu_less_nodes_bytes,metadata_cpu_nodes_percent,"
+    "memmap_waste_bytes,"
     "described_pages,undescribed_pages,described_static_bytes,described_descriptor_live_bytes,"
     "described_slab_bytes,described_hvo_saved_bytes,described_final_bytes,described_peak_bytes,"
     "described_mean_bytes,described_final_percent,described_peak_percent,"
@@ -292,7 +294,8 @@ TEST(Csv, HeaderAndRowsOfTwoModels) {
             "t.mtrace,tiny,page64,page64,proportional,extrapolate,3,835299011.3,"
             "412316860416,6442450944,0,0,0,6442450944,6442450944,6442450944,"
             "1.5625,1.5625,1.5625,"
-            "6291456,94371840,"                                                       // pages
+            "0,0,0,0,"           // residence (not set)
+            "6291456,94371840,"  // pages
             "402653184,0,0,0,402653184,402653184,402653184,1.5625,1.5625,1.5625,64,"  // described
             "6442450944,6442450944,6442450944,1.5625,1.5625,1.5625,64,"               // whole
             "0,64,64,0,0,0,0,0,0,0,0,0,0,0,0,64,"                                     // per owner
@@ -310,6 +313,7 @@ TEST(Csv, HeaderAndRowsOfTwoModels) {
             "t.mtrace,tiny,memdesc,memdesc,proportional,extrapolate,3,835299261.8,"
             "412316860416,805306368,4096,8192,0,805314560,805314560,805310464.5,"
             "0.1953125,0.1953125,0.1953125,"
+            "0,0,0,0,"
             "6291456,94371840,"
             "50331648,80000,81920,0,50413568,50413568,50413568,"
             "0.195630391438802,0.195630391438802,0.195630391438802,8.01302083333333,"
@@ -336,9 +340,9 @@ TEST(Csv, TextsAreQuotedAsRfc4180) {
 
 TEST(Csv, MetricColumnsAreTheSimulatedFigures) {
   const std::vector<std::string> names = MetricNames();
-  // 21 machine and total columns, 7 per event kind, then 36 described/whole/owner columns
-  // and 14 of uncertainty.
-  ASSERT_EQ(names.size(), 21u + 7u * 7u + 36u + 14u);
+  // 21 machine and total columns, 4 of residence, 7 per event kind, then 36
+  // described/whole/owner columns and 14 of uncertainty.
+  ASSERT_EQ(names.size(), 21u + 4u + 7u * 7u + 36u + 14u);
   EXPECT_EQ(names.front(), "events");
   EXPECT_EQ(names.back(), "warnings");
   const std::vector<Cell> values = MetricValues(Page64());
@@ -347,6 +351,18 @@ TEST(Csv, MetricColumnsAreTheSimulatedFigures) {
   EXPECT_EQ(std::get<double>(values[1]), 835299011.3);    // simulated_time_ns
   EXPECT_EQ(std::get<uint64_t>(values[3]), 6442450944u);  // overhead_static_bytes
   EXPECT_EQ(std::get<double>(values[9]), 6442450944.0);   // overhead_mean_bytes
+}
+
+TEST(Csv, ResidenceColumnsFollowTheMachineOverhead) {
+  result::Result r = Page64();
+  r.mutable_residence()->set_cpu_nodes_bytes(5 << 20);
+  r.mutable_residence()->set_cpu_less_nodes_bytes(3 << 20);
+  r.mutable_residence()->set_cpu_nodes_percent(1.25);
+  r.mutable_residence()->set_memmap_waste_bytes(4096);
+  const std::string row = CsvRow(r);
+  EXPECT_NE(row.find("1.5625,1.5625,1.5625,5242880,3145728,1.25,4096,6291456,94371840,"),
+            std::string::npos)
+      << row;
 }
 
 TEST(Cell, CsvAndJsonTexts) {
@@ -594,7 +610,8 @@ TEST(Json, SmallResultExactText) {
  "counters": [],
  "inconsistency_causes": [],
  "warnings": [],
- "prefetch_accuracy": 0
+ "prefetch_accuracy": 0,
+ "memmap_placement": ""
 }
 )spec");
 }

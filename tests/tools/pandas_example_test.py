@@ -68,6 +68,12 @@ def csv_value(result, column):
         return machine[column[len("overhead_"):]]
     if column.startswith("total_"):
         return result["total"][column[len("total_"):]]
+    residence = {"metadata_cpu_nodes_bytes": "cpu_nodes_bytes",
+                 "metadata_cpu_less_nodes_bytes": "cpu_less_nodes_bytes",
+                 "metadata_cpu_nodes_percent": "cpu_nodes_percent",
+                 "memmap_waste_bytes": "memmap_waste_bytes"}
+    if column in residence:
+        return result["residence"][residence[column]]
     overhead = result["overhead"]
     if column == "described_pages":
         return overhead["described"]["pages"]
@@ -186,7 +192,7 @@ class PandasExample(unittest.TestCase):
         self.assertEqual(str(compare["overhead_static_bytes"].dtype), "int64")
         self.assertEqual(str(compare["simulated_time_ns"].dtype), "float64")
         columns = numeric_columns(compare)
-        self.assertEqual(len(columns), 122)
+        self.assertEqual(len(columns), 126)
         for i, result in enumerate(self.results):
             for column in columns:
                 self.assert_exact(compare[column][i], csv_value(result, column),
@@ -215,7 +221,7 @@ class PandasExample(unittest.TestCase):
         self.assertEqual(list(sweep["model"]), ["page64", "memdesc"] * 3)
         self.assertEqual(list(sweep["thp_share"]), [0, 0, 0.5, 0.5, 1, 1])
         columns = numeric_columns(sweep)
-        self.assertEqual(len(columns), 120)  # the metric columns: no wall time or rate
+        self.assertEqual(len(columns), 124)  # the metric columns: no wall time or rate
         for row in range(len(sweep)):
             point = sweep["point"][row]
             with open(os.path.join(self.sweep_dir, "points", f"{point:06d}.json")) as f:

@@ -111,7 +111,8 @@ TEST(WorkloadRegistry, UnknownNameListsTheKnownOnes) {
   ASSERT_FALSE(w.ok());
   EXPECT_EQ(w.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(w.status().message(),
-            "--workload: unknown workload 'bogus' (known: anon, pagecache, slab, numa, fragment)");
+            "--workload: unknown workload 'bogus' (known: anon, pagecache, slab, numa, fragment, "
+            "tiering)");
 }
 
 TEST(WorkloadRegistry, BadParametersAreReportedBeforeAnyFileIsWritten) {

@@ -552,14 +552,19 @@ def plot_sweep_heatmap(sweep, rows, metric_cols, spec, out_dir):
                     ax.text(j, i, fmt_short(v), ha="center", va="center", fontsize=9,
                             color="black" if light else "white")
             ax.set_xticks(range(len(xv)))
-            ax.set_xticklabels([value_text(xa, v) for v in xv],
-                               rotation=30 if len(xv) > 6 else 0)
+            xlabels = [value_text(xa, v) for v in xv]
+            # Many labels, or a few long ones, would run into each other: slant them.
+            long_labels = len(xv) <= 6 and sum(len(t) for t in xlabels) > 8 * len(xv) + 8
+            ax.set_xticklabels(xlabels, rotation=30 if len(xv) > 6 else 20 if long_labels else 0,
+                               ha="right" if long_labels else "center")
             ax.set_yticks(range(len(yv)))
             ax.set_yticklabels([value_text(ya, v) for v in yv])
             ax.set_xlabel(xa["label"])
             ax.set_ylabel(ya["label"])
             if ctitle:
-                ax.set_title(ctitle)
+                # Two panels across: a long title would run into its neighbour's.
+                ax.set_title(ctitle.replace(", ", "\n") if n_cols > 1 and len(ctitle) > 40
+                             else ctitle)
         for k in range(len(g), n_rows * n_cols):
             axs[k // n_cols][k % n_cols].axis("off")
         fig.colorbar(im, cax=cax, label=metric_label(metric, unit))
