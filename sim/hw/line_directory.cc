@@ -22,9 +22,8 @@ void LineDirectory::Allocate(uint64_t capacity) {
   shift_ = 64 - (bits - kRunShift);
   const size_t bytes = capacity * kSlotBytes;
   slots_ = std::unique_ptr<unsigned char[], HugeDeleter>(
-      static_cast<unsigned char*>(AllocateHuge(bytes)), HugeDeleter{bytes});
+      static_cast<unsigned char*>(AllocateHugeZeroed(bytes)), HugeDeleter{bytes});
   MEMSIM_CHECK(slots_ != nullptr, "out of memory for the line directory");
-  std::memset(slots_.get(), 0, bytes);
 }
 
 void LineDirectory::Grow() {
