@@ -318,7 +318,14 @@ absl::Status TraceWriter::Finish() {
   std::string head(tf::kMagic, 8);
   PutU32(&head, tf::kFormatVersion);
   std::string header_bytes;
-  *header_.mutable_extent() = extent_.ToProto();
+  // Values past the format's limits (trace_format.h) leave the extent out: the reader then
+  // reports them where they are, at their chunk and index.
+  const trace::TraceExtent extent = extent_.ToProto();
+  if (extent.end_pfn() <= tf::kPfnLimit && extent.event_cpus() <= tf::kMaxCpus) {
+    *header_.mutable_extent() = extent;
+  } else {
+    header_.clear_extent();
+  }
   SanitizeStrings(&header_);
   SerializeDeterministic(header_, &header_bytes);
   if (header_bytes.size() > tf::kMaxHeaderBytes) {
