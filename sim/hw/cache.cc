@@ -33,15 +33,11 @@ Cache::Cache(uint32_t sets_per_slice, uint32_t slices, uint32_t ways,
   last_group_lanes_ = last_lanes == 64 ? ~uint64_t{0} : (uint64_t{1} << last_lanes) - 1;
   const uint64_t sets = uint64_t{sets_per_slice} * slices;
   const size_t bytes = sets * set_bytes_;
+  // Zeroed: every way invalid (see the layout note in cache.h); padding lanes look like
+  // invalid ways that never match and are never chosen.
   slots_ = std::unique_ptr<unsigned char[], HugeDeleter>(
-      static_cast<unsigned char*>(AllocateHuge(bytes)), HugeDeleter{bytes});
+      static_cast<unsigned char*>(AllocateHugeZeroed(bytes)), HugeDeleter{bytes});
   MEMSIM_CHECK(slots_ != nullptr, "out of memory for a cache");
-  // Padding lanes look like invalid ways that never match and are never chosen.
-  for (uint64_t s = 0; s < sets; ++s) {
-    unsigned char* set = slots_.get() + (s << set_shift_);
-    std::fill_n(Tags(set), 4 * tag_chunks_, kInvalidTag);
-    std::fill_n(Ages(set), 16 * age_chunks_, kInvalidAge);
-  }
 }
 
 uint32_t Cache::WayWide(const unsigned char* set, uint64_t tag) const {
@@ -51,7 +47,7 @@ uint32_t Cache::WayWide(const unsigned char* set, uint64_t tag) const {
   const uint32_t lo_tag = static_cast<uint32_t>(tag);
   const uint32_t hi_tag = static_cast<uint32_t>(tag >> 32);
   for (uint32_t w = 0; w < ways_; ++w) {
-    if (ages[w] != kInvalidAge && tags[w] == lo_tag && hi[w] == hi_tag) return w;
+    if (ages[w] != kStoredInvalidAge && tags[w] == ~lo_tag && hi[w] == hi_tag) return w;
   }
   return ways_;
 }

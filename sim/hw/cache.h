@@ -12,7 +12,10 @@
 // L1d (8 ways) and the LLC (11 ways) use one host cache line per set and a 16-way L2 two.
 // Ages are the ranks of the valid ways in the order (0 = newest, always 0..k-1 for k valid
 // ways) and 255 for an invalid way or a padding lane; the tags of invalid ways and padding
-// lanes are kInvalidTag. Tags >= kInvalidTag (a line beyond 2^(32 + set bits), e.g. above
+// lanes are kInvalidTag. Both are stored complemented (~tag, age ^ 0xFF), so an empty set is
+// all zero bytes: the sets come zeroed from the allocator and a set nothing has filled is
+// never written, so the caches of cores a replay leaves idle cost no host memory or time.
+// Tags >= kInvalidTag (a line beyond 2^(32 + set bits), e.g. above
 // 16 TiB for a 64-set L1d) switch the cache to a wide mode that keeps the tags' upper 32
 // bits in a side array and scans without SIMD; results are the same in both modes.
 #ifndef MEMSIM_SIM_HW_CACHE_H_
@@ -102,7 +105,7 @@ class Cache {
     const uint64_t tag = line >> set_bits_;
     if (tag >= kInvalidTag && !wide_) [[unlikely]]
       EnterWideMode();
-    Tags(set)[way] = static_cast<uint32_t>(tag);
+    Tags(set)[way] = ~static_cast<uint32_t>(tag);
     if (wide_) [[unlikely]]
       hi_[HiIndex(set, way)] = static_cast<uint32_t>(tag >> 32);
     MakeNewest(set, way);
@@ -110,13 +113,15 @@ class Cache {
   }
   // The line in `way` of `set`, or kNoLine if the way is invalid.
   uint64_t LineAt(const unsigned char* set, uint32_t way) const {
-    uint64_t tag = Tags(set)[way];
+    const uint32_t stored = Tags(set)[way];
     if (wide_) [[unlikely]] {
-      if (Ages(set)[way] == kInvalidAge) return kNoLine;
-      tag |= uint64_t{hi_[HiIndex(set, way)]} << 32;
-    } else if (tag == kInvalidTag) {
+      if (Ages(set)[way] == kStoredInvalidAge) return kNoLine;
+    } else if (stored == kStoredInvalidTag) {
       return kNoLine;
     }
+    uint64_t tag = ~stored;
+    if (wide_) [[unlikely]]
+      tag |= uint64_t{hi_[HiIndex(set, way)]} << 32;
     return (tag << set_bits_) | (SetNumber(set) & sets_mask_);
   }
 
@@ -137,6 +142,12 @@ class Cache {
  private:
   static constexpr uint32_t kInvalidTag = 0xFFFFFFFFu;
   static constexpr unsigned char kInvalidAge = 255;
+  // As stored (complemented): an all-zero set is empty.
+  static constexpr uint32_t kStoredInvalidTag = 0;
+  static constexpr unsigned char kStoredInvalidAge = 0;
+  static constexpr unsigned char StoredAge(uint32_t age) {
+    return static_cast<unsigned char>(age ^ 0xFF);
+  }
 
   unsigned char* Set(uint64_t line) const {
     const uint64_t set = (line & sets_mask_) + uint64_t{SliceOf(line, slices_)} * (sets_mask_ + 1);
@@ -165,7 +176,7 @@ class Cache {
       return wide_ ? WayWide(set, tag) : ways_;
     const uint32_t* tags = Tags(set);
 #if defined(__SSE2__)
-    const __m128i needle = _mm_set1_epi32(static_cast<int>(tag));
+    const __m128i needle = _mm_set1_epi32(static_cast<int>(~static_cast<uint32_t>(tag)));
     // Fixed chunk counts unroll fully; each call site sees one cache, so the switch predicts.
     switch (tag_chunks_) {
       case 1:
@@ -190,7 +201,7 @@ class Cache {
     return ways_;
 #else
     uint32_t found = ways_;
-    for (uint32_t w = 0; w < ways_; ++w) found = tags[w] == tag ? w : found;
+    for (uint32_t w = 0; w < ways_; ++w) found = tags[w] == ~static_cast<uint32_t>(tag) ? w : found;
     return found;
 #endif
   }
@@ -209,12 +220,13 @@ class Cache {
 #endif
   uint32_t WayWide(const unsigned char* set, uint64_t tag) const;
 
-  // Invalid ways have age 255; a full set's oldest way has age ways_ - 1.
+  // Invalid ways have age 255; a full set's oldest way has age ways_ - 1 (compared as
+  // stored).
   uint32_t VictimWay(const unsigned char* set) const {
     const unsigned char* ages = Ages(set);
 #if defined(__SSE2__)
-    const __m128i invalid = _mm_set1_epi8(static_cast<char>(kInvalidAge));
-    const __m128i oldest = _mm_set1_epi8(static_cast<char>(ways_ - 1));
+    const __m128i invalid = _mm_set1_epi8(static_cast<char>(kStoredInvalidAge));
+    const __m128i oldest = _mm_set1_epi8(static_cast<char>(StoredAge(ways_ - 1)));
     if (age_chunks_ == 1) {
       const __m128i a = _mm_load_si128(reinterpret_cast<const __m128i*>(ages));
       const uint32_t free_ways =
@@ -245,8 +257,8 @@ class Cache {
 #else
     uint32_t first_free = ways_, oldest_way = ways_;
     for (uint32_t w = ways_; w-- > 0;) {
-      if (ages[w] == kInvalidAge) first_free = w;
-      if (ages[w] == ways_ - 1) oldest_way = w;
+      if (ages[w] == kStoredInvalidAge) first_free = w;
+      if (ages[w] == StoredAge(ways_ - 1)) oldest_way = w;
     }
     return first_free != ways_ ? first_free : oldest_way;
 #endif
@@ -255,17 +267,17 @@ class Cache {
   // Moves `way` (valid, or being filled) to the front: the ways newer than it age by one.
   [[gnu::always_inline]] void MakeNewest(unsigned char* set, uint32_t way) {
     unsigned char* ages = Ages(set);
-    const unsigned char age = ages[way];
+    const unsigned char age = ages[way];  // stored: newer ways have larger stored ages
 #if defined(__SSE2__)
     // Unsigned byte compare as signed after flipping the top bit; padding lanes and invalid
-    // ways (255) are never below `age`.
+    // ways (stored 0) are never above `age`. A stored age one lower is one older.
     const __m128i bias = _mm_set1_epi8(static_cast<char>(0x80));
     const __m128i limit = _mm_set1_epi8(static_cast<char>(age ^ 0x80));
     auto age_newer = [&](uint32_t c) {
       __m128i* p = reinterpret_cast<__m128i*>(ages) + c;
       const __m128i a = _mm_load_si128(p);
-      const __m128i newer = _mm_cmplt_epi8(_mm_xor_si128(a, bias), limit);
-      _mm_store_si128(p, _mm_sub_epi8(a, newer));  // newer lanes are -1
+      const __m128i newer = _mm_cmpgt_epi8(_mm_xor_si128(a, bias), limit);
+      _mm_store_si128(p, _mm_add_epi8(a, newer));  // newer lanes are -1
     };
     if (age_chunks_ == 1) {
       age_newer(0);
@@ -274,34 +286,35 @@ class Cache {
     }
 #else
     for (uint32_t w = 0; w < ways_; ++w) {
-      ages[w] = static_cast<unsigned char>(ages[w] + (ages[w] < age));
+      ages[w] = static_cast<unsigned char>(ages[w] - (ages[w] > age));
     }
 #endif
-    ages[way] = 0;
+    ages[way] = StoredAge(0);
   }
 
   // Invalidates `way` (valid): the older ways move up by one, keeping ages 0..k-1.
   void Clear(unsigned char* set, uint32_t way) {
     unsigned char* ages = Ages(set);
-    const unsigned char age = ages[way];
+    const unsigned char age = ages[way];  // stored: older ways have smaller stored ages
 #if defined(__SSE2__)
     const __m128i bias = _mm_set1_epi8(static_cast<char>(0x80));
     const __m128i limit = _mm_set1_epi8(static_cast<char>(age ^ 0x80));
-    const __m128i invalid = _mm_set1_epi8(static_cast<char>(kInvalidAge));
+    const __m128i invalid = _mm_set1_epi8(static_cast<char>(kStoredInvalidAge));
     for (uint32_t c = 0; c < age_chunks_; ++c) {
       __m128i* p = reinterpret_cast<__m128i*>(ages) + c;
       const __m128i a = _mm_load_si128(p);
       const __m128i older = _mm_andnot_si128(_mm_cmpeq_epi8(a, invalid),
-                                             _mm_cmpgt_epi8(_mm_xor_si128(a, bias), limit));
-      _mm_store_si128(p, _mm_add_epi8(a, older));  // older lanes are -1
+                                             _mm_cmplt_epi8(_mm_xor_si128(a, bias), limit));
+      _mm_store_si128(p, _mm_sub_epi8(a, older));  // older lanes are -1: one newer
     }
 #else
     for (uint32_t w = 0; w < ways_; ++w) {
-      ages[w] = static_cast<unsigned char>(ages[w] - (ages[w] > age && ages[w] != kInvalidAge));
+      ages[w] =
+          static_cast<unsigned char>(ages[w] + (ages[w] < age && ages[w] != kStoredInvalidAge));
     }
 #endif
-    ages[way] = kInvalidAge;
-    Tags(set)[way] = kInvalidTag;
+    ages[way] = kStoredInvalidAge;
+    Tags(set)[way] = kStoredInvalidTag;
   }
 
   void EnterWideMode();

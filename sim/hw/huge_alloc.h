@@ -8,10 +8,14 @@
 namespace memsim::hw {
 
 // `bytes` of memory aligned to a 64-byte host cache line, or nullptr when out of memory.
-// From 2 MiB up it is fresh zeroed memory mapped for it, 2 MiB-aligned and advised
-// MADV_HUGEPAGE before anything touches it (heap memory may already be backed by small
-// pages, which the advice does not replace). Release with FreeHuge(p, bytes).
+// From 64 KiB up it is fresh zeroed memory mapped for it (so pages nothing touches are
+// never backed: the caches of cores a replay leaves idle cost no host memory); from 2 MiB
+// up it is 2 MiB-aligned and advised MADV_HUGEPAGE before anything touches it (heap memory
+// may already be backed by small pages, which the advice does not replace). Release with
+// FreeHuge(p, bytes).
 void* AllocateHuge(size_t bytes);
+// As AllocateHuge, zeroed whatever the size.
+void* AllocateHugeZeroed(size_t bytes);
 void FreeHuge(void* p, size_t bytes);
 
 // A std::unique_ptr deleter for AllocateHuge() memory.

@@ -1,5 +1,6 @@
 #include "sim/hw/line_directory.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "sim/hw/huge_alloc.h"
@@ -7,24 +8,38 @@
 
 namespace memsim::hw {
 
-LineDirectory::LineDirectory(uint64_t max_lines, int sockets) : sockets_(sockets) {
+LineDirectory::LineDirectory(uint64_t max_lines, int sockets) {
   MEMSIM_CHECK(sockets >= 1 && sockets <= kMaxSockets, "socket count out of range");
-  // Key, modified socket, one count per socket; rounded to 8 bytes (16 up to 7 sockets).
-  slot_bytes_ = static_cast<uint32_t>((8 + 1 + sockets + 7) / 8 * 8);
   // Load factor <= 3/4 at the worst case keeps probe sequences short.
-  uint64_t capacity = 16;
-  int bits = 4;
-  while (capacity * 3 < max_lines * 4) {
-    capacity <<= 1;
-    ++bits;
-  }
+  max_capacity_ = 16;
+  while (max_capacity_ * 3 < max_lines * 4) max_capacity_ <<= 1;
+  Allocate(std::min(max_capacity_, kInitialCapacity));
+}
+
+void LineDirectory::Allocate(uint64_t capacity) {
+  const int bits = __builtin_ctzll(capacity);
   mask_ = capacity - 1;
   shift_ = 64 - (bits - kRunShift);
-  const size_t bytes = capacity * slot_bytes_;
+  const size_t bytes = capacity * kSlotBytes;
   slots_ = std::unique_ptr<unsigned char[], HugeDeleter>(
-      static_cast<unsigned char*>(AllocateHuge(bytes)), HugeDeleter{bytes});
+      static_cast<unsigned char*>(AllocateHugeZeroed(bytes)), HugeDeleter{bytes});
   MEMSIM_CHECK(slots_ != nullptr, "out of memory for the line directory");
-  std::memset(slots_.get(), 0, bytes);
+}
+
+void LineDirectory::Grow() {
+  const uint64_t old_capacity = capacity();
+  std::unique_ptr<unsigned char[], HugeDeleter> old = std::move(slots_);
+  Allocate(old_capacity * 2);
+  // Every key is unique and the new table has room: place each at the first free slot of
+  // its probe sequence.
+  for (uint64_t j = 0; j < old_capacity; ++j) {
+    const unsigned char* src = old.get() + j * kSlotBytes;
+    const uint64_t k = Key(src);
+    if (k == 0) continue;
+    uint64_t i = Hash(k);
+    while (Key(Slot(i)) != 0) i = (i + 1) & mask_;
+    std::memcpy(Slot(i), src, kSlotBytes);
+  }
 }
 
 void LineDirectory::RemoveCopy(uint64_t line, int socket) {
@@ -36,12 +51,14 @@ void LineDirectory::RemoveCopy(uint64_t line, int socket) {
     MEMSIM_CHECK(k != 0, "RemoveCopy of a line no cache holds");
   }
   unsigned char* p = Slot(i);
-  MEMSIM_CHECK(p[9 + socket] > 0, "RemoveCopy below zero copies");
-  if (--p[9 + socket] > 0) return;
-  if (static_cast<int8_t>(p[8]) == socket) p[8] = 0xFF;
-  for (int s = 0; s < sockets_; ++s) {
-    if (p[9 + s] != 0) return;
-  }
+  Entry e(p);
+  MEMSIM_CHECK(e.copies(socket) > 0, "RemoveCopy below zero copies");
+  if (--p[8 + socket] > 0) return;
+  if (e.modified_socket() == socket) e.set_modified_socket(-1);
+  // Counts of sockets the machine lacks stay 0, so all eight bytes can be tested at once.
+  uint64_t counts;
+  std::memcpy(&counts, p + 8, sizeof(counts));
+  if (counts != 0) return;
   // Backward-shift deletion: pull later members of the probe chain into the hole.
   --size_;
   uint64_t hole = i;
@@ -52,11 +69,11 @@ void LineDirectory::RemoveCopy(uint64_t line, int socket) {
     // Move j into the hole unless its home lies cyclically in (hole, j].
     const bool home_in_range = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
     if (!home_in_range) {
-      std::memcpy(Slot(hole), Slot(j), slot_bytes_);
+      std::memcpy(Slot(hole), Slot(j), kSlotBytes);
       hole = j;
     }
   }
-  std::memset(Slot(hole), 0, slot_bytes_);
+  std::memset(Slot(hole), 0, kSlotBytes);
 }
 
 }  // namespace memsim::hw

@@ -1,13 +1,20 @@
 // Machine-wide record of where each cached line lives: per socket, how many copies the
 // socket's caches (all L1d, L2 and its LLC) hold, and which socket, if any, holds it
-// modified. An entry exists exactly while some cache holds the line, so the table never
-// holds more entries than the caches have lines; it is sized for that at construction and
-// never allocates afterwards (open addressing, linear probing, backward-shift deletion).
+// modified. An entry exists exactly while some cache holds the line (open addressing,
+// linear probing, backward-shift deletion).
 //
-// A slot is 16 bytes on machines of up to 7 sockets (24 beyond): the key (line + 1, 0 =
-// empty), the modified socket, then one copy count per socket. Four slots share a host
-// cache line, and the whole table is probed at random, so its size is what the
-// simulator's own cache misses scale with.
+// Size: the table starts small and doubles whenever it would be more than 3/4 full, so it
+// holds what the replay's caches actually hold, not what every cache of the machine could:
+// a trace of two CPUs on an 8-socket machine fills two cores' private caches and one or two
+// LLCs, a few percent of the machine. It never grows past the size `max_lines` (the
+// machine's total cache capacity) calls for, so after warm-up nothing on the per-access
+// path allocates.
+//
+// A slot is 16 bytes on every machine (up to kMaxSockets = 8 sockets): one 64-bit word with
+// the key (line + 1, 0 = empty; lines are below 2^58) in its low 60 bits and the modified
+// socket + 1 (0: clean) in its top 4, then one copy count per socket. Four slots share a
+// host cache line, and the table is probed at random, so its size is what the simulator's
+// own cache misses scale with.
 #ifndef MEMSIM_SIM_HW_LINE_DIRECTORY_H_
 #define MEMSIM_SIM_HW_LINE_DIRECTORY_H_
 
@@ -24,24 +31,32 @@ namespace memsim::hw {
 
 class LineDirectory {
  public:
-  // A view of one slot. Valid until the next RemoveCopy() (deletion moves slots).
+  static constexpr uint32_t kSlotBytes = 16;
+  static_assert(kMaxSockets <= kSlotBytes - 8, "a copy count per socket after the key word");
+  static_assert(kMaxSockets < 15, "the modified socket + 1 fits in 4 bits");
+
+  // A view of one slot. Valid until the next RemoveCopy() or insertion (FindOrInsert,
+  // AddCopies): deletion moves slots, and an insertion may move the whole table.
   class Entry {
    public:
     Entry() = default;
     explicit operator bool() const { return p_ != nullptr; }
     // -1: clean everywhere.
-    int modified_socket() const { return static_cast<int8_t>(p_[8]); }
-    void set_modified_socket(int socket) { p_[8] = static_cast<unsigned char>(socket); }
-    uint32_t copies(int socket) const { return p_[9 + socket]; }
+    int modified_socket() const { return static_cast<int>(Word(p_) >> kKeyBits) - 1; }
+    void set_modified_socket(int socket) {
+      const uint64_t w = (Word(p_) & kKeyMask) | (static_cast<uint64_t>(socket + 1) << kKeyBits);
+      std::memcpy(p_, &w, sizeof(w));
+    }
+    uint32_t copies(int socket) const { return p_[8 + socket]; }
     void AddCopies(int socket, uint32_t n) {
-      p_[9 + socket] = static_cast<unsigned char>(p_[9 + socket] + n);
+      p_[8 + socket] = static_cast<unsigned char>(p_[8 + socket] + n);
     }
     // Removes `n` copies of `socket` that are known not to be the line's last copies
     // anywhere (the entry survives); a socket left without copies of a line it held
     // modified writes it back. REQUIRES: copies(socket) >= n.
     void DropCopies(int socket, uint32_t n) {
-      p_[9 + socket] = static_cast<unsigned char>(p_[9 + socket] - n);
-      if (p_[9 + socket] == 0 && modified_socket() == socket) set_modified_socket(-1);
+      p_[8 + socket] = static_cast<unsigned char>(p_[8 + socket] - n);
+      if (p_[8 + socket] == 0 && modified_socket() == socket) set_modified_socket(-1);
     }
 
    private:
@@ -78,8 +93,11 @@ class LineDirectory {
       const uint64_t k = Key(p);
       if (k == key) return Entry(p);
       if (k == 0) {
-        std::memcpy(p, &key, sizeof(key));
-        p[8] = 0xFF;  // modified_socket -1
+        if ((size_ + 1) * 4 > capacity() * 3 && capacity() < max_capacity_) [[unlikely]] {
+          Grow();
+          return FindOrInsert(line);
+        }
+        std::memcpy(p, &key, sizeof(key));  // clean: modified socket + 1 = 0
         ++size_;
         return Entry(p);
       }
@@ -95,8 +113,14 @@ class LineDirectory {
 
   uint64_t size() const { return size_; }
   uint64_t capacity() const { return mask_ + 1; }
+  // The capacity the table never grows beyond (for max_lines at 3/4 load).
+  uint64_t max_capacity() const { return max_capacity_; }
 
  private:
+  static constexpr int kKeyBits = 60;
+  static constexpr uint64_t kKeyMask = (uint64_t{1} << kKeyBits) - 1;
+  static constexpr uint64_t kInitialCapacity = uint64_t{1} << 16;  // 1 MiB
+
   // Home slot of a key. Runs of kRunLines consecutive lines hash as one block to
   // consecutive slots (one host cache line): memmap scans and cache victims both walk
   // lines in address order, so most directory probes then hit a host line fetched for a
@@ -106,17 +130,23 @@ class LineDirectory {
     const uint64_t block = ((key >> kRunShift) * 0x9E3779B97F4A7C15ull) >> shift_;
     return ((block << kRunShift) | (key & ((uint64_t{1} << kRunShift) - 1))) & mask_;
   }
-  unsigned char* Slot(uint64_t i) const { return slots_.get() + i * slot_bytes_; }
-  static uint64_t Key(const unsigned char* p) {
-    uint64_t k;
-    std::memcpy(&k, p, sizeof(k));
-    return k;
+  unsigned char* Slot(uint64_t i) const { return slots_.get() + i * kSlotBytes; }
+  static uint64_t Word(const unsigned char* p) {
+    uint64_t w;
+    std::memcpy(&w, p, sizeof(w));
+    return w;
   }
+  static uint64_t Key(const unsigned char* p) { return Word(p) & kKeyMask; }
 
-  uint64_t mask_;
-  int shift_;
-  int sockets_;
-  uint32_t slot_bytes_;
+  // Allocates an empty table of `capacity` slots (a power of two >= 16).
+  void Allocate(uint64_t capacity);
+  // Doubles the table, reinserting every entry. At max_capacity_ the table stops growing
+  // (its load then stays <= 3/4 as long as the caches hold at most max_lines lines).
+  void Grow();
+
+  uint64_t mask_ = 0;
+  int shift_ = 0;
+  uint64_t max_capacity_;
   uint64_t size_ = 0;
   // Transparent huge pages where available: the table is probed at random.
   std::unique_ptr<unsigned char[], HugeDeleter> slots_;

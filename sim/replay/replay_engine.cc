@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "sim/hw/machine_validator.h"
 #include "sim/replay/access_sink.h"
+#include "sim/trace/trace_extent_builder.h"
 #include "sim/util/status_macros.h"
 
 namespace memsim::replay {
@@ -59,42 +60,26 @@ struct TraceSpan {
   }
 };
 
-absl::StatusOr<TraceSpan> ScanTraceSpan(const std::string& path) {
+// The header's extent (TraceWriter writes it; the reader holds the file to it), or for a
+// trace written before it existed, a first pass over the whole file.
+absl::StatusOr<TraceExtentBuilder> TraceExtentOf(const TraceReader& opened,
+                                                 const std::string& path) {
+  if (opened.header().has_extent()) return TraceExtentBuilder::FromProto(opened.header().extent());
+  TraceExtentBuilder x;
   ASSIGN_OR_RETURN(auto reader, TraceReader::Open(path));
-  TraceSpan span;
   std::vector<SnapshotRun> runs;
   for (;;) {
     ASSIGN_OR_RETURN(bool more, reader->NextSnapshotRuns(&runs));
     if (!more) break;
-    for (const auto& r : runs) span.See(r.start_pfn, r.count);
+    for (const auto& r : runs) x.SeeRun(r);
   }
   std::vector<Event> events;
   for (;;) {
     ASSIGN_OR_RETURN(bool more, reader->NextEvents(&events));
     if (!more) break;
-    for (const Event& e : events) {
-      span.cpus = std::max(span.cpus, e.cpu + 1);
-      switch (e.kind) {
-        case trace::EVENT_ALLOC:
-        case trace::EVENT_FREE:
-          span.See(e.pfn, uint64_t{1} << std::min(e.order, 30u));
-          break;
-        case trace::EVENT_FAULT:
-          span.See(e.pfn, 1);
-          break;
-        case trace::EVENT_MIGRATE:
-          span.See(e.pfn, uint64_t{1} << std::min(e.order, 30u));
-          span.See(e.end_pfn, uint64_t{1} << std::min(e.order, 30u));
-          break;
-        case trace::EVENT_COMPACTION_SCAN:
-          span.See(e.pfn, std::max<uint64_t>(1, e.end_pfn - e.pfn));
-          break;
-        default:
-          break;
-      }
-    }
+    for (const Event& e : events) x.SeeEvent(e);
   }
-  return span;
+  return x;
 }
 
 }  // namespace
@@ -112,12 +97,12 @@ absl::StatusOr<std::unique_ptr<ReplayEngine>> ReplayEngine::Create(
   for (const auto& n : h.nodes()) span.See(n.start_pfn(), n.end_pfn() - n.start_pfn());
   span.cpus = h.num_cpus();
   if (span.start == kNoPfn || span.cpus == 0) {
-    ASSIGN_OR_RETURN(TraceSpan scanned, ScanTraceSpan(trace_path));
+    ASSIGN_OR_RETURN(TraceExtentBuilder scanned, TraceExtentOf(*reader, trace_path));
     if (span.start == kNoPfn) {
-      span.start = scanned.start;
-      span.end = scanned.end;
+      span.start = scanned.start_pfn();
+      span.end = scanned.end_pfn();
     }
-    if (span.cpus == 0) span.cpus = scanned.cpus;
+    if (span.cpus == 0) span.cpus = scanned.event_cpus();
   }
   TraceLayout layout;
   layout.cpus = span.cpus;

@@ -83,7 +83,8 @@ class ReplayEngine {
  public:
   // Builds memory state, model and caches for the machine `copier` was built for (its
   // topology; validated). The trace's pfn span comes from its header's nodes, or, if it has
-  // none, from a first pass over the trace. `copier` must outlive the engine.
+  // none, from its header's extent (TraceHeader.extent), or in a trace older than that from
+  // a first pass over the trace. `copier` must outlive the engine.
   static absl::StatusOr<std::unique_ptr<ReplayEngine>> Create(
       const config::MemmapModelConfig& model_config, const memmap::ModelRegistry& models,
       const std::string& trace_path, BulkCopier* copier, const ReplayOptions& options);

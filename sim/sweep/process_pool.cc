@@ -40,7 +40,7 @@ ProcessOutcome Outcome(int status) {
   return o;
 }
 
-// In the child, before exec: die with the parent, send output to the log.
+// In the child: die with the parent, send output to the log, then run or exec the task.
 [[noreturn]] void ExecChild(const ProcessTask& task, pid_t parent) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != parent) _exit(125);  // the parent died before prctl took effect
@@ -50,6 +50,11 @@ ProcessOutcome Outcome(int status) {
       dup2(fd, STDOUT_FILENO);
       dup2(fd, STDERR_FILENO);
     }
+  }
+  if (task.run) {
+    const int code = task.run();
+    std::fflush(nullptr);
+    _exit(code);  // not exit(): the parent's atexit handlers and static destructors are its own
   }
   std::vector<char*> argv = CArgv(task.argv);
   execv(argv[0], argv.data());

@@ -15,6 +15,11 @@ namespace memsim::sweep {
 struct ProcessTask {
   std::vector<std::string> argv;  // argv[0] is the program's path
   std::string log_path;           // the child's stdout and stderr are appended here
+  // If set, the child runs this instead of exec'ing argv: a fork of this process, so it
+  // skips the program's start (loading ~80 shared libraries, reading its configs) but is
+  // still a process of its own (a crash kills only it). Its return value is the exit
+  // status. REQUIRES (for run): this process has no other threads and no SimGrid engine.
+  std::function<int()> run;
 };
 
 struct ProcessOutcome {

@@ -140,6 +140,16 @@ absl::Status TraceReader::CheckHeader(uint64_t at) {
                            n.end_pfn(), ") (expected start <= end <= 2^52)"));
     }
   }
+  if (h.has_extent()) {
+    const trace::TraceExtent& x = h.extent();
+    if (x.start_pfn() > x.end_pfn() || x.end_pfn() > tf::kPfnLimit ||
+        x.event_cpus() > tf::kMaxCpus) {
+      return Corrupt(
+          at, absl::StrCat("header: extent [", x.start_pfn(), ", ", x.end_pfn(), ") with ",
+                           x.event_cpus(),
+                           " CPUs (expected start <= end <= 2^52, CPUs <= ", tf::kMaxCpus, ")"));
+    }
+  }
   cpu_limit_ = h.num_cpus() != 0 ? h.num_cpus() : tf::kMaxCpus;
   return absl::OkStatus();
 }
@@ -305,7 +315,20 @@ absl::Status TraceReader::DecodeSnapshot(std::vector<SnapshotRun>* runs) {
     snapshot_end_ = r.start_pfn + r.count;
   }
   runs_read_ += n;
+  if (header_.has_extent()) {
+    for (const SnapshotRun& r : *runs) seen_.SeeRun(r);
+    RETURN_IF_ERROR(CheckExtent());
+  }
   return absl::OkStatus();
+}
+
+absl::Status TraceReader::CheckExtent() const {
+  if (seen_.Within(header_.extent())) return absl::OkStatus();
+  const trace::TraceExtent& x = header_.extent();
+  return Corrupt(chunk_offset_,
+                 absl::StrCat("chunk names pfns [", seen_.start_pfn(), ", ", seen_.end_pfn(),
+                              ") or ", seen_.event_cpus(), " CPUs, outside the header's extent [",
+                              x.start_pfn(), ", ", x.end_pfn(), ") and ", x.event_cpus(), " CPUs"));
 }
 
 absl::Status TraceReader::CheckBlock(int index, const char* what, uint64_t pfn,
@@ -503,6 +526,10 @@ absl::Status TraceReader::DecodeEvents(std::vector<Event>* events) {
     }
   }
   events_read_ += n;
+  if (header_.has_extent()) {
+    for (const Event& e : *events) seen_.SeeEvent(e);
+    RETURN_IF_ERROR(CheckExtent());
+  }
   return absl::OkStatus();
 }
 

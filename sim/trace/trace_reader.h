@@ -3,7 +3,9 @@
 // outside the ranges of trace_format.h (owner, order, cpu, node, pfn + block size, time) is
 // a DataLossError whose message names the file, the byte offset of the offending header or
 // chunk and, for a value, the index of the event or snapshot run within that chunk. What the
-// reader returns is therefore safe to use as an index or shift count.
+// reader returns is therefore safe to use as an index or shift count. A header that states
+// the trace's extent (TraceHeader.extent) is held to it: a chunk naming a pfn or CPU outside
+// it is a DataLossError too, so a replay may size itself from the header alone.
 #ifndef MEMSIM_SIM_TRACE_TRACE_READER_H_
 #define MEMSIM_SIM_TRACE_TRACE_READER_H_
 
@@ -16,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "proto/trace.pb.h"
 #include "sim/trace/event.h"
+#include "sim/trace/trace_extent_builder.h"
 
 namespace memsim {
 
@@ -53,6 +56,8 @@ class TraceReader {
   absl::Status CheckHeader(uint64_t at);
   // A value error in record `index` ("event", "snapshot run") of the current chunk.
   absl::Status BadValue(const char* what, int index, const std::string& detail) const;
+  // Everything read so far lies within the header's extent (if it has one).
+  absl::Status CheckExtent() const;
   // order <= kMaxOrder and [pfn, pfn + 2^order) below kPfnLimit.
   absl::Status CheckBlock(int index, const char* what, uint64_t pfn, uint32_t order) const;
 
@@ -78,6 +83,8 @@ class TraceReader {
   // One past the last pfn of the previous snapshot run (runs are sorted, disjoint).
   uint64_t snapshot_end_ = 0;
   bool at_end_ = false;
+  // What the runs and events read so far name (checked against header().extent()).
+  TraceExtentBuilder seen_;
   bool seen_events_ = false;
   uint64_t events_read_ = 0;
   uint64_t runs_read_ = 0;

@@ -127,6 +127,7 @@ absl::Status TraceWriter::AddSnapshotRun(const SnapshotRun& run) {
         " overlaps or precedes the previous run (ends at 0x", absl::Hex(snapshot_end_), ")"));
   }
   snapshot_end_ = run.start_pfn + run.count;
+  extent_.SeeRun(run);
   snapshot_.add_start_pfn_delta(Delta(run.start_pfn, &last_run_start_));
   snapshot_.add_count(run.count);
   snapshot_.add_owner(run.owner);
@@ -148,6 +149,7 @@ absl::Status TraceWriter::Add(const Event& e) {
                                                    absl::Hex(e.end_pfn), ") before it starts (0x",
                                                    absl::Hex(e.pfn), ")"));
   }
+  extent_.SeeEvent(e);
   if (pending_events_ == 0) {
     events_.set_base_time_ns(e.time_ns);
     last_time_ns_ = e.time_ns;
@@ -316,6 +318,14 @@ absl::Status TraceWriter::Finish() {
   std::string head(tf::kMagic, 8);
   PutU32(&head, tf::kFormatVersion);
   std::string header_bytes;
+  // Values past the format's limits (trace_format.h) leave the extent out: the reader then
+  // reports them where they are, at their chunk and index.
+  const trace::TraceExtent extent = extent_.ToProto();
+  if (extent.end_pfn() <= tf::kPfnLimit && extent.event_cpus() <= tf::kMaxCpus) {
+    *header_.mutable_extent() = extent;
+  } else {
+    header_.clear_extent();
+  }
   SanitizeStrings(&header_);
   SerializeDeterministic(header_, &header_bytes);
   if (header_bytes.size() > tf::kMaxHeaderBytes) {

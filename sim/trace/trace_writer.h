@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "proto/trace.pb.h"
 #include "sim/trace/event.h"
+#include "sim/trace/trace_extent_builder.h"
 #include "sim/util/output_file.h"
 
 namespace memsim {
@@ -33,7 +34,8 @@ class TraceWriter {
       const std::string& path, const TraceWriterOptions& options = {});
   ~TraceWriter();
 
-  // The header written by Finish(); fill it in any time before.
+  // The header written by Finish(); fill it in any time before. Finish() sets its extent
+  // from the runs and events added (whatever the caller put there).
   trace::TraceHeader* mutable_header() { return &header_; }
   const trace::TraceHeader& header() const { return header_; }
 
@@ -78,6 +80,7 @@ class TraceWriter {
   uint64_t num_runs_ = 0;
   uint64_t num_chunks_ = 0;
   uint64_t events_by_kind_[kNumEventKinds] = {};
+  TraceExtentBuilder extent_;
   std::map<std::string, uint64_t> import_stats_;
   std::string scratch_raw_;
   std::string scratch_out_;

@@ -62,10 +62,11 @@ uint32_t Crc(uint32_t crc, const std::string& b) {
 }
 
 // A trace framed by hand (uncompressed chunks), for contents the writer refuses to produce.
-std::string WriteRaw(const std::string& name, const trace::SnapshotChunk& snapshot, uint32_t runs) {
+std::string WriteRaw(const std::string& name, const trace::SnapshotChunk& snapshot, uint32_t runs,
+                     const trace::TraceHeader& trace_header = {}) {
   std::string out(tf::kMagic, 8);
   PutU32(&out, tf::kFormatVersion);
-  const std::string header = trace::TraceHeader().SerializeAsString();
+  const std::string header = trace_header.SerializeAsString();
   PutU32(&out, static_cast<uint32_t>(header.size()));
   out += header;
   PutU32(&out, Crc(0, out));
@@ -265,6 +266,71 @@ TEST(TraceValueRangeTest, OverlappingSnapshotRunsAreRejected) {
   const std::string path = WriteRaw("overlap.mtrace", s, 2);
   ExpectLocated(ReadAllStatus(path), path, FirstChunkOffset(path),
                 "snapshot run 1 of the chunk: starts at pfn 4, before the previous run ends (8)");
+}
+
+TEST(TraceValueRangeTest, WriterStoresTheExtent) {
+  Contents c;
+  c.header.mutable_extent()->set_event_cpus(99);  // overwritten by the writer
+  c.runs = {SnapshotRun{512, 4, trace::OWNER_ANON, 2}};
+  Event scan;
+  scan.kind = trace::EVENT_COMPACTION_SCAN;
+  scan.pfn = 4096;
+  scan.end_pfn = 4160;
+  Event migrate;
+  migrate.kind = trace::EVENT_MIGRATE;
+  migrate.pfn = 1024;
+  migrate.end_pfn = 8192;
+  migrate.order = 9;
+  migrate.cpu = 5;
+  Event fault;  // names no pfn
+  fault.kind = trace::EVENT_FAULT;
+  fault.cpu = 6;
+  c.events = {Alloc(100, 128, 2), scan, migrate, fault};
+  auto r = TraceReader::Open(Write("extent.mtrace", c));
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_TRUE((*r)->header().has_extent());
+  EXPECT_EQ((*r)->header().extent().start_pfn(), 128u);       // the alloc
+  EXPECT_EQ((*r)->header().extent().end_pfn(), 8192u + 512);  // the migration's destination
+  EXPECT_EQ((*r)->header().extent().event_cpus(), 7u);
+}
+
+TEST(TraceValueRangeTest, WriterStoresAnEmptyExtentWithoutPfns) {
+  Contents c;
+  Event fault;
+  fault.kind = trace::EVENT_FAULT;
+  fault.cpu = 1;
+  c.events = {fault};
+  auto r = TraceReader::Open(Write("noextent.mtrace", c));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ((*r)->header().extent().start_pfn(), 0u);
+  EXPECT_EQ((*r)->header().extent().end_pfn(), 0u);
+  EXPECT_EQ((*r)->header().extent().event_cpus(), 2u);
+}
+
+TEST(TraceValueRangeTest, RunOutsideTheHeadersExtentIsRejected) {
+  trace::SnapshotChunk s;
+  s.add_start_pfn_delta(512);
+  s.add_count(4);
+  s.add_owner(trace::OWNER_FREE);
+  s.add_order(0);
+  s.add_flags(0);
+  trace::TraceHeader h;
+  h.mutable_extent()->set_start_pfn(0);
+  h.mutable_extent()->set_end_pfn(514);
+  const std::string path = WriteRaw("outside.mtrace", s, 1, h);
+  ExpectLocated(ReadAllStatus(path), path, FirstChunkOffset(path),
+                "chunk names pfns [512, 516) or 0 CPUs, outside the header's extent [0, 514) and "
+                "0 CPUs");
+}
+
+TEST(TraceValueRangeTest, HeaderExtentReversedIsRejected) {
+  trace::TraceHeader h;
+  h.mutable_extent()->set_start_pfn(10);
+  h.mutable_extent()->set_end_pfn(5);
+  const std::string path = WriteRaw("reversed.mtrace", trace::SnapshotChunk(), 0, h);
+  auto r = TraceReader::Open(path);
+  ASSERT_FALSE(r.ok());
+  ExpectLocated(r.status(), path, 16, "header: extent [10, 5) with 0 CPUs");
 }
 
 TEST(TraceValueRangeTest, MisalignedSnapshotRunIsRejected) {
