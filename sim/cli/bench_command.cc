@@ -138,20 +138,6 @@ absl::StatusOr<ChildCost> MedianChild(const std::string& command, int runs) {
   return costs[costs.size() / 2];
 }
 
-uint64_t CounterValue(const result::Result& r, const std::string& name) {
-  for (const auto& c : r.counters()) {
-    if (c.name() == name) return c.value();
-  }
-  return 0;
-}
-
-uint64_t KindCount(const result::Result& r, const std::string& kind) {
-  for (const auto& e : r.events()) {
-    if (e.kind() == kind) return e.count();
-  }
-  return 0;
-}
-
 absl::StatusOr<uint64_t> DecodeAll(const std::string& path) {
   ASSIGN_OR_RETURN(auto reader, TraceReader::Open(path));
   std::vector<Event> events;
