@@ -278,6 +278,10 @@ absl::Status EventAssembler::AddAlloc(const TraceRecord& r, Event& e) {
     fault_pfns_.Forget(pfn, pfn + (uint64_t{1} << e.order));
   }
   RETURN_IF_ERROR(Write(e));
+  // A destination of a migrate_pages() batch in progress (migration_inference.h).
+  inference_.OnAlloc(r, pfn, e.order,
+                     e.owner == trace::OWNER_ANON || e.owner == trace::OWNER_FILE ||
+                         e.owner == trace::OWNER_HUGETLB);
   // The user page a held-back fault of this task was waiting for. Page-table pages and
   // other kernel allocations made inside the handler leave the fault waiting.
   if (r.pid >= 0 && (e.owner == trace::OWNER_ANON || e.owner == trace::OWNER_FILE) &&

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "sim/trace/import/kernel_names.h"
+
 namespace memsim {
 
 namespace {
@@ -33,9 +35,28 @@ void MigrationInference::Observe(const TraceRecord& r) {
       // this record).
       runs_.erase(key);
       return;
+    case Tracepoint::kMmMigratePagesStart: {
+      // Inside a compaction run the batch is the run's (its destinations come from the free
+      // scanner, untraced); elsewhere its destinations are traced allocations.
+      if (runs_.contains(key) || !r.Has(F::kReason)) break;
+      const auto reason = MigrateReasonFromName(r.symbol(F::kReason));
+      if (reason == trace::MR_COMPACTION) break;
+      Batch& batch = batches_[key];
+      batch = Batch();
+      batch.reason = reason.value_or(trace::MR_UNKNOWN);
+      return;
+    }
     case Tracepoint::kMmMigratePages: {
       const uint64_t succeeded = r.Has(F::kSucceeded) ? r.value(F::kSucceeded) : 0;
       reported_pages_ += succeeded;
+      if (auto b = batches_.find(key); b != batches_.end()) {
+        const Batch& batch = b->second;
+        if (batch.modelled_pages > succeeded) {
+          batch_over_reported_ += batch.modelled_pages - succeeded;
+        }
+        for (const auto& q : batch.targets) batch_unused_targets_ += q.size();
+        batches_.erase(b);
+      }
       auto it = runs_.find(key);
       if (it == runs_.end()) {
         reported_outside_compaction_pages_ += succeeded;
@@ -178,8 +199,48 @@ void MigrationInference::Return(Run& run, uint64_t pfn, uint32_t order) {
   run.free.front()[order].push_front(pfn);
 }
 
+void MigrationInference::OnAlloc(const TraceRecord& r, uint64_t pfn, uint32_t order, bool movable) {
+  if (!movable || order > kMaxOrder) return;
+  auto b = batches_.find(Key(r.pid, r.cpu));
+  if (b != batches_.end()) b->second.targets[order].push_back(pfn);
+}
+
+bool MigrationInference::OnBatchFree(Batch& batch, const TraceRecord& r, uint64_t pfn,
+                                     uint32_t order, bool shown_free, Event* migrate) {
+  if (order > kMaxOrder || shown_free) return false;
+  std::deque<uint64_t>& queue = batch.targets[order];
+  if (auto t = std::find(queue.begin(), queue.end(), pfn); t != queue.end()) {
+    queue.erase(t);  // migrate_folio_undo_dst(): the destination of a failed migration
+    ++batch_dst_undone_;
+    return false;
+  }
+  if (batch.exact_heads.contains(pfn)) return false;
+  if (queue.empty()) {
+    ++batch_no_target_;
+    return false;
+  }
+  const uint64_t dst = queue.front();
+  queue.pop_front();
+  batch.modelled_pages += Pages(order);
+  inferred_pages_ += Pages(order);
+  batch_pages_ += Pages(order);
+  ++batch_events_;
+  *migrate = Event();
+  migrate->kind = trace::EVENT_MIGRATE;
+  migrate->time_ns = r.time_ns;
+  migrate->cpu = r.cpu;
+  migrate->pfn = pfn;
+  migrate->end_pfn = dst;
+  migrate->order = order;
+  migrate->reason = batch.reason;
+  return true;
+}
+
 bool MigrationInference::OnFree(const TraceRecord& r, uint64_t pfn, uint32_t order, bool shown_free,
                                 Event* migrate) {
+  if (auto b = batches_.find(Key(r.pid, r.cpu)); b != batches_.end()) {
+    return OnBatchFree(b->second, r, pfn, order, shown_free, migrate);
+  }
   auto it = runs_.find(Key(r.pid, r.cpu));
   if (it == runs_.end()) return false;
   Run& run = it->second;
@@ -224,6 +285,18 @@ bool MigrationInference::OnFree(const TraceRecord& r, uint64_t pfn, uint32_t ord
 void MigrationInference::OnExactMigrate(int32_t pid, uint32_t cpu, uint64_t src_head,
                                         uint64_t dst_head, uint32_t order) {
   exact_pages_ += Pages(order);
+  if (auto b = batches_.find(Key(pid, cpu)); b != batches_.end()) {
+    Batch& batch = b->second;
+    batch.exact_heads.insert(src_head);
+    batch.modelled_pages += Pages(order);
+    if (order <= kMaxOrder) {
+      std::deque<uint64_t>& queue = batch.targets[order];
+      if (auto t = std::find(queue.begin(), queue.end(), dst_head); t != queue.end()) {
+        queue.erase(t);
+      }
+    }
+    return;
+  }
   auto it = runs_.find(Key(pid, cpu));
   if (it == runs_.end()) return;
   Run& run = it->second;
@@ -247,6 +320,7 @@ trace::MigrationCoverage MigrationInference::Coverage() const {
   c.set_exact_pages(exact_pages_);
   c.set_inferred_pages(inferred_pages_);
   c.set_reported_outside_compaction_pages(reported_outside_compaction_pages_);
+  c.set_inferred_batch_pages(batch_pages_);
   return c;
 }
 
@@ -262,6 +336,12 @@ void MigrationInference::AddCounters(std::map<std::string, uint64_t>* out) const
   (*out)["migration_inferred_no_target"] = no_target_;
   (*out)["migration_exact_dst_as_predicted"] = exact_as_predicted_;
   (*out)["migration_exact_dst_not_isolated"] = exact_not_isolated_;
+  (*out)["migrated_pages_inferred_batch"] = batch_pages_;
+  (*out)["migration_batch_inferred_events"] = batch_events_;
+  (*out)["migration_batch_dst_undone"] = batch_dst_undone_;
+  (*out)["migration_batch_no_target"] = batch_no_target_;
+  (*out)["migration_batch_unused_targets"] = batch_unused_targets_;
+  (*out)["migration_batch_over_reported"] = batch_over_reported_;
 }
 
 }  // namespace memsim
