@@ -7,11 +7,12 @@
 //  - sources: pages of the migrate scanner's isolated ranges (nr_taken > 0) of the current
 //    batch that the task frees before the batch's mm_migrate_pages (migrate_folio_done()
 //    frees the source right after moving it), at most nr_taken pages per batch;
-//  - destinations: the free scanner's isolated pages kept as compaction_alloc() keeps
-//    them: one list per order, blocks appended in scan order, each request served from the
-//    first list of order >= the source's, the block split with the upper halves pushed to
-//    the front of the lower lists; a later isolation is used once the earlier pages are
-//    gone (compaction_alloc() isolates only when every list is empty).
+//  - destinations: the free scanner's isolated pages (the top nr_taken pages of its range
+//    that no traced allocation holds) kept as compaction_alloc() keeps them: one list per order,
+//    blocks appended in scan order, each request served from the first list of order >= the
+//    source's, the block split with the upper halves pushed to the front of the lower lists; a
+//    later isolation is used once the earlier pages are gone (compaction_alloc() isolates only when
+//    every list is empty).
 // Sources with a pte trail stay exact: their destination is taken out of the lists, and
 // their free infers nothing.
 //
@@ -38,6 +39,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "proto/trace.pb.h"
@@ -68,6 +70,12 @@ class MigrationInference {
   // An EVENT_MIGRATE paired from the pte trail by task `pid` on `cpu`.
   void OnExactMigrate(int32_t pid, uint32_t cpu, uint64_t src_head, uint64_t dst_head,
                       uint32_t order);
+
+  // True while the task (or CPU) is in a compaction run or a migrate_pages() batch.
+  bool InMigration(int32_t pid, uint32_t cpu) const {
+    const int64_t key = Key(pid, cpu);
+    return runs_.contains(key) || batches_.contains(key);
+  }
 
   trace::MigrationCoverage Coverage() const;
   // Counters for the footer's import_stats (docs/trace-import.md), zeros included.
@@ -117,6 +125,9 @@ class MigrationInference {
   bool OnBatchFree(Batch& batch, const TraceRecord& r, uint64_t pfn, uint32_t order,
                    bool shown_free, Event* migrate);
 
+  // Blocks a traced allocation or a migration (exact or inferred) holds and no traced free
+  // has released since: head pfn -> order. A free-scanner range never takes them.
+  absl::btree_map<uint64_t, uint32_t> allocated_;
   absl::flat_hash_map<int64_t, Run> runs_;
   absl::flat_hash_map<int64_t, Batch> batches_;
   uint64_t reported_pages_ = 0;
@@ -124,12 +135,13 @@ class MigrationInference {
   uint64_t exact_pages_ = 0;
   uint64_t inferred_pages_ = 0;
   uint64_t inferred_events_ = 0;
-  uint64_t inferred_over_reported_ = 0;  // batches where modelled > nr_succeeded: the excess
-  uint64_t no_target_ = 0;               // source frees with no isolated free page left
-  uint64_t exact_as_predicted_ = 0;      // exact destinations the lists predicted
-  uint64_t exact_not_isolated_ = 0;      // exact destinations in no isolated range
-  uint64_t returned_ = 0;                // destinations returned by failed migrations
-  uint64_t batch_pages_ = 0;             // of inferred_pages_: paired in batches
+  uint64_t inferred_over_reported_ = 0;        // batches where modelled > nr_succeeded: the excess
+  uint64_t no_target_ = 0;                     // source frees with no isolated free page left
+  uint64_t exact_as_predicted_ = 0;            // exact destinations the lists predicted
+  uint64_t exact_not_isolated_ = 0;            // exact destinations in no isolated range
+  uint64_t returned_ = 0;                      // destinations returned by failed migrations
+  uint64_t free_ranges_around_allocated_ = 0;  // free ranges that passed over held pages
+  uint64_t batch_pages_ = 0;                   // of inferred_pages_: paired in batches
   uint64_t batch_events_ = 0;
   uint64_t batch_dst_undone_ = 0;      // batch destinations freed again in the batch
   uint64_t batch_no_target_ = 0;       // batch source frees with no destination queued

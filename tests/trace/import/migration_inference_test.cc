@@ -359,10 +359,74 @@ TEST(MigrationInferenceTest, InferredDestinationsAgreeWithTheTrail) {
   EXPECT_EQ(paired, 1323u);
   // Measured: 2 trail sources are freed outside their batch; the destination is exact for
   // 113 (8.5 %: which pages of a partly taken free range were free, and so the order of the
-  // blocks on the lists, is not traced) and in the same pageblock for 1189 (89.9 %).
+  // blocks on the lists, is not traced) and in the same pageblock for 1185 (89.7 %; 1189
+  // before free ranges passed over pages a traced allocation holds, which removed 11 of the
+  // capture's contradictions).
   EXPECT_EQ(found, 1321u);
   EXPECT_EQ(same, 113u);
-  EXPECT_EQ(same_pageblock, 1189u);
+  EXPECT_EQ(same_pageblock, 1185u);
+}
+
+// The CPU -> node map of a multi-node recording (TraceHeader.cpu_node), inferred at import
+// from where each CPU's order-0 allocations land (the default local policy allocates on the
+// running CPU's node). Here four CPUs numbered round robin over two nodes (CPUs 0 and 2 on
+// node 0, 1 and 3 on node 1), which the contiguous assumption would get wrong for CPUs 1
+// and 2. CPU 3 also takes one page from node 0 (a fallback when node 1 is short): 8 of the 9
+// counted allocations agree with the map. Not counted: CPU 0's order-1 allocation on node 1,
+// and its NUMA-balancing destination on node 1 (placed there on purpose).
+TEST(CpuNodeMapTest, InferredFromWhereEachCpuAllocates) {
+  auto line = [](int cpu, int us, const std::string& event) {
+    return absl::StrCat(" record-workload-", 100 + cpu, " [00", cpu, "] ..... 100.", 100000 + us,
+                        ": ", event, "\n");
+  };
+  auto alloc = [](uint64_t pfn, int order = 0) {
+    return absl::StrCat("mm_page_alloc: page=0 pfn=0x", absl::Hex(pfn), " order=", order,
+                        " migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE");
+  };
+  std::string text;
+  int us = 0;
+  for (int cpu = 0; cpu < 4; ++cpu) {
+    const uint64_t base = cpu % 2 == 0 ? 0x2000 : 0x42000;
+    text += line(cpu, us += 2, alloc(base + 16 * cpu));
+    text += line(cpu, us += 2, alloc(base + 16 * cpu + 1));
+  }
+  text += line(3, us += 2, alloc(0x3000));
+  text += line(0, us += 2, alloc(0x43000, 1));
+  text += line(0, us += 2, "mm_migrate_pages_start: mode=MIGRATE_ASYNC reason=numa_misplaced");
+  text += line(0, us += 2, alloc(0x44000));
+  text += line(0, us += 2, "mm_page_free: page=0000000000000004 pfn=0x2000 order=0");
+  text += line(0, us += 2,
+               "mm_migrate_pages: nr_succeeded=1 nr_failed=0 nr_thp_succeeded=0 nr_thp_failed=0 "
+               "nr_thp_split=0 nr_split=0 mode=MIGRATE_ASYNC reason=numa_misplaced");
+  const std::string input = testing::WriteTemp("cpus.ftrace", text);
+  const std::string out = testing::ImportTempPath("cpus.mtrace");
+  ImporterRegistry registry;
+  RegisterBuiltinImporters(registry);
+  auto writer = TraceWriter::Create(out);
+  ASSERT_TRUE(writer.ok()) << writer.status();
+  for (uint32_t n = 0; n < 2; ++n) {  // as the recorder's metadata gives them
+    trace::NodeRange* range = (*writer)->mutable_header()->add_nodes();
+    range->set_node_id(n);
+    range->set_start_pfn(n == 0 ? 0x1000 : 0x40000);
+    range->set_end_pfn(n == 0 ? 0x40000 : 0x80000);
+  }
+  ImportStats stats;
+  ASSERT_TRUE(registry.Create("ftrace")->Import(input, {}, writer->get(), &stats).ok());
+  ASSERT_TRUE((*writer)->Finish().ok());
+  auto reader = TraceReader::Open(out);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  const trace::TraceHeader& h = (*reader)->header();
+  EXPECT_EQ(std::vector<int32_t>(h.cpu_node().begin(), h.cpu_node().end()),
+            (std::vector<int32_t>{0, 1, 0, 1}));
+  EXPECT_DOUBLE_EQ(h.cpu_node_agreement(), 8.0 / 9.0);
+}
+
+// A one-node recording gets no map: every CPU is on its only node.
+TEST(CpuNodeMapTest, NoneForOneNode) {
+  auto imp = Import(RunText(
+      "mm_page_alloc: page=0 pfn=0x2000 order=0 migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"));
+  ASSERT_TRUE(imp.ok()) << imp.status();
+  EXPECT_EQ(imp->header.cpu_node_size(), 0);
 }
 
 }  // namespace
