@@ -107,6 +107,13 @@ absl::StatusOr<std::unique_ptr<ReplayEngine>> ReplayEngine::Create(
   TraceLayout layout;
   layout.cpus = span.cpus;
   for (const auto& n : h.nodes()) layout.nodes.push_back({n.start_pfn(), n.end_pfn()});
+  for (int32_t id : h.cpu_node()) {  // node ids -> indexes in layout.nodes
+    int32_t index = -1;
+    for (int i = 0; i < h.nodes_size(); ++i) {
+      if (id >= 0 && h.nodes(i).node_id() == static_cast<uint32_t>(id)) index = i;
+    }
+    layout.cpu_node.push_back(index);
+  }
   if (layout.nodes.empty() && span.start != kNoPfn) layout.nodes.push_back({span.start, span.end});
   auto mapping =
       TraceMapping::Create(options.pfn_placement, options.cpu_placement, layout, topology);
@@ -394,7 +401,11 @@ absl::Status ReplayEngine::ReplayEvent(const Event& e, int replica) {
 
 int ReplayEngine::CoreFor(const Event& e, int replica) const {
   const int core = mapping_.CoreOf(e.cpu, replica);
-  if (e.kind != trace::EVENT_COMPACTION_SCAN) return core;
+  // A compaction run's scans and migrations run on a core of the compacted node (the
+  // kcompactd rule, docs/replay.md).
+  const bool compaction_work = e.kind == trace::EVENT_COMPACTION_SCAN ||
+                               (e.kind == trace::EVENT_MIGRATE && e.reason == trace::MR_COMPACTION);
+  if (!compaction_work) return core;
   const uint64_t pfn = mapping_.MapPfn(e.pfn, replica);
   return mapping_.ScanCoreOf(core, pfn == kNoPfn ? -1 : mem_.NodeOf(pfn), e.cpu);
 }

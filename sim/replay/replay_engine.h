@@ -8,10 +8,10 @@
 // analytic).
 //
 // Time: each simulated CPU (a machine core) has its own clock. An event runs on the core
-// its trace CPU maps to (TraceMapping::CoreOf; a compaction scan on a core of the scanned
-// node, ScanCoreOf; under replicate once per copy of the recording), starting at its trace
-// time (paced, the default) or as soon as the core is free (back-to-back), and keeps the
-// core busy for its latency: what MemorySystem::AccessBatch charges for its metadata accesses
+// its trace CPU maps to (TraceMapping::CoreOf; a compaction scan or compaction migration on a
+// core of the compacted node, ScanCoreOf; under replicate once per copy of the recording), starting
+// at its trace time (paced, the default) or as soon as the core is free (back-to-back), and keeps
+// the core busy for its latency: what MemorySystem::AccessBatch charges for its metadata accesses
 // (serial, or overlapped under the machine's Timing), plus, for a migration, the data copy. Cores
 // are synchronised in quanta of simulated time: copies started within a quantum are charged their
 // uncontended time at once and, at the quantum's end, handed to the BulkCopier in one batch; the
@@ -121,8 +121,8 @@ class ReplayEngine {
 
   // Replays `e` for copy `replica` of the recording (TraceMapping::copies()).
   absl::Status ReplayEvent(const Event& e, int replica);
-  // The core `e` runs on: its CPU's, or for a compaction scan one of the scanned node's
-  // (TraceMapping::ScanCoreOf).
+  // The core `e` runs on: its CPU's, or for a compaction scan or compaction migration one of
+  // the compacted node's (TraceMapping::ScanCoreOf).
   int CoreFor(const Event& e, int replica) const;
   absl::Status FlushQuantum();
   void ApplySnapshotRuns(const std::vector<SnapshotRun>& runs, int replica);

@@ -19,6 +19,7 @@ absl::StatusOr<result::Result> Replay(const std::string& trace_path,
   run->set_placement_detail(engine->mapping().Describe());
   run->set_pfn_mapping(PfnPlacementName(engine->mapping().placement()));
   run->set_cpu_mapping(CpuPlacementName(engine->mapping().cpu_placement()));
+  if (!engine->mapping().CpuMapWarning().empty()) r.add_warnings(engine->mapping().CpuMapWarning());
   return r;
 }
 

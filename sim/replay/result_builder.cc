@@ -300,6 +300,7 @@ result::Result BuildResult(const ReplayEngine& engine) {
     m->set_modelled_pages(c.modelled_pages());
     m->set_inferred_pages(c.inferred_pages());
     m->set_reported_outside_compaction_pages(c.reported_outside_compaction_pages());
+    m->set_inferred_batch_pages(c.inferred_batch_pages());
     m->set_replayed_pages(engine.kinds()[trace::EVENT_MIGRATE].pages);
     if (c.reported_pages() > 0) {
       m->set_modelled_percent(100.0 * c.modelled_pages() / c.reported_pages());

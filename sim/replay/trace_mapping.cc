@@ -62,6 +62,32 @@ absl::Status TraceMapping::PlaceNodes(const TraceLayout& trace,
     trace_end_.push_back(n.end_pfn > n.start_pfn ? base + RoundUpToSection(n.end_pfn - base)
                                                  : base);
   }
+  // CPU-less machine nodes (CXL expanders, memory tiers), the first socket's first.
+  std::vector<int> cpu_less;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int n = 0; n < machine.nodes(); ++n) {
+      if (!node_cores_[n].empty() || (machine.socket_of_node(n) == 0) != (pass == 0)) continue;
+      cpu_less.push_back(n);
+    }
+  }
+  // The CPU -> node map, where the trace has one.
+  const bool have_map = !trace.cpu_node.empty();
+  for (uint32_t c = 0; c < trace_cpus_; ++c) {
+    const int32_t n = c < trace.cpu_node.size() ? trace.cpu_node[c] : -1;
+    cpu_trace_node_.push_back(n >= 0 && static_cast<size_t>(n) < t_nodes ? n : -1);
+  }
+  memory_only_.assign(t_nodes, have_map);
+  for (uint32_t c = 0; c < trace_cpus_; ++c) memory_only_[TraceNodeOfCpu(c)] = false;
+  if (t_nodes > 1) {
+    for (uint32_t c = 0; c < trace_cpus_; ++c) cpus_assumed_ += cpu_trace_node_[c] < 0;
+    if (cpus_assumed_ > 0) {
+      cpu_map_warning_ = absl::StrCat(
+          have_map ? absl::StrCat(cpus_assumed_, " of ", trace_cpus_, " trace CPUs are")
+                   : "the trace has no CPU -> node map: every trace CPU is",
+          " taken to be on trace node floor(c*", t_nodes, "/", trace_cpus_,
+          ") (contiguous CPU numbering assumed; re-import with a current memsim to infer it)");
+    }
+  }
   const size_t n_cpu_nodes = cpu_nodes.size();
   copies_ = placement_ == PfnPlacement::kReplicate
                 ? static_cast<int>(std::max<size_t>(1, n_cpu_nodes / t_nodes))
@@ -74,9 +100,12 @@ absl::Status TraceMapping::PlaceNodes(const TraceLayout& trace,
   std::vector<uint64_t> used(machine.nodes(), 0);     // pages placed so far
   std::vector<uint32_t> cpus_on(machine.nodes(), 0);  // trace CPUs placed so far
   for (int k = 0; k < copies_; ++k) {
+    size_t memory_rank = 0;
     for (size_t t = 0; t < t_nodes; ++t) {
       int target;
-      if (placement_ == PfnPlacement::kPack) {
+      if (memory_only_[t] && !cpu_less.empty()) {
+        target = cpu_less[(k * t_nodes + memory_rank++) % cpu_less.size()];
+      } else if (placement_ == PfnPlacement::kPack) {
         target = first_socket[t % first_socket.size()];
       } else {
         target = cpu_nodes[(k * t_nodes + t) % n_cpu_nodes];
@@ -160,6 +189,9 @@ absl::Status TraceMapping::PlaceSpan(const TraceLayout& trace, const hw::Machine
 }
 
 uint32_t TraceMapping::TraceNodeOfCpu(uint32_t cpu) const {
+  if (!cpu_trace_node_.empty() && cpu_trace_node_[cpu % trace_cpus_] >= 0) {
+    return static_cast<uint32_t>(cpu_trace_node_[cpu % trace_cpus_]);
+  }
   const uint64_t t_nodes = std::max<size_t>(1, trace_base_.size());
   return static_cast<uint32_t>(uint64_t{cpu % trace_cpus_} * t_nodes / trace_cpus_);
 }
@@ -187,9 +219,11 @@ std::string TraceMapping::Describe() const {
         absl::StrAppend(&s, " ", trace_cpus_, " trace CPUs -> ", cores_, " cores");
       }
     }
-    if (t_nodes > 1) {
-      absl::StrAppend(&s, "; CPU c on trace node floor(c*", t_nodes, "/", trace_cpus_,
-                      ") (assumed: traces do not record the CPU -> node map)");
+    if (t_nodes > 1 && cpus_assumed_ == 0) {
+      absl::StrAppend(&s, "; CPU -> node map from the trace");
+    } else if (t_nodes > 1) {
+      absl::StrAppend(&s, "; ", cpus_assumed_, " CPUs on trace node floor(c*", t_nodes, "/",
+                      trace_cpus_, ") (assumed: no CPU -> node map for them)");
     }
     return s;
   }

@@ -12,12 +12,16 @@
 //   replicate  K = max(1, N / T) copies of the recording (T trace nodes); copy k puts trace
 //              node i on CPU node (k*T + i) mod N. Every event is replayed once per copy.
 // Trace nodes (or copies) folded onto one machine node sit one after the other in it.
-// CPUs (kNode): trace CPU c belongs to trace node floor(c * T / cpus) -- the trace does not
-// record the CPU -> node map, so memsim assumes contiguous blocks, as `memsim gen` numbers
-// them -- and runs on a core whose home node is that trace node's machine node: the r-th CPU
-// of the trace node (plus the CPUs of earlier occupants of that machine node) on the node's
-// r-th core, modulo its cores. Compaction scans of a node run on one of its cores (the
-// kcompactd rule: ScanCoreOf).
+// A trace node no CPU belongs to (known only with a CPU -> node map: a CXL expander, a
+// memory-only tier) goes to the machine's CPU-less nodes instead, in id order, when it has
+// any (pack: those of the first socket first).
+// CPUs (kNode): trace CPU c belongs to the trace node TraceLayout::cpu_node names (the map
+// inferred at import, TraceHeader.cpu_node); without one, to trace node floor(c * T / cpus)
+// -- contiguous blocks, as `memsim gen` numbers them; CpuMapWarning() says so -- and runs on
+// a core whose home node is that trace node's machine node: the r-th CPU of the trace node
+// (plus the CPUs of earlier occupants of that machine node) on the node's r-th core, modulo
+// its cores. Compaction scans and compaction migrations of a node run on one of its cores
+// (the kcompactd rule: ScanCoreOf).
 //
 // Placements that spread the span over every node with memory:
 //   identity      machine pfn = trace pfn (the trace was recorded on this machine layout);
@@ -56,6 +60,9 @@ struct TraceLayout {
   };
   std::vector<Node> nodes;  // empty: the trace names no pfn
   uint32_t cpus = 0;        // TraceHeader.num_cpus, or max cpu + 1
+  // Per trace CPU: the index in `nodes` of its node, -1 if unknown (TraceHeader.cpu_node).
+  // Empty: no map (contiguous numbering assumed).
+  std::vector<int32_t> cpu_node;
 };
 
 class TraceMapping {
@@ -130,6 +137,9 @@ class TraceMapping {
   }
   // The trace node trace CPU `cpu` is taken to belong to (see the file comment).
   uint32_t TraceNodeOfCpu(uint32_t cpu) const;
+  // Non-empty when a node placement of a multi-node recording had to assume contiguous CPU
+  // numbering for some CPUs (no CPU -> node map in the trace, or CPUs missing from it).
+  const std::string& CpuMapWarning() const { return cpu_map_warning_; }
 
   PfnPlacement placement() const { return placement_; }          // resolved (never kKernel)
   CpuPlacement cpu_placement() const { return cpu_placement_; }  // resolved (never kAuto)
@@ -159,6 +169,10 @@ class TraceMapping {
   std::vector<int> cpu_core_;                 // [copy * trace_cpus_ + cpu] under kNode
   std::vector<std::vector<int>> node_cores_;  // per machine node: its cores (home node)
   std::vector<int> home_node_;                // per core
+  std::vector<int32_t> cpu_trace_node_;       // per trace CPU (TraceLayout::cpu_node), or empty
+  uint32_t cpus_assumed_ = 0;                 // trace CPUs placed by the contiguous rule
+  std::vector<bool> memory_only_;             // per trace node: no CPU belongs to it (map known)
+  std::string cpu_map_warning_;
   // Span placements.
   uint64_t base_ = 0;  // trace span start, rounded down to a section
   uint64_t end_ = 0;

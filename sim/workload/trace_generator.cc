@@ -1,5 +1,7 @@
 #include "sim/workload/trace_generator.h"
 
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "sim/trace/trace_writer.h"
 #include "sim/util/status_macros.h"
@@ -49,6 +51,17 @@ void FillTraceHeader(const std::string& name, const WorkloadParams& params,
       r->set_node_id(n.node_id);
       r->set_start_pfn(n.start_pfn);
       r->set_end_pfn(n.end_pfn);
+    }
+    // The generator's CPU -> node map (contiguous blocks), so the replay need not assume it.
+    if (machine->nodes.size() > 1) {
+      std::vector<int32_t> cpu_node(params.cpus, -1);
+      for (const NodeDesc& n : machine->nodes) {
+        for (uint32_t c : n.cpus) {
+          if (c < cpu_node.size()) cpu_node[c] = static_cast<int32_t>(n.node_id);
+        }
+      }
+      for (int32_t node : cpu_node) header->add_cpu_node(node);
+      header->set_cpu_node_agreement(1.0);
     }
   }
   auto& attrs = *header->mutable_attributes();

@@ -62,8 +62,7 @@ TEST(PlacementFlags, DefaultFollowsTheKernelAndRecordsWhatItResolvedTo) {
   EXPECT_EQ(run.placement_detail(),
             "nodes, cpus node (kcompactd rule): trace node 0 pfn 0x0-0x10000 -> node 0 pfn 0x0, "
             "trace node 1 pfn 0x10000-0x20000 -> node 1 pfn 0x3000000, 4 trace CPUs -> cores "
-            "0-19; CPU c on trace node floor(c*2/4) (assumed: traces do not record the CPU -> "
-            "node map)");
+            "0-19; CPU -> node map from the trace");
   run = ReplayRun(two, "--placement=replicate");
   EXPECT_EQ(run.placement(), "replicate");
   EXPECT_EQ(run.pfn_mapping(), "replicate");

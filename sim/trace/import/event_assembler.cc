@@ -273,11 +273,18 @@ absl::Status EventAssembler::AddAlloc(const TraceRecord& r, Event& e) {
   e.migratetype = AsInt32(r.value(F::kMigratetype));
   e.gfp_flags = GfpBits(r.symbol(F::kGfpFlags));
   e.owner = InferOwner(e.gfp_flags, e.migratetype, e.order);
+  // Where the CPU allocates under the default local policy: migration targets are placed
+  // on purpose, so they do not count.
+  if (e.order == 0 && !inference_.InMigration(r.pid, r.cpu)) ++cpu_block_allocs_[r.cpu][pfn >> 9];
   if (e.order < 64) {
     free_.Erase(pfn, pfn + (uint64_t{1} << e.order));
     fault_pfns_.Forget(pfn, pfn + (uint64_t{1} << e.order));
   }
   RETURN_IF_ERROR(Write(e));
+  // A destination of a migrate_pages() batch in progress (migration_inference.h).
+  inference_.OnAlloc(r, pfn, e.order,
+                     e.owner == trace::OWNER_ANON || e.owner == trace::OWNER_FILE ||
+                         e.owner == trace::OWNER_HUGETLB);
   // The user page a held-back fault of this task was waiting for. Page-table pages and
   // other kernel allocations made inside the handler leave the fault waiting.
   if (r.pid >= 0 && (e.owner == trace::OWNER_ANON || e.owner == trace::OWNER_FILE) &&
@@ -422,6 +429,35 @@ void EventAssembler::EndMigration(TaskState& task) {
   task.migrated_heads.clear();
   task.migrating = false;
   task.reason = trace::MR_UNKNOWN;
+}
+
+void EventAssembler::InferCpuNodes(trace::TraceHeader* header) const {
+  const int nodes = header->nodes_size();
+  if (nodes < 2 || header->cpu_node_size() > 0 || cpu_block_allocs_.empty()) return;
+  uint32_t cpus = header->num_cpus();
+  for (const auto& [cpu, blocks] : cpu_block_allocs_) cpus = std::max(cpus, cpu + 1);
+  std::vector<int32_t> map(cpus, -1);
+  uint64_t counted = 0, agreeing = 0;
+  for (const auto& [cpu, blocks] : cpu_block_allocs_) {
+    std::vector<uint64_t> per_node(nodes, 0);
+    for (const auto& [block, count] : blocks) {
+      const uint64_t pfn = block << 9;
+      for (int n = 0; n < nodes; ++n) {
+        const trace::NodeRange& range = header->nodes(n);
+        if (pfn + 511 >= range.start_pfn() && pfn < range.end_pfn()) {
+          per_node[n] += count;
+          break;
+        }
+      }
+    }
+    const auto best = std::max_element(per_node.begin(), per_node.end());
+    if (*best == 0) continue;  // every allocation outside the recorded nodes
+    map[cpu] = static_cast<int32_t>(header->nodes(best - per_node.begin()).node_id());
+    agreeing += *best;
+    for (uint64_t c : per_node) counted += c;
+  }
+  for (int32_t n : map) header->add_cpu_node(n);
+  header->set_cpu_node_agreement(counted > 0 ? static_cast<double>(agreeing) / counted : 0.0);
 }
 
 absl::Status EventAssembler::Finish() {

@@ -104,6 +104,11 @@ class EventAssembler {
   std::map<std::string, uint64_t> EventsByKind() const;
   // Migrated pages reported by the kernel vs modelled by the events written.
   trace::MigrationCoverage migration_coverage() const { return inference_.Coverage(); }
+  // For a header with two or more nodes, fills cpu_node and cpu_node_agreement from where
+  // each CPU's order-0 allocations outside migrations landed: the node holding most of them
+  // (ties: the lower node index); a CPU with none stays -1. Leaves the header as it is
+  // otherwise, or if it already has a map (docs/replay.md, "CPUs of a multi-node recording").
+  void InferCpuNodes(trace::TraceHeader* header) const;
 
  private:
   struct PendingPte {
@@ -149,6 +154,8 @@ class EventAssembler {
   absl::flat_hash_map<int32_t, TaskState> tasks_;
   // gfp_flags text -> (GfpBit mask, unknown names): a capture repeats a few dozen strings.
   absl::flat_hash_map<std::string, std::pair<uint64_t, uint32_t>> gfp_cache_;
+  // Per CPU: order-0 allocations outside migrations, by pageblock (pfn >> 9).
+  absl::flat_hash_map<uint32_t, absl::flat_hash_map<uint64_t, uint64_t>> cpu_block_allocs_;
   int64_t max_cpu_ = -1;
   uint64_t events_written_ = 0;
   uint64_t events_by_kind_[kNumEventKinds] = {};  // indexed by trace::EventKind

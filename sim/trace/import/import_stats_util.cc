@@ -33,6 +33,7 @@ void PublishImportStats(const EventAssembler& assembler, const SkipCounts& skips
     set(absl::StrCat("unknown_event.", name), count);
   }
   *writer->mutable_header()->mutable_migrations() = assembler.migration_coverage();
+  assembler.InferCpuNodes(writer->mutable_header());
   stats->events_written = assembler.events_written();
   stats->events_by_kind = assembler.EventsByKind();
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "sim/trace/import/kernel_names.h"
+
 namespace memsim {
 
 namespace {
@@ -33,9 +35,28 @@ void MigrationInference::Observe(const TraceRecord& r) {
       // this record).
       runs_.erase(key);
       return;
+    case Tracepoint::kMmMigratePagesStart: {
+      // Inside a compaction run the batch is the run's (its destinations come from the free
+      // scanner, untraced); elsewhere its destinations are traced allocations.
+      if (runs_.contains(key) || !r.Has(F::kReason)) break;
+      const auto reason = MigrateReasonFromName(r.symbol(F::kReason));
+      if (reason == trace::MR_COMPACTION) break;
+      Batch& batch = batches_[key];
+      batch = Batch();
+      batch.reason = reason.value_or(trace::MR_UNKNOWN);
+      return;
+    }
     case Tracepoint::kMmMigratePages: {
       const uint64_t succeeded = r.Has(F::kSucceeded) ? r.value(F::kSucceeded) : 0;
       reported_pages_ += succeeded;
+      if (auto b = batches_.find(key); b != batches_.end()) {
+        const Batch& batch = b->second;
+        if (batch.modelled_pages > succeeded) {
+          batch_over_reported_ += batch.modelled_pages - succeeded;
+        }
+        for (const auto& q : batch.targets) batch_unused_targets_ += q.size();
+        batches_.erase(b);
+      }
       auto it = runs_.find(key);
       if (it == runs_.end()) {
         reported_outside_compaction_pages_ += succeeded;
@@ -82,14 +103,39 @@ void MigrationInference::AddFreeRange(Run& run, uint64_t start, uint64_t end, ui
   if (taken == 0 || end <= start) return;
   // Which pages of the range were free is not traced. isolate_freepages_block() stops right
   // after the block that made enough pages (blockpfn += isolated), so the range ends with
-  // the last isolated page: take the top `taken` pages. Exact when taken == end - start.
-  const uint64_t first = end - std::min(taken, end - start);
-  run.free_ranges.emplace_back(first, end);
+  // the last isolated page: take the top `taken` pages, passing over the pages a traced
+  // allocation or migration holds (they were not free: taking them would contradict a
+  // later traced free of them or the replayed state). Exact when taken == end - start.
+  std::vector<std::pair<uint64_t, uint64_t>> pieces;  // from the top down
+  uint64_t need = std::min(taken, end - start);
+  for (uint64_t hi = end; need > 0 && hi > start;) {
+    uint64_t lo = start;
+    auto it = allocated_.upper_bound(hi - 1);
+    if (it != allocated_.begin()) {
+      --it;
+      const uint64_t held_end = it->first + Pages(it->second);
+      if (held_end >= hi) {  // hi - 1 is held
+        hi = std::max(start, std::min(hi, it->first));
+        continue;
+      }
+      lo = std::max(start, held_end);
+    }
+    const uint64_t n = std::min(need, hi - lo);
+    pieces.emplace_back(hi - n, hi);
+    need -= n;
+    hi -= n;
+  }
+  if (pieces.size() != 1 || pieces[0].first != end - std::min(taken, end - start)) {
+    ++free_ranges_around_allocated_;
+  }
   FreeLists& lists = run.free.back();
-  for (uint64_t pfn = first; pfn < end;) {
-    const uint32_t order = BlockOrder(pfn, end, kMaxOrder);
-    lists[order].push_back(pfn);  // list_add_tail(&page->lru, &freelist[order])
-    pfn += Pages(order);
+  for (auto p = pieces.rbegin(); p != pieces.rend(); ++p) {
+    run.free_ranges.push_back(*p);
+    for (uint64_t pfn = p->first; pfn < p->second;) {
+      const uint32_t order = BlockOrder(pfn, p->second, kMaxOrder);
+      lists[order].push_back(pfn);  // list_add_tail(&page->lru, &freelist[order])
+      pfn += Pages(order);
+    }
   }
 }
 
@@ -178,8 +224,50 @@ void MigrationInference::Return(Run& run, uint64_t pfn, uint32_t order) {
   run.free.front()[order].push_front(pfn);
 }
 
+void MigrationInference::OnAlloc(const TraceRecord& r, uint64_t pfn, uint32_t order, bool movable) {
+  if (order <= kMaxOrder) allocated_[pfn] = order;
+  if (!movable || order > kMaxOrder) return;
+  auto b = batches_.find(Key(r.pid, r.cpu));
+  if (b != batches_.end()) b->second.targets[order].push_back(pfn);
+}
+
+bool MigrationInference::OnBatchFree(Batch& batch, const TraceRecord& r, uint64_t pfn,
+                                     uint32_t order, bool shown_free, Event* migrate) {
+  if (order > kMaxOrder || shown_free) return false;
+  std::deque<uint64_t>& queue = batch.targets[order];
+  if (auto t = std::find(queue.begin(), queue.end(), pfn); t != queue.end()) {
+    queue.erase(t);  // migrate_folio_undo_dst(): the destination of a failed migration
+    ++batch_dst_undone_;
+    return false;
+  }
+  if (batch.exact_heads.contains(pfn)) return false;
+  if (queue.empty()) {
+    ++batch_no_target_;
+    return false;
+  }
+  const uint64_t dst = queue.front();
+  queue.pop_front();
+  batch.modelled_pages += Pages(order);
+  inferred_pages_ += Pages(order);
+  batch_pages_ += Pages(order);
+  ++batch_events_;
+  *migrate = Event();
+  migrate->kind = trace::EVENT_MIGRATE;
+  migrate->time_ns = r.time_ns;
+  migrate->cpu = r.cpu;
+  migrate->pfn = pfn;
+  migrate->end_pfn = dst;
+  migrate->order = order;
+  migrate->reason = batch.reason;
+  return true;
+}
+
 bool MigrationInference::OnFree(const TraceRecord& r, uint64_t pfn, uint32_t order, bool shown_free,
                                 Event* migrate) {
+  if (!shown_free) allocated_.erase(pfn);
+  if (auto b = batches_.find(Key(r.pid, r.cpu)); b != batches_.end()) {
+    return OnBatchFree(b->second, r, pfn, order, shown_free, migrate);
+  }
   auto it = runs_.find(Key(r.pid, r.cpu));
   if (it == runs_.end()) return false;
   Run& run = it->second;
@@ -210,6 +298,7 @@ bool MigrationInference::OnFree(const TraceRecord& r, uint64_t pfn, uint32_t ord
   run.modelled_pages += Pages(order);
   inferred_pages_ += Pages(order);
   ++inferred_events_;
+  allocated_[dst] = order;
   *migrate = Event();
   migrate->kind = trace::EVENT_MIGRATE;
   migrate->time_ns = r.time_ns;
@@ -224,6 +313,19 @@ bool MigrationInference::OnFree(const TraceRecord& r, uint64_t pfn, uint32_t ord
 void MigrationInference::OnExactMigrate(int32_t pid, uint32_t cpu, uint64_t src_head,
                                         uint64_t dst_head, uint32_t order) {
   exact_pages_ += Pages(order);
+  if (order <= kMaxOrder) allocated_[dst_head] = order;
+  if (auto b = batches_.find(Key(pid, cpu)); b != batches_.end()) {
+    Batch& batch = b->second;
+    batch.exact_heads.insert(src_head);
+    batch.modelled_pages += Pages(order);
+    if (order <= kMaxOrder) {
+      std::deque<uint64_t>& queue = batch.targets[order];
+      if (auto t = std::find(queue.begin(), queue.end(), dst_head); t != queue.end()) {
+        queue.erase(t);
+      }
+    }
+    return;
+  }
   auto it = runs_.find(Key(pid, cpu));
   if (it == runs_.end()) return;
   Run& run = it->second;
@@ -247,6 +349,7 @@ trace::MigrationCoverage MigrationInference::Coverage() const {
   c.set_exact_pages(exact_pages_);
   c.set_inferred_pages(inferred_pages_);
   c.set_reported_outside_compaction_pages(reported_outside_compaction_pages_);
+  c.set_inferred_batch_pages(batch_pages_);
   return c;
 }
 
@@ -262,6 +365,13 @@ void MigrationInference::AddCounters(std::map<std::string, uint64_t>* out) const
   (*out)["migration_inferred_no_target"] = no_target_;
   (*out)["migration_exact_dst_as_predicted"] = exact_as_predicted_;
   (*out)["migration_exact_dst_not_isolated"] = exact_not_isolated_;
+  (*out)["migration_free_ranges_around_allocated"] = free_ranges_around_allocated_;
+  (*out)["migrated_pages_inferred_batch"] = batch_pages_;
+  (*out)["migration_batch_inferred_events"] = batch_events_;
+  (*out)["migration_batch_dst_undone"] = batch_dst_undone_;
+  (*out)["migration_batch_no_target"] = batch_no_target_;
+  (*out)["migration_batch_unused_targets"] = batch_unused_targets_;
+  (*out)["migration_batch_over_reported"] = batch_over_reported_;
 }
 
 }  // namespace memsim

@@ -7,13 +7,27 @@
 //  - sources: pages of the migrate scanner's isolated ranges (nr_taken > 0) of the current
 //    batch that the task frees before the batch's mm_migrate_pages (migrate_folio_done()
 //    frees the source right after moving it), at most nr_taken pages per batch;
-//  - destinations: the free scanner's isolated pages kept as compaction_alloc() keeps
-//    them: one list per order, blocks appended in scan order, each request served from the
-//    first list of order >= the source's, the block split with the upper halves pushed to
-//    the front of the lower lists; a later isolation is used once the earlier pages are
-//    gone (compaction_alloc() isolates only when every list is empty).
+//  - destinations: the free scanner's isolated pages (the top nr_taken pages of its range
+//    that no traced allocation holds) kept as compaction_alloc() keeps them: one list per order,
+//    blocks appended in scan order, each request served from the first list of order >= the
+//    source's, the block split with the upper halves pushed to the front of the lower lists; a
+//    later isolation is used once the earlier pages are gone (compaction_alloc() isolates only when
+//    every list is empty).
 // Sources with a pte trail stay exact: their destination is taken out of the lists, and
 // their free infers nothing.
+//
+// Batches outside a compaction run (NUMA balancing, demotion, syscalls, ...: every reason
+// but compaction) allocate their destinations through the page allocator, so the trace
+// shows them: between the task's mm_migrate_pages_start and mm_migrate_pages,
+//  - destinations: the task's movable allocations (alloc_migration_target(),
+//    alloc_misplaced_dst_folio(), alloc_demote_folio() -> __folio_alloc), per order, oldest
+//    first; one freed again within the batch is a destination undone after a failure
+//    (migrate_folio_undo_dst()) and leaves the queue;
+//  - sources: the task's other frees in the batch (migrate_folio_done() puts the source
+//    right after moving it); each takes the oldest queued destination of its order, since
+//    migrate_pages_batch() allocates in list order in its unmap pass and moves in the same
+//    order (docs/replay.md, "Migrations paired in NUMA-balancing and demotion
+//    batches"). Both pfns are traced; only the pairing is inferred.
 #ifndef MEMSIM_SIM_TRACE_IMPORT_MIGRATION_INFERENCE_H_
 #define MEMSIM_SIM_TRACE_IMPORT_MIGRATION_INFERENCE_H_
 
@@ -25,6 +39,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "proto/trace.pb.h"
@@ -49,9 +64,18 @@ class MigrationInference {
   // compaction batch, fills *migrate with the inferred EVENT_MIGRATE to write just before
   // the free and returns true.
   bool OnFree(const TraceRecord& r, uint64_t pfn, uint32_t order, bool shown_free, Event* migrate);
+  // Every successful allocation: in a batch outside a compaction run, a `movable` block is a
+  // migration destination candidate.
+  void OnAlloc(const TraceRecord& r, uint64_t pfn, uint32_t order, bool movable);
   // An EVENT_MIGRATE paired from the pte trail by task `pid` on `cpu`.
   void OnExactMigrate(int32_t pid, uint32_t cpu, uint64_t src_head, uint64_t dst_head,
                       uint32_t order);
+
+  // True while the task (or CPU) is in a compaction run or a migrate_pages() batch.
+  bool InMigration(int32_t pid, uint32_t cpu) const {
+    const int64_t key = Key(pid, cpu);
+    return runs_.contains(key) || batches_.contains(key);
+  }
 
   trace::MigrationCoverage Coverage() const;
   // Counters for the footer's import_stats (docs/trace-import.md), zeros included.
@@ -77,6 +101,15 @@ class MigrationInference {
     bool free_call_open = false;  // the last record was a free-scanner event mid-call
   };
 
+  // A migrate_pages() call outside a compaction run.
+  struct Batch {
+    MigrateReason reason = trace::MR_UNKNOWN;
+    // Destinations allocated in the batch and not yet used, per order, oldest first.
+    std::array<std::deque<uint64_t>, kMaxOrder + 1> targets;
+    absl::flat_hash_set<uint64_t> exact_heads;  // sources with a pte trail
+    uint64_t modelled_pages = 0;
+  };
+
   static int64_t Key(int32_t pid, uint32_t cpu) { return pid >= 0 ? pid : -1 - int64_t{cpu}; }
   void AddFreeRange(Run& run, uint64_t start, uint64_t end, uint64_t taken);
   // compaction_alloc(): the head of a 2^order block taken from the lists, or kNoPfn.
@@ -89,17 +122,31 @@ class MigrationInference {
   // compaction_free() (list_add() to the front of its list).
   void Return(Run& run, uint64_t pfn, uint32_t order);
 
+  bool OnBatchFree(Batch& batch, const TraceRecord& r, uint64_t pfn, uint32_t order,
+                   bool shown_free, Event* migrate);
+
+  // Blocks a traced allocation or a migration (exact or inferred) holds and no traced free
+  // has released since: head pfn -> order. A free-scanner range never takes them.
+  absl::btree_map<uint64_t, uint32_t> allocated_;
   absl::flat_hash_map<int64_t, Run> runs_;
+  absl::flat_hash_map<int64_t, Batch> batches_;
   uint64_t reported_pages_ = 0;
   uint64_t reported_outside_compaction_pages_ = 0;
   uint64_t exact_pages_ = 0;
   uint64_t inferred_pages_ = 0;
   uint64_t inferred_events_ = 0;
-  uint64_t inferred_over_reported_ = 0;  // batches where modelled > nr_succeeded: the excess
-  uint64_t no_target_ = 0;               // source frees with no isolated free page left
-  uint64_t exact_as_predicted_ = 0;      // exact destinations the lists predicted
-  uint64_t exact_not_isolated_ = 0;      // exact destinations in no isolated range
-  uint64_t returned_ = 0;                // destinations returned by failed migrations
+  uint64_t inferred_over_reported_ = 0;        // batches where modelled > nr_succeeded: the excess
+  uint64_t no_target_ = 0;                     // source frees with no isolated free page left
+  uint64_t exact_as_predicted_ = 0;            // exact destinations the lists predicted
+  uint64_t exact_not_isolated_ = 0;            // exact destinations in no isolated range
+  uint64_t returned_ = 0;                      // destinations returned by failed migrations
+  uint64_t free_ranges_around_allocated_ = 0;  // free ranges that passed over held pages
+  uint64_t batch_pages_ = 0;                   // of inferred_pages_: paired in batches
+  uint64_t batch_events_ = 0;
+  uint64_t batch_dst_undone_ = 0;      // batch destinations freed again in the batch
+  uint64_t batch_no_target_ = 0;       // batch source frees with no destination queued
+  uint64_t batch_unused_targets_ = 0;  // batch destinations never paired
+  uint64_t batch_over_reported_ = 0;   // batch pages modelled beyond nr_succeeded
 };
 
 }  // namespace memsim
