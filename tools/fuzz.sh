@@ -7,18 +7,21 @@
 #   tools/fuzz.sh --seconds 120 replay_fuzzer ftrace_fuzzer
 #   tools/fuzz.sh --build-only
 #   tools/fuzz.sh --no-build --runs 1000000 model_fuzzer   a fixed number of executions
+#   tools/fuzz.sh --runs 1000000 --seconds 1800 replay_fuzzer   whichever comes first
 #
-# Options: --seconds N (per target, default 10), --runs N (executions per target instead of
-# a time), --build-dir D (default build-fuzz),
+# Options: --seconds N (per target, default 10), --runs N (executions per target; with
+# --seconds too, whichever limit comes first), --build-dir D (default build-fuzz, shared
+# with tools/sanitize.sh),
 # --jobs N (build parallelism, default 2), --build-only, --no-build.
 # Scratch files go to $MEMSIM_FUZZ_TMPDIR, else /dev/shm if writable, else $TMPDIR.
 # Committed seeds: tests/fuzz/corpus/<target>/ (read only). Inputs libFuzzer finds go to
 # <build-dir>/corpus/<target>/, crashes to <build-dir>/crashes/<target>/. The exit status is
-# non-zero if any target crashed; the last line per target is libFuzzer's exec count.
+# non-zero if any target crashed; per target it prints libFuzzer's executions and exec/s.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 seconds=10
+seconds_given=0
 runs=""
 build_dir="$root/build-fuzz"
 jobs=2
@@ -27,13 +30,13 @@ run=1
 targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --seconds) seconds="$2"; shift 2 ;;
+    --seconds) seconds="$2"; seconds_given=1; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
     --build-dir) build_dir="$(realpath -m "$2")"; shift 2 ;;
     --jobs) jobs="$2"; shift 2 ;;
     --build-only) run=0; shift ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     -*) echo "fuzz.sh: unknown option $1" >&2; exit 2 ;;
     *) targets+=("$1"); shift ;;
   esac
@@ -44,7 +47,7 @@ if [ ${#targets[@]} -eq 0 ]; then targets=("${all[@]}"); fi
 
 if [ "$build" = 1 ]; then
   CC=clang CXX=clang++ cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DMEMSIM_FUZZ=ON -DMEMSIM_BUILD_TESTS=OFF -DMEMSIM_BUILD_BENCH=OFF >/dev/null
+    -DMEMSIM_FUZZ=ON -DMEMSIM_BUILD_TESTS=ON -DMEMSIM_BUILD_BENCH=OFF >/dev/null
   cmake --build "$build_dir" -j"$jobs" --target "${targets[@]}"
 fi
 [ "$run" = 1 ] || exit 0
@@ -66,8 +69,15 @@ for t in "${targets[@]}"; do
   if [ -f "$root/tests/fuzz/$t.dict" ]; then dict=(-dict="$root/tests/fuzz/$t.dict"); fi
   log="$build_dir/$t.log"
   limit=(-max_total_time="$seconds")
-  if [ -n "$runs" ]; then limit=(-runs="$runs"); fi
-  if [ -n "$runs" ]; then echo "== $t: $runs runs"; else echo "== $t: ${seconds}s"; fi
+  if [ -n "$runs" ] && [ "$seconds_given" = 1 ]; then
+    limit=(-runs="$runs" -max_total_time="$seconds")
+    echo "== $t: $runs runs or ${seconds}s"
+  elif [ -n "$runs" ]; then
+    limit=(-runs="$runs")
+    echo "== $t: $runs runs"
+  else
+    echo "== $t: ${seconds}s"
+  fi
   set +e
   # -timeout: an input taking longer than 25 s is a hang; -rss_limit_mb: libFuzzer's default.
   (cd "$crashes" && "$build_dir/tests/fuzz/$t" "$work" "$seeds" "${dict[@]}" \
@@ -75,7 +85,7 @@ for t in "${targets[@]}"; do
       >"$log" 2>&1)
   rc=$?
   set -e
-  grep -E "^Done [0-9]+ runs|stat::number_of_executed_units" "$log" | tail -n 1 || true
+  grep -E "^Done [0-9]+ runs|stat::(number_of_executed_units|average_exec_per_sec)" "$log" || true
   if [ $rc -ne 0 ]; then
     status=1
     echo "$t: FAILED (exit $rc); log $log, reproducer in $crashes" >&2

@@ -27,6 +27,7 @@ double LatencyHistogram::BucketMidNs(int bucket) {
 void LatencyHistogram::Add(double latency_ns) {
   if (!(latency_ns >= 0)) latency_ns = 0;  // also maps NaN to 0
   const double units = std::min(latency_ns * kUnitsPerNs, 1.8e19);
+  if (counts_.empty()) counts_.assign(kBuckets, 0);
   ++counts_[BucketOf(static_cast<uint64_t>(std::llround(units)))];
   ++count_;
   total_ns_ += latency_ns;
@@ -34,7 +35,10 @@ void LatencyHistogram::Add(double latency_ns) {
 }
 
 void LatencyHistogram::Merge(const LatencyHistogram& other) {
-  for (int i = 0; i < kBuckets; ++i) counts_[i] += other.counts_[i];
+  if (!other.counts_.empty()) {
+    if (counts_.empty()) counts_.assign(kBuckets, 0);
+    for (int i = 0; i < kBuckets; ++i) counts_[i] += other.counts_[i];
+  }
   count_ += other.count_;
   total_ns_ += other.total_ns_;
   max_ns_ = std::max(max_ns_, other.max_ns_);

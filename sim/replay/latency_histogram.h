@@ -1,12 +1,13 @@
 // Latency distribution of one event kind: a log-linear histogram over 1/16-ns units.
 // Values below 16 ns (256 units) are kept exactly; above, each power-of-two range is cut into
 // 256 sub-buckets, so a percentile is within 1/256 (0.4 %) of the true value. Mean, total and
-// max are exact. Fixed memory (114 KiB), O(1) per sample, deterministic.
+// max are exact. At most 114 KiB, allocated on the first sample (a replay keeps one per event
+// kind, most of them often empty), O(1) per sample, deterministic.
 #ifndef MEMSIM_SIM_REPLAY_LATENCY_HISTOGRAM_H_
 #define MEMSIM_SIM_REPLAY_LATENCY_HISTOGRAM_H_
 
-#include <array>
 #include <cstdint>
+#include <vector>
 
 namespace memsim::replay {
 
@@ -31,7 +32,7 @@ class LatencyHistogram {
   static int BucketOf(uint64_t units);
   static double BucketMidNs(int bucket);
 
-  std::array<uint64_t, kBuckets> counts_{};
+  std::vector<uint64_t> counts_;  // kBuckets entries once a sample was added, else empty
   uint64_t count_ = 0;
   double total_ns_ = 0;
   double max_ns_ = 0;

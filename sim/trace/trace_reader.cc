@@ -200,6 +200,15 @@ absl::Status TraceReader::ReadChunk() {
   uint32_t got_crc = Crc32(Crc32(0, h.data(), 20), stored_.data(), stored_.size());
   if (got_crc != crc) return Corrupt(offset_, "chunk checksum mismatch");
   if (compression == static_cast<uint8_t>(tf::Compression::kZstd)) {
+    // The writer's frames declare their content size: compare it with raw_len before
+    // allocating, so that a few corrupt bytes cannot make the reader zero 256 MiB first.
+    const unsigned long long declared = ZSTD_getFrameContentSize(stored_.data(), stored_.size());
+    if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != raw_len) {
+      return Corrupt(offset_, absl::StrCat("chunk does not decompress to ", raw_len, " bytes: ",
+                                           declared == ZSTD_CONTENTSIZE_ERROR
+                                               ? std::string("not a zstd frame")
+                                               : absl::StrCat("its zstd frame holds ", declared)));
+    }
     raw_.resize(raw_len);
     size_t n =
         ZSTD_decompressDCtx(zstd_->dctx, raw_.data(), raw_.size(), stored_.data(), stored_.size());

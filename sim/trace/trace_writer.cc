@@ -4,6 +4,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -340,7 +341,8 @@ absl::Status TraceWriter::Finish() {
     return absl::DataLossError(
         absl::StrCat("cannot reread the scratch file for ", path_, ": ", std::strerror(errno)));
   }
-  std::string buf(1 << 20, '\0');
+  // At most 1 MiB at a time; no more than the body (a small trace's Finish stays cheap).
+  std::string buf(std::clamp<uint64_t>(body_bytes_, 1, uint64_t{1} << 20), '\0');
   for (;;) {
     size_t n = std::fread(buf.data(), 1, buf.size(), body_);
     if (n == 0) break;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -117,7 +118,10 @@ absl::StatusOr<size_t> InputFile::Read(char* buf, size_t n) {
 }
 
 LineReader::LineReader(std::unique_ptr<InputFile> file, size_t block_bytes, size_t max_line_bytes)
-    : file_(std::move(file)), buf_(block_bytes), max_line_bytes_(max_line_bytes) {}
+    : file_(std::move(file)),
+      buf_(std::min<size_t>(block_bytes, size_t{1} << 16)),
+      block_bytes_(block_bytes),
+      max_line_bytes_(max_line_bytes) {}
 
 absl::Status LineReader::Fill() {
   // Move the partial line to the front, grow if a single line fills the buffer.
@@ -126,8 +130,14 @@ absl::Status LineReader::Fill() {
     end_ -= begin_;
     begin_ = 0;
   }
-  if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);
-  ASSIGN_OR_RETURN(size_t n, file_->Read(buf_.data() + end_, buf_.size() - end_));
+  if (end_ == buf_.size()) {
+    buf_.resize(buf_.size() * 2);
+  } else if (last_read_filled_ && buf_.size() < block_bytes_) {
+    buf_.resize(std::min(buf_.size() * 2, block_bytes_));
+  }
+  const size_t want = buf_.size() - end_;
+  ASSIGN_OR_RETURN(size_t n, file_->Read(buf_.data() + end_, want));
+  last_read_filled_ = n == want;
   if (n == 0) eof_ = true;
   end_ += n;
   return absl::OkStatus();

@@ -54,6 +54,8 @@ class InputFile {
 };
 
 // Splits an InputFile into lines without copying (a line is valid until the next call).
+// Reads up to `block_bytes` at a time; the buffer starts at 64 KiB and doubles up to that
+// while reads fill it, so a small input never pays for a large buffer.
 class LineReader {
  public:
   explicit LineReader(std::unique_ptr<InputFile> file, size_t block_bytes = 1 << 20,
@@ -69,7 +71,9 @@ class LineReader {
   absl::Status Fill();
   std::unique_ptr<InputFile> file_;
   std::vector<char> buf_;
+  size_t block_bytes_;
   size_t max_line_bytes_;
+  bool last_read_filled_ = false;  // the last Read() filled the buffer: more input likely
   size_t begin_ = 0, end_ = 0;
   bool eof_ = false;
   uint64_t line_number_ = 0;

@@ -15,7 +15,8 @@
 
 namespace memsim::fuzz {
 
-inline void ImportAndReadBack(const std::string& importer_name, const std::string& input,
+// Returns whether the import succeeded.
+inline bool ImportAndReadBack(const std::string& importer_name, const std::string& input,
                               const ImportOptions& options) {
   const std::string out = ScratchPath("out.mtrace");
   auto writer = TraceWriter::Create(out);
@@ -23,8 +24,8 @@ inline void ImportAndReadBack(const std::string& importer_name, const std::strin
   ImportStats stats;
   std::unique_ptr<Importer> importer = BuiltinImporters().Create(importer_name);
   MEMSIM_FUZZ_CHECK(importer != nullptr, "importer registered");
-  if (!importer->Import(input, options, writer->get(), &stats).ok()) return;
-  if (!(*writer)->Finish().ok()) return;
+  if (!importer->Import(input, options, writer->get(), &stats).ok()) return false;
+  if (!(*writer)->Finish().ok()) return false;
   auto reader = TraceReader::Open(out);
   MEMSIM_FUZZ_CHECK(reader.ok(), "import output has a readable header");
   std::vector<SnapshotRun> runs;
@@ -39,6 +40,7 @@ inline void ImportAndReadBack(const std::string& importer_name, const std::strin
     MEMSIM_FUZZ_CHECK(more.ok(), "import output reads back");
     if (!*more) break;
   }
+  return true;
 }
 
 }  // namespace memsim::fuzz

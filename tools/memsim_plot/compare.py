@@ -420,12 +420,13 @@ def plot_latency_breakdown(results, out_dir, sub):
             ax.bar(x, v, bottom=bottom, color=kc[j % len(kc)], label=k)
         bottom = [b + y for b, y in zip(bottom, v)]
     label_bars(ax, x, bottom, [f"{b:.3g}" for b in bottom])
-    ax.set_ylim(top=max(bottom) * 1.15 if max(bottom) > 0 else 1)
+    # Head room for the legend above the tallest bar's label (it hid one before).
+    ax.set_ylim(top=max(bottom) * 1.5 if max(bottom) > 0 else 1)
     ax.set_ylabel(f"summed metadata latency ({unit})")
     ax.set_title("latency by event kind")
     ax.set_xticks(x)
     ax.set_xticklabels([r["label"] for r in results], rotation=20)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, ncol=3, loc="upper center", columnspacing=0.8, handlelength=1.2)
     used = set()
     for j, k in enumerate(kinds, start=1):
         bx = axes[j // cols][j % cols]
