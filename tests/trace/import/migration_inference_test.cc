@@ -155,7 +155,9 @@ mm_page_free: page=0000000000000004 pfn=0x1020 order=0
   std::vector<trace::EventKind> kinds;
   for (const Event& e : imp->events) {
     if (e.kind != trace::EVENT_MIGRATE_BATCH) kinds.push_back(e.kind);
-    if (e.kind == trace::EVENT_MIGRATE) EXPECT_EQ(e.reason, trace::MR_NUMA_MISPLACED);
+    if (e.kind == trace::EVENT_MIGRATE) {
+      EXPECT_EQ(e.reason, trace::MR_NUMA_MISPLACED);
+    }
   }
   EXPECT_EQ(kinds, (std::vector<trace::EventKind>{trace::EVENT_ALLOC, trace::EVENT_MIGRATE,
                                                   trace::EVENT_FREE, trace::EVENT_FREE}));
@@ -195,7 +197,9 @@ mm_migrate_pages: nr_succeeded=514 nr_failed=1 nr_thp_succeeded=1 nr_thp_failed=
             (std::vector<Migration>{
                 {0x1010, 0x200000, 0}, {0x1400, 0x200200, 9}, {0x1012, 0x200002, 0}}));
   for (const Event& e : imp->events) {
-    if (e.kind == trace::EVENT_MIGRATE) EXPECT_EQ(e.reason, trace::MR_DEMOTION);
+    if (e.kind == trace::EVENT_MIGRATE) {
+      EXPECT_EQ(e.reason, trace::MR_DEMOTION);
+    }
   }
   const trace::MigrationCoverage& c = imp->header.migrations();
   EXPECT_EQ(c.reported_pages(), 514u);
