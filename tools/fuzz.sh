@@ -8,11 +8,13 @@
 #   tools/fuzz.sh --build-only
 #   tools/fuzz.sh --no-build --runs 1000000 model_fuzzer   a fixed number of executions
 #   tools/fuzz.sh --runs 1000000 --seconds 1800 replay_fuzzer   whichever comes first
+#   tools/fuzz.sh --seed 1 --runs 300 --seconds 10   CI's smoke: the same inputs on every run
 #
 # Options: --seconds N (per target, default 10), --runs N (executions per target; with
 # --seconds too, whichever limit comes first), --build-dir D (default build-fuzz, shared
 # with tools/sanitize.sh),
-# --jobs N (build parallelism, default 2), --build-only, --no-build.
+# --jobs N (build parallelism, default 2), --seed N (libFuzzer's -seed: with --runs the same
+# inputs every time, so a smoke run cannot fail by chance), --build-only, --no-build.
 # Scratch files go to $MEMSIM_FUZZ_TMPDIR, else /dev/shm if writable, else $TMPDIR.
 # Committed seeds: tests/fuzz/corpus/<target>/ (read only). Inputs libFuzzer finds go to
 # <build-dir>/corpus/<target>/, crashes to <build-dir>/crashes/<target>/. The exit status is
@@ -23,6 +25,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 seconds=10
 seconds_given=0
 runs=""
+seed=()
 build_dir="$root/build-fuzz"
 jobs=2
 build=1
@@ -32,11 +35,12 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds="$2"; seconds_given=1; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
+    --seed) seed=(-seed="$2"); shift 2 ;;
     --build-dir) build_dir="$(realpath -m "$2")"; shift 2 ;;
     --jobs) jobs="$2"; shift 2 ;;
     --build-only) run=0; shift ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     -*) echo "fuzz.sh: unknown option $1" >&2; exit 2 ;;
     *) targets+=("$1"); shift ;;
   esac
@@ -81,7 +85,7 @@ for t in "${targets[@]}"; do
   set +e
   # -timeout: an input taking longer than 25 s is a hang; -rss_limit_mb: libFuzzer's default.
   (cd "$crashes" && "$build_dir/tests/fuzz/$t" "$work" "$seeds" "${dict[@]}" \
-      "${limit[@]}" -timeout=25 -rss_limit_mb=2048 -print_final_stats=1 \
+      "${limit[@]}" "${seed[@]}" -timeout=25 -rss_limit_mb=2048 -print_final_stats=1 \
       >"$log" 2>&1)
   rc=$?
   set -e

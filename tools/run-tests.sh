@@ -11,6 +11,14 @@ if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   git ls-files -z 'sim/*.cc' 'sim/*.h' 'tests/*.cc' 'tests/*.h' 'tools/*.c' |
     xargs -0 clang-format --dry-run --Werror
 fi
+# Fuzz smoke (docs/fuzzing.md): every libFuzzer target (ASan + UBSan, clang) on its committed
+# seeds plus 300 inputs from a fixed seed, so the same inputs every run. About 5 minutes cold on
+# 2 cores, most of it the sanitizer build; MEMSIM_FUZZ_SMOKE=0 skips it. It runs before ctest
+# so that ctest's summary stays the last thing printed.
+if [ "${MEMSIM_FUZZ_SMOKE:-1}" != 0 ]; then
+  echo "== fuzz smoke (tools/fuzz.sh --seed 1 --runs 300 --seconds 10)"
+  bash tools/fuzz.sh --seed 1 --runs 300 --seconds 10
+fi
 BUILD_DIR=${BUILD_DIR:-build}
 run_tmp=$(mktemp -d "${TMPDIR:-/tmp}/memsim-run-tests.XXXXXX")
 trap 'rm -rf "$run_tmp"' EXIT
