@@ -117,6 +117,26 @@ absl::StatusOr<OperationPrediction> ReplayOne(const config::Machine& machine,
   return p;
 }
 
+// Writes a one-run snapshot and `events` to a scratch trace in `dir` and replays it, averaging
+// the latency of `kind` events over `per` units each: the common part of both predictions.
+absl::StatusOr<OperationPrediction> WriteAndReplay(const config::Machine& machine,
+                                                   const config::MemmapModelConfig& model,
+                                                   const std::string& dir, const char* name,
+                                                   const SnapshotRun& run,
+                                                   const std::vector<Event>& events,
+                                                   trace::EventKind kind, uint64_t per) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ScratchTrace> scratch, ScratchTrace::Create(dir));
+  {
+    ASSIGN_OR_RETURN(std::unique_ptr<TraceWriter> w, TraceWriter::Create(scratch->path()));
+    FillHeader(machine, name, w->mutable_header());
+    RETURN_IF_ERROR(w->AddSnapshotRun(run));
+    for (const Event& e : events) RETURN_IF_ERROR(w->Add(e));
+    RETURN_IF_ERROR(w->Finish());
+  }
+  scratch->Register();
+  return ReplayOne(machine, model, scratch->path(), kind, per);
+}
+
 }  // namespace
 
 ReplayPredictor::ReplayPredictor(const config::Machine& machine,
@@ -130,33 +150,25 @@ absl::StatusOr<OperationPrediction> ReplayPredictor::PredictScan(uint32_t blocks
     return absl::InvalidArgumentError(
         absl::StrCat("validate: ", blocks, " pageblocks do not fit the home node of core 0"));
   }
-  ASSIGN_OR_RETURN(std::unique_ptr<ScratchTrace> scratch, ScratchTrace::Create(scratch_dir_));
-  {
-    ASSIGN_OR_RETURN(std::unique_ptr<TraceWriter> w, TraceWriter::Create(scratch->path()));
-    FillHeader(machine_, "scan", w->mutable_header());
-    SnapshotRun run;
-    run.start_pfn = region.start_pfn;
-    run.count = pages;
-    run.owner = trace::OWNER_KERNEL;
-    run.order = 0;
-    RETURN_IF_ERROR(w->AddSnapshotRun(run));
-    for (uint32_t b = 0; b < blocks; ++b) {
-      Event e;
-      e.time_ns = kEventSpacingNs * (b + 1);
-      e.kind = trace::EVENT_COMPACTION_SCAN;
-      e.cpu = 0;
-      e.pfn = region.start_pfn + uint64_t{b} * kPageblockPages;
-      e.end_pfn = e.pfn + kPageblockPages;
-      e.scanner = trace::SCANNER_MIGRATE;
-      e.nr_scanned = kPageblockPages;
-      e.nr_taken = 0;
-      RETURN_IF_ERROR(w->Add(e));
-    }
-    RETURN_IF_ERROR(w->Finish());
+  SnapshotRun run;
+  run.start_pfn = region.start_pfn;
+  run.count = pages;
+  run.owner = trace::OWNER_KERNEL;
+  run.order = 0;
+  std::vector<Event> events(blocks);
+  for (uint32_t b = 0; b < blocks; ++b) {
+    Event& e = events[b];
+    e.time_ns = kEventSpacingNs * (b + 1);
+    e.kind = trace::EVENT_COMPACTION_SCAN;
+    e.cpu = 0;
+    e.pfn = region.start_pfn + uint64_t{b} * kPageblockPages;
+    e.end_pfn = e.pfn + kPageblockPages;
+    e.scanner = trace::SCANNER_MIGRATE;
+    e.nr_scanned = kPageblockPages;
+    e.nr_taken = 0;
   }
-  scratch->Register();
-  return ReplayOne(machine_, model_, scratch->path(), trace::EVENT_COMPACTION_SCAN,
-                   kPageblockPages);
+  return WriteAndReplay(machine_, model_, scratch_dir_, "scan", run, events,
+                        trace::EVENT_COMPACTION_SCAN, kPageblockPages);
 }
 
 absl::StatusOr<OperationPrediction> ReplayPredictor::PredictMigration(uint32_t pages) const {
@@ -167,31 +179,24 @@ absl::StatusOr<OperationPrediction> ReplayPredictor::PredictMigration(uint32_t p
     return absl::InvalidArgumentError(
         absl::StrCat("validate: ", pages, " migrated pages do not fit the home node of core 0"));
   }
-  ASSIGN_OR_RETURN(std::unique_ptr<ScratchTrace> scratch, ScratchTrace::Create(scratch_dir_));
-  {
-    ASSIGN_OR_RETURN(std::unique_ptr<TraceWriter> w, TraceWriter::Create(scratch->path()));
-    FillHeader(machine_, "migrate", w->mutable_header());
-    SnapshotRun run;
-    run.start_pfn = region.start_pfn;
-    run.count = pages;
-    run.owner = trace::OWNER_ANON;
-    run.order = 0;
-    RETURN_IF_ERROR(w->AddSnapshotRun(run));
-    for (uint32_t i = 0; i < pages; ++i) {
-      Event e;
-      e.time_ns = kEventSpacingNs * (i + 1);
-      e.kind = trace::EVENT_MIGRATE;
-      e.cpu = 0;
-      e.pfn = region.start_pfn + i;
-      e.end_pfn = region.start_pfn + span + i;
-      e.order = 0;
-      e.reason = trace::MR_COMPACTION;
-      RETURN_IF_ERROR(w->Add(e));
-    }
-    RETURN_IF_ERROR(w->Finish());
+  SnapshotRun run;
+  run.start_pfn = region.start_pfn;
+  run.count = pages;
+  run.owner = trace::OWNER_ANON;
+  run.order = 0;
+  std::vector<Event> events(pages);
+  for (uint32_t i = 0; i < pages; ++i) {
+    Event& e = events[i];
+    e.time_ns = kEventSpacingNs * (i + 1);
+    e.kind = trace::EVENT_MIGRATE;
+    e.cpu = 0;
+    e.pfn = region.start_pfn + i;
+    e.end_pfn = region.start_pfn + span + i;
+    e.order = 0;
+    e.reason = trace::MR_COMPACTION;
   }
-  scratch->Register();
-  return ReplayOne(machine_, model_, scratch->path(), trace::EVENT_MIGRATE, 1);
+  return WriteAndReplay(machine_, model_, scratch_dir_, "migrate", run, events,
+                        trace::EVENT_MIGRATE, 1);
 }
 
 }  // namespace memsim::validate
