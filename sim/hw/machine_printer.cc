@@ -146,7 +146,7 @@ std::string FormatMachineText(const config::Machine& m) {
                             t.streamer_distance_lines() != 0 ? t.streamer_distance_lines() : 16u);
     }
     absl::StrAppend(&s, "\n");
-    if (t.l2_streamer()) {
+    if (t.l2_streamer() || t.streamer_queue_entries() != 0) {
       absl::StrAppend(&s, "  streamer queue: ",
                       t.streamer_queue_entries() != 0
                           ? absl::StrCat(t.streamer_queue_entries(), " prefetches in flight")
