@@ -401,6 +401,11 @@ TEST(CalibratedMachine, ValidatorRefusesANegativeCalibrationFigure) {
   absl::Status s = ValidateMachine(*m);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(s.message(), HasSubstr("calibration.atomic_rmw_ns"));
+  m->mutable_calibration()->set_atomic_rmw_ns(1);
+  m->mutable_calibration()->set_tlb_flush_ns(-5);
+  s = ValidateMachine(*m);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("calibration.tlb_flush_ns"));
 }
 
 TEST(CalibrateCli, QuickRunWritesALoadableMachine) {
