@@ -15,6 +15,7 @@
 #include "sim/cli/common_flags.h"
 #include "sim/cli/replay_support.h"
 #include "sim/cli/usage_error.h"
+#include "sim/hw/core_timing.h"
 #include "sim/hw/machine_loader.h"
 #include "sim/memmap/builtin_models.h"
 #include "sim/util/output_file.h"
@@ -38,21 +39,18 @@ namespace {
 // One line on the machine's config::Timing.
 std::string TimingLine(const config::Machine& m) {
   const config::Timing& t = m.timing();
-  if (!m.has_timing() ||
-      (t.outstanding_l1_misses() == 0 && t.outstanding_l2_misses() == 0 &&
-       !t.next_line_prefetcher() && !t.l2_streamer() && t.core_dram_bandwidth_bytes_per_s() == 0 &&
-       t.cycles_per_scanned_pfn() == 0 && t.cycles_per_operation() == 0)) {
+  if (!m.has_timing() || !hw::CoreTiming::Enabled(t)) {
     return "none in the machine (the serial model: every access its full latency, one after "
            "another)";
   }
   return absl::StrFormat(
       "outstanding misses L1 %d / L2 %d, next-line prefetcher %s, L2 streamer %s (distance %d, "
       "queue %d), core bandwidth %.2f GB/s, %.2f cycles per scanned pfn, %.2f cycles per "
-      "operation",
+      "operation, %.2f cycles per migrated page, %.2f cycles per access",
       t.outstanding_l1_misses(), t.outstanding_l2_misses(), t.next_line_prefetcher() ? "on" : "off",
       t.l2_streamer() ? "on" : "off", t.streamer_distance_lines(), t.streamer_queue_entries(),
       t.core_dram_bandwidth_bytes_per_s() / 1e9, t.cycles_per_scanned_pfn(),
-      t.cycles_per_operation());
+      t.cycles_per_operation(), t.cycles_per_migrated_page(), t.cycles_per_access());
 }
 
 absl::Status CheckRange(const char* flag, uint32_t value, uint32_t max) {

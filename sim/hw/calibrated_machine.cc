@@ -38,6 +38,17 @@ constexpr uint32_t kMaxStreamerQueueEntries = 4096;  // the validator's limit
 
 }  // namespace
 
+MigrationPteWork PteWorkFromMeasurements(const HostMeasurements& measured) {
+  MigrationPteWork w;
+  if (!measured.pte_remap_64.measured() || !measured.pte_remap_128.measured()) return w;
+  const double t64 = Round2(measured.pte_remap_64.median_ns);
+  const double t128 = Round2(measured.pte_remap_128.median_ns);
+  w.measured = true;
+  w.per_page_ns = Round2(std::max(0.0, (t128 - t64) / 64));
+  w.flush_ns = Round2(std::max(0.0, t64 - 64 * w.per_page_ns));
+  return w;
+}
+
 config::Timing TimingFromMeasurements(const HostMeasurements& measured, double clock_ghz) {
   config::Timing t;
   const CalibrationFigure* chase = LocalChase(measured);
@@ -66,6 +77,13 @@ config::Timing TimingFromMeasurements(const HostMeasurements& measured, double c
   }
   if (measured.scan_pfn_hot.measured() && clock_ghz > 0) {
     t.set_cycles_per_scanned_pfn(Round2(Round2(measured.scan_pfn_hot.median_ns) * clock_ghz));
+  }
+  if (measured.word_issue.measured() && clock_ghz > 0) {
+    t.set_cycles_per_access(Round2(Round2(measured.word_issue.median_ns) * clock_ghz));
+  }
+  if (const MigrationPteWork w = PteWorkFromMeasurements(measured); w.measured && clock_ghz > 0) {
+    t.set_cycles_per_migrated_page(
+        Round2((w.per_page_ns + w.flush_ns / kMigrationBatchPages) * clock_ghz));
   }
   return t;
 }
@@ -130,6 +148,11 @@ absl::StatusOr<config::Machine> BuildCalibratedMachine(const HostMeasurements& m
   c->set_atomic_rmw_ns(Round2(measured.atomic_rmw.median_ns));
   c->set_core_to_core_ns(Round2(measured.core_to_core.median_ns));
   c->set_huge_pages(measured.huge_pages);
+  c->set_word_issue_ns(Round2(measured.word_issue.median_ns));
+  const MigrationPteWork pte = PteWorkFromMeasurements(measured);
+  c->set_pte_remap_ns(pte.per_page_ns);
+  c->set_tlb_flush_ns(pte.flush_ns);
+  c->set_page_copy_ns(Round2(measured.page_copy.median_ns));
   *m.mutable_timing() = TimingFromMeasurements(measured, ghz);
   absl::Status valid = ValidateMachine(m);
   if (!valid.ok()) {
@@ -183,8 +206,28 @@ std::string TimingComment(const HostMeasurements& measured, const config::Machin
                                         Round2(measured.scan_pfn_hot.median_ns),
                                         machine.clock_ghz(), t.cycles_per_scanned_pfn()));
   }
-  s += "#   streamer_distance_lines, cycles_per_operation, cycles_per_migrated_page: not "
-       "measured (0: the model's default)\n";
+  if (t.cycles_per_access() > 0) {
+    absl::StrAppend(&s, absl::StrFormat("#   cycles_per_access = hot word loop %.2f ns x %.2f GHz "
+                                        "= %.2f\n",
+                                        Round2(measured.word_issue.median_ns), machine.clock_ghz(),
+                                        t.cycles_per_access()));
+  }
+  if (const MigrationPteWork w = PteWorkFromMeasurements(measured);
+      w.measured && t.cycles_per_migrated_page() > 0) {
+    absl::StrAppend(
+        &s, absl::StrFormat("#   pte_remap = (round trip 128 pages %.2f - 64 pages %.2f) / 64 = "
+                            "%.2f ns/page; tlb_flush = %.2f - 64 x %.2f = %.2f ns\n",
+                            Round2(measured.pte_remap_128.median_ns),
+                            Round2(measured.pte_remap_64.median_ns), w.per_page_ns,
+                            Round2(measured.pte_remap_64.median_ns), w.per_page_ns, w.flush_ns));
+    absl::StrAppend(
+        &s, absl::StrFormat("#   cycles_per_migrated_page = (pte_remap %.2f + tlb_flush %.2f / "
+                            "%d pages per batch) ns x %.2f GHz = %.2f\n",
+                            w.per_page_ns, w.flush_ns, kMigrationBatchPages, machine.clock_ghz(),
+                            t.cycles_per_migrated_page()));
+  }
+  s += "#   streamer_distance_lines, cycles_per_operation: not measured (0: the model's "
+       "default)\n";
   return s;
 }
 
@@ -221,6 +264,10 @@ std::string FormatCalibratedMachine(const HostMeasurements& measured,
   s += FigureLine("core_to_core", measured.core_to_core);
   s += FigureLine("scan_pfn", measured.scan_pfn);
   s += FigureLine("scan_pfn_hot", measured.scan_pfn_hot);
+  s += FigureLine("word_issue", measured.word_issue);
+  s += FigureLine("page_copy", measured.page_copy);
+  s += FigureLine("pte_remap_64", measured.pte_remap_64);
+  s += FigureLine("pte_remap_128", measured.pte_remap_128);
   for (const std::string& note : measured.notes) absl::StrAppend(&s, "# Note: ", note, "\n");
   s += "#\n# Mapped: hit_latency_cycles = hit ns x clock_ghz (each level at least the one "
        "below);\n# latency_ns[i][j] = dram_i_to_j; the other figures are in `calibration`.\n";

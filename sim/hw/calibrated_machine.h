@@ -11,7 +11,8 @@
 //   rule with the measured local and nearest-remote figures;
 // - calibration: sequential, independent, dependent-chase, atomic and core-to-core figures;
 // - timing (TimingFromMeasurements below): outstanding misses, prefetchers, per-core
-//   bandwidth and the scanner's cycles per pfn, derived from those figures.
+//   bandwidth, the scanner's cycles per pfn, the issue cost per access and the PTE work per
+//   migrated page, derived from those figures.
 // Figures are rounded to 0.01 ns (cycles to 0.01) before they are stored.
 #ifndef MEMSIM_SIM_HW_CALIBRATED_MACHINE_H_
 #define MEMSIM_SIM_HW_CALIBRATED_MACHINE_H_
@@ -40,9 +41,29 @@ namespace memsim::hw {
 // - streamer_distance_lines = 0 (not measured: the model's default);
 // - core_dram_bandwidth_bytes_per_s = 64 B / sequential line ns, to 1 MB/s;
 // - cycles_per_scanned_pfn = hot scan ns/pfn x clock_ghz, to 0.01 cycle;
-// - cycles_per_operation = cycles_per_migrated_page = 0 (not measured).
+// - cycles_per_access = hot word loop ns/word x clock_ghz, to 0.01 cycle: the issue cost of
+//   one access with no misses;
+// - cycles_per_migrated_page = (pte_remap + tlb_flush / 32) ns x clock_ghz, to 0.01 cycle
+//   (MigrationPteWork below; 32 pages = COMPACT_CLUSTER_MAX, a compaction migration
+//   batch, which migrate_pages_batch() flushes once): the unmap's PTE clear and TLB flush
+//   and the remap's PTE write of migrate_pages(), which the metadata accesses and the copy
+//   do not cover;
+// - cycles_per_operation = 0 (not measured).
 // `clock_ghz` converts ns to cycles (the machine's clock).
 config::Timing TimingFromMeasurements(const HostMeasurements& measured, double clock_ghz);
+
+// The PTE round trips of 64 and 128 pages (ns each, medians rounded to 0.01) split into a
+// part per page and a part per round trip (the flush and the calls): per_page_ns =
+// (t128 - t64) / 64, flush_ns = t64 - 64 x per_page_ns, each at least 0 and rounded to 0.01.
+struct MigrationPteWork {
+  bool measured = false;  // both round trips were measured
+  double per_page_ns = 0;
+  double flush_ns = 0;
+};
+MigrationPteWork PteWorkFromMeasurements(const HostMeasurements& measured);
+// Pages of one compaction migration batch (COMPACT_CLUSTER_MAX, include/linux/swap.h):
+// what the flush is shared by in cycles_per_migrated_page.
+inline constexpr int kMigrationBatchPages = 32;
 
 // Imports `hwloc_xml` (named `source_name` in errors and in the machine's name) and applies
 // the measurements. Errors: the XML does not import, or the result does not validate.

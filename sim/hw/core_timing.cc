@@ -9,10 +9,10 @@ bool CoreTiming::Enabled(const config::Timing& t) {
          t.next_line_prefetcher() || t.l2_streamer() || t.streamer_distance_lines() != 0 ||
          t.core_dram_bandwidth_bytes_per_s() != 0 || t.cycles_per_scanned_pfn() != 0 ||
          t.cycles_per_operation() != 0 || t.streamer_queue_entries() != 0 ||
-         t.cycles_per_migrated_page() != 0;
+         t.cycles_per_migrated_page() != 0 || t.cycles_per_access() != 0;
 }
 
-CoreTiming::CoreTiming(const config::Timing& t, int cores, uint32_t line_bytes)
+CoreTiming::CoreTiming(const config::Timing& t, int cores, uint32_t line_bytes, double clock_ghz)
     : l1_slots_(std::max<uint32_t>(1, t.outstanding_l1_misses())),
       l2_slots_(t.outstanding_l2_misses() != 0 ? t.outstanding_l2_misses() : l1_slots_),
       stream_slots_(t.streamer_queue_entries()),
@@ -21,6 +21,7 @@ CoreTiming::CoreTiming(const config::Timing& t, int cores, uint32_t line_bytes)
       distance_(t.streamer_distance_lines() != 0 ? static_cast<int32_t>(t.streamer_distance_lines())
                                                  : 16),
       core_bw_(t.core_dram_bandwidth_bytes_per_s()),
+      issue_ns_(clock_ghz > 0 ? t.cycles_per_access() / clock_ghz : 0),
       page_lines_shift_(12 - __builtin_ctz(line_bytes)),
       cores_(cores),
       l1_free_(static_cast<size_t>(cores) * l1_slots_, 0.0),

@@ -24,14 +24,18 @@ class CoreTiming {
   // Whether `t` asks for anything beyond the serial model (some field non-zero).
   static bool Enabled(const config::Timing& t);
 
-  // REQUIRES: cores >= 1; line_bytes a power of two <= 4096; `t` validated.
-  CoreTiming(const config::Timing& t, int cores, uint32_t line_bytes);
+  // REQUIRES: cores >= 1; line_bytes a power of two <= 4096; `t` validated; clock_ghz > 0
+  // when t.cycles_per_access() is set (it converts the issue cost to ns).
+  CoreTiming(const config::Timing& t, int cores, uint32_t line_bytes, double clock_ghz = 0);
 
   // 0 or 1 outstanding L1 misses: every access waits for the one before it.
   bool serial() const { return l1_slots_ <= 1; }
   bool next_line_prefetcher() const { return next_line_; }
   bool l2_streamer() const { return streamer_; }
   double core_bandwidth_bytes_per_s() const { return core_bw_; }
+  // The issue cost of one access, ns (Timing.cycles_per_access / clock): the earliest an
+  // access issues after the one before it in its operation issued. 0: no limit.
+  double issue_ns() const { return issue_ns_; }
 
   // The core's clock, in ns: when its last operation (and any time added by Advance)
   // ended. Operations start there.
@@ -113,6 +117,7 @@ class CoreTiming {
   bool streamer_;
   int32_t distance_;
   double core_bw_;
+  double issue_ns_;
   int page_lines_shift_;  // log2(lines per 4 KiB page)
   std::vector<PerCore> cores_;
   std::vector<double> l1_free_;      // [core * l1_slots_ + i]: when fill buffer i is free

@@ -263,7 +263,7 @@ absl::StatusOr<HostMeasurements> HostCalibrator::Run() {
   const bool multi_node = numa_available() >= 0 && numa_num_configured_nodes() > 1;
   if (!multi_node) {
     NodePairLatency pair;
-    pair.latency = repeat(0.25, "ns/load", chase_method, main_bytes,
+    pair.latency = repeat(0.22, "ns/load", chase_method, main_bytes,
                           [&] { return DependentChaseNs(buf, 0, dram_steps); });
     m.node_latency.push_back(pair);
     report("dram 0->0", pair.latency);
@@ -281,7 +281,7 @@ absl::StatusOr<HostMeasurements> HostCalibrator::Run() {
         }
       }
     }
-    const double share = 0.25 / std::max<size_t>(1, cpu_nodes.size() * mem_nodes.size());
+    const double share = 0.22 / std::max<size_t>(1, cpu_nodes.size() * mem_nodes.size());
     const uint64_t bytes = quick ? main_bytes : std::max<uint64_t>(main_bytes / 2, 256 * kMiB);
     const uint32_t lines = static_cast<uint32_t>(bytes / kKernelLineBytes);
     for (int cn : cpu_nodes) {
@@ -315,8 +315,20 @@ absl::StatusOr<HostMeasurements> HostCalibrator::Run() {
              absl::StrCat("ascending scalar reads of every 8-B word over ", Bytes(main_bytes)),
              main_bytes, [&] { return SequentialWordNs(buf, main_lines, 1); });
   report("sequential word", m.sequential_word);
+  {
+    // The same loop over half the L1d, many passes: no misses, only the loop's issue cost.
+    const size_t hot = std::max<size_t>(options_.l1_bytes / 2 / kKernelLineBytes, 16);
+    const int passes = quick ? 16 : 4096;
+    SequentialWordNs(buf, hot, 1);
+    m.word_issue =
+        repeat(0.02, "ns/word",
+               absl::StrCat("the same word loop over ", Bytes(hot * kKernelLineBytes),
+                            " (in the L1d), ", passes, " passes"),
+               hot * kKernelLineBytes, [&] { return SequentialWordNs(buf, hot, passes); });
+    report("word issue (hot)", m.word_issue);
+  }
   m.independent_line =
-      repeat(0.12, "ns/line",
+      repeat(0.10, "ns/line",
              absl::StrCat("one word of each line in a random order (independent loads) over ",
                           Bytes(main_bytes)),
              main_bytes, [&] { return IndependentReadNs(buf, next); });
@@ -342,7 +354,57 @@ absl::StatusOr<HostMeasurements> HostCalibrator::Run() {
                hot * kKernelLineBytes, [&] { return ScanStructsNs(buf, hot, passes); });
     report("scan pfn (hot)", m.scan_pfn_hot);
   }
+  {
+    // Page copies from the first half of the main buffer to the second: cold on both sides
+    // (each pass moves half the buffer, far more than the LLC).
+    const size_t pages = main_bytes / 2 / 4096;
+    m.page_copy = repeat(
+        0.03, "ns/page",
+        absl::StrCat("memcpy of 4 KiB pages between two ", Bytes(main_bytes / 2), " buffers"),
+        main_bytes, [&] { return PageCopyNs(buf + main_bytes / 2, buf, pages); });
+    report("page copy", m.page_copy);
+  }
   main_buf->reset();
+
+  {
+    // The migration's PTE work (docs/validation.md, "Migration"): round trips over 64 and
+    // 128 pages, both above the single-page flush ceiling (one full flush per round trip, as
+    // migrate_pages_batch() flushes once per batch); the two sizes separate the per-page
+    // cost from the flush's.
+    const bool shootdown = cpus.size() >= 2;
+    const int self = shootdown ? cpus[0] : -1;
+    const int toucher = shootdown ? cpus[1] : -1;
+    const uint64_t trips = quick ? 8 : 1024;
+    const double per_rep = std::max(0.01, 0.025 * budget / max_reps);
+    const std::string who = shootdown ? absl::StrCat(" on CPU ", cpus[0], " while a thread on CPU ",
+                                                     cpus[1], " reads them (TLB shootdown by IPI)")
+                                      : std::string(" (one CPU: local TLB flush only)");
+    struct Size {
+      size_t pages;
+      CalibrationFigure* out;
+      const char* name;
+    };
+    for (const Size& z : {Size{64, &m.pte_remap_64, "pte remap 64 pages"},
+                          Size{128, &m.pte_remap_128, "pte remap 128 pages"}}) {
+      bool failed = false;
+      *z.out = repeat(0.025, "ns/round trip",
+                      absl::StrCat("mprotect(PROT_READ) + mprotect(PROT_READ|PROT_WRITE) of ",
+                                   z.pages, " 4-KiB pages", who),
+                      z.pages * 4096, [&] {
+                        const double ns = PteRemapNs(self, toucher, z.pages, trips, per_rep);
+                        if (ns < 0) failed = true;
+                        return ns;
+                      });
+      if (failed) {
+        *z.out = CalibrationFigure{};
+        m.notes.push_back(absl::StrCat(z.name,
+                                       ": a thread could not be pinned or mprotect "
+                                       "failed, not measured"));
+      } else {
+        report(z.name, *z.out);
+      }
+    }
+  }
 
   {
     alignas(64) static uint64_t word[8];

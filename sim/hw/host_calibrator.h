@@ -1,7 +1,9 @@
 // Measures the memory system of the host it runs on (`memsim machine calibrate`): cache
 // hit latencies, idle DRAM latency per NUMA node pair, sequential and independent reads,
-// the compaction scanner's per-pfn loop (cold and hot), atomic read-modify-write and a
-// core-to-core line transfer, with the loops of
+// the word loop's issue cost (over the L1d), the compaction scanner's per-pfn loop (cold
+// and hot), a 4 KiB page copy, the PTE write-protect / restore of a migration with and
+// without a TLB shootdown, atomic read-modify-write and a core-to-core line transfer, with
+// the loops of
 // sim/hw/memory_kernels.h on buffers advised MADV_HUGEPAGE before first touch.
 //
 // Every benchmark runs a few repetitions within its share of the time budget and keeps

@@ -60,6 +60,15 @@ struct HostMeasurements {
   // kernel's scanner meets the memmap).
   CalibrationFigure scan_pfn_hot;
   CalibrationFigure scan_pfn;
+  // The sequential word loop over a buffer held in the L1d: its issue cost per access.
+  CalibrationFigure word_issue;
+  // What a migration does besides metadata: the 4 KiB copy (cold buffers), and the PTE
+  // write-protect / restore round trip of 64 and of 128 pages, with a TLB shootdown to a
+  // thread on another CPU when there is one (memory_kernels.h, PageCopyNs and PteRemapNs;
+  // ns per round trip).
+  CalibrationFigure page_copy;
+  CalibrationFigure pte_remap_64;
+  CalibrationFigure pte_remap_128;
   // Anything the reader of the config should know (skipped figures, odd topology).
   std::vector<std::string> notes;
 };

@@ -146,14 +146,25 @@ std::string FormatMachineText(const config::Machine& m) {
                             t.streamer_distance_lines() != 0 ? t.streamer_distance_lines() : 16u);
     }
     absl::StrAppend(&s, "\n");
+    if (t.l2_streamer() || t.streamer_queue_entries() != 0) {
+      absl::StrAppend(&s, "  streamer queue: ",
+                      t.streamer_queue_entries() != 0
+                          ? absl::StrCat(t.streamer_queue_entries(), " prefetches in flight")
+                          : std::string("none (prefetches take superqueue entries)"),
+                      "\n");
+    }
     absl::StrAppend(&s, "  DRAM bandwidth per core: ",
                     t.core_dram_bandwidth_bytes_per_s() > 0
                         ? Rate(t.core_dram_bandwidth_bytes_per_s())
                         : std::string("not limited"),
                     "\n");
     absl::StrAppendFormat(&s,
-                          "  non-memory work: %.1f cycles per operation, %.1f per scanned pfn\n",
-                          t.cycles_per_operation(), t.cycles_per_scanned_pfn());
+                          "  non-memory work: %.2f cycles per operation, %.2f per scanned pfn, "
+                          "%.2f per migrated page\n",
+                          t.cycles_per_operation(), t.cycles_per_scanned_pfn(),
+                          t.cycles_per_migrated_page());
+    absl::StrAppendFormat(&s, "  issue: %.2f cycles per access%s\n", t.cycles_per_access(),
+                          t.cycles_per_access() > 0 ? "" : " (no limit)");
   }
   if (m.sockets() > 1) {
     absl::StrAppend(&s, "\nCoherence: a line modified on another socket costs ",

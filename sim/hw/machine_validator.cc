@@ -411,7 +411,11 @@ absl::Status ValidateMachine(const Machine& m) {
         {"independent_line_ns", c.independent_line_ns()},
         {"dependent_line_ns", c.dependent_line_ns()},
         {"atomic_rmw_ns", c.atomic_rmw_ns()},
-        {"core_to_core_ns", c.core_to_core_ns()}};
+        {"core_to_core_ns", c.core_to_core_ns()},
+        {"word_issue_ns", c.word_issue_ns()},
+        {"pte_remap_ns", c.pte_remap_ns()},
+        {"tlb_flush_ns", c.tlb_flush_ns()},
+        {"page_copy_ns", c.page_copy_ns()}};
     for (const auto& [name, ns] : figures) {
       if (ns < 0 || !std::isfinite(ns)) {
         return Invalid(absl::StrCat("calibration.", name), "must be >= 0 (0 = not measured)");
@@ -446,7 +450,8 @@ absl::Status ValidateMachine(const Machine& m) {
         {"core_dram_bandwidth_bytes_per_s", t.core_dram_bandwidth_bytes_per_s()},
         {"cycles_per_scanned_pfn", t.cycles_per_scanned_pfn()},
         {"cycles_per_operation", t.cycles_per_operation()},
-        {"cycles_per_migrated_page", t.cycles_per_migrated_page()}};
+        {"cycles_per_migrated_page", t.cycles_per_migrated_page()},
+        {"cycles_per_access", t.cycles_per_access()}};
     for (const auto& [name, value] : figures) {
       if (value < 0 || !std::isfinite(value)) {
         return Invalid(absl::StrCat("timing.", name), "must be a finite number >= 0");

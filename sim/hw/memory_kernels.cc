@@ -2,7 +2,9 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -191,6 +193,88 @@ double ScanStructsNs(const unsigned char* buffer, size_t structs, int passes) {
   const double t1 = ThreadSeconds();
   Keep(examined);
   return (t1 - t0) * 1e9 / (static_cast<double>(structs) * passes);
+}
+
+double PageCopyNs(unsigned char* dst, const unsigned char* src, size_t pages) {
+  constexpr size_t kPage = 4096;
+  const double t0 = ThreadSeconds();
+  for (size_t i = 0; i < pages; ++i) {
+    std::memcpy(dst + i * kPage, src + i * kPage, kPage);
+    asm volatile("" ::: "memory");  // each copy happens, in order
+  }
+  const double t1 = ThreadSeconds();
+  return (t1 - t0) * 1e9 / static_cast<double>(pages);
+}
+
+double PteRemapNs(int cpu, int toucher_cpu, size_t pages, uint64_t round_trips,
+                  double max_seconds) {
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const size_t len = pages * page;
+  // One guard page each side: the middle's flags always differ from its neighbours'.
+  void* map = mmap(nullptr, len + 2 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (map == MAP_FAILED || pages == 0) return -1;
+  unsigned char* area = static_cast<unsigned char*>(map) + page;
+  madvise(area, len, MADV_NOHUGEPAGE);
+  if (mprotect(area, len, PROT_READ | PROT_WRITE) != 0) {
+    munmap(map, len + 2 * page);
+    return -1;
+  }
+  for (size_t i = 0; i < pages; ++i) area[i * page] = static_cast<unsigned char>(i + 1);
+
+  std::atomic<bool> stop{false};
+  std::atomic<bool> started{false};
+  std::atomic<bool> failed{false};
+  std::thread toucher;
+  if (toucher_cpu >= 0) {
+    toucher = std::thread([&] {
+      if (!PinTo(toucher_cpu)) {
+        failed = true;
+        started = true;
+        return;
+      }
+      uint64_t sum = 0;
+      bool first = true;
+      while (!stop.load(std::memory_order_relaxed)) {
+        for (size_t i = 0; i < pages; ++i) {
+          uint64_t v = *reinterpret_cast<volatile const unsigned char*>(area + i * page);
+          sum += v;
+        }
+        if (first) {
+          started = true;
+          first = false;
+        }
+      }
+      Keep(sum);
+    });
+  } else {
+    started = true;
+  }
+  cpu_set_t caller_cpus;
+  const bool saved = pthread_getaffinity_np(pthread_self(), sizeof(caller_cpus), &caller_cpus) == 0;
+  uint64_t done = 0;
+  double seconds = 0;
+  if (cpu < 0 || PinTo(cpu)) {
+    while (!started) std::this_thread::yield();
+    const auto w0 = Clock::now();
+    const double t0 = ThreadSeconds();
+    for (uint64_t r = 0; r < round_trips && !failed; ++r) {
+      if (mprotect(area, len, PROT_READ) != 0 || mprotect(area, len, PROT_READ | PROT_WRITE) != 0) {
+        failed = true;
+        break;
+      }
+      done = r + 1;
+      if ((r & 63) == 63 && Seconds(w0, Clock::now()) > max_seconds) break;
+    }
+    seconds = ThreadSeconds() - t0;
+  } else {
+    failed = true;
+  }
+  stop = true;
+  if (toucher.joinable()) toucher.join();
+  if (saved) pthread_setaffinity_np(pthread_self(), sizeof(caller_cpus), &caller_cpus);
+  munmap(map, len + 2 * page);
+  if (failed || done == 0) return -1;
+  return seconds * 1e9 / static_cast<double>(done);
 }
 
 double AtomicRmwNs(uint64_t* word, uint64_t ops) {

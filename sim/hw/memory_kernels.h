@@ -59,6 +59,27 @@ void InitScanStructs(unsigned char* buffer, size_t structs);
 // REQUIRES: the records were written by InitScanStructs().
 double ScanStructsNs(const unsigned char* buffer, size_t structs, int passes);
 
+// Copies `pages` 4 KiB pages from `src` to `dst` (memcpy, ascending), as a migration's
+// folio_copy() does one page; ns per page. With buffers far larger than the caches every
+// page is read from and written to DRAM. REQUIRES: both hold `pages` pages, no overlap.
+double PageCopyNs(unsigned char* dst, const unsigned char* src, size_t pages);
+
+// The page-table half of migrating `pages` mapped base pages, without moving them: maps
+// them privately (4 KiB pages, guarded by PROT_NONE neighbours so the mapping is one VMA
+// that never splits or merges), writes each, then times `round_trips` pairs of
+// mprotect(PROT_READ) (every PTE rewritten read-only, then one TLB flush of the range, which
+// reaches any other CPU running this process; above x86's single-page flush ceiling of 33
+// pages it is a full flush, as migrate_pages_batch()'s batched flush is) and
+// mprotect(PROT_READ | PROT_WRITE) (PTEs rewritten writable; x86 does not flush for a
+// permission upgrade), stopping early after `max_seconds` of wall time. If `toucher_cpu`
+// >= 0 a second thread pinned there reads every page in a loop meanwhile, so that its TLB
+// holds them and each flush is a shootdown by IPI; the calling thread runs on `cpu` (< 0:
+// where it is). Timed by the calling thread's CPU time, which includes the system calls'
+// kernel time and the wait for the other CPU's acknowledgement. Returns ns per round trip,
+// or a negative value when the mapping fails, a thread cannot be pinned or no round trip
+// completed. The process's own memory only: nothing outside it changes.
+double PteRemapNs(int cpu, int toucher_cpu, size_t pages, uint64_t round_trips, double max_seconds);
+
 // `ops` lock-prefixed fetch-and-add on one 8-byte word (a line in L1); ns per operation.
 double AtomicRmwNs(uint64_t* word, uint64_t ops);
 

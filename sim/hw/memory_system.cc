@@ -91,7 +91,7 @@ MemorySystem::MemorySystem(const MachineTopology& topology)
 void MemorySystem::InitTiming() {
   const config::Machine& m = topology_.machine();
   const config::Timing& t = m.timing();
-  timing_ = std::make_unique<CoreTiming>(t, topology_.cores(), line_bytes_);
+  timing_ = std::make_unique<CoreTiming>(t, topology_.cores(), line_bytes_, m.clock_ghz());
   prefetch_stats_.dram_by_node.assign(topology_.nodes(), 0);
   cycles_per_operation_ns_ = t.cycles_per_operation() / m.clock_ghz();
   cycles_per_pfn_ns_ = t.cycles_per_scanned_pfn() / m.clock_ghz();
@@ -209,12 +209,13 @@ double MemorySystem::TimedBatch(const MemoryAccess* accesses, size_t n, int core
   // Times are on the core's timing clock. An access issues when the one before it issued
   // (independent) or completed (dependent); an atomic waits for everything before it and
   // holds back everything after it (a locked instruction drains the store buffer). Lines
-  // of one access issue together. Serial (<= 1 outstanding miss): each line waits for the
-  // one before it, as Access() charges them.
+  // of one access issue together; successive accesses at least issue_ns() apart. Serial (<= 1
+  // outstanding miss): each line waits for the one before it, as Access() charges them.
   auto line_of = [&](size_t i) { return accesses[i].address >> line_shift_; };
   PrefetchHint hints[kHintRing];
   CoreTiming& t = *timing_;
   const bool serial = t.serial();
+  const double issue = t.issue_ns();
   const double t0 = t.now(core);
   double prev_issue = t0, prev_done = t0, barrier = t0, last_done = t0;
   in_batch_ = true;
@@ -232,6 +233,8 @@ double MemorySystem::TimedBatch(const MemoryAccess* accesses, size_t n, int core
     const bool write = a.kind != AccessKind::kRead;
     const bool atomic = a.kind == AccessKind::kAtomic;
     double ready = serial || a.depends_on_previous ? prev_done : prev_issue;
+    // The core issues one access per issue_ns (Timing.cycles_per_access), misses or not.
+    if (i > 0) ready = std::max(ready, prev_issue + issue);
     ready = std::max(ready, barrier);
     if (atomic) ready = std::max(ready, last_done);
     double done = ready;

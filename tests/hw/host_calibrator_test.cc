@@ -2,6 +2,8 @@
 // config written from hand-made measurements, and the CLI.
 #include "sim/hw/host_calibrator.h"
 
+#include <sched.h>
+
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -118,6 +120,39 @@ TEST(MemoryKernels, ScanStructsWalksInitialisedRecords) {
   FreeHuge(raw, structs * kKernelLineBytes);
 }
 
+TEST(MemoryKernels, PageCopyCopiesEveryPage) {
+  const size_t pages = 8;
+  std::vector<unsigned char> src(pages * 4096), dst(pages * 4096, 0);
+  for (size_t i = 0; i < src.size(); ++i) src[i] = static_cast<unsigned char>(i * 7 + 1);
+  const double ns = PageCopyNs(dst.data(), src.data(), pages);
+  EXPECT_GT(ns, 0);
+  EXPECT_TRUE(std::isfinite(ns));
+  EXPECT_EQ(dst, src);
+}
+
+// The PTE round trip runs on the process's own mapping, alone and with a reader on another
+// CPU when there is one; a CPU it cannot pin to is refused.
+TEST(MemoryKernels, PteRemapGivesAFigureOrRefuses) {
+  const double local = PteRemapNs(-1, -1, 4, 8, 1.0);
+  EXPECT_GT(local, 0);
+  EXPECT_TRUE(std::isfinite(local));
+  EXPECT_LT(PteRemapNs(-1, 100000, 4, 8, 1.0), 0);
+  EXPECT_LT(PteRemapNs(100000, -1, 4, 8, 1.0), 0);
+  EXPECT_LT(PteRemapNs(-1, -1, 0, 8, 1.0), 0);  // no pages
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  ASSERT_EQ(sched_getaffinity(0, sizeof(set), &set), 0);
+  std::vector<int> cpus;
+  for (int c = 0; c < CPU_SETSIZE && cpus.size() < 2; ++c) {
+    if (CPU_ISSET(c, &set)) cpus.push_back(c);
+  }
+  if (cpus.size() == 2) {
+    const double shootdown = PteRemapNs(cpus[0], cpus[1], 4, 8, 1.0);
+    EXPECT_GT(shootdown, 0);
+    EXPECT_TRUE(std::isfinite(shootdown));
+  }
+}
+
 TEST(MemoryKernels, CoreToCoreRefusesACpuItCannotPinTo) {
   EXPECT_LT(CoreToCoreNs(0, 100000, 10, 1.0), 0);
 }
@@ -164,6 +199,10 @@ HostMeasurements HandMade() {
   m.core_to_core = Figure(80.0, 70.0, 90.0, "ns one way");
   m.scan_pfn = Figure(3.5, 3.0, 4.0, "ns/pfn");
   m.scan_pfn_hot = Figure(1.004, 0.9, 1.2, "ns/pfn");
+  m.word_issue = Figure(0.416, 0.4, 0.5, "ns/word");
+  m.page_copy = Figure(310.0, 300.0, 320.0, "ns/page");
+  m.pte_remap_64 = Figure(180000.0, 170000.0, 190000.0, "ns/round trip");
+  m.pte_remap_128 = Figure(220000.004, 210000.0, 230000.0, "ns/round trip");
   m.notes.push_back("a hand-made note");
   return m;
 }
@@ -272,7 +311,30 @@ TEST(CalibratedMachine, TimingIsDerivedFromTheFigures) {
   EXPECT_EQ(t.core_dram_bandwidth_bytes_per_s(), 10667e6);
   // 1.004 -> 1.00 ns x 2.0 GHz.
   EXPECT_EQ(t.cycles_per_scanned_pfn(), 2.0);
+  // 0.416 -> 0.42 ns x 2.0 GHz.
+  EXPECT_EQ(t.cycles_per_access(), 0.84);
+  // PTE work: (220000.00 - 180000.00) / 64 = 625 ns per page, the flush 180000 - 64 x 625
+  // = 140000 ns per round trip; per page of a 32-page batch 625 + 140000 / 32 = 5000 ns,
+  // x 2.0 GHz.
+  const MigrationPteWork w = PteWorkFromMeasurements(HandMade());
+  EXPECT_TRUE(w.measured);
+  EXPECT_EQ(w.per_page_ns, 625.0);
+  EXPECT_EQ(w.flush_ns, 140000.0);
+  EXPECT_EQ(t.cycles_per_migrated_page(), 10000.0);
   EXPECT_EQ(t.cycles_per_operation(), 0.0);
+}
+
+// A noisy pair where the larger round trip is the faster: no per-page part, all flush.
+TEST(CalibratedMachine, PteWorkNeverGoesNegative) {
+  HostMeasurements h = HandMade();
+  h.pte_remap_128 = Figure(170000.0, 160000.0, 180000.0, "ns/round trip");
+  const MigrationPteWork w = PteWorkFromMeasurements(h);
+  EXPECT_EQ(w.per_page_ns, 0.0);
+  EXPECT_EQ(w.flush_ns, 180000.0);
+  EXPECT_EQ(TimingFromMeasurements(h, 2.0).cycles_per_migrated_page(), 11250.0);  // 5625 ns
+  h.pte_remap_128 = CalibrationFigure{};
+  EXPECT_FALSE(PteWorkFromMeasurements(h).measured);
+  EXPECT_EQ(TimingFromMeasurements(h, 2.0).cycles_per_migrated_page(), 0.0);
 }
 
 TEST(CalibratedMachine, NoPrefetchWhenASequentialWalkCostsLikeRandomReads) {
@@ -295,6 +357,8 @@ TEST(CalibratedMachine, UnmeasuredFiguresLeaveTimingFieldsZero) {
   EXPECT_FALSE(t.l2_streamer());
   EXPECT_EQ(t.core_dram_bandwidth_bytes_per_s(), 0.0);
   EXPECT_EQ(t.cycles_per_scanned_pfn(), 0.0);
+  EXPECT_EQ(t.cycles_per_access(), 0.0);
+  EXPECT_EQ(t.cycles_per_migrated_page(), 0.0);
 }
 
 TEST(CalibratedMachine, WrittenTextExplainsTheTiming) {
@@ -313,7 +377,18 @@ TEST(CalibratedMachine, WrittenTextExplainsTheTiming) {
         "#   streamer_queue_entries = ceil(dram chase 110.12 / sequential line 6.00 = 18.35) "
         "= 19\n",
         "#   core_dram_bandwidth = 64 B / 6.00 ns = 10.667 GB/s\n",
-        "#   cycles_per_scanned_pfn = hot scan 1.00 ns x 2.00 GHz = 2.00\n", "timing {\n"}) {
+        "#   cycles_per_scanned_pfn = hot scan 1.00 ns x 2.00 GHz = 2.00\n",
+        "#   word_issue                  0.42 ns/word",
+        "#   page_copy                 310.00 ns/page",
+        "#   pte_remap_64           180000.00 ns/round trip",
+        "#   pte_remap_128          220000.00 ns/round trip",
+        "#   cycles_per_access = hot word loop 0.42 ns x 2.00 GHz = 0.84\n",
+        "#   pte_remap = (round trip 128 pages 220000.00 - 64 pages 180000.00) / 64 = 625.00 "
+        "ns/page; tlb_flush = 180000.00 - 64 x 625.00 = 140000.00 ns\n",
+        "#   cycles_per_migrated_page = (pte_remap 625.00 + tlb_flush 140000.00 / 32 pages per "
+        "batch) ns x 2.00 GHz = 10000.00\n",
+        "  word_issue_ns: 0.42\n", "  pte_remap_ns: 625\n", "  tlb_flush_ns: 140000\n",
+        "  page_copy_ns: 310\n", "timing {\n"}) {
     EXPECT_THAT(text, HasSubstr(want));
   }
 }
@@ -326,6 +401,11 @@ TEST(CalibratedMachine, ValidatorRefusesANegativeCalibrationFigure) {
   absl::Status s = ValidateMachine(*m);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(s.message(), HasSubstr("calibration.atomic_rmw_ns"));
+  m->mutable_calibration()->set_atomic_rmw_ns(1);
+  m->mutable_calibration()->set_tlb_flush_ns(-5);
+  s = ValidateMachine(*m);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("calibration.tlb_flush_ns"));
 }
 
 TEST(CalibrateCli, QuickRunWritesALoadableMachine) {
@@ -335,6 +415,9 @@ TEST(CalibrateCli, QuickRunWritesALoadableMachine) {
   EXPECT_THAT(r.out, HasSubstr("calibrate: l1 hit"));
   EXPECT_THAT(r.out, HasSubstr("calibrate: dram 0->0"));
   EXPECT_THAT(r.out, HasSubstr("calibrate: scan pfn (hot)"));
+  EXPECT_THAT(r.out, HasSubstr("calibrate: word issue (hot)"));
+  EXPECT_THAT(r.out, HasSubstr("calibrate: page copy"));
+  EXPECT_THAT(r.out, HasSubstr("calibrate: pte remap 128 pages"));
   absl::StatusOr<config::Machine> m = LoadMachine(path);
   ASSERT_TRUE(m.ok()) << m.status();
   EXPECT_TRUE(m->has_calibration());

@@ -67,7 +67,38 @@ TEST(MachineConfigTest, SkylakeNumbersAreTheMeasuredOnes) {
   EXPECT_THAT(text, HasSubstr("outstanding misses per core: 10 L1d, 16 L2\n"));
   EXPECT_THAT(text, HasSubstr("prefetchers: L1 next-line on, L2 streamer on (20 lines ahead)"));
   EXPECT_THAT(text, HasSubstr("DRAM bandwidth per core: 11.4 GB/s"));
-  EXPECT_THAT(text, HasSubstr("non-memory work: 50.0 cycles per operation, 10.0 per scanned pfn"));
+  EXPECT_THAT(text, HasSubstr("  streamer queue: none (prefetches take superqueue entries)\n"));
+  EXPECT_THAT(text, HasSubstr("  non-memory work: 50.00 cycles per operation, 10.00 per scanned "
+                              "pfn, 0.00 per migrated page\n"));
+  EXPECT_THAT(text, HasSubstr("  issue: 0.00 cycles per access (no limit)\n"));
+}
+
+// `memsim machine show` prints every config::Timing field.
+TEST(MachineConfigTest, ShowPrintsEveryTimingField) {
+  auto m = LoadMachine(kSkylake);
+  ASSERT_TRUE(m.ok()) << m.status();
+  auto t = ParseMachineText(R"spec(
+    name: "t"
+    timing {
+      outstanding_l1_misses: 12 outstanding_l2_misses: 48 next_line_prefetcher: true
+      l2_streamer: true streamer_distance_lines: 24 core_dram_bandwidth_bytes_per_s: 2.5e10
+      cycles_per_scanned_pfn: 2.12 cycles_per_operation: 40 streamer_queue_entries: 254
+      cycles_per_migrated_page: 2500.5 cycles_per_access: 0.84
+    }
+  )spec",
+                            "t");
+  ASSERT_TRUE(t.ok()) << t.status();
+  *m->mutable_timing() = t->timing();
+  const std::string text = FormatMachineText(*m);
+  EXPECT_THAT(text,
+              HasSubstr("\nTiming:\n"
+                        "  outstanding misses per core: 12 L1d, 48 L2\n"
+                        "  prefetchers: L1 next-line on, L2 streamer on (24 lines ahead)\n"
+                        "  streamer queue: 254 prefetches in flight\n"
+                        "  DRAM bandwidth per core: 25.0 GB/s\n"
+                        "  non-memory work: 40.00 cycles per operation, 2.12 per scanned pfn, "
+                        "2500.50 per migrated page\n"
+                        "  issue: 0.84 cycles per access\n"));
 }
 
 TEST(MachineConfigTest, GenoaTopology) {

@@ -451,6 +451,48 @@ TEST(MemorySystemTimingTest, MigratedPagesCostTheirCycles) {
   EXPECT_DOUBLE_EQ(ms.NonMemoryNs(8), 50 + 8 * 2);
 }
 
+// Timing.cycles_per_access: successive accesses of one operation issue that many cycles
+// apart; the issue overlaps the memory time, so a stream takes the longer of the two.
+TEST(MemorySystemTimingTest, IssueCostSpacesAccessesAndOverlapsMisses) {
+  {
+    // Alone it turns the timing model on; 3 cycles at 2 GHz = 1.5 ns.
+    config::Machine m = TimedMachine("cycles_per_access: 3");
+    m.set_clock_ghz(2);
+    MemorySystem ms(Topo(m));
+    EXPECT_TRUE(ms.timed());
+    EXPECT_DOUBLE_EQ(CoreTiming(m.timing(), 1, 64, 2.0).issue_ns(), 1.5);
+    EXPECT_DOUBLE_EQ(CoreTiming(m.timing(), 1, 64).issue_ns(), 0);  // no clock: no limit
+  }
+  MemorySystem ms(Topo(TimedMachine("outstanding_l1_misses: 4 cycles_per_access: 2")));
+  // Hits only: 10 independent reads of words of one line held in the L1d. Without an issue
+  // cost they would all take 1 ns at once; at 2 ns apart the last issues at 18, done at 19.
+  RunOp(ms, Walk(7, 1, false));  // line 0 of page 7 into the L1d: 0 .. 100
+  std::vector<MemoryAccess> hits;
+  for (int i = 0; i < 10; ++i) {
+    hits.push_back({7 * kPage + static_cast<uint64_t>(i % 8) * 8, 8, AccessKind::kRead, false});
+  }
+  ms.SyncCore(0, 1000);
+  EXPECT_DOUBLE_EQ(RunOp(ms, hits), 19);
+  // Memory-bound: 4 independent misses issue at 0, 2, 4, 6 and complete 100 later each:
+  // 106, where the same batch without the issue cost takes 100.
+  ms.SyncCore(0, 2000);
+  std::vector<double> per(4);
+  const auto four = ScatteredReads(4, false);
+  EXPECT_DOUBLE_EQ(ms.AccessBatch(four.data(), four.size(), 0, per.data()), 106);
+  EXPECT_DOUBLE_EQ(per[3], 100);  // from its issue at 6 to its data at 106
+}
+
+TEST(MemorySystemTimingTest, IssueBoundStreamTakesItsIssueTime) {
+  // 30 cycles per access at 1 GHz, 4 fill buffers, 10 independent misses of 100 ns: access k
+  // issues at 30k and finds a free buffer (at most ceil(100 / 30) = 4 in flight), so the
+  // last completes at 270 + 100 = 370 (without the issue cost: ceil(10 / 4) x 100 = 300).
+  MemorySystem ms(Topo(TimedMachine("outstanding_l1_misses: 4 cycles_per_access: 30")));
+  EXPECT_DOUBLE_EQ(RunOp(ms, ScatteredReads(10, false)), 370);
+  // A dependent chain already waits longer than the issue cost: 10 x 100 as without it.
+  MemorySystem chain(Topo(TimedMachine("outstanding_l1_misses: 4 cycles_per_access: 30")));
+  EXPECT_DOUBLE_EQ(RunOp(chain, ScatteredReads(10, true)), 1000);
+}
+
 TEST(MemorySystemTimingTest, ValidatorRejectsImpossibleTiming) {
   struct Case {
     std::string timing;
@@ -464,7 +506,8 @@ TEST(MemorySystemTimingTest, ValidatorRejectsImpossibleTiming) {
            {"cycles_per_scanned_pfn: -2", "timing.cycles_per_scanned_pfn"},
            {"cycles_per_operation: inf", "timing.cycles_per_operation"},
            {"streamer_queue_entries: 5000", "timing.streamer_queue_entries: 5000 is above 4096"},
-           {"cycles_per_migrated_page: -1", "timing.cycles_per_migrated_page"}}) {
+           {"cycles_per_migrated_page: -1", "timing.cycles_per_migrated_page"},
+           {"cycles_per_access: nan", "timing.cycles_per_access"}}) {
     config::Machine m = TimedMachine("");
     auto t = ParseMachineText("name: \"t\" timing { " + c.timing + " }", "timing");
     ASSERT_TRUE(t.ok()) << t.status();
