@@ -214,6 +214,7 @@ void ExtentStore::AssignInWindow(Window& w, uint64_t base, uint32_t lo, uint32_t
 
 void ExtentStore::Assign(uint64_t start, uint64_t end, PageState state, uint32_t order,
                          OwnerType owner) {
+  ForgetHint();
   Extent proto{0, 0, static_cast<uint8_t>(state), 0, 0, 0};
   if (state == PageState::kAllocated) {
     proto.order = static_cast<uint8_t>(order);
@@ -230,7 +231,26 @@ void ExtentStore::Assign(uint64_t start, uint64_t end, PageState state, uint32_t
   }
 }
 
+bool ExtentStore::HintRecord(uint64_t pfn) const {
+  const uint64_t wbase = pfn & ~(kWindowPages - 1);
+  const uint32_t off = static_cast<uint32_t>(pfn - wbase);
+  if (wbase != hint_wbase_) {
+    const Window* w = FindWindow(pfn);
+    if (w == nullptr) return false;
+    hint_wbase_ = wbase;
+    hint_window_ = w;
+    hint_ = (*w)[RecordIndex(*w, off)];
+  } else if (off < hint_.start || off >= hint_.end()) {
+    hint_ = (*hint_window_)[RecordIndex(*hint_window_, off)];
+  }
+  return true;
+}
+
 bool ExtentStore::RangeInZones(uint64_t start, uint64_t end) const {
+  // Common case: one record (one zone, so one node) holds the whole range.
+  if (HintRecord(start) && end - hint_wbase_ <= hint_.end()) {
+    return hint_.state != static_cast<uint8_t>(PageState::kHole);
+  }
   // A block never spans two nodes: the models address its metadata on one node.
   const int node = NodeOf(start);
   if (node < 0 || NodeOf(end - 1) != node) return false;
@@ -262,10 +282,9 @@ std::pair<uint64_t, uint64_t> ExtentStore::FreeRunAt(uint64_t pfn) const {
 BlockInfo ExtentStore::Lookup(uint64_t pfn) const {
   BlockInfo info;
   info.head_pfn = pfn;
-  const Window* w = FindWindow(pfn);
-  if (w == nullptr) return info;
-  const uint64_t wbase = pfn & ~(kWindowPages - 1);
-  const Extent& e = (*w)[RecordIndex(*w, static_cast<uint32_t>(pfn - wbase))];
+  if (!HintRecord(pfn)) return info;
+  const uint64_t wbase = hint_wbase_;
+  const Extent& e = hint_;
   info.state = static_cast<PageState>(e.state);
   if (info.state == PageState::kHole) return info;
   info.zone = e.zone;
@@ -342,6 +361,7 @@ uint64_t ExtentStore::host_bytes() const {
 }
 
 void ExtentStore::Compact() {
+  ForgetHint();
   for (Segment& s : segments_) {
     for (Window& w : s.windows) w.shrink_to_fit();
   }

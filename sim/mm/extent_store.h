@@ -73,7 +73,8 @@ class ExtentStore {
   void ForEachSpan(uint64_t start, uint64_t end, Fn&& fn) const;
 
   // What pfn belongs to: for kFree the canonical free block holding it, for kAllocated its
-  // naturally aligned block, otherwise the page.
+  // naturally aligned block, otherwise the page. Remembers the record it found (see
+  // hint_wbase_), so not safe to call from two threads at once even though const.
   BlockInfo Lookup(uint64_t pfn) const;
   // Canonical free block holding pfn in the free run [a, b).
   BuddyBlock FreeBlockAt(uint64_t a, uint64_t b, uint64_t pfn) const;
@@ -166,6 +167,19 @@ class ExtentStore {
 
   void AssignInWindow(Window& w, uint64_t base, uint32_t lo, uint32_t hi, const Extent& proto);
   void AddStats(uint64_t base, const Extent& e, int64_t sign);
+
+  // Lookup()'s last record: the compaction scanners, isolation and the pcp lists look up
+  // consecutive pfns, mostly in one record, so a lookup in the record or window of the last
+  // one skips one or both binary searches. hint_window_ points into segments_ (whose
+  // windows never move after BuildWindows, and move with the store); hint_ is a copy of the
+  // record. Any change of the records (Assign, Compact) forgets it.
+  static constexpr uint64_t kNoHint = ~uint64_t{0};
+  void ForgetHint() { hint_wbase_ = kNoHint; }
+  // Points hint_ at the record holding pfn; false if pfn is in no window.
+  bool HintRecord(uint64_t pfn) const;
+  mutable uint64_t hint_wbase_ = kNoHint;  // first pfn of hint_window_
+  mutable const Window* hint_window_ = nullptr;
+  mutable Extent hint_{};
 
   uint32_t max_free_order_ = 0;
   std::vector<NodeLayout> nodes_;

@@ -123,6 +123,28 @@ TEST(ExtentStoreTest, SplitStraddlingBlocksLeavesOrderZeroPages) {
   EXPECT_EQ(s.Lookup(9), (BlockInfo{PageState::kAllocated, 9, 0, trace::OWNER_FILE, 0, 0}));
 }
 
+TEST(ExtentStoreTest, LookupsAfterChangesSeeTheNewState) {
+  // Lookup() remembers the record it found last; every change must make it look again.
+  // One node [0, 8192) whose zone is [0, 6000): two windows, holes from 6000.
+  ExtentStore s = Make({{0, 0, 8192, {{ZoneKind::kNormal, 0, 6000}}}});
+  s.Assign(0, 6000, PageState::kFree, 0, trace::OWNER_FREE);
+  EXPECT_EQ(s.Lookup(20), (BlockInfo{PageState::kFree, 0, 10, trace::OWNER_FREE, 0, 0}));
+  EXPECT_TRUE(s.RangeInZones(16, 32));  // inside the remembered record
+  s.Assign(16, 32, PageState::kAllocated, 4, trace::OWNER_ANON);
+  EXPECT_EQ(s.Lookup(20), (BlockInfo{PageState::kAllocated, 16, 4, trace::OWNER_ANON, 0, 0}));
+  // Another record of the same window, then back.
+  EXPECT_EQ(s.Lookup(40), (BlockInfo{PageState::kFree, 32, 5, trace::OWNER_FREE, 0, 0}));
+  EXPECT_EQ(s.Lookup(31), (BlockInfo{PageState::kAllocated, 16, 4, trace::OWNER_ANON, 0, 0}));
+  // A range running out of the remembered record, and ranges in and into the holes.
+  EXPECT_TRUE(s.RangeInZones(16, 64));
+  EXPECT_FALSE(s.RangeInZones(5990, 6010));
+  EXPECT_EQ(s.Lookup(7000).state, PageState::kHole);
+  EXPECT_FALSE(s.RangeInZones(7000, 7001));
+  EXPECT_FALSE(s.RangeInZones(8192, 8200));  // beyond every window
+  s.Compact();
+  EXPECT_EQ(s.Lookup(17), (BlockInfo{PageState::kAllocated, 16, 4, trace::OWNER_ANON, 0, 0}));
+}
+
 TEST(ExtentStoreTest, RunsAndSpansSplitAtWindowsAndNodes) {
   // Two nodes; node 1 starts at 6144, in the middle of the second 4096-page window.
   ExtentStore s = Make({{0, 0, 6144, {}}, {1, 6144, 2048, {}}});
