@@ -41,6 +41,13 @@ double LineSerialisationNs(const std::vector<sg4::LinkInRoute>& route, double li
 
 }  // namespace
 
+void SimPlatform::CreateEngine() {
+  if (!sg4::Engine::has_instance()) {
+    xbt_log_control_set("root.thresh:warning");
+    new sg4::Engine("memsim");  // process-wide singleton, intentionally never destroyed
+  }
+}
+
 absl::StatusOr<std::unique_ptr<SimPlatform>> SimPlatform::Create(const MachineTopology& topology) {
   return Create(topology, SimPlatformOptions());
 }
@@ -58,10 +65,7 @@ absl::StatusOr<std::unique_ptr<SimPlatform>> SimPlatform::Create(
         "this process already built a SimGrid platform (SimGrid 3.32 has one engine per process "
         "and a sealed platform cannot be extended); run each scenario in its own process");
   }
-  if (!sg4::Engine::has_instance()) {
-    xbt_log_control_set("root.thresh:warning");
-    new sg4::Engine("memsim");  // process-wide singleton, intentionally never destroyed
-  }
+  CreateEngine();
   sg4::Engine::set_config("network/model:" + options.network_model);
   // No reverse-direction TCP acknowledgement traffic: memory traffic has none.
   sg4::Engine::set_config("network/crosstraffic:0");

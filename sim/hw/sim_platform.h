@@ -61,6 +61,9 @@ class SimPlatform {
     int cpu = -1;
   };
 
+  // Creates the process's SimGrid engine if it has none yet. A sweep calls it before forking
+  // its points, so each point inherits the engine and builds only its platform.
+  static void CreateEngine();
   // Creates the process's SimGrid engine and builds the platform.
   // FailedPrecondition if this process already built one or the model is refused.
   static absl::StatusOr<std::unique_ptr<SimPlatform>> Create(const MachineTopology& topology,

@@ -43,13 +43,18 @@ absl::Status RunSweepPoint(const std::string& dir, uint32_t index,
     return absl::InvalidArgumentError(
         absl::StrCat("--run_point=", index, ": the sweep has ", manifest.point_size(), " points"));
   }
-  absl::StatusOr<result::Result> r = Replay(manifest.point(index), models);
+  return RunSweepPoint(dir, manifest.point(index), models);
+}
+
+absl::Status RunSweepPoint(const std::string& dir, const config::SweepPoint& point,
+                           const memmap::ModelRegistry& models) {
+  absl::StatusOr<result::Result> r = Replay(point, models);
   if (!r.ok()) {
-    RETURN_IF_ERROR(RecordPointFailure(dir, index, std::string(r.status().message())));
+    RETURN_IF_ERROR(RecordPointFailure(dir, point.index(), std::string(r.status().message())));
     return r.status();
   }
   ASSIGN_OR_RETURN(std::string json, report::ResultToJson(*r));
-  return WriteFileAtomically(PointResultPath(dir, index), json);
+  return WriteFileAtomically(PointResultPath(dir, point.index()), json);
 }
 
 }  // namespace memsim::sweep

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "proto/config.pb.h"
 #include "sim/memmap/model_registry.h"
 
 namespace memsim::sweep {
@@ -15,6 +16,12 @@ namespace memsim::sweep {
 // result (PointResultPath) or, if it fails, its error (PointErrorPath), then returns the
 // failure too. An index beyond the sweep is an error that records nothing.
 absl::Status RunSweepPoint(const std::string& dir, uint32_t index,
+                           const memmap::ModelRegistry& models);
+
+// The same for a point of a manifest the caller has read already (a forked point of the
+// running sweep: the manifest, every point's machine included, is parsed once, not once per
+// point).
+absl::Status RunSweepPoint(const std::string& dir, const config::SweepPoint& point,
                            const memmap::ModelRegistry& models);
 
 }  // namespace memsim::sweep

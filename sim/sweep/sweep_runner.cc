@@ -11,6 +11,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "proto/result.pb.h"
+#include "sim/hw/sim_platform.h"
+#include "sim/report/result_format.h"
 #include "sim/sweep/point_runner.h"
 #include "sim/sweep/process_pool.h"
 #include "sim/sweep/sweep_manifest.h"
@@ -42,14 +45,27 @@ int SweepRunner::Jobs() const {
 absl::Status SweepRunner::RunPoints(const config::SweepManifest& manifest, const std::string& dir,
                                     const std::string& self, const std::vector<uint32_t>& points,
                                     int jobs) {
+  // What every forked point would otherwise build for itself, built once here and inherited
+  // copy-on-write: the manifest (passed, not re-read), the protobuf descriptors the result's
+  // JSON needs (built lazily on first use) and the SimGrid engine (its configuration flags;
+  // each point still builds its own platform, which depends on the point's machine).
+  if (!points.empty()) {
+    (void)report::ResultToJson(result::Result());
+    for (uint32_t i : points) {
+      if (!manifest.point(i).replay().no_simgrid()) {
+        hw::SimPlatform::CreateEngine();
+        break;
+      }
+    }
+  }
   std::vector<ProcessTask> tasks;
   for (uint32_t i : points) {
     ProcessTask t;
     t.argv = {self, "sweep", absl::StrCat("--run_point=", i), dir};
     // Forked, not exec'ed: the per-point cost of starting the binary (~30 ms) is gone;
     // the point still runs in a process of its own (docs/sweeps.md, "Processes").
-    t.run = [this, dir, i] {
-      const absl::Status s = RunSweepPoint(dir, i, models_);
+    t.run = [this, &manifest, dir, i] {
+      const absl::Status s = RunSweepPoint(dir, manifest.point(i), models_);
       if (!s.ok()) std::fprintf(stderr, "memsim sweep: %s\n", std::string(s.message()).c_str());
       return s.ok() ? 0 : 1;
     };

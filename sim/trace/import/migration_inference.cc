@@ -1,6 +1,7 @@
 #include "sim/trace/import/migration_inference.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "sim/trace/import/kernel_names.h"
 
@@ -130,13 +131,30 @@ void MigrationInference::AddFreeRange(Run& run, uint64_t start, uint64_t end, ui
   }
   FreeLists& lists = run.free.back();
   for (auto p = pieces.rbegin(); p != pieces.rend(); ++p) {
-    run.free_ranges.push_back(*p);
+    AddIsolatedRange(run, p->first, p->second);
     for (uint64_t pfn = p->first; pfn < p->second;) {
       const uint32_t order = BlockOrder(pfn, p->second, kMaxOrder);
       lists[order].push_back(pfn);  // list_add_tail(&page->lru, &freelist[order])
       pfn += Pages(order);
     }
   }
+}
+
+void MigrationInference::AddIsolatedRange(Run& run, uint64_t start, uint64_t end) {
+  auto& ranges = run.free_ranges;
+  auto next = ranges.upper_bound(start);
+  if (next != ranges.begin() && std::prev(next)->second >= end) return;  // inside that one
+  // Drop the ranges inside the new one: they start at or after it and, ends rising with
+  // starts, are the ones right after it that end by its end.
+  auto it = ranges.lower_bound(start);
+  while (it != ranges.end() && it->second <= end) it = ranges.erase(it);
+  ranges[start] = end;
+}
+
+bool MigrationInference::InFreeRange(const Run& run, uint64_t pfn, uint64_t end) {
+  auto it = run.free_ranges.upper_bound(pfn);
+  if (it == run.free_ranges.begin()) return false;
+  return end <= std::prev(it)->second;
 }
 
 uint64_t MigrationInference::Peek(const Run& run, uint32_t order) const {
@@ -273,8 +291,7 @@ bool MigrationInference::OnFree(const TraceRecord& r, uint64_t pfn, uint32_t ord
   Run& run = it->second;
   if (run.sources.empty() || order > kMaxOrder) return false;
   const uint64_t end = pfn + Pages(order);
-  if (std::any_of(run.free_ranges.begin(), run.free_ranges.end(),
-                  [&](const auto& f) { return f.first <= pfn && end <= f.second; })) {
+  if (InFreeRange(run, pfn, end)) {
     Return(run, pfn, order);
     return false;
   }

@@ -92,8 +92,11 @@ class MigrationInference {
     uint64_t modelled_pages = 0;  // exact + inferred in this batch
     absl::flat_hash_set<uint64_t> exact_heads;
     std::deque<FreeLists> free;  // oldest call first
-    // The free scanner's isolated ranges [first, end) of the run.
-    std::vector<std::pair<uint64_t, uint64_t>> free_ranges;
+    // The free scanner's isolated ranges [first, end) of the run, as start -> end, minus those
+    // inside another (they answer no containment query the other does not): sorted by start
+    // they are sorted by end too, so the last range starting at or below a block is the only
+    // one that can hold it (InFreeRange).
+    absl::btree_map<uint64_t, uint64_t> free_ranges;
     // Once a batch returns a destination (compaction_free()), the destinations the kernel
     // had taken for the whole batch in its unmap pass, in order; sources use them first.
     bool returned_in_batch = false;
@@ -112,6 +115,9 @@ class MigrationInference {
 
   static int64_t Key(int32_t pid, uint32_t cpu) { return pid >= 0 ? pid : -1 - int64_t{cpu}; }
   void AddFreeRange(Run& run, uint64_t start, uint64_t end, uint64_t taken);
+  // Whether one of the run's isolated free ranges holds [pfn, end).
+  static bool InFreeRange(const Run& run, uint64_t pfn, uint64_t end);
+  static void AddIsolatedRange(Run& run, uint64_t start, uint64_t end);
   // compaction_alloc(): the head of a 2^order block taken from the lists, or kNoPfn.
   uint64_t Alloc(Run& run, uint32_t order);
   // The block Alloc(order) would return, without taking it.

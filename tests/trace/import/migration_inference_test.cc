@@ -285,6 +285,34 @@ mm_compaction_end: zone_start=0x1000 migrate_pfn=0x1400 free_pfn=0x1c00 zone_end
   EXPECT_EQ(imp->header.migrations().reported_pages(), 5u);
 }
 
+// A free in a batch counts as a destination handed back (migration_dst_returned) only if one
+// isolated free range holds the whole block: not a block spanning two adjacent ranges, and
+// still after a later range took in the earlier ones (the ranges are indexed, not scanned).
+TEST(MigrationInferenceTest, ReturnedOnlyIfOneFreeRangeHoldsTheBlock) {
+  const char kRanges[] =
+      R"spec(mm_compaction_begin: zone_start=0x1000 migrate_pfn=0x1000 free_pfn=0x1e00 zone_end=0x2000, mode=sync
+mm_compaction_isolate_migratepages: range=(0x1000 ~ 0x1200) nr_scanned=512 nr_taken=2
+mm_migrate_pages_start: mode=MIGRATE_SYNC reason=compaction
+mm_compaction_isolate_freepages: range=(0x1e00 ~ 0x1e02) nr_scanned=2 nr_taken=2
+mm_compaction_isolate_freepages: range=(0x1e02 ~ 0x1e04) nr_scanned=2 nr_taken=2
+mm_compaction_isolate_freepages: range=(0x1e00 ~ 0x1e01) nr_scanned=1 nr_taken=1
+mm_page_free: page=0000000000000001 pfn=0x1e00 order=2
+mm_page_free: page=0000000000000002 pfn=0x1e02 order=1
+mm_page_free: page=0000000000000003 pfn=0x1e00 order=0
+mm_compaction_isolate_freepages: range=(0x1d00 ~ 0x1f00) nr_scanned=512 nr_taken=512
+mm_page_free: page=0000000000000004 pfn=0x1e00 order=2
+mm_page_free: page=0000000000000005 pfn=0x1f00 order=0
+mm_migrate_pages: nr_succeeded=0 nr_failed=2 nr_thp_succeeded=0 nr_thp_failed=0 nr_thp_split=0 nr_split=0 mode=MIGRATE_SYNC reason=compaction
+mm_compaction_end: zone_start=0x1000 migrate_pfn=0x1200 free_pfn=0x1d00 zone_end=0x2000, mode=sync status=complete
+)spec";
+  auto imp = Import(RunText(kRanges));
+  ASSERT_TRUE(imp.ok()) << imp.status();
+  // 0x1e00 order 2 spans [0x1e00, 0x1e02) and [0x1e02, 0x1e04): not returned; 0x1e02 order 1
+  // and 0x1e00 order 0 are; after [0x1d00, 0x1f00) 0x1e00 order 2 is; 0x1f00 is past it.
+  EXPECT_EQ(imp->stat("migration_dst_returned"), 3u);
+  EXPECT_TRUE(Migrations(*imp).empty());
+}
+
 // Σ nr_succeeded over the mm_migrate_pages lines of a capture, counted without the importer.
 uint64_t ReportedPages(const std::string& text) {
   uint64_t pages = 0;
