@@ -21,6 +21,9 @@
 //    writer's private caches and its LLC: copies in other sockets are invalidated (costing
 //    at least the HITM latency to each such socket), and so are other cores' private copies
 //    on the same socket (no extra cost).
+//  * Each line's latency has a source (LatencySource: the level that hit, the kind of DRAM,
+//    or coherence when a HITM or an invalidation decided it); batch_sources() splits an
+//    AccessBatch's time by source (docs/machine-model.md, "Where the time goes").
 #ifndef MEMSIM_SIM_HW_MEMORY_SYSTEM_H_
 #define MEMSIM_SIM_HW_MEMORY_SYSTEM_H_
 

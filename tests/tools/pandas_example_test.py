@@ -108,6 +108,13 @@ def csv_value(result, column):
         return sum(c[column[len("contradictions_"):]] for c in result["inconsistency_causes"])
     if column == "warnings":
         return len(result["warnings"])
+    m = re.fullmatch(r"latency_(\w+_ns)", column)  # latency by source, all events
+    if m:
+        return result["latency_sources"][m.group(1)]
+    m = re.fullmatch(rf"({'|'.join(KINDS)})_latency_(\w+_ns)", column)  # ... per kind
+    if m:
+        event = next((e for e in result["events"] if e["kind"] == m.group(1)), None)
+        return event["latency_sources"][m.group(2)] if event else 0.0
     for kind in KINDS:
         stat = column[len(kind) + 1:] if column.startswith(kind + "_") else None
         if stat not in ("count", "mean_ns", "p50_ns", "p90_ns", "p99_ns", "max_ns", "llc_misses"):
