@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Re-runs the main job's comparison (the shipped real capture with its kpageflags snapshot, four
-# models, 2-socket Skylake-SP) and the shipped sweeps (configs/sweeps/), and copies their plots
+# models, 2-socket Skylake-SP), a synthetic NUMA workload's on the same machine (where the
+# latency goes when metadata is remote) and the shipped sweeps (configs/sweeps/), and copies their plots
 # and tables into docs/plots/, where the README and docs link them. Needs a built memsim
 # (tools/build.sh). About 7 min with JOBS=1 on a 2-vCPU VM.
 #   JOBS=N      sweep points run at once (default: nproc)
@@ -20,6 +21,16 @@ mkdir -p docs/plots "$OUT"
   --models=page64,page32,memdesc,allocatee --out="$OUT/compare" >/dev/null
 for png in "$OUT/compare"/*.png; do
   cp "$png" "docs/plots/mixed-compaction-$(basename "$png")"
+done
+# Where the latency goes on two sockets: the capture was recorded on one node, so replayed
+# as the kernel would place it none of its metadata is remote; a synthetic NUMA-balancing
+# workload (memsim gen, docs/workloads.md) on the same machine has remote DRAM and coherence.
+"$BUILD_DIR/memsim" gen --workload=numa --seed=1 --num_events=300000 -o "$OUT/numa.mtrace"
+"$BUILD_DIR/memsim" compare --trace="$OUT/numa.mtrace" \
+  --machine=configs/machines/skylake-sp-2s-gold6140.textproto \
+  --models=page64,page32,memdesc,allocatee --out="$OUT/numa-2s" >/dev/null
+for plot in latency_sources latency_breakdown; do
+  cp "$OUT/numa-2s/$plot.png" "docs/plots/numa-2s-$plot.png"
 done
 [ "${ONLY:-}" = compare ] && { echo "make-doc-plots: docs/plots/ compare plots updated"; exit 0; }
 

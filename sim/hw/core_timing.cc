@@ -85,14 +85,15 @@ double CoreTiming::ScheduleStreamerPrefetch(int core, double ready_ns, double la
   return *q;
 }
 
-void CoreTiming::RecordPrefetch(int core, uint64_t line, double ready_ns) {
-  cores_[core].in_flight[line & (kInFlightRing - 1)] = Prefetched{line, ready_ns};
+void CoreTiming::RecordPrefetch(int core, uint64_t line, double ready_ns, LatencySource source) {
+  cores_[core].in_flight[line & (kInFlightRing - 1)] = Prefetched{line, ready_ns, source};
 }
 
-bool CoreTiming::TakePrefetch(int core, uint64_t line, double* ready_ns) {
+bool CoreTiming::TakePrefetch(int core, uint64_t line, double* ready_ns, LatencySource* source) {
   Prefetched& p = cores_[core].in_flight[line & (kInFlightRing - 1)];
   if (p.line != line) return false;
   *ready_ns = p.ready_ns;
+  if (source != nullptr) *source = p.source;
   p.line = ~uint64_t{0};
   return true;
 }

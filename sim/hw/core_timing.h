@@ -13,6 +13,7 @@
 
 #include "proto/machine.pb.h"
 #include "sim/hw/bandwidth_account.h"
+#include "sim/hw/latency_source.h"
 
 namespace memsim::hw {
 
@@ -67,12 +68,13 @@ class CoreTiming {
   double ScheduleStreamerPrefetch(int core, double ready_ns, double latency_ns,
                                   const DramPath* dram);
 
-  // A prefetch of `line` whose data arrives at `ready_ns`.
-  void RecordPrefetch(int core, uint64_t line, double ready_ns);
+  // A prefetch of `line` whose data arrives at `ready_ns`, served by `source`.
+  void RecordPrefetch(int core, uint64_t line, double ready_ns,
+                      LatencySource source = LatencySource::kL1);
   // If `line` was prefetched and not yet demanded, forgets it and stores when its data
-  // arrives(d) in `ready_ns`. A line prefetched long ago may have been forgotten (one entry
-  // per line & 63): then false.
-  bool TakePrefetch(int core, uint64_t line, double* ready_ns);
+  // arrives(d) in `ready_ns` (and its source in `*source` if not null). A line prefetched
+  // long ago may have been forgotten (one entry per line & 63): then false.
+  bool TakePrefetch(int core, uint64_t line, double* ready_ns, LatencySource* source = nullptr);
 
   // The L2 streamer sees an L2 lookup of `line` (a demand L1 miss or an L1 prefetch);
   // stores the lines to prefetch (at most 2, within the line's 4 KiB page) in `out` and
@@ -96,6 +98,7 @@ class CoreTiming {
   struct Prefetched {
     uint64_t line = ~uint64_t{0};
     double ready_ns = 0;
+    LatencySource source = LatencySource::kL1;
   };
   struct PerCore {
     double clock_ns = 0;

@@ -85,6 +85,18 @@ MemorySystem::MemorySystem(const MachineTopology& topology)
   llc_.reserve(topology_.sockets());
   for (int s = 0; s < topology_.sockets(); ++s) llc_.push_back(MakeCache(m.llc(), share));
   stats_.dram_by_node.assign(topology_.nodes(), 0);
+  const int nodes = topology_.nodes();
+  dram_source_.resize(static_cast<size_t>(nodes) * nodes);
+  for (int home = 0; home < nodes; ++home) {
+    for (int node = 0; node < nodes; ++node) {
+      dram_source_[home * nodes + node] =
+          m.node(node).cpu_less() ? LatencySource::kDramCpuLess
+          : node == home          ? LatencySource::kDramLocal
+          : topology_.socket_of_node(node) == topology_.socket_of_node(home)
+              ? LatencySource::kDramRemoteNode
+              : LatencySource::kDramRemoteSocket;
+    }
+  }
   if (CoreTiming::Enabled(m.timing())) InitTiming();
 }
 
@@ -169,14 +181,19 @@ double MemorySystem::AccessSlow(uint64_t first, uint64_t last, AccessKind kind, 
     recent_l1_miss_ = false;
     PrefetchPredicted(first, last, core);
   }
-  double total = AccessLine(first, write, core);
-  for (uint64_t line = first + 1; line <= last; ++line) total += AccessLine(line, write, core);
+  double total = 0;
+  for (uint64_t line = first; line <= last; ++line) {
+    const double ns = AccessLine(line, write, core);
+    batch_sources_[last_source_] += ns;
+    total += ns;
+  }
   stats_.latency_ns += total;
   return total;
 }
 
 double MemorySystem::AccessBatch(const MemoryAccess* accesses, size_t n, int core,
                                  double* per_access_ns) {
+  batch_sources_.Clear();
   if (timing_ != nullptr) return TimedBatch(accesses, n, core, per_access_ns);
   // Each access's host state is fetched in three steps, some accesses apart, because each
   // step needs the previous one's data: its sets and directory slot; then (its L1 and L2
@@ -216,8 +233,15 @@ double MemorySystem::TimedBatch(const MemoryAccess* accesses, size_t n, int core
   CoreTiming& t = *timing_;
   const bool serial = t.serial();
   const double issue = t.issue_ns();
+  // Each time also remembers the access whose completion set it (-1: t0), so that the
+  // critical path can be walked back from the last completion (docs/machine-model.md,
+  // "Where the time goes").
   const double t0 = t.now(core);
   double prev_issue = t0, prev_done = t0, barrier = t0, last_done = t0;
+  int32_t prev_issue_from = -1, prev_done_from = -1, barrier_from = -1, last_done_from = -1;
+  double prev_issue_origin_end = t0;  // where the origin of the previous access's span ended
+  timed_steps_.clear();
+  timed_segments_.clear();
   in_batch_ = true;
   for (size_t i = 0; i < n; ++i) {
     for (int stage = 0; stage < 3; ++stage) {
@@ -232,24 +256,76 @@ double MemorySystem::TimedBatch(const MemoryAccess* accesses, size_t n, int core
     CountAccess(a.kind, lines, &stats_);
     const bool write = a.kind != AccessKind::kRead;
     const bool atomic = a.kind == AccessKind::kAtomic;
-    double ready = serial || a.depends_on_previous ? prev_done : prev_issue;
+    const bool chained = serial || a.depends_on_previous;
+    double ready = chained ? prev_done : prev_issue;
+    int32_t from = chained ? prev_done_from : prev_issue_from;
     // The core issues one access per issue_ns (Timing.cycles_per_access), misses or not.
-    if (i > 0) ready = std::max(ready, prev_issue + issue);
-    ready = std::max(ready, barrier);
-    if (atomic) ready = std::max(ready, last_done);
-    double done = ready;
-    for (uint64_t line = first; line <= last; ++line) {
-      done = std::max(done, TimedLine(line, write, core, serial ? done : ready));
+    // Issue-bound, the access's origin is the previous one's, and its span starts where
+    // that origin ended: the gap up to `ready` (the issue spacing, accumulated over a run
+    // of issue-bound accesses) is non-memory work.
+    double issue_gap = 0;
+    if (i > 0 && prev_issue + issue > ready) {
+      ready = prev_issue + issue;
+      from = prev_issue_from;
+      issue_gap = ready - prev_issue_origin_end;
     }
+    if (barrier > ready) {
+      ready = barrier;
+      from = barrier_from;
+      issue_gap = 0;
+    }
+    if (atomic && last_done > ready) {
+      ready = last_done;
+      from = last_done_from;
+      issue_gap = 0;
+    }
+    timed_steps_.push_back({from, static_cast<uint32_t>(timed_segments_.size())});
+    if (issue_gap > 0) timed_segments_.push_back({LatencySource::kCompute, issue_gap});
+    // The access's own span [ready, done]: serial, its lines one after another; else the
+    // line that completed last.
+    double done = ready;
+    LatencySource slowest = LatencySource::kL1;
+    for (uint64_t line = first; line <= last; ++line) {
+      const double line_done = TimedLine(line, write, core, serial ? done : ready);
+      if (line_done > done) {
+        if (serial) {
+          timed_segments_.push_back({last_source_, line_done - done});
+        } else {
+          slowest = last_source_;
+        }
+        done = line_done;
+      }
+    }
+    if (!serial && done > ready) timed_segments_.push_back({slowest, done - ready});
     if (per_access_ns != nullptr) per_access_ns[i] = done - ready;
     prev_issue = ready;
+    prev_issue_from = from;
+    prev_issue_origin_end = ready - issue_gap;
     prev_done = done;
-    last_done = std::max(last_done, done);
-    if (atomic) barrier = done;
+    prev_done_from = static_cast<int32_t>(i);
+    if (done > last_done) {
+      last_done = done;
+      last_done_from = static_cast<int32_t>(i);
+    }
+    if (atomic) {
+      barrier = done;
+      barrier_from = static_cast<int32_t>(i);
+    }
   }
   in_batch_ = false;
   t.SetNow(core, last_done);
   const double elapsed = last_done - t0;
+  // The critical path, walked back from the access that completed last: each access on it
+  // is charged its span, which starts where its origin's ended, so the parts add up to
+  // `elapsed`.
+  for (int32_t i = last_done_from; i >= 0; i = timed_steps_[i].origin) {
+    const size_t end = static_cast<size_t>(i) + 1 < timed_steps_.size()
+                           ? timed_steps_[i + 1].first_segment
+                           : timed_segments_.size();
+    for (size_t k = timed_steps_[i].first_segment; k < end; ++k) {
+      batch_sources_[timed_segments_[k].source] += timed_segments_[k].ns;
+    }
+  }
   stats_.latency_ns += elapsed;
   return elapsed;
 }
@@ -260,6 +336,7 @@ double MemorySystem::TimedLine(uint64_t line, bool write, int core, double ready
   const uint64_t l2_misses = stats_.l2_misses;
   const uint64_t dram = stats_.dram();
   const double ns = AccessLine(line, write, core);
+  LatencySource source = last_source_;  // the prefetch fills below change last_source_
   const bool l1_miss = stats_.l1_misses != l1_misses;
   const bool l2_miss = stats_.l2_misses != l2_misses;
   const CoreTiming::Level level = !l1_miss   ? CoreTiming::Level::kL1
@@ -267,13 +344,16 @@ double MemorySystem::TimedLine(uint64_t line, bool write, int core, double ready
                                              : CoreTiming::Level::kBeyondL2;
   double done;
   double prefetched_ns;
-  if (t.TakePrefetch(core, line, &prefetched_ns) && !l2_miss) {
-    // Served by a prefetched copy, possibly still on its way.
+  LatencySource prefetch_source;
+  if (t.TakePrefetch(core, line, &prefetched_ns, &prefetch_source) && !l2_miss) {
+    // Served by a prefetched copy, possibly still on its way: then the wait is the
+    // prefetch's source's.
     ++stats_.prefetch_useful;
     done = t.Schedule(core, ready_ns, ns, level, nullptr);
     if (prefetched_ns > done) {
       ++stats_.prefetch_late;
       done = prefetched_ns;
+      source = prefetch_source;
     }
   } else {
     done =
@@ -284,6 +364,7 @@ double MemorySystem::TimedLine(uint64_t line, bool write, int core, double ready
     const uint64_t next = t.NextLineLookup(core, line);
     if (next != CoreTiming::kNone) PrefetchFill(next, core, ready_ns, /*into_l1=*/true);
   }
+  last_source_ = source;
   return done;
 }
 
@@ -321,6 +402,7 @@ void MemorySystem::PrefetchFill(uint64_t line, int core, double issue_ns, bool i
   }
   const bool l2_miss = stats_.l2_misses != l2_misses;
   const bool from_dram = stats_.dram() != dram;
+  const LatencySource source = last_source_;
   std::swap(stats_, prefetch_stats_);
   CoreTiming& t = *timing_;
   if (l2_miss) {
@@ -329,13 +411,16 @@ void MemorySystem::PrefetchFill(uint64_t line, int core, double issue_ns, bool i
     const CoreTiming::DramPath* path = from_dram ? DramPathOf(core) : nullptr;
     const double done = into_l1 ? t.Schedule(core, issue_ns, ns, CoreTiming::Level::kBeyondL2, path)
                                 : t.ScheduleStreamerPrefetch(core, issue_ns, ns, path);
-    t.RecordPrefetch(core, line, done);
+    t.RecordPrefetch(core, line, done, source);
   } else {
     // An L1 prefetch of a line the L2 holds moves it up: not a fill. If the L2 copy is
     // itself a prefetch not yet used, it stays counted as one, arriving no sooner.
     const double done = t.Schedule(core, issue_ns, ns, CoreTiming::Level::kL2, nullptr);
     double ready;
-    if (t.TakePrefetch(core, line, &ready)) t.RecordPrefetch(core, line, std::max(ready, done));
+    LatencySource earlier;
+    if (t.TakePrefetch(core, line, &ready, &earlier)) {
+      t.RecordPrefetch(core, line, std::max(ready, done), ready >= done ? earlier : source);
+    }
   }
   // An L1 prefetch is an L2 lookup the streamer sees.
   if (into_l1 && t.l2_streamer()) StreamerSees(line, core, issue_ns);
@@ -409,6 +494,7 @@ void MemorySystem::PrefetchStage(uint64_t line, int core, int stage, PrefetchHin
 [[gnu::always_inline]] inline double MemorySystem::AccessLine(uint64_t line, bool write, int core) {
   if (l1_[core].Lookup(line)) [[likely]] {
     ++stats_.l1_hits;
+    last_source_ = LatencySource::kL1;
     // A line in our L1 is valid (writes elsewhere invalidate it), so a read needs nothing more.
     if (!write) return l1_ns_;
     return WriteOwnership(line, core, topology_.socket_of_core(core), l1_ns_);
@@ -446,6 +532,7 @@ double MemorySystem::MissL1(uint64_t line, bool write, int core) {
     l2.Touch(l2_set, l2_hit_way);
     ++stats_.l2_hits;
     latency = l2_ns_;
+    last_source_ = LatencySource::kL2;
     directory_.AddCopies(line, socket, 1);  // the L1 copy
   } else {
     latency = MissL2(line, write, core, socket, l2_set, l1_set, &l1_way);
@@ -476,6 +563,7 @@ double MemorySystem::MissL2(uint64_t line, bool write, int core, int socket, uns
     ++stats_.llc_hits;
     llc_hit = true;
     latency = llc_ns_;
+    last_source_ = LatencySource::kLlc;
     directory_.AddCopies(line, socket, private_copies);  // L2 (and L1)
   } else {
     ++stats_.llc_misses;
@@ -485,10 +573,12 @@ double MemorySystem::MissL2(uint64_t line, bool write, int core, int socket, uns
     if (owner >= 0 && owner != socket) {
       ++stats_.hitm;
       latency = topology_.HitmNs(topology_.home_node_of_core(core), owner);
+      last_source_ = LatencySource::kCoherence;
       if (!write) e.set_modified_socket(-1);  // the owner writes back and keeps a clean copy
     } else if (e.copies(socket) > 0) {
       ++stats_.peer_forwards;  // misses here imply the copy is in another core's L1d/L2
       latency = llc_ns_;
+      last_source_ = LatencySource::kLlc;
     } else {
       latency = DramNs(line, core);
     }
@@ -553,6 +643,7 @@ double MemorySystem::DramNs(uint64_t line, int core) {
   }
   ++stats_.dram_by_node[node];
   last_dram_node_ = node;
+  last_source_ = dram_source_[home * topology_.nodes() + node];
   return topology_.latency_ns(home, node);
 }
 
@@ -592,7 +683,11 @@ double MemorySystem::WriteOwnership(uint64_t line, int core, int socket, double 
   for (int t = 0; t < topology_.sockets(); ++t) {
     if (t == socket || e.copies(t) == 0) continue;
     ++stats_.remote_invalidations;
-    latency = std::max(latency, topology_.HitmNs(home, t));
+    const double invalidate_ns = topology_.HitmNs(home, t);
+    if (invalidate_ns > latency) {
+      latency = invalidate_ns;
+      last_source_ = LatencySource::kCoherence;
+    }
     InvalidateSocket(line, t, e);
   }
   // Copies beyond the writer's L1d, L2 and LLC are in other cores' private caches.

@@ -21,6 +21,9 @@
 //    writer's private caches and its LLC: copies in other sockets are invalidated (costing
 //    at least the HITM latency to each such socket), and so are other cores' private copies
 //    on the same socket (no extra cost).
+//  * Each line's latency has a source (LatencySource: the level that hit, the kind of DRAM,
+//    or coherence when a HITM or an invalidation decided it); batch_sources() splits an
+//    AccessBatch's time by source (docs/machine-model.md, "Where the time goes").
 #ifndef MEMSIM_SIM_HW_MEMORY_SYSTEM_H_
 #define MEMSIM_SIM_HW_MEMORY_SYSTEM_H_
 
@@ -34,6 +37,7 @@
 #include "absl/status/statusor.h"
 #include "sim/hw/cache.h"
 #include "sim/hw/core_timing.h"
+#include "sim/hw/latency_source.h"
 #include "sim/hw/line_directory.h"
 #include "sim/hw/machine_topology.h"
 #include "sim/hw/memory_access.h"
@@ -133,6 +137,7 @@ class MemorySystem {
       ++stats_.line_accesses;
       ++stats_.l1_hits;
       stats_.latency_ns += l1_ns_;
+      batch_sources_[LatencySource::kL1] += l1_ns_;
       return l1_ns_;
     }
     return AccessSlow(first, last, kind, core);
@@ -148,6 +153,12 @@ class MemorySystem {
   // Faster than a loop either way: the simulator fetches the state of the next accesses
   // while it works on the current one. REQUIRES: 0 <= core < topology.cores().
   double AccessBatch(const MemoryAccess* accesses, size_t n, int core, double* per_access_ns);
+
+  // Where the time of the last AccessBatch went, by the source that served each line
+  // (docs/machine-model.md, "Where the time goes"): serial, each line's latency; timed, the
+  // operation's critical path. The memory sources only; they add up to what AccessBatch
+  // returned (to floating-point round-off). Access() calls after it add theirs.
+  const LatencySplit& batch_sources() const { return batch_sources_; }
 
   // Whether the machine has a timing model (AccessBatch overlaps accesses).
   bool timed() const { return timing_ != nullptr; }
@@ -242,6 +253,24 @@ class MemorySystem {
   bool in_batch_ = false;
   bool recent_l1_miss_ = false;
   AccessStats stats_;
+  // Where the latency of the line AccessLine (or TimedLine) served last came from, and the
+  // sources of the current AccessBatch.
+  LatencySource last_source_ = LatencySource::kL1;
+  LatencySplit batch_sources_;
+  std::vector<LatencySource> dram_source_;  // [home node * nodes + node]
+  // TimedBatch's critical path: per access, the access whose completion made it ready (-1:
+  // the operation's start) and its first segment; a segment is a span of one access's time
+  // charged to one source. Reused from batch to batch.
+  struct TimedStep {
+    int32_t origin;
+    uint32_t first_segment;
+  };
+  struct TimedSegment {
+    LatencySource source;
+    double ns;
+  };
+  std::vector<TimedStep> timed_steps_;
+  std::vector<TimedSegment> timed_segments_;
   // Timing model (null: serial). Prefetch fills run with prefetch_stats_ swapped in for
   // stats_, so the demand counters never see them.
   std::unique_ptr<CoreTiming> timing_;

@@ -237,6 +237,7 @@ absl::Status ReplayEngine::FlushQuantum() {
     const PendingCopy& p = pending_[i];
     const double actual = std::max(0.0, done[i] - p.copy.start_ns);
     kinds_[trace::EVENT_MIGRATE].latency.Add(p.metadata_ns + actual);
+    kinds_[trace::EVENT_MIGRATE].sources[hw::LatencySource::kCopy] += actual;
     if (actual > p.estimate_ns) core_clock_ns_[p.core] += actual - p.estimate_ns;
     const int sf = topology.socket_of_node(p.copy.from_node);
     const int st = topology.socket_of_node(p.copy.to_node);
@@ -374,8 +375,11 @@ absl::Status ReplayEngine::ReplayEvent(const Event& e, int replica) {
   // work (0 without one).
   memsys_->SyncCore(core, start);
   double latency = memsys_->AccessBatch(buffer_.data(), buffer_.size(), core, nullptr);
+  ks.sources += memsys_->batch_sources();
   if (!buffer_.empty() || scanned_pfns > 0 || migrated_pages > 0) {
-    latency += memsys_->NonMemoryNs(scanned_pfns, migrated_pages);
+    const double compute_ns = memsys_->NonMemoryNs(scanned_pfns, migrated_pages);
+    latency += compute_ns;
+    ks.sources[hw::LatencySource::kCompute] += compute_ns;
   }
   if (options_.access_sink != nullptr && !buffer_.empty()) {
     options_.access_sink->Write(start, core, e.kind, buffer_.data(), buffer_.size());

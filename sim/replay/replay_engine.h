@@ -40,6 +40,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "proto/memmap.pb.h"
+#include "sim/hw/latency_source.h"
 #include "sim/hw/machine_topology.h"
 #include "sim/hw/memory_system.h"
 #include "sim/memmap/memmap_model.h"
@@ -62,6 +63,9 @@ struct KindStats {
   uint64_t copy_bytes = 0;
   LatencyHistogram latency;
   hw::AccessCounts accesses;  // of the event's metadata accesses
+  // The events' latency by source (docs/machine-model.md, "Where the time goes"): adds up
+  // to latency.total_ns() to floating-point round-off.
+  hw::LatencySplit sources;
 };
 
 // Events the engine could not replay in full, and its own bookkeeping.

@@ -72,6 +72,20 @@ void FillAccessCounts(const hw::AccessCounts& c, result::AccessCounts* out) {
   out->set_prefetch_dram(c.prefetch_dram);
 }
 
+void FillLatencySources(const hw::LatencySplit& s, result::LatencySources* out) {
+  using hw::LatencySource;
+  out->set_l1_ns(s[LatencySource::kL1]);
+  out->set_l2_ns(s[LatencySource::kL2]);
+  out->set_llc_ns(s[LatencySource::kLlc]);
+  out->set_dram_local_ns(s[LatencySource::kDramLocal]);
+  out->set_dram_remote_node_ns(s[LatencySource::kDramRemoteNode]);
+  out->set_dram_remote_socket_ns(s[LatencySource::kDramRemoteSocket]);
+  out->set_dram_cpu_less_ns(s[LatencySource::kDramCpuLess]);
+  out->set_coherence_ns(s[LatencySource::kCoherence]);
+  out->set_compute_ns(s[LatencySource::kCompute]);
+  out->set_copy_ns(s[LatencySource::kCopy]);
+}
+
 // Overhead by owner type (docs/results.md).
 void FillOwners(const ReplayEngine& engine, result::Overhead* out) {
   const mm::PhysMem& mem = engine.memory();
@@ -260,6 +274,7 @@ result::Result BuildResult(const ReplayEngine& engine) {
   FillDescribed(engine, r.mutable_overhead());
   ApplyUndescribedRule(kDefaultUndescribedRule, &r);
   hw::AccessCounts total;
+  hw::LatencySplit total_sources;
   for (int k = trace::EVENT_ALLOC; k <= trace::EVENT_COMPACTION; ++k) {
     const KindStats& ks = engine.kinds()[k];
     auto* out = r.add_events();
@@ -279,8 +294,11 @@ result::Result BuildResult(const ReplayEngine& engine) {
     }
     FillAccessCounts(ks.accesses, out->mutable_accesses());
     total += ks.accesses;
+    FillLatencySources(ks.sources, out->mutable_latency_sources());
+    total_sources += ks.sources;
   }
   FillAccessCounts(total, r.mutable_total());
+  FillLatencySources(total_sources, r.mutable_latency_sources());
   if (total.prefetch_fills > 0) {
     r.set_prefetch_accuracy(static_cast<double>(total.prefetch_useful) /
                             static_cast<double>(total.prefetch_fills));

@@ -113,6 +113,27 @@ double KnownOwnerBytesPerPage(const result::Result& r) {
   return pages == 0 ? 0.0 : static_cast<double>(bytes) / static_cast<double>(pages);
 }
 
+// The LatencySources fields in proto order: the suffix of their CSV columns and the text
+// report's name for them.
+struct SourceField {
+  const char* key;
+  const char* text;
+  double (result::LatencySources::*get)() const;
+};
+constexpr SourceField kSourceFields[] = {
+    {"l1", "L1 hit", &result::LatencySources::l1_ns},
+    {"l2", "L2 hit", &result::LatencySources::l2_ns},
+    {"llc", "LLC hit", &result::LatencySources::llc_ns},
+    {"dram_local", "local DRAM", &result::LatencySources::dram_local_ns},
+    {"dram_remote_node", "remote DRAM, same socket", &result::LatencySources::dram_remote_node_ns},
+    {"dram_remote_socket", "remote DRAM, other socket",
+     &result::LatencySources::dram_remote_socket_ns},
+    {"dram_cpu_less", "CPU-less node DRAM", &result::LatencySources::dram_cpu_less_ns},
+    {"coherence", "coherence (HITM, invalidations)", &result::LatencySources::coherence_ns},
+    {"compute", "non-memory work", &result::LatencySources::compute_ns},
+    {"copy", "data copy", &result::LatencySources::copy_ns},
+};
+
 uint64_t CauseTotal(const result::Result& r,
                     uint64_t (result::InconsistencyCauses::*field)() const) {
   uint64_t n = 0;
@@ -274,6 +295,26 @@ const std::vector<Column>& Columns() {
     c->push_back({"events_per_second",
                   [](const result::Result& r) { return Cell(r.run().events_per_second()); },
                   false});
+    // Added after the host columns so that every earlier column keeps its place: the
+    // latency by source (docs/results.md, "Where the latency goes"), all events, then per
+    // event kind.
+    for (const SourceField& f : kSourceFields) {
+      const auto get = f.get;
+      c->push_back({absl::StrCat("latency_", f.key, "_ns"),
+                    [get](const result::Result& r) { return Cell((r.latency_sources().*get)()); }});
+    }
+    for (const char* kind :
+         {"alloc", "free", "fault", "migrate", "migrate_batch", "compaction_scan", "compaction"}) {
+      const std::string k = kind;
+      for (const SourceField& f : kSourceFields) {
+        const auto get = f.get;
+        c->push_back(
+            {absl::StrCat(k, "_latency_", f.key, "_ns"), [k, get](const result::Result& r) {
+               const auto* e = Kind(r, k);
+               return Cell(e ? (e->latency_sources().*get)() : 0.0);
+             }});
+      }
+    }
     return c;
   }();
   return *columns;
@@ -458,6 +499,22 @@ std::string CompareTable(const std::vector<result::Result>& results) {
                       return ev ? double(ev->accesses().llc_misses()) : 0.0;
                     },
                     count});
+  }
+  // Where the latency went, all events (docs/results.md, "Where the latency goes"): the
+  // sources some result has time in.
+  auto time = [](double v) {
+    return std::abs(v) < 1e4   ? absl::StrFormat("%.1f ns", v)
+           : std::abs(v) < 1e7 ? absl::StrFormat("%.2f us", v / 1e3)
+                               : absl::StrFormat("%.3f ms", v / 1e6);
+  };
+  for (const SourceField& f : kSourceFields) {
+    const auto get = f.get;
+    const auto value = [get](const result::Result& r) { return (r.latency_sources().*get)(); };
+    if (std::none_of(results.begin(), results.end(),
+                     [&](const result::Result& r) { return value(r) != 0; })) {
+      continue;
+    }
+    rows.push_back({absl::StrCat("latency by source: ", f.text), value, time});
   }
   rows.push_back({"simulated time", [](const result::Result& r) { return r.simulated_time_ns(); },
                   [](double v) { return absl::StrFormat("%.3f ms", v / 1e6); }});

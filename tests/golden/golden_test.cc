@@ -59,6 +59,21 @@ TEST_P(Golden, ReplayMatchesTheGoldenResult) {
   ASSERT_EQ(Sh(replay), 0) << replay;
   auto parsed = report::ResultFromJson(Slurp(out));
   ASSERT_TRUE(parsed.ok()) << parsed.status();
+  // Where the latency goes adds up to it, per kind and in all (docs/results.md).
+  double all_ns = 0;
+  for (const result::EventKindStats& e : parsed->events()) {
+    const result::LatencySources& s = e.latency_sources();
+    const double sum = s.l1_ns() + s.l2_ns() + s.llc_ns() + s.dram_local_ns() +
+                       s.dram_remote_node_ns() + s.dram_remote_socket_ns() + s.dram_cpu_less_ns() +
+                       s.coherence_ns() + s.compute_ns() + s.copy_ns();
+    EXPECT_NEAR(sum, e.latency().total_ns(), 1e-9 * e.latency().total_ns()) << e.kind();
+    all_ns += e.latency().total_ns();
+  }
+  const result::LatencySources& t = parsed->latency_sources();
+  EXPECT_NEAR(t.l1_ns() + t.l2_ns() + t.llc_ns() + t.dram_local_ns() + t.dram_remote_node_ns() +
+                  t.dram_remote_socket_ns() + t.dram_cpu_less_ns() + t.coherence_ns() +
+                  t.compute_ns() + t.copy_ns(),
+              all_ns, 1e-9 * all_ns);
   result::Result r = report::WithoutHostFields(*parsed);
   r.mutable_run()->clear_trace_path();
   r.mutable_run()->clear_trace_source();  // set since the goldens were written; checked below

@@ -72,6 +72,17 @@ result::Result Page64() {
   fault->mutable_latency()->set_p99_ns(250.5);
   fault->mutable_latency()->set_max_ns(250.5);
   fault->mutable_accesses()->set_llc_misses(1);
+  // Where the latency went: alloc 0.1 ns of L1 hits and 0.1 ns of remote DRAM of the other
+  // socket, the fault 200 ns of local DRAM and 50.5 ns of coherence.
+  alloc->mutable_latency_sources()->set_l1_ns(0.1);
+  alloc->mutable_latency_sources()->set_dram_remote_socket_ns(0.1);
+  fault->mutable_latency_sources()->set_dram_local_ns(200);
+  fault->mutable_latency_sources()->set_coherence_ns(50.5);
+  auto* sources = r.mutable_latency_sources();
+  sources->set_l1_ns(0.1);
+  sources->set_dram_local_ns(200);
+  sources->set_dram_remote_socket_ns(0.1);
+  sources->set_coherence_ns(50.5);
   auto* migrate = r.add_events();  // counted, no metadata work modelled
   migrate->set_kind("migrate_batch");
   migrate->set_count(4);
@@ -146,6 +157,8 @@ result::Result Memdesc() {
   r.mutable_events(1)->mutable_latency()->set_mean_ns(500);
   r.mutable_events(1)->mutable_latency()->set_p50_ns(200.25);
   r.mutable_events(1)->mutable_accesses()->set_llc_misses(2);
+  r.mutable_events(1)->mutable_latency_sources()->set_dram_local_ns(449.5);  // 500 - 50.5
+  r.mutable_latency_sources()->set_dram_local_ns(449.5);
   r.set_simulated_time_ns(835299261.8);
   // Described: 8 B of array per page (48 MiB), the anon pages' 80 B descriptors (80000 B)
   // in 20 slab pages (81920 B): 50413568 B, 50413568 / 6291456 = 8.013 B per page. Whole
@@ -233,6 +246,10 @@ fault (1): mean                                                     250.5 ns    
 fault: p50                                                          250.5 ns    200.2 ns    -20.1 %
 fault: p99                                                          250.5 ns    250.5 ns     +0.0 %
 fault: LLC misses                                                          1           2   +100.0 %
+latency by source: L1 hit                                             0.1 ns      0.1 ns     +0.0 %
+latency by source: local DRAM                                       200.0 ns    449.5 ns   +124.8 %
+latency by source: remote DRAM, other socket                          0.1 ns      0.1 ns     +0.0 %
+latency by source: coherence (HITM, invalidations)                   50.5 ns     50.5 ns     +0.0 %
 simulated time                                                    835.299 ms  835.299 ms     +0.0 %
 inconsistencies: stale snapshot                                            2           2     +0.0 %
 inconsistencies: missing events                                            1           1     +0.0 %
@@ -286,50 +303,83 @@ constexpr char kHeader[] =
     "dropped_not_applied,events_dropped_percent,state_ops,contradictions,"
     "contradictions_percent,contradictions_stale_snapshot,contradictions_missing_events,"
     "contradictions_no_initial_state,contradictions_unexplained,warnings,"
-    "wall_seconds,events_per_second\n";
+    "wall_seconds,events_per_second,"
+    "latency_l1_ns,latency_l2_ns,latency_llc_ns,latency_dram_local_ns,"
+    "latency_dram_remote_node_ns,latency_dram_remote_socket_ns,latency_dram_cpu_less_ns,"
+    "latency_coherence_ns,latency_compute_ns,latency_copy_ns";
+
+// The header's end: <kind>_latency_<source>_ns, kinds in EventKind order, sources in
+// LatencySources order.
+std::string KindSourceColumns() {
+  std::string out;
+  for (const char* kind :
+       {"alloc", "free", "fault", "migrate", "migrate_batch", "compaction_scan", "compaction"}) {
+    for (const char* source :
+         {"l1", "l2", "llc", "dram_local", "dram_remote_node", "dram_remote_socket",
+          "dram_cpu_less", "coherence", "compute", "copy"}) {
+      absl::StrAppend(&out, ",", kind, "_latency_", source, "_ns");
+    }
+  }
+  return out;
+}
+
+// Ten zero cells, each after a comma: a kind with no latency by source.
+constexpr char kNoSources[] = ",0,0,0,0,0,0,0,0,0,0";
 
 TEST(Csv, HeaderAndRowsOfTwoModels) {
-  EXPECT_EQ(CsvHeader(), kHeader);
-  EXPECT_EQ(CsvRow(Page64()),
-            "t.mtrace,tiny,page64,page64,proportional,extrapolate,3,835299011.3,"
-            "412316860416,6442450944,0,0,0,6442450944,6442450944,6442450944,"
-            "1.5625,1.5625,1.5625,"
-            "0,0,0,0,"           // residence (not set)
-            "6291456,94371840,"  // pages
-            "402653184,0,0,0,402653184,402653184,402653184,1.5625,1.5625,1.5625,64,"  // described
-            "6442450944,6442450944,6442450944,1.5625,1.5625,1.5625,64,"               // whole
-            "0,64,64,0,0,0,0,0,0,0,0,0,0,0,0,64,"                                     // per owner
-            "10,12,6,4,2,1,1,0,"
-            "2,0.1,0.1,0.1,0.1,0.1,1,"            // alloc
-            "0,0,0,0,0,0,0,"                      // free (absent)
-            "1,250.5,250.5,250.5,250.5,250.5,1,"  // fault
-            "0,0,0,0,0,0,0,"                      // migrate (absent)
-            "4,0,0,0,0,0,0,"                      // migrate_batch
-            "0,0,0,0,0,0,0,"                      // compaction_scan
-            "0,0,0,0,0,0,0,"                      // compaction
-            "30,10,4,5,1,25,12,3,25,2,1,0,0,2,"   // uncertainty
-            "0.5,6\n");
+  EXPECT_EQ(CsvHeader(), std::string(kHeader) + KindSourceColumns() + "\n");
+  EXPECT_EQ(
+      CsvRow(Page64()),
+      std::string(
+          "t.mtrace,tiny,page64,page64,proportional,extrapolate,3,835299011.3,"
+          "412316860416,6442450944,0,0,0,6442450944,6442450944,6442450944,"
+          "1.5625,1.5625,1.5625,"
+          "0,0,0,0,"           // residence (not set)
+          "6291456,94371840,"  // pages
+          "402653184,0,0,0,402653184,402653184,402653184,1.5625,1.5625,1.5625,64,"  // described
+          "6442450944,6442450944,6442450944,1.5625,1.5625,1.5625,64,"               // whole
+          "0,64,64,0,0,0,0,0,0,0,0,0,0,0,0,64,"                                     // per owner
+          "10,12,6,4,2,1,1,0,"
+          "2,0.1,0.1,0.1,0.1,0.1,1,"            // alloc
+          "0,0,0,0,0,0,0,"                      // free (absent)
+          "1,250.5,250.5,250.5,250.5,250.5,1,"  // fault
+          "0,0,0,0,0,0,0,"                      // migrate (absent)
+          "4,0,0,0,0,0,0,"                      // migrate_batch
+          "0,0,0,0,0,0,0,"                      // compaction_scan
+          "0,0,0,0,0,0,0,"                      // compaction
+          "30,10,4,5,1,25,12,3,25,2,1,0,0,2,"   // uncertainty
+          "0.5,6,"                              // host
+          "0.1,0,0,200,0,0.1,0,50.5,0,0"        // latency by source, all events
+          ",0.1,0,0,0,0,0.1,0,0,0,0") +         // alloc
+          kNoSources +                          // free
+          ",0,0,0,200,0,0,0,50.5,0,0" +         // fault
+          kNoSources +
+          kNoSources + kNoSources + kNoSources + "\n");
   EXPECT_EQ(CsvRow(Memdesc()),
-            "t.mtrace,tiny,memdesc,memdesc,proportional,extrapolate,3,835299261.8,"
-            "412316860416,805306368,4096,8192,0,805314560,805314560,805310464.5,"
-            "0.1953125,0.1953125,0.1953125,"
-            "0,0,0,0,"
-            "6291456,94371840,"
-            "50331648,80000,81920,0,50413568,50413568,50413568,"
-            "0.195630391438802,0.195630391438802,0.195630391438802,8.01302083333333,"
-            "806617088,806617088,806617088,"
-            "0.195630391438802,0.195630391438802,0.195630391438802,8.01302083333333,"
-            "0,8,88,0,0,0,0,0,0,0,0,0,0,0,0,88,"
-            "20,12,6,4,3,1,1,0,"
-            "2,0.15,0.1,0.1,0.1,0.1,1,"
-            "0,0,0,0,0,0,0,"
-            "1,500,200.25,250.5,250.5,250.5,2,"
-            "0,0,0,0,0,0,0,"
-            "4,0,0,0,0,0,0,"
-            "0,0,0,0,0,0,0,"
-            "0,0,0,0,0,0,0,"
-            "30,10,4,5,1,25,12,3,25,2,1,0,0,2,"
-            "0.5,6\n");
+            std::string("t.mtrace,tiny,memdesc,memdesc,proportional,extrapolate,3,835299261.8,"
+                        "412316860416,805306368,4096,8192,0,805314560,805314560,805310464.5,"
+                        "0.1953125,0.1953125,0.1953125,"
+                        "0,0,0,0,"
+                        "6291456,94371840,"
+                        "50331648,80000,81920,0,50413568,50413568,50413568,"
+                        "0.195630391438802,0.195630391438802,0.195630391438802,8.01302083333333,"
+                        "806617088,806617088,806617088,"
+                        "0.195630391438802,0.195630391438802,0.195630391438802,8.01302083333333,"
+                        "0,8,88,0,0,0,0,0,0,0,0,0,0,0,0,88,"
+                        "20,12,6,4,3,1,1,0,"
+                        "2,0.15,0.1,0.1,0.1,0.1,1,"
+                        "0,0,0,0,0,0,0,"
+                        "1,500,200.25,250.5,250.5,250.5,2,"
+                        "0,0,0,0,0,0,0,"
+                        "4,0,0,0,0,0,0,"
+                        "0,0,0,0,0,0,0,"
+                        "0,0,0,0,0,0,0,"
+                        "30,10,4,5,1,25,12,3,25,2,1,0,0,2,"
+                        "0.5,6,"
+                        "0.1,0,0,449.5,0,0.1,0,50.5,0,0"
+                        ",0.1,0,0,0,0,0.1,0,0,0,0") +
+                kNoSources + ",0,0,0,449.5,0,0,0,50.5,0,0" + kNoSources + kNoSources + kNoSources +
+                kNoSources + "\n");
 }
 
 TEST(Csv, TextsAreQuotedAsRfc4180) {
@@ -341,16 +391,20 @@ TEST(Csv, TextsAreQuotedAsRfc4180) {
 TEST(Csv, MetricColumnsAreTheSimulatedFigures) {
   const std::vector<std::string> names = MetricNames();
   // 21 machine and total columns, 4 of residence, 7 per event kind, then 36
-  // described/whole/owner columns and 14 of uncertainty.
-  ASSERT_EQ(names.size(), 21u + 4u + 7u * 7u + 36u + 14u);
+  // described/whole/owner columns, 14 of uncertainty and 10 + 10 per event kind of latency by
+  // source (after the host columns, which are not metrics).
+  ASSERT_EQ(names.size(), 21u + 4u + 7u * 7u + 36u + 14u + 10u + 10u * 7u);
   EXPECT_EQ(names.front(), "events");
-  EXPECT_EQ(names.back(), "warnings");
+  EXPECT_EQ(names[21 + 4 + 49 + 36 + 13], "warnings");
+  EXPECT_EQ(names[21 + 4 + 49 + 36 + 14], "latency_l1_ns");
+  EXPECT_EQ(names.back(), "compaction_latency_copy_ns");
   const std::vector<Cell> values = MetricValues(Page64());
   ASSERT_EQ(values.size(), names.size());
-  EXPECT_EQ(std::get<uint64_t>(values[0]), 3u);           // events
-  EXPECT_EQ(std::get<double>(values[1]), 835299011.3);    // simulated_time_ns
-  EXPECT_EQ(std::get<uint64_t>(values[3]), 6442450944u);  // overhead_static_bytes
-  EXPECT_EQ(std::get<double>(values[9]), 6442450944.0);   // overhead_mean_bytes
+  EXPECT_EQ(std::get<uint64_t>(values[0]), 3u);                          // events
+  EXPECT_EQ(std::get<double>(values[1]), 835299011.3);                   // simulated_time_ns
+  EXPECT_EQ(std::get<uint64_t>(values[3]), 6442450944u);                 // overhead_static_bytes
+  EXPECT_EQ(std::get<double>(values[9]), 6442450944.0);                  // overhead_mean_bytes
+  EXPECT_EQ(std::get<double>(values[21 + 4 + 49 + 36 + 14 + 7]), 50.5);  // latency_coherence_ns
 }
 
 TEST(Csv, ResidenceColumnsFollowTheMachineOverhead) {
@@ -419,6 +473,8 @@ result::Result Awkward() {
   l->add_percentiles_ns(std::numeric_limits<double>::denorm_min());
   r.mutable_events(0)->set_count((uint64_t{1} << 53) + 1);
   r.mutable_total()->set_accesses(6442450944);
+  r.mutable_latency_sources()->set_l2_ns(1.0 / 3);
+  r.mutable_events(0)->mutable_latency_sources()->set_copy_ns(123456789.123456789);
   return r;
 }
 
@@ -464,7 +520,9 @@ TEST(Exactness, CsvReadsBackAsTheInMemoryValues) {
            {"alloc_p99_ns", l.p99_ns()},
            {"alloc_max_ns", l.max_ns()},
            {"wall_seconds", r.run().wall_seconds()},
-           {"events_per_second", r.run().events_per_second()}}) {
+           {"events_per_second", r.run().events_per_second()},
+           {"latency_l2_ns", r.latency_sources().l2_ns()},
+           {"alloc_latency_copy_ns", r.events(0).latency_sources().copy_ns()}}) {
     EXPECT_EQ(dbl(name), want) << name;
     EXPECT_EQ(Bits(dbl(name)), Bits(want)) << name;
   }

@@ -108,6 +108,13 @@ def csv_value(result, column):
         return sum(c[column[len("contradictions_"):]] for c in result["inconsistency_causes"])
     if column == "warnings":
         return len(result["warnings"])
+    m = re.fullmatch(r"latency_(\w+_ns)", column)  # latency by source, all events
+    if m:
+        return result["latency_sources"][m.group(1)]
+    m = re.fullmatch(rf"({'|'.join(KINDS)})_latency_(\w+_ns)", column)  # ... per kind
+    if m:
+        event = next((e for e in result["events"] if e["kind"] == m.group(1)), None)
+        return event["latency_sources"][m.group(2)] if event else 0.0
     for kind in KINDS:
         stat = column[len(kind) + 1:] if column.startswith(kind + "_") else None
         if stat not in ("count", "mean_ns", "p50_ns", "p90_ns", "p99_ns", "max_ns", "llc_misses"):
@@ -192,7 +199,7 @@ class PandasExample(unittest.TestCase):
         self.assertEqual(str(compare["overhead_static_bytes"].dtype), "int64")
         self.assertEqual(str(compare["simulated_time_ns"].dtype), "float64")
         columns = numeric_columns(compare)
-        self.assertEqual(len(columns), 126)
+        self.assertEqual(len(columns), 126 + 80)  # + latency by source: 10 all, 10 per kind
         for i, result in enumerate(self.results):
             for column in columns:
                 self.assert_exact(compare[column][i], csv_value(result, column),
@@ -221,7 +228,7 @@ class PandasExample(unittest.TestCase):
         self.assertEqual(list(sweep["model"]), ["page64", "memdesc"] * 3)
         self.assertEqual(list(sweep["thp_share"]), [0, 0, 0.5, 0.5, 1, 1])
         columns = numeric_columns(sweep)
-        self.assertEqual(len(columns), 124)  # the metric columns: no wall time or rate
+        self.assertEqual(len(columns), 124 + 80)  # the metric columns: no wall time or rate
         for row in range(len(sweep)):
             point = sweep["point"][row]
             with open(os.path.join(self.sweep_dir, "points", f"{point:06d}.json")) as f:

@@ -17,7 +17,19 @@ PLOT = os.path.join(ROOT, "tools", "plot")
 GIB = 1024 ** 3
 MIB = 1024 ** 2
 PLOTS = ["overhead", "overhead_by_node", "overhead_by_owner", "latency_cdf",
-         "latency_breakdown", "misses"]
+         "latency_breakdown", "latency_sources", "misses"]
+SOURCE_FIELDS = ("l1_ns", "l2_ns", "llc_ns", "dram_local_ns", "dram_remote_node_ns",
+                 "dram_remote_socket_ns", "dram_cpu_less_ns", "coherence_ns", "compute_ns",
+                 "copy_ns")
+
+
+def sources(**ns):
+    """A LatencySources with the given fields, the others 0."""
+    return {k: float(ns.get(k, 0)) for k in SOURCE_FIELDS}
+
+
+def add_sources(a, b):
+    return {k: a[k] + b[k] for k in SOURCE_FIELDS}
 
 
 def figures(static, live, slab, ram=64 * GIB):
@@ -61,19 +73,27 @@ def result(model, scale):
               "whole": figures(static // 2, 8 * live, 8 * slab, ram=32 * GIB),
               "undescribed_pages": str(8 * GIB // 4096)}]
 
-    def ev(kind, count, pct, mx, acc):
+    def ev(kind, count, pct, mx, acc, src):
         return {"kind": kind, "count": str(count), "pages": str(count), "copy_bytes": "0",
                 "latency": {"total_ns": sum(pct) / 99 * count, "mean_ns": sum(pct) / 99,
                             "max_ns": mx, "p50_ns": pct[49], "p90_ns": pct[89],
                             "p99_ns": pct[98], "percentiles_ns": pct},
-                "accesses": acc}
+                "accesses": acc, "latency_sources": src}
+
+    # Alloc's latency, 5000 ns for a, 10,000 ns for b and c, by source: a 40 % remote DRAM
+    # of the other socket and 10 % coherence; b and c 5 % remote DRAM of the same socket.
+    alloc_src = (sources(l1_ns=1000, dram_local_ns=1500, dram_remote_socket_ns=2000,
+                         coherence_ns=500) if model == "a"
+                 else sources(l1_ns=4000, dram_local_ns=5000, dram_remote_node_ns=500,
+                              compute_ns=500))
+    free_src = sources(l1_ns=350)
 
     alloc_acc = (accesses(1000, 800, 700, 600, 100, 490, 10) if model == "a"
                  else accesses(2000, 400, 300, 200, 50, 148, 2))
     events = [ev("alloc", 100, [q * scale for q in range(1, 100)], 100 * scale * 50,
-                 alloc_acc),
-              ev("free", 50, [7.0] * 99, 7.0, accesses(50, 0, 0, 0, 0, 0, 0)),
-              ev("compaction", 3, [0] * 99, 0, accesses(0, 0, 0, 0, 0, 0, 0))]
+                 alloc_acc, alloc_src),
+              ev("free", 50, [7.0] * 99, 7.0, accesses(50, 0, 0, 0, 0, 0, 0), free_src),
+              ev("compaction", 3, [0] * 99, 0, accesses(0, 0, 0, 0, 0, 0, 0), sources())]
     return {"run": {"trace_path": "/traces/mixed.mtrace", "trace_source": "ftrace",
                     "machine_path": "m.textproto", "machine_name": "two-node-box",
                     "model": model, "model_label": model},
@@ -94,6 +114,7 @@ def result(model, scale):
                                      "final_bytes": str(static - static // 4),
                                      "bytes_per_page": 8.0 if model != "a" else 64.0}]},
             "events": events, "total": dict(alloc_acc), "simulated_time_ns": 1e6,
+            "latency_sources": add_sources(alloc_src, free_src),
             "num_events": "153"}
 
 
@@ -183,6 +204,19 @@ class PlotCompareTest(unittest.TestCase):
                            "remote DRAM, other socket", "HITM (other socket's cache)",
                            "mean ns: 50, 100, 100"], self.svg("latency_breakdown"),
                           "latency_breakdown")
+        # Where the latency goes, in ns by source: all events (a: 5350 ns, 2000 of them
+        # remote, 37 %, and 500 coherence, 9 %), then alloc (a: 40 % and 10 %; b and c: 5 %
+        # remote, same socket) and free (350 ns of L1 hits); compaction has no latency.
+        svg = self.svg("latency_sources")
+        self.assert_texts(["Where metadata latency goes, by kernel path",
+                           "all events (153 events)", "alloc (100 events)", "free (50 events)",
+                           "5.35 µs", "remote 37%", "coh. 9%", "remote 40%", "coh. 10%",
+                           "remote 5%", "350 ns", "= b", "L1 hit", "local DRAM",
+                           "remote DRAM, same socket", "remote DRAM, other socket (link incl.)",
+                           "coherence (HITM, invalidations)", "non-memory work"],
+                          svg, "latency_sources")
+        self.assertNotIn("compaction", svg)
+        self.assertNotIn("data copy", svg)
         # Misses on linear panels with values and ratios to a: L1 400 = 0.50x of 800.
         self.assert_texts(["L1 misses", "0.50×", "800", "HITM (coherence transfers)", "0.20×"],
                           self.svg("misses"), "misses")
@@ -219,6 +253,19 @@ class PlotCompareTest(unittest.TestCase):
         self.assert_texts(["all metadata (labels: % of the node's RAM)"],
                           self.svg("overhead_by_node"), "overhead_by_node")
         self.assertNotIn("per page of each owner type", self.svg("overhead_by_owner"))
+
+    def test_results_without_latency_sources(self):
+        """Results from before latency_sources existed: every other plot, not this one."""
+        for i in range(3):
+            def old(r):
+                r.pop("latency_sources")
+                for e in r["events"]:
+                    e.pop("latency_sources")
+            self.rewrite(i, old)
+        r = run_plot(self.dir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "latency_sources.png")))
+        self.svg("latency_breakdown")
 
     def test_missing_field(self):
         self.rewrite(1, lambda r: r["overhead"]["machine"].pop("static_bytes"))

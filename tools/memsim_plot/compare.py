@@ -11,6 +11,8 @@ per model), written to DIR as <plot>.png and .svg:
                      tail (1 - CDF, log scale)
   latency_breakdown  metadata latency by event kind, and where each kind's metadata line
                      accesses were served (L1 ... local DRAM, remote DRAM, HITM)
+  latency_sources    where the latency went in ns, per model and kernel path (event kind):
+                     cache hits, local DRAM, remote DRAM, coherence, non-memory work, copy
   misses             misses per cache level and remote/coherence traffic, one linear panel
                      each, values on the bars
 
@@ -24,7 +26,7 @@ from .common import (MIB, RC, fmt_count, fmt_short, fmt_tick, group_identical, g
 from .results import describe, read_compare_dir
 
 PLOTS = ("overhead", "overhead_by_node", "overhead_by_owner", "latency_cdf",
-         "latency_breakdown", "misses")
+         "latency_breakdown", "latency_sources", "misses")
 
 
 def byte_unit(values):
@@ -465,6 +467,84 @@ def plot_latency_breakdown(results, out_dir, sub):
     return save_figure(fig, out_dir, "latency_breakdown", rect=(0, 0.07, 1, 1))
 
 
+# What served the latency (LatencySources, docs/results.md "Where the latency goes"): stack
+# order bottom to top, name, fields, colour. Remote memory in oranges, coherence in red.
+SOURCES = (("L1 hit", ("l1_ns",), "#9ecae1"), ("L2 hit", ("l2_ns",), "#4292c6"),
+           ("LLC hit", ("llc_ns",), "#08519c"), ("local DRAM", ("dram_local_ns",), "#74c476"),
+           ("remote DRAM, same socket", ("dram_remote_node_ns",), "#fdae6b"),
+           ("remote DRAM, other socket (link incl.)", ("dram_remote_socket_ns",), "#e6550d"),
+           ("CPU-less node (CXL) DRAM", ("dram_cpu_less_ns",), "#8c6d31"),
+           ("coherence (HITM, invalidations)", ("coherence_ns",), "#cb181d"),
+           ("non-memory work", ("compute_ns",), "#969696"),
+           ("data copy (migration)", ("copy_ns",), "#bcbddc"))
+REMOTE = ("dram_remote_node_ns", "dram_remote_socket_ns", "dram_cpu_less_ns")
+
+
+def time_unit(big):
+    return (1e6, "ms") if big >= 1e6 else (1e3, "µs") if big >= 1e3 else (1.0, "ns")
+
+
+def plot_latency_sources(results, out_dir, sub):
+    """Where the latency goes, in ns: one panel for all events, then one per kernel path
+    (event kind) with latency; in each a stacked bar per model of the ns each source served
+    (cache hits, local DRAM, remote DRAM of the same or another socket, CPU-less memory,
+    coherence, non-memory work, the migration copy), labelled with the total and the shares
+    of remote memory and coherence. With overlapped misses (a timing model) the split is the
+    critical path's, so the parts add up to the latency. Results without latency_sources
+    (older memsim) draw nothing."""
+    if any(r["sources"] is None or any(e["sources"] is None for e in r["events"])
+           for r in results):
+        return []
+    kinds = [k for k in (e["kind"] for e in results[0]["events"])
+             if any(event(r, k)["total_ns"] > 0 for r in results)]
+    panels = [("all events", [r["sources"] for r in results],
+               [sum(e["count"] for e in r["events"]) for r in results])]
+    panels += [(k, [event(r, k)["sources"] for r in results],
+                [event(r, k)["count"] for r in results]) for k in kinds]
+    n = len(panels)
+    cols = 3 if n > 4 else 2 if n > 1 else 1
+    rows = (n + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(3.9 * cols, 3.3 * rows + 1.1), squeeze=False)
+    x = list(range(len(results)))
+    used = set()
+    for j, (title, parts, counts) in enumerate(panels):
+        ax = axes[j // cols][j % cols]
+        stacks = [[sum(p[f] for f in fields) for _, fields, _ in SOURCES] for p in parts]
+        totals = [sum(s) for s in stacks]
+        div, unit = time_unit(max(totals))
+        bottom = [0.0] * len(results)
+        for i, (name, _fields, color) in enumerate(SOURCES):
+            v = [s[i] / div for s in stacks]
+            if any(v):
+                ax.bar(x, v, bottom=bottom, color=color, width=0.7)
+                used.add(name)
+            bottom = [b + y for b, y in zip(bottom, v)]
+        remote = [sum(p[f] for f in REMOTE) for p in parts]
+        coherence = [p["coherence_ns"] for p in parts]
+        label_bars(ax, x, bottom,
+                   [f"{t / div:.3g} {unit}\nremote {100 * rm / t:.0f}%\ncoh. {100 * c / t:.0f}%"
+                    if t > 0 else "0" for t, rm, c in zip(totals, remote, coherence)],
+                   fontsize=6)
+        ax.set_ylim(0, max(bottom) * 1.4 if max(bottom) > 0 else 1)
+        ax.set_ylabel(f"summed latency ({unit})")
+        events = sorted({int(c) for c in counts})
+        ctext = (f"{events[0]:,} events" if len(events) == 1
+                 else "events: " + ", ".join(f"{c:,}" for c in events))
+        ax.set_title(f"{title} ({ctext})", fontsize=8)
+        ax.set_xticks(x)
+        ax.set_xticklabels(tick_labels_of(results, parts), fontsize=7)
+        ax.grid(axis="y", alpha=0.3)
+        ax.set_axisbelow(True)
+    for j in range(n, rows * cols):
+        axes[j // cols][j % cols].axis("off")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for name, _f, c in SOURCES if name in used]
+    fig.legend(handles, [name for name, _f, _c in SOURCES if name in used], loc="lower center",
+               ncol=4, fontsize=7, frameon=False)
+    fig.suptitle("Where metadata latency goes, by kernel path: ns by what served it "
+                 f"(critical path when misses overlap)\n{sub}")
+    return save_figure(fig, out_dir, "latency_sources", rect=(0, 0.08, 1, 1))
+
+
 MISS_LEVELS = (("metadata line accesses", "line_accesses"), ("L1 misses", "l1_misses"),
                ("L2 misses", "l2_misses"), ("LLC misses", "llc_misses"),
                ("remote DRAM", "dram_remote"), ("HITM (coherence transfers)",
@@ -505,6 +585,7 @@ def run(directory):
     written = []
     with plt.rc_context(RC):
         for draw in (plot_overhead, plot_overhead_by_node, plot_overhead_by_owner,
-                     plot_latency_cdf, plot_latency_breakdown, plot_misses):
+                     plot_latency_cdf, plot_latency_breakdown, plot_latency_sources,
+                     plot_misses):
             written += draw(results, directory, sub)
     return written

@@ -13,6 +13,10 @@ OVERHEAD_FIELDS = ("ram_bytes", "static_bytes", "descriptor_live_bytes", "slab_b
 ACCESS_FIELDS = ("accesses", "line_accesses", "l1_misses", "l2_misses", "llc_misses",
                  "dram_local", "dram_remote", "dram_remote_socket", "coherence_transfers")
 OWNER_FIELDS = ("static_bytes", "descriptor_live_bytes", "hvo_saved_bytes")
+# LatencySources, in proto order (docs/results.md, "Where the latency goes").
+SOURCE_FIELDS = ("l1_ns", "l2_ns", "llc_ns", "dram_local_ns", "dram_remote_node_ns",
+                 "dram_remote_socket_ns", "dram_cpu_less_ns", "coherence_ns", "compute_ns",
+                 "copy_ns")
 
 
 class _Reader:
@@ -78,13 +82,24 @@ def optional_figures(rd, parent, key, where):
     return figures
 
 
+def optional_sources(rd, parent, where):
+    """A LatencySources that results before it existed lack: None then. A field protobuf
+    left out (older writers drop zeros) reads as 0."""
+    if "latency_sources" not in parent:
+        return None
+    here = f"{where}.latency_sources" if where else "latency_sources"
+    src = rd.obj(parent, "latency_sources", where)
+    return {k: rd.number(src.get(k, 0), f"{here}.{k}") for k in SOURCE_FIELDS}
+
+
 def read_result(path):
     """One result file as a plain dict of floats and strings:
     {file, label, model, trace, trace_source, machine,
      overhead: {machine, nodes, owners, described, whole, rule},
-     events: [{kind, count, total_ns, mean_ns, max_ns, percentiles, accesses}], total}.
+     events: [{kind, count, total_ns, mean_ns, max_ns, percentiles, accesses, sources}],
+     total, sources}.
     `described` and `whole` (and a node's) are None in results written before they existed;
-    then `rule` is ""."""
+    then `rule` is "". So are `sources` (latency by source)."""
     try:
         with open(path, encoding="utf-8") as f:
             raw = json.load(f)
@@ -151,10 +166,12 @@ def read_result(path):
                              for j, v in enumerate(pct)]
         ev["accesses"] = rd.nums(rd.obj(e, "accesses", where), ACCESS_FIELDS,
                                  f"{where}.accesses")
+        ev["sources"] = optional_sources(rd, e, where)
         out["events"].append(ev)
     if not out["events"]:
         rd.fail("events", "empty (a result lists every event kind)")
     out["total"] = rd.nums(rd.obj(raw, "total", ""), ACCESS_FIELDS, "total")
+    out["sources"] = optional_sources(rd, raw, "")
     return out
 
 
