@@ -10,9 +10,11 @@
 #   tools/sanitize.sh --no-build --gtest_filter='Trace*'   extra arguments go to each binary
 #                                       (to ctest with --all)
 #   tools/sanitize.sh --all             every test (the whole suite, memsim binary included)
+#   tools/sanitize.sh --bin replay_test --bin report_test   only these binaries of the set
 #
 # Options: --build-dir D (default build-fuzz), --jobs N (build and tests, default 2),
-# --no-build, --all. Exit status non-zero if a test failed or a sanitizer reported.
+# --no-build, --all, --bin NAME (repeatable: build and run only NAME; memsim is built too).
+# Exit status non-zero if a test failed or a sanitizer reported.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -20,6 +22,7 @@ build_dir="$root/build-fuzz"
 jobs=2
 build=1
 all=0
+only=()
 ctest_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -27,7 +30,8 @@ while [ $# -gt 0 ]; do
     --jobs) jobs="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
     --all) all=1; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    --bin) only+=("$2"); shift 2 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) ctest_args+=("$1"); shift ;;
   esac
 done
@@ -49,6 +53,7 @@ subset=(util_test trace_test trace_bad_input_test trace_import_test kpageflags_i
         perfetto_importer_test hw_machine_config_test hw_cache_test hw_hwloc_importer_test
         hw_memory_system_test mm_test memmap_test replay_test access_dump_test report_test
         workload_test)
+if [ ${#only[@]} -gt 0 ]; then subset=("${only[@]}"); fi
 
 if [ "$build" = 1 ]; then
   CC=clang CXX=clang++ cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -85,9 +90,13 @@ else
     bin=$(find "$build_dir/tests" -type f -name {} -perm -u+x | head -n 1)
     if [ -z "$bin" ]; then echo "{}: not built (run without --no-build)"; exit 1; fi
     start=$(date +%s)
-    (cd "$root" && timeout 1800 "$bin" --gtest_brief=1 "$@") >"$logs/{}.log" 2>&1
+    TIMEFORMAT="%U %S"
+    # CPU (user + sys, the test and the memsim processes it starts) into <binary>.time.
+    { time (cd "$root" && timeout 1800 "$bin" --gtest_brief=1 "$@" >"$logs/{}.log" 2>&1); } \
+        2>"$logs/{}.time"
     rc=$?
-    echo "{}: exit $rc, $(( $(date +%s) - start )) s"
+    read -r user sys <"$logs/{}.time" || true
+    echo "{}: exit $rc, $(( $(date +%s) - start )) s wall, ${user:-?} s user + ${sys:-?} s sys"
     if [ $rc -ne 0 ]; then grep -E "FAILED|ERROR: |SUMMARY: |runtime error" "$logs/{}.log" | head -n 20; exit 1; fi
   ' _ "${ctest_args[@]}" || status=$?
 fi

@@ -17,12 +17,16 @@ namespace memsim {
 
 namespace tf = trace_format;
 
-struct TraceReader::ZstdCtx {
-  ZSTD_DCtx* dctx = ZSTD_createDCtx();
-  ~ZstdCtx() { ZSTD_freeDCtx(dctx); }
-};
-
 namespace {
+
+// One decompression context per thread, shared by its readers (a context is about 160 KiB:
+// too much to make and free for every small trace). ZSTD_decompressDCtx decodes a whole
+// frame in one call, so readers that alternate on a thread do not disturb each other.
+ZSTD_DCtx* ThreadDCtx() {
+  thread_local std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> dctx(ZSTD_createDCtx(),
+                                                                       ZSTD_freeDCtx);
+  return dctx.get();
+}
 
 uint32_t GetU32(const char* p) {
   const auto* u = reinterpret_cast<const unsigned char*>(p);
@@ -56,7 +60,7 @@ absl::StatusOr<std::unique_ptr<TraceReader>> TraceReader::Open(const std::string
 }
 
 TraceReader::TraceReader(std::string path, int fd, uint64_t file_size)
-    : path_(std::move(path)), fd_(fd), file_size_(file_size), zstd_(std::make_unique<ZstdCtx>()) {}
+    : path_(std::move(path)), fd_(fd), file_size_(file_size) {}
 
 TraceReader::~TraceReader() { close(fd_); }
 
@@ -211,7 +215,7 @@ absl::Status TraceReader::ReadChunk() {
     }
     raw_.resize(raw_len);
     size_t n =
-        ZSTD_decompressDCtx(zstd_->dctx, raw_.data(), raw_.size(), stored_.data(), stored_.size());
+        ZSTD_decompressDCtx(ThreadDCtx(), raw_.data(), raw_.size(), stored_.data(), stored_.size());
     if (ZSTD_isError(n) || n != raw_len) {
       return Corrupt(
           offset_,

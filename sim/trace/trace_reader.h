@@ -67,8 +67,6 @@ class TraceReader {
   uint64_t offset_ = 0;
   trace::TraceHeader header_;
   trace::TraceFooter footer_;
-  struct ZstdCtx;
-  std::unique_ptr<ZstdCtx> zstd_;
   // The chunk most recently read and not yet consumed.
   bool have_chunk_ = false;
   uint8_t chunk_type_ = 0;

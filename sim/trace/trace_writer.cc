@@ -20,12 +20,17 @@ namespace memsim {
 
 namespace tf = trace_format;
 
-struct TraceWriter::ZstdCtx {
-  ZSTD_CCtx* cctx = ZSTD_createCCtx();
-  ~ZstdCtx() { ZSTD_freeCCtx(cctx); }
-};
-
 namespace {
+
+// One compression context per thread, shared by its writers: a context holds hundreds of KiB
+// of tables, too much to make and free for every small trace. ZSTD_compressCCtx resets it
+// on every call and compresses at the given level whatever came before, so sharing changes
+// no output byte.
+ZSTD_CCtx* ThreadCCtx() {
+  thread_local std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx(ZSTD_createCCtx(),
+                                                                       ZSTD_freeCCtx);
+  return cctx.get();
+}
 
 void PutU32(std::string* s, uint32_t v) {
   char b[4] = {static_cast<char>(v), static_cast<char>(v >> 8), static_cast<char>(v >> 16),
@@ -102,11 +107,7 @@ absl::StatusOr<std::unique_ptr<TraceWriter>> TraceWriter::Create(
 
 TraceWriter::TraceWriter(std::string path, std::unique_ptr<OutputFile> out, std::FILE* body,
                          const TraceWriterOptions& options)
-    : path_(std::move(path)),
-      out_(std::move(out)),
-      body_(body),
-      options_(options),
-      zstd_(std::make_unique<ZstdCtx>()) {
+    : path_(std::move(path)), out_(std::move(out)), body_(body), options_(options) {
   header_.set_page_size_bytes(4096);
 }
 
@@ -267,7 +268,7 @@ absl::Status TraceWriter::WriteChunk(uint8_t type, const std::string& raw, uint3
   uint8_t compression = static_cast<uint8_t>(tf::Compression::kNone);
   if (compress) {
     scratch_out_.resize(ZSTD_compressBound(raw.size()));
-    size_t n = ZSTD_compressCCtx(zstd_->cctx, scratch_out_.data(), scratch_out_.size(), raw.data(),
+    size_t n = ZSTD_compressCCtx(ThreadCCtx(), scratch_out_.data(), scratch_out_.size(), raw.data(),
                                  raw.size(), options_.zstd_level);
     if (ZSTD_isError(n)) {
       return absl::InternalError(absl::StrCat("zstd: ", ZSTD_getErrorName(n)));

@@ -64,8 +64,6 @@ class TraceWriter {
   uint64_t body_bytes_ = 0;
   trace::TraceHeader header_;
   TraceWriterOptions options_;
-  struct ZstdCtx;
-  std::unique_ptr<ZstdCtx> zstd_;
   trace::EventChunk events_;
   trace::SnapshotChunk snapshot_;
   uint32_t pending_events_ = 0;

@@ -119,7 +119,7 @@ absl::StatusOr<size_t> InputFile::Read(char* buf, size_t n) {
 
 LineReader::LineReader(std::unique_ptr<InputFile> file, size_t block_bytes, size_t max_line_bytes)
     : file_(std::move(file)),
-      buf_(std::min<size_t>(block_bytes, size_t{1} << 16)),
+      buf_(std::min<size_t>(block_bytes, size_t{1} << 12)),
       block_bytes_(block_bytes),
       max_line_bytes_(max_line_bytes) {}
 

@@ -54,7 +54,7 @@ class InputFile {
 };
 
 // Splits an InputFile into lines without copying (a line is valid until the next call).
-// Reads up to `block_bytes` at a time; the buffer starts at 64 KiB and doubles up to that
+// Reads up to `block_bytes` at a time; the buffer starts at 4 KiB and doubles up to that
 // while reads fill it, so a small input never pays for a large buffer.
 class LineReader {
  public:
