@@ -19,7 +19,6 @@ using testing::Scan;
 using testing::WriteNodesTrace;
 using testing::WriteTrace;
 
-constexpr uint64_t kNodePages = 262144;  // tiny-2s: 1 GiB per node; node 1 from pfn 262144
 
 // page64, the faults of Replayer.Page64FaultsHandComputed (pfn 100: cpu0, cpu0, cpu1) on a
 // one-node recording of 256 MiB under the default placement. Both trace CPUs belong to the
