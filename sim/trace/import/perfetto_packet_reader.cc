@@ -14,7 +14,9 @@ namespace memsim {
 
 namespace {
 
-constexpr size_t kReadBlockBytes = size_t{1} << 20;
+// Bytes read at a time. 64 KiB, not more: every import zero-fills its first block, and a
+// small trace (or a fuzzer's input) should not pay for a megabyte it never reads.
+constexpr size_t kReadBlockBytes = size_t{64} << 10;
 
 }  // namespace
 
@@ -83,7 +85,11 @@ absl::Status PerfettoPacketReader::Ensure(uint64_t n) {
   pos_ = 0;
   while (buf_.size() < n) {
     const size_t old = buf_.size();
-    const size_t want = std::max<uint64_t>(n - old, kReadBlockBytes);
+    // Grow by at most the buffer's size per read (at least a block): a length a corrupt
+    // file declares costs memory in proportion to the bytes the file really has, not to
+    // the claim (up to kMaxPerfettoPacketBytes, zero-filled, per packet).
+    const size_t want = std::max<uint64_t>(
+        kReadBlockBytes, std::min<uint64_t>(n - old, std::max<size_t>(old, kReadBlockBytes)));
     buf_.resize(old + want);
     ASSIGN_OR_RETURN(size_t got, file_->Read(buf_.data() + old, want));
     buf_.resize(old + got);

@@ -340,6 +340,17 @@ TEST(PerfettoImporterTest, CorruptVarintAbsurdSizeAndBadPacketsAreErrors) {
   EXPECT_THAT(r.status().message(),
               HasSubstr(": byte 0: field 1 declares 1099511627776 bytes, more than the limit"));
 
+  // packet = 1 with a length of 60 MiB (under the limit) and 3 bytes behind it: a located
+  // truncation. The reader grows its buffer with what the file holds, not with the claim.
+  r =
+      ImportPerfetto(std::string("\x0a\x80\x80\x80\x1e"
+                                 "abc",
+                                 8));
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(),
+              HasSubstr(": byte 0: truncated: the packet declares 62914560 bytes but the input "
+                        "ends after 3"));
+
   // A packet whose content is not a TracePacket (a truncated varint inside it).
   r = ImportPerfetto(std::string("\x0a\x02\x40\xff", 4));
   ASSERT_FALSE(r.ok());
