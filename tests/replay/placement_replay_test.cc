@@ -19,7 +19,6 @@ using testing::Scan;
 using testing::WriteNodesTrace;
 using testing::WriteTrace;
 
-
 // page64, the faults of Replayer.Page64FaultsHandComputed (pfn 100: cpu0, cpu0, cpu1) on a
 // one-node recording of 256 MiB under the default placement. Both trace CPUs belong to the
 // recording's only node, which goes to machine node 0, so both run on node 0's only core:
