@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "sim/hw/machine_loader.h"
 #include "sim/hw/machine_validator.h"
 #include "sim/hw/memory_system.h"
+#include "tests/hw/two_socket_machine.h"
 
 namespace memsim::hw {
 namespace {
@@ -18,38 +18,12 @@ constexpr uint64_t kLine = 64;
 constexpr uint64_t kPage = 4096;
 constexpr uint64_t kNode1Page = 4096;  // the first page of node 1
 
-// 2 sockets x 2 cores at 1 GHz (1 cycle = 1 ns): L1d 1 ns, L2 10 ns, LLC 40 ns. Node 0 =
-// pfns [0, 4096) on socket 0, node 1 = [4096, 8192) on socket 1; DRAM 100 ns local, 150 ns
-// remote; HITM = the matrix entry to the owner socket's node (150 ns). Timing from `timing`
-// (a textproto body; empty: the serial model).
-config::Machine Machine(const std::string& timing) {
-  auto m = ParseMachineText(R"spec(
-    name: "sources" sockets: 2 cores_per_socket: 2 clock_ghz: 1 line_bytes: 64
-    l1d { size_bytes: 4096 ways: 8 line_bytes: 64 hit_latency_cycles: 1 }
-    l2 { size_bytes: 65536 ways: 8 line_bytes: 64 hit_latency_cycles: 10 }
-    llc { size_bytes: 262144 ways: 8 line_bytes: 64 hit_latency_cycles: 40 }
-    node { id: 0 socket: 0 memory_bytes: 16777216 start_pfn: 0 end_pfn: 4096 dram_bandwidth_bytes_per_s: 1e11 }
-    node { id: 1 socket: 1 memory_bytes: 16777216 start_pfn: 4096 end_pfn: 8192 dram_bandwidth_bytes_per_s: 1e11 }
-    latency_ns: [ 100, 150, 150, 100 ]
-    link { name: "x" bandwidth_bytes_per_s: 1e10 latency_ns: 10 }
-    route { from_socket: 0 to_socket: 1 links: "x" }
-    route { from_socket: 1 to_socket: 0 links: "x" }
-  )spec",
-                            "sources");
-  EXPECT_TRUE(m.ok()) << m.status();
-  if (!timing.empty()) {
-    auto t = ParseMachineText("name: \"t\" timing { " + timing + " }", "timing");
-    EXPECT_TRUE(t.ok()) << t.status();
-    *m->mutable_timing() = t->timing();
-  }
-  EXPECT_TRUE(ValidateMachine(*m).ok()) << ValidateMachine(*m);
-  return *m;
-}
+using test_machines::Topo;
 
-MachineTopology Topo(const config::Machine& m) {
-  auto t = MachineTopology::Create(m);
-  EXPECT_TRUE(t.ok()) << t.status();
-  return *t;
+// The two-socket test machine (tests/hw/two_socket_machine.h): HITM = the matrix entry to
+// the owner socket's node (150 ns).
+config::Machine Machine(const std::string& timing) {
+  return test_machines::TwoSocketMachine("sources", timing);
 }
 
 MemoryAccess Read(uint64_t address, bool dependent = true) {
