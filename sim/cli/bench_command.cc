@@ -13,7 +13,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -142,6 +144,26 @@ absl::StatusOr<ChildCost> MedianChild(const std::string& command, int runs) {
   return costs[costs.size() / 2];
 }
 
+// Shared objects mapped into this process (distinct files named *.so or *.so.N), as ldd
+// would list them: what the dynamic loader had to map and relocate.
+int MappedSharedObjects() {
+  FILE* maps = std::fopen("/proc/self/maps", "r");
+  if (maps == nullptr) return -1;
+  std::vector<std::string> seen;
+  char line[4096];
+  while (std::fgets(line, sizeof line, maps) != nullptr) {
+    const char* path = std::strchr(line, '/');
+    if (path == nullptr) continue;
+    std::string file(path);
+    while (!file.empty() && (file.back() == '\n' || file.back() == ' ')) file.pop_back();
+    const size_t so = file.rfind(".so");
+    if (so == std::string::npos || (so + 3 != file.size() && file[so + 3] != '.')) continue;
+    if (std::find(seen.begin(), seen.end(), file) == seen.end()) seen.push_back(file);
+  }
+  std::fclose(maps);
+  return static_cast<int>(seen.size());
+}
+
 absl::StatusOr<uint64_t> DecodeAll(const std::string& path) {
   ASSIGN_OR_RETURN(auto reader, TraceReader::Open(path));
   std::vector<Event> events;
@@ -266,7 +288,7 @@ absl::Status BenchSockets(const std::string& trace) {
 // A sweep of 20 points over a 100-event trace against one of 1 point: the CPU a point adds
 // (target 5 ms), nearly all of it what a point costs beyond its replay; the sweep's own start
 // (loading the binary, expanding the spec, writing the table) is left out, printed beside it.
-absl::Status BenchSweep(const std::string& tmp) {
+absl::Status BenchSweep(const std::string& tmp, const ChildCost& start) {
   const std::string trace = absl::StrCat(tmp, "_tiny.mtrace");
   const std::string dir = absl::StrCat(tmp, "_sweep");
   ASSIGN_OR_RETURN(ChildCost gen, RunChild(absl::StrCat("'", SelfPath(),
@@ -300,8 +322,6 @@ absl::Status BenchSweep(const std::string& tmp) {
                                                            "gold6140.textproto --model=page64 "
                                                            "--out=/dev/null >/dev/null 2>&1"),
                                               3));
-  ASSIGN_OR_RETURN(ChildCost start,
-                   MedianChild(absl::StrCat("'", SelfPath(), "' help >/dev/null 2>&1"), 3));
   unlink(trace.c_str());
   Figure("sweep: CPU a point adds (100-event points)",
          1e3 * std::max(0.0, all.cpu_s - one_point.cpu_s) / (kPoints - 1), "ms", 5,
@@ -326,10 +346,21 @@ absl::Status RunBench(const std::vector<std::string>& args) {
   base.options.paced = !absl::GetFlag(FLAGS_back_to_back);
   const std::vector<std::string> models =
       absl::StrSplit(absl::GetFlag(FLAGS_bench_models), ',', absl::SkipEmpty());
+  // SimGrid is a module loaded when the first platform is made (hw/simgrid_backend.h).
+  const int objects_at_start = MappedSharedObjects();
   ASSIGN_OR_RETURN(CopierHolder simgrid, CopierHolder::Create(base.machine, true));
   ASSIGN_OR_RETURN(CopierHolder stub, CopierHolder::Create(base.machine, false));
   std::printf("memsim bench: %ld CPUs online, machine %s\n", sysconf(_SC_NPROCESSORS_ONLN),
               base.machine.name().c_str());
+  // The process start every command (and every import and replay figure below) pays.
+  ASSIGN_OR_RETURN(ChildCost start,
+                   MedianChild(absl::StrCat("'", SelfPath(), "' help >/dev/null 2>&1"), 3));
+  std::printf(
+      "process start\n  %-44s %9.1f ms CPU (wall %.1f ms; %d shared objects mapped at "
+      "start, %d once SimGrid is loaded)\n",
+      "memsim help", 1e3 * start.cpu_s, 1e3 * start.wall_s, objects_at_start,
+      MappedSharedObjects());
+  std::fflush(stdout);
 
   // Scratch traces go under $TMPDIR (as every tool's temporary files do) and are removed.
   const char* tmpdir = std::getenv("TMPDIR");
@@ -360,7 +391,7 @@ absl::Status RunBench(const std::vector<std::string>& args) {
     RETURN_IF_ERROR(BenchSockets(socket_trace));
   }
   std::printf("sweeps\n");
-  RETURN_IF_ERROR(BenchSweep(tmp));
+  RETURN_IF_ERROR(BenchSweep(tmp, start));
   std::printf("import of trace.dat\n");
   RETURN_IF_ERROR(BenchDatImport(tmp));
   uint64_t n = absl::GetFlag(FLAGS_synthetic_events);
@@ -394,13 +425,13 @@ Command BenchCommand() {
       "memsim bench [--long] [--bench_traces=T,...] [--synthetic_events=N] [--bench_models=a,b] "
       "[--machine=M] [--simgrid_stub]",
       "Prints each figure of issue 12 next to its target and the ratio (docs/performance.md),\n"
-      "in CPU seconds (wall beside them): for each trace (the largest shipped real capture by\n"
-      "default) the ftrace import against zstd -dc | wc -l, decode rate, and replay M events/s\n"
-      "per CPU-second for each model; the 8-socket Skylake-SP against the 2-socket one (CPU,\n"
-      "peak RSS); the CPU a sweep point adds; trace.dat import against trace-cmd report\n"
-      "(--bench_dat: another .dat). About 2\n"
-      "minutes; --long adds a 50 M-event synthetic numa trace. Nothing here is a test: numbers\n"
-      "depend on the host.",
+      "in CPU seconds (wall beside them): the process start (`memsim help`, and the shared\n"
+      "objects mapped before and after SimGrid is loaded); for each trace (the largest shipped\n"
+      "real capture by default) the ftrace import against zstd -dc | wc -l, decode rate, and\n"
+      "replay M events/s per CPU-second for each model; the 8-socket Skylake-SP against the\n"
+      "2-socket one (CPU, peak RSS); the CPU a sweep point adds; trace.dat import against\n"
+      "trace-cmd report (--bench_dat: another .dat). About 2 minutes; --long adds a 50 M-event\n"
+      "synthetic numa trace. Nothing here is a test: numbers depend on the host.",
       {"bench_traces", "synthetic_events", "bench_models", "machine", "back_to_back", "long",
        "simgrid_stub", "bench_dat"},
       RunBench};

@@ -16,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "sim/cli/builtin_commands.h"
 #include "sim/cli/common_flags.h"
+#include "sim/cli/huge_page_heap.h"
 #include "sim/cli/usage_error.h"
 #include "sim/report/result_format.h"
 #include "sim/trace/import/importer.h"
@@ -127,6 +128,7 @@ absl::Status RunImport(const std::vector<std::string>& args) {
   const std::string out = absl::GetFlag(FLAGS_o);
   const std::string snapshot = absl::GetFlag(FLAGS_snapshot);
   if (out.empty()) return UsageError("-o OUT.mtrace is required");
+  ReserveHugePageHeap(size_t{256} << 20);
   const ImporterRegistry& registry = BuiltinImporters();
   std::unique_ptr<Importer> importer = registry.Create(from);
   if (importer == nullptr) {

@@ -1,18 +1,19 @@
 #include "sim/hw/sim_platform.h"
 
-#include <xbt/log.h>
+#include <dlfcn.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <map>
-#include <simgrid/s4u.hpp>
-#include <xbt/config.hpp>
+#include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "sim/util/status_macros.h"
 
 namespace memsim::hw {
-namespace sg4 = simgrid::s4u;
 
 namespace {
 
@@ -22,30 +23,76 @@ std::atomic<bool> platform_built{false};
 // Latency-only links must never limit bandwidth.
 constexpr double kUnlimitedBytesPerS = 1e18;
 
-sg4::Link* MakeLink(sg4::NetZone* zone, const std::string& name, double bytes_per_s,
-                    double latency_ns, bool fatpipe) {
-  sg4::Link* link = zone->create_link(name, bytes_per_s);
-  link->set_latency(latency_ns * 1e-9);
-  if (fatpipe) link->set_sharing_policy(sg4::Link::SharingPolicy::FATPIPE);
-  return link->seal();
+constexpr char kModuleName[] = "libmemsim_simgrid.so";
+
+// Where the SimGrid module may be, in order: beside the running binary (build/memsim and
+// build/libmemsim_simgrid.so), then where this build put it (test binaries in build/tests/...).
+// $MEMSIM_SIMGRID_MODULE, if set, is the only place.
+std::vector<std::string> ModuleCandidates() {
+  if (const char* env = std::getenv("MEMSIM_SIMGRID_MODULE"); env != nullptr && *env != '\0') {
+    return {env};
+  }
+  std::vector<std::string> paths;
+  char self[4096];
+  const ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (len > 0) {
+    std::string dir(self, static_cast<size_t>(len));
+    dir.resize(dir.rfind('/') + 1);
+    paths.push_back(absl::StrCat(dir, kModuleName));
+  }
+#ifdef MEMSIM_SIMGRID_MODULE_PATH
+  paths.push_back(MEMSIM_SIMGRID_MODULE_PATH);
+#endif
+  return paths;
 }
 
-// Time one line takes to cross the slowest link of `route`, ns.
-double LineSerialisationNs(const std::vector<sg4::LinkInRoute>& route, double line_bytes) {
+// The process's SimGrid backend, loaded on the first call (dlopen is not undone: SimGrid's
+// engine lives until the process ends).
+absl::StatusOr<SimGridBackend*> Backend() {
+  static std::once_flag once;
+  static absl::StatusOr<SimGridBackend*> backend;
+  std::call_once(once, [] {
+    std::vector<std::string> errors;
+    for (const std::string& path : ModuleCandidates()) {
+      if (access(path.c_str(), F_OK) != 0) {
+        errors.push_back(absl::StrCat(path, ": not found"));
+        continue;
+      }
+      void* module = dlopen(path.c_str(), RTLD_LAZY | RTLD_LOCAL);
+      if (module == nullptr) {
+        errors.push_back(dlerror());
+        continue;
+      }
+      auto entry = reinterpret_cast<SimGridBackendEntry>(dlsym(module, kSimGridBackendEntry));
+      SimGridBackend* b = entry != nullptr ? entry(kSimGridBackendVersion) : nullptr;
+      if (b == nullptr) {
+        errors.push_back(absl::StrCat(path, ": not a SimGrid module of this memsim version"));
+        continue;
+      }
+      backend = b;
+      return;
+    }
+    backend = absl::FailedPreconditionError(
+        absl::StrCat("cannot load the SimGrid module ", kModuleName,
+                     " (it is built with memsim; set MEMSIM_SIMGRID_MODULE to its path, or "
+                     "replay with --nosimgrid): ",
+                     absl::StrJoin(errors, "; ")));
+  });
+  return backend;
+}
+
+// Time one line takes to cross the slowest of links of `bytes_per_s` bandwidths, ns.
+double LineSerialisationNs(const std::vector<double>& bytes_per_s, double line_bytes) {
   double min_bandwidth = kUnlimitedBytesPerS;
-  for (const sg4::LinkInRoute& l : route) {
-    min_bandwidth = std::min(min_bandwidth, l.get_link()->get_bandwidth());
-  }
+  for (double b : bytes_per_s) min_bandwidth = std::min(min_bandwidth, b);
   return line_bytes / min_bandwidth * 1e9;
 }
 
 }  // namespace
 
 void SimPlatform::CreateEngine() {
-  if (!sg4::Engine::has_instance()) {
-    xbt_log_control_set("root.thresh:warning");
-    new sg4::Engine("memsim");  // process-wide singleton, intentionally never destroyed
-  }
+  absl::StatusOr<SimGridBackend*> sg = Backend();
+  if (sg.ok()) (*sg)->CreateEngine();
 }
 
 absl::StatusOr<std::unique_ptr<SimPlatform>> SimPlatform::Create(const MachineTopology& topology) {
@@ -60,56 +107,65 @@ absl::StatusOr<std::unique_ptr<SimPlatform>> SimPlatform::Create(
         "' refused: SimGrid's TCP models (LV08, the default) scale latencies by ~13, turning an "
         "80 ns memory access into ~1 us; use CM02"));
   }
+  ASSIGN_OR_RETURN(SimGridBackend * sg, Backend());
   if (platform_built.exchange(true)) {
     return absl::FailedPreconditionError(
         "this process already built a SimGrid platform (SimGrid 3.32 has one engine per process "
         "and a sealed platform cannot be extended); run each scenario in its own process");
   }
-  CreateEngine();
-  sg4::Engine::set_config("network/model:" + options.network_model);
+  sg->CreateEngine();
+  sg->SetConfig("network/model:" + options.network_model);
   // No reverse-direction TCP acknowledgement traffic: memory traffic has none.
-  sg4::Engine::set_config("network/crosstraffic:0");
-  const std::string& model = simgrid::config::get_value<std::string>("network/model");
+  sg->SetConfig("network/crosstraffic:0");
+  const std::string model = sg->ConfigString("network/model");
   if (model != options.network_model) {
     return absl::FailedPreconditionError(absl::StrCat("SimGrid network/model is '", model,
                                                       "', expected '", options.network_model, "'"));
   }
-  std::unique_ptr<SimPlatform> platform(new SimPlatform(topology, options));
+  std::unique_ptr<SimPlatform> platform(new SimPlatform(topology, options, sg));
   RETURN_IF_ERROR(platform->Build());
   return platform;
 }
 
 absl::Status SimPlatform::Build() {
   const config::Machine& m = topology_.machine();
-  sg4::NetZone* zone = sg4::create_full_zone(m.name().empty() ? "machine" : m.name());
+  sg_->CreateFullZone(m.name().empty() ? "machine" : m.name());
   const int sockets = topology_.sockets();
   const int nodes = topology_.nodes();
   const double line_bytes = m.line_bytes();
   for (int s = 0; s < sockets; ++s) {
-    sg4::Host* host = zone->create_host(absl::StrCat("socket", s), m.clock_ghz() * 1e9);
-    host->set_core_count(static_cast<int>(m.cores_per_socket()));
-    socket_hosts_.push_back(host->seal());
+    socket_hosts_.push_back(sg_->AddHost(absl::StrCat("socket", s), m.clock_ghz() * 1e9,
+                                         static_cast<int>(m.cores_per_socket())));
   }
-  std::vector<sg4::Link*> channel(nodes);
+  std::vector<int> channel(nodes);
   for (int n = 0; n < nodes; ++n) {
-    node_hosts_.push_back(zone->create_host(absl::StrCat("node", n), 1e9)->seal());
+    node_hosts_.push_back(sg_->AddHost(absl::StrCat("node", n), 1e9, /*cores=*/0));
     // Memory channels: full DRAM bandwidth, no latency (the matrix carries it all).
-    channel[n] = MakeLink(zone, absl::StrCat("mem", n), m.node(n).dram_bandwidth_bytes_per_s(), 0,
-                          /*fatpipe=*/false);
+    channel[n] = sg_->AddLink(absl::StrCat("mem", n), m.node(n).dram_bandwidth_bytes_per_s(), 0,
+                              /*fatpipe=*/false);
   }
-  std::map<std::string, sg4::Link*> links;
+  std::map<std::string, int> links;
   for (const config::InterconnectLink& l : m.link()) {
-    links[l.name()] = MakeLink(zone, l.name(), l.bandwidth_bytes_per_s(), l.latency_ns(), false);
+    links[l.name()] = sg_->AddLink(l.name(), l.bandwidth_bytes_per_s(), l.latency_ns(), false);
   }
+  // A route's links and, for the line serialisation below, their bandwidths.
+  struct Route {
+    std::vector<int> links;
+    std::vector<double> bytes_per_s;
+    void Add(SimGridBackend* sg, int link) {
+      links.push_back(link);
+      bytes_per_s.push_back(sg->LinkBandwidth(link));
+    }
+  };
   // Interconnect links between two sockets, and their latency sum.
-  auto socket_path = [&](int from, int to, std::vector<sg4::LinkInRoute>* out) {
+  auto socket_path = [&](int from, int to, Route* out) {
     double ns = 0;
     if (from == to) return ns;
     for (const config::Route& r : m.route()) {
       if (static_cast<int>(r.from_socket()) != from || static_cast<int>(r.to_socket()) != to)
         continue;
       for (const std::string& name : r.links()) {
-        out->emplace_back(links.at(name));
+        out->Add(sg_, links.at(name));
         for (const auto& l : m.link()) {
           if (l.name() == name) ns += l.latency_ns();
         }
@@ -120,48 +176,47 @@ absl::Status SimPlatform::Build() {
   // socket -> node and node -> socket.
   for (int s = 0; s < sockets; ++s) {
     for (int n = 0; n < nodes; ++n) {
-      std::vector<sg4::LinkInRoute> route;
+      Route route;
       const double link_ns = socket_path(s, topology_.socket_of_node(n), &route);
-      route.emplace_back(channel[n]);
+      route.Add(sg_, channel[n]);
       // The matrix latency is that of a whole line, serialisation included: the private
       // hop gets what the shared links do not already charge for one line.
       const double want_ns = topology_.latency_ns(topology_.first_cpu_node(s), n) - link_ns -
-                             LineSerialisationNs(route, line_bytes);
-      route.emplace_back(MakeLink(zone, absl::StrCat("lat-s", s, "-n", n), kUnlimitedBytesPerS,
-                                  std::max(0.0, want_ns), /*fatpipe=*/true));
-      zone->add_route(socket_hosts_[s]->get_netpoint(), node_hosts_[n]->get_netpoint(), nullptr,
-                      nullptr, route, /*symmetrical=*/true);
+                             LineSerialisationNs(route.bytes_per_s, line_bytes);
+      route.links.push_back(sg_->AddLink(absl::StrCat("lat-s", s, "-n", n), kUnlimitedBytesPerS,
+                                         std::max(0.0, want_ns), /*fatpipe=*/true));
+      sg_->AddRoute(socket_hosts_[s], node_hosts_[n], route.links, /*symmetrical=*/true);
     }
   }
   // node -> node (page copies): read channel, interconnect, write channel.
   for (int a = 0; a < nodes; ++a) {
     for (int b = 0; b < nodes; ++b) {
       if (a == b) continue;
-      std::vector<sg4::LinkInRoute> route;
-      route.emplace_back(channel[a]);
+      Route route;
+      route.Add(sg_, channel[a]);
       const double link_ns =
           socket_path(topology_.socket_of_node(a), topology_.socket_of_node(b), &route);
-      route.emplace_back(channel[b]);
+      route.Add(sg_, channel[b]);
       const double want_ns =
-          topology_.latency_ns(a, b) - link_ns - LineSerialisationNs(route, line_bytes);
-      route.emplace_back(MakeLink(zone, absl::StrCat("lat-n", a, "-n", b), kUnlimitedBytesPerS,
-                                  std::max(0.0, want_ns), true));
-      zone->add_route(node_hosts_[a]->get_netpoint(), node_hosts_[b]->get_netpoint(), nullptr,
-                      nullptr, route, /*symmetrical=*/false);
+          topology_.latency_ns(a, b) - link_ns - LineSerialisationNs(route.bytes_per_s, line_bytes);
+      route.links.push_back(sg_->AddLink(absl::StrCat("lat-n", a, "-n", b), kUnlimitedBytesPerS,
+                                         std::max(0.0, want_ns), true));
+      sg_->AddRoute(node_hosts_[a], node_hosts_[b], route.links, /*symmetrical=*/false);
     }
     // A copy within one node reads and writes the same channels.
-    std::vector<sg4::LinkInRoute> self = {sg4::LinkInRoute(channel[a])};
-    const double self_ns = topology_.latency_ns(a, a) - LineSerialisationNs(self, line_bytes);
-    self.emplace_back(MakeLink(zone, absl::StrCat("lat-n", a, "-n", a), kUnlimitedBytesPerS,
-                               std::max(0.0, self_ns), true));
-    zone->add_route(node_hosts_[a]->get_netpoint(), node_hosts_[a]->get_netpoint(), nullptr,
-                    nullptr, self, false);
+    Route self;
+    self.Add(sg_, channel[a]);
+    const double self_ns =
+        topology_.latency_ns(a, a) - LineSerialisationNs(self.bytes_per_s, line_bytes);
+    self.links.push_back(sg_->AddLink(absl::StrCat("lat-n", a, "-n", a), kUnlimitedBytesPerS,
+                                      std::max(0.0, self_ns), true));
+    sg_->AddRoute(node_hosts_[a], node_hosts_[a], self.links, false);
   }
-  zone->seal();
+  sg_->Seal();
   return absl::OkStatus();
 }
 
-absl::StatusOr<sg4::Host*> SimPlatform::HostOf(Endpoint e) const {
+absl::StatusOr<int> SimPlatform::HostOf(Endpoint e) const {
   if (e.kind == Endpoint::kSocket) {
     if (e.index < 0 || e.index >= static_cast<int>(socket_hosts_.size())) {
       return absl::InvalidArgumentError(absl::StrCat("no socket ", e.index));
@@ -175,15 +230,15 @@ absl::StatusOr<sg4::Host*> SimPlatform::HostOf(Endpoint e) const {
 }
 
 absl::StatusOr<double> SimPlatform::RouteLatencyNs(Endpoint from, Endpoint to) const {
-  ASSIGN_OR_RETURN(sg4::Host * src, HostOf(from));
-  ASSIGN_OR_RETURN(sg4::Host * dst, HostOf(to));
-  std::vector<sg4::Link*> route;
+  ASSIGN_OR_RETURN(int src, HostOf(from));
+  ASSIGN_OR_RETURN(int dst, HostOf(to));
+  std::vector<double> bytes_per_s;
   double latency_s = 0;
-  src->route_to(dst, route, &latency_s);
+  sg_->Route(src, dst, &latency_s, &bytes_per_s);
   return latency_s * 1e9;
 }
 
-double SimPlatform::now_ns() const { return sg4::Engine::get_clock() * 1e9; }
+double SimPlatform::now_ns() const { return sg_->ClockS() * 1e9; }
 
 const SimPlatform::RouteCost& SimPlatform::CostOf(Endpoint from, Endpoint to) {
   const int ends = topology_.sockets() + topology_.nodes();
@@ -193,12 +248,12 @@ const SimPlatform::RouteCost& SimPlatform::CostOf(Endpoint from, Endpoint to) {
   };
   RouteCost& c = route_costs_[flat(from) * ends + flat(to)];
   if (c.latency_ns < 0) {
-    std::vector<sg4::Link*> links;
+    std::vector<double> link_bytes_per_s;
     double latency_s = 0;
     // Endpoints were checked by the caller.
-    HostOf(from).value()->route_to(HostOf(to).value(), links, &latency_s);
+    sg_->Route(HostOf(from).value(), HostOf(to).value(), &latency_s, &link_bytes_per_s);
     double bytes_per_s = kUnlimitedBytesPerS;
-    for (const sg4::Link* l : links) bytes_per_s = std::min(bytes_per_s, l->get_bandwidth());
+    for (double b : link_bytes_per_s) bytes_per_s = std::min(bytes_per_s, b);
     c.latency_ns = latency_s * 1e9;
     c.bytes_per_ns = bytes_per_s * 1e-9;
   }
@@ -256,7 +311,7 @@ absl::StatusOr<std::vector<double>> SimPlatform::RunBatch(const std::vector<Tran
 void SimPlatform::Simulate(const std::vector<Transfer>& transfers, const std::vector<size_t>& which,
                            std::vector<double>* done_ns) {
   simulated_transfers_ += which.size();
-  const double start_s = sg4::Engine::get_clock();
+  const double start_s = sg_->ClockS();
   // The simulated CPUs are the actors: each core with transfers in this batch issues its own,
   // in start order (`which` is sorted by start, so each core's share is too). One actor per
   // core and batch, not one per transfer: creating an actor maps and protects a stack (~30 us
@@ -265,60 +320,21 @@ void SimPlatform::Simulate(const std::vector<Transfer>& transfers, const std::ve
   // bandwidth sharing, and every completion time, are the same.
   std::map<int, std::vector<size_t>> by_cpu;  // ordered by core: a deterministic creation order
   for (size_t i : which) by_cpu[transfers[i].cpu].push_back(i);
-  for (auto& [cpu, mine] : by_cpu) {
-    sg4::Host* host = cpu >= 0 && cpu < topology_.cores()
-                          ? socket_hosts_[topology_.socket_of_core(cpu)]
-                          : HostOf(transfers[mine[0]].from).value();
-    const std::string name = cpu >= 0 ? absl::StrCat("cpu", cpu) : "copier";
-    sg4::Actor::create(name, host, [this, &transfers, &mine = mine, done_ns, start_s]() {
-      IssueTransfers(transfers, mine, start_s, done_ns);
-    });
-  }
-  sg4::Engine::get_instance()->run();
-}
-
-void SimPlatform::IssueTransfers(const std::vector<Transfer>& transfers,
-                                 const std::vector<size_t>& mine, double start_s,
-                                 std::vector<double>* done_ns) const {
-  // Starts each transfer as an asynchronous comm at its start time and, while waiting for
-  // the next start, collects the comms that complete, so every completion is read at the
-  // simulated time it happens.
-  std::vector<sg4::CommPtr> active;
-  std::vector<size_t> active_index;
-  auto finish = [&](ssize_t k) {
-    (*done_ns)[active_index[k]] = (sg4::Engine::get_clock() - start_s) * 1e9;
-    active[k] = std::move(active.back());
-    active.pop_back();
-    active_index[k] = active_index.back();
-    active_index.pop_back();
-  };
-  size_t next = 0;
-  while (next < mine.size() || !active.empty()) {
-    if (next == mine.size()) {
-      finish(sg4::Comm::wait_any(active));
-      continue;
+  std::vector<SimGridBackend::Issuer> issuers;
+  issuers.reserve(by_cpu.size());
+  for (const auto& [cpu, mine] : by_cpu) {
+    SimGridBackend::Issuer& issuer = issuers.emplace_back();
+    issuer.name = cpu >= 0 ? absl::StrCat("cpu", cpu) : "copier";
+    issuer.host = cpu >= 0 && cpu < topology_.cores() ? socket_hosts_[topology_.socket_of_core(cpu)]
+                                                      : HostOf(transfers[mine[0]].from).value();
+    issuer.flows.reserve(mine.size());
+    for (size_t i : mine) {
+      const Transfer& t = transfers[i];
+      issuer.flows.push_back(
+          {HostOf(t.from).value(), HostOf(t.to).value(), t.bytes, t.start_ns, i});
     }
-    const Transfer& t = transfers[mine[next]];
-    const double start_at_s = start_s + t.start_ns * 1e-9;
-    const double now_s = sg4::Engine::get_clock();
-    if (start_at_s > now_s) {
-      if (active.empty()) {
-        sg4::this_actor::sleep_until(start_at_s);
-      } else {
-        const ssize_t k = sg4::Comm::wait_any_for(active, start_at_s - now_s);
-        if (k >= 0) {
-          finish(k);
-          continue;
-        }
-      }
-    }
-    // After a sleep or a timed-out wait the clock is at the start time up to rounding:
-    // start now, rather than wait again for a residue.
-    active.push_back(
-        sg4::Comm::sendto_async(HostOf(t.from).value(), HostOf(t.to).value(), t.bytes));
-    active_index.push_back(mine[next]);
-    ++next;
   }
+  sg_->Run(issuers, start_s, done_ns);
 }
 
 }  // namespace memsim::hw

@@ -11,6 +11,11 @@
 // process builds at most one SimPlatform; tests run each scenario in a forked child
 // (tests/hw/sim_platform_test.cc). Batches can be run any number of times.
 //
+// SimGrid itself is loaded on first use (CreateEngine or Create), from the module
+// libmemsim_simgrid.so (simgrid_backend.h): commands that build no platform never map it. It
+// is looked for beside the running binary, then where the build put it; $MEMSIM_SIMGRID_MODULE
+// names it instead.
+//
 // Only network/model:CM02 is accepted by default: SimGrid's default LV08 model multiplies
 // latencies by 13.01 for TCP slow start, turning an 80 ns access into about 1 us.
 #ifndef MEMSIM_SIM_HW_SIM_PLATFORM_H_
@@ -23,10 +28,7 @@
 
 #include "absl/status/statusor.h"
 #include "sim/hw/machine_topology.h"
-
-namespace simgrid::s4u {
-class Host;
-}  // namespace simgrid::s4u
+#include "sim/hw/simgrid_backend.h"
 
 namespace memsim::hw {
 
@@ -62,7 +64,8 @@ class SimPlatform {
   };
 
   // Creates the process's SimGrid engine if it has none yet. A sweep calls it before forking
-  // its points, so each point inherits the engine and builds only its platform.
+  // its points, so each point inherits the engine (and the loaded SimGrid) and builds only
+  // its platform. Does nothing if the SimGrid module cannot be loaded (Create says why).
   static void CreateEngine();
   // Creates the process's SimGrid engine and builds the platform.
   // FailedPrecondition if this process already built one or the model is refused.
@@ -102,27 +105,26 @@ class SimPlatform {
     double bytes_per_ns = 0;
   };
 
-  SimPlatform(const MachineTopology& topology, const SimPlatformOptions& options)
-      : topology_(topology), options_(options) {}
+  SimPlatform(const MachineTopology& topology, const SimPlatformOptions& options,
+              SimGridBackend* backend)
+      : topology_(topology), options_(options), sg_(backend) {}
   absl::Status Build();
-  absl::StatusOr<simgrid::s4u::Host*> HostOf(Endpoint e) const;
+  // The endpoint's host in the backend: sockets first, then nodes.
+  absl::StatusOr<int> HostOf(Endpoint e) const;
   const RouteCost& CostOf(Endpoint from, Endpoint to);
   // Runs the transfers listed in `which` in SimGrid and fills their done_ns.
   // REQUIRES: `which` is sorted by start_ns; its endpoints are valid.
   void Simulate(const std::vector<Transfer>& transfers, const std::vector<size_t>& which,
                 std::vector<double>* done_ns);
-  // The body of one simulated CPU's actor: issues `mine` (sorted by start) and records when
-  // each completes, ns after `start_s`.
-  void IssueTransfers(const std::vector<Transfer>& transfers, const std::vector<size_t>& mine,
-                      double start_s, std::vector<double>* done_ns) const;
 
   MachineTopology topology_;
   SimPlatformOptions options_;
   uint64_t simulated_transfers_ = 0;
   // Indexed by endpoint pair: sockets first, then nodes, on both sides.
   std::vector<RouteCost> route_costs_;
-  std::vector<simgrid::s4u::Host*> socket_hosts_;
-  std::vector<simgrid::s4u::Host*> node_hosts_;
+  SimGridBackend* sg_;  // the process's, never destroyed
+  std::vector<int> socket_hosts_;
+  std::vector<int> node_hosts_;
 };
 
 }  // namespace memsim::hw

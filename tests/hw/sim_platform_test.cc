@@ -17,6 +17,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sim/hw/machine_loader.h"
+#include "tests/testing/temp_dir.h"
 
 namespace memsim::hw {
 namespace {
@@ -237,6 +238,47 @@ TEST(SimPlatformTest, TcpModelIsRefusedAndWouldInflateLatency) {
   });
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_GT(std::stod(lines[0]), 10 * 89.5) << "LV08 no longer inflates latency?";
+}
+
+// SimGrid is a module loaded on first use: a missing or broken one is an error naming it,
+// not a crash (each case in a child: the first load attempt is the process's only one).
+TEST(SimPlatformTest, MissingOrBrokenSimGridModuleIsAnError) {
+  MachineTopology topo = Load(kSkylake);
+  const std::string missing = test_util::TmpPath("no_such_module.so");
+  const std::string broken = test_util::TmpPath("broken_module.so");
+  {
+    FILE* f = std::fopen(broken.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs("not an ELF file\n", f);
+    std::fclose(f);
+  }
+  for (const std::string& module : {missing, broken}) {
+    auto lines = InChild([&]() -> std::vector<std::string> {
+      setenv("MEMSIM_SIMGRID_MODULE", module.c_str(), 1);
+      SimPlatform::CreateEngine();  // does nothing without the module
+      auto p = SimPlatform::Create(topo);
+      if (p.ok()) return {"created"};
+      return {absl::StrCat(static_cast<int>(p.status().code())), std::string(p.status().message())};
+    });
+    ASSERT_EQ(lines.size(), 2u) << module;
+    EXPECT_EQ(lines[0], absl::StrCat(static_cast<int>(absl::StatusCode::kFailedPrecondition)));
+    EXPECT_THAT(lines[1], HasSubstr("cannot load the SimGrid module libmemsim_simgrid.so"));
+    EXPECT_THAT(lines[1], HasSubstr(module));
+  }
+}
+
+// The module this build made, named explicitly, is the one loaded.
+TEST(SimPlatformTest, SimGridModuleNamedByTheEnvironmentIsLoaded) {
+  MachineTopology topo = Load(kSkylake);
+  auto lines = InChild([&]() -> std::vector<std::string> {
+    setenv("MEMSIM_SIMGRID_MODULE", MEMSIM_BINARY_DIR "/libmemsim_simgrid.so", 1);
+    auto p = SimPlatform::Create(topo);
+    if (!p.ok()) return {absl::StrCat("error: ", p.status().ToString())};
+    auto ns = (*p)->RouteLatencyNs(Endpoint::Socket(0), Endpoint::Node(0));
+    return {absl::StrFormat("%.3f", *ns)};
+  });
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0], "88.890");  // 89.5 ns less one line's serialisation, 64 B / 105 GB/s
 }
 
 TEST(SimPlatformTest, BadEndpointIsAnError) {
