@@ -72,8 +72,8 @@ void OnOutOfMemory() {
 }
 
 // Bytes the process has mapped now (/proc/self/statm, first field in pages), read without
-// allocating; 0 if unknown.
-uint64_t MappedBytes() {
+// allocating; 0 if unknown. Unused in a sanitizer build (no address-space limit there).
+[[maybe_unused]] uint64_t MappedBytes() {
   const int fd = ::open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return 0;
   char buf[128];
