@@ -390,9 +390,9 @@ void MemorySystem::PrefetchFill(uint64_t line, int core, double issue_ns, bool i
   if (!into_l1 && l2.Contains(line)) return;
   // The fill runs on the demand path's code with the prefetch counters in place of the
   // demand ones.
-  std::swap(stats_, prefetch_stats_);
-  const uint64_t l2_misses = stats_.l2_misses;
-  const uint64_t dram = stats_.dram();
+  counts_ = &prefetch_stats_;
+  const uint64_t l2_misses = prefetch_stats_.l2_misses;
+  const uint64_t dram = prefetch_stats_.dram();
   double ns;
   if (into_l1) {
     ns = MissL1(line, /*write=*/false, core);
@@ -400,10 +400,10 @@ void MemorySystem::PrefetchFill(uint64_t line, int core, double issue_ns, bool i
     ns = MissL2(line, /*write=*/false, core, topology_.socket_of_core(core), l2.SetOf(line),
                 nullptr, nullptr);
   }
-  const bool l2_miss = stats_.l2_misses != l2_misses;
-  const bool from_dram = stats_.dram() != dram;
+  const bool l2_miss = prefetch_stats_.l2_misses != l2_misses;
+  const bool from_dram = prefetch_stats_.dram() != dram;
   const LatencySource source = last_source_;
-  std::swap(stats_, prefetch_stats_);
+  counts_ = &stats_;
   CoreTiming& t = *timing_;
   if (l2_miss) {
     ++stats_.prefetch_fills;
@@ -494,7 +494,7 @@ double MemorySystem::MissL1(uint64_t line, bool write, int core) {
   const int socket = topology_.socket_of_core(core);
   Cache& l1 = l1_[core];
   Cache& l2 = l2_[core];
-  ++stats_.l1_misses;
+  ++counts_->l1_misses;
   recent_l1_miss_ = true;
   // Each set is probed once: the way found (or the victim way) is reused for the fill as
   // long as nothing can have changed the set in between (only an inclusive LLC's
@@ -514,7 +514,7 @@ double MemorySystem::MissL1(uint64_t line, bool write, int core) {
   const uint32_t l2_hit_way = l2.WayOf(l2_set, line);
   if (l2_hit_way != l2.ways()) {
     l2.Touch(l2_set, l2_hit_way);
-    ++stats_.l2_hits;
+    ++counts_->l2_hits;
     latency = l2_ns_;
     last_source_ = LatencySource::kL2;
     directory_.AddCopies(line, socket, 1);  // the L1 copy
@@ -532,7 +532,7 @@ double MemorySystem::MissL2(uint64_t line, bool write, int core, int socket, uns
   Cache& llc = llc_[socket];
   const uint32_t private_copies = l1_set != nullptr ? 2 : 1;
   double latency;
-  ++stats_.l2_misses;
+  ++counts_->l2_misses;
   unsigned char* llc_set = llc.SetOf(line);
   uint32_t l2_way = l2.VictimWayOf(l2_set);
   const uint64_t l2_victim_hint = l2.LineAt(l2_set, l2_way);
@@ -544,7 +544,7 @@ double MemorySystem::MissL2(uint64_t line, bool write, int core, int socket, uns
   const uint32_t llc_hit_way = llc.WayOf(llc_set, line);
   if (llc_hit_way != llc.ways()) {
     llc.Touch(llc_set, llc_hit_way);
-    ++stats_.llc_hits;
+    ++counts_->llc_hits;
     llc_hit = true;
     latency = llc_ns_;
     last_source_ = LatencySource::kLlc;
@@ -557,7 +557,7 @@ double MemorySystem::MissL2(uint64_t line, bool write, int core, int socket, uns
     }
     e.AddCopies(socket, private_copies);  // L2 (and L1)
   } else {
-    ++stats_.llc_misses;
+    ++counts_->llc_misses;
     LineDirectory::Entry e = directory_.FindOrInsert(line);
     if (e.copyless()) {
       // No private copy anywhere: another socket's LLC may hold the line modified (then no
@@ -576,12 +576,12 @@ double MemorySystem::MissL2(uint64_t line, bool write, int core, int socket, uns
     }
     const int owner = e.modified_socket();
     if (owner >= 0 && owner != socket) {
-      ++stats_.hitm;
+      ++counts_->hitm;
       latency = topology_.HitmNs(topology_.home_node_of_core(core), owner);
       last_source_ = LatencySource::kCoherence;
       if (!write) e.set_modified_socket(-1);  // the owner writes back and keeps a clean copy
     } else if (e.copies(socket) > 0) {
-      ++stats_.peer_forwards;  // misses here imply the copy is in another core's L1d/L2
+      ++counts_->peer_forwards;  // misses here imply the copy is in another core's L1d/L2
       latency = llc_ns_;
       last_source_ = LatencySource::kLlc;
     } else {
@@ -635,17 +635,17 @@ double MemorySystem::DramNs(uint64_t line, int core) {
   const int home = topology_.home_node_of_core(core);
   int node = cached_node_;
   if (node < 0) {
-    ++stats_.unmapped;
+    ++counts_->unmapped;
     node = home;
   }
   if (node == home) {
-    ++stats_.dram_local;
+    ++counts_->dram_local;
   } else if (topology_.socket_of_node(node) == topology_.socket_of_core(core)) {
-    ++stats_.dram_remote_node;
+    ++counts_->dram_remote_node;
   } else {
-    ++stats_.dram_remote_socket;
+    ++counts_->dram_remote_socket;
   }
-  ++stats_.dram_by_node[node];
+  ++counts_->dram_by_node[node];
   last_dram_node_ = node;
   last_source_ = dram_source_[home * topology_.nodes() + node];
   return topology_.latency_ns(home, node);
@@ -721,7 +721,7 @@ double MemorySystem::WriteOwnership(uint64_t line, int core, int socket, double 
       if (t == socket) continue;
       const bool in_llc = llc_filled_[t] != 0 && llc_[t].Contains(line);
       if (!in_llc && e.copies(t) == 0) continue;
-      ++stats_.remote_invalidations;
+      ++counts_->remote_invalidations;
       const double invalidate_ns = topology_.HitmNs(home, t);
       if (invalidate_ns > latency) {
         latency = invalidate_ns;
@@ -740,7 +740,7 @@ double MemorySystem::WriteOwnership(uint64_t line, int core, int socket, double 
       for (int c = first; c < first + cores_per_socket_ && remaining > 0; ++c) {
         if (c == core) continue;
         const uint32_t had = (l1_[c].Invalidate(line) ? 1 : 0) + (l2_[c].Invalidate(line) ? 1 : 0);
-        if (had != 0) ++stats_.peer_invalidations;
+        if (had != 0) ++counts_->peer_invalidations;
         remaining -= had;
       }
       MEMSIM_CHECK(remaining == 0, "directory copy count disagrees with the peers' caches");

@@ -299,10 +299,11 @@ class MemorySystem {
   };
   std::vector<TimedStep> timed_steps_;
   std::vector<TimedSegment> timed_segments_;
-  // Timing model (null: serial). Prefetch fills run with prefetch_stats_ swapped in for
-  // stats_, so the demand counters never see them.
+  // Timing model (null: serial). The miss paths count into *counts_: stats_, or
+  // prefetch_stats_ while a prefetch fill runs, so the demand counters never see those.
   std::unique_ptr<CoreTiming> timing_;
   AccessStats prefetch_stats_;
+  AccessStats* counts_ = &stats_;
   int last_dram_node_ = 0;  // node of the last DRAM line (DramNs)
   // Bandwidth shared by all cores: one account per node with a DRAM bandwidth, one per link
   // with a bandwidth (docs/machine-model.md, "Shared bandwidth").
