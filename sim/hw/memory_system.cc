@@ -192,6 +192,18 @@ double MemorySystem::AccessSlow(uint64_t first, uint64_t last, AccessKind kind, 
   return total;
 }
 
+// Inline: most accesses hit the L1d, and then a stage is only the L1d probe.
+inline void MemorySystem::PrefetchStage(uint64_t line, int core, int stage, PrefetchHint* hint) {
+  bool l1_hit;
+  if (stage == 0 || hint == nullptr || !hint->l1_known) {
+    l1_hit = l1_[core].Contains(line);
+    if (hint != nullptr) *hint = PrefetchHint{.line = line, .l1_known = true, .l1_hit = l1_hit};
+  } else {
+    l1_hit = hint->l1_hit;
+  }
+  if (!l1_hit) PrefetchMissState(line, core, stage);  // an L1 hit needs nothing else
+}
+
 double MemorySystem::AccessBatch(const MemoryAccess* accesses, size_t n, int core,
                                  double* per_access_ns) {
   batch_sources_.Clear();
@@ -446,16 +458,8 @@ void MemorySystem::PrefetchPredicted(uint64_t first, uint64_t last, int core) {
   }
 }
 
-void MemorySystem::PrefetchStage(uint64_t line, int core, int stage, PrefetchHint* hint) {
+void MemorySystem::PrefetchMissState(uint64_t line, int core, int stage) {
   const Cache& l1 = l1_[core];
-  bool l1_hit;
-  if (stage == 0 || hint == nullptr || !hint->l1_known) {
-    l1_hit = l1.Contains(line);
-    if (hint != nullptr) *hint = PrefetchHint{.line = line, .l1_known = true, .l1_hit = l1_hit};
-  } else {
-    l1_hit = hint->l1_hit;
-  }
-  if (l1_hit) return;  // an L1 hit needs nothing else
   const Cache& l2 = l2_[core];
   const Cache& llc = llc_[topology_.socket_of_core(core)];
   if (stage == 0) {

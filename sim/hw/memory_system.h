@@ -226,6 +226,8 @@ class MemorySystem {
   // Host prefetch step `stage` (0, 1) for a line accessed soon; see AccessBatch. `hint`
   // (may be null) carries what stage 0 found for this access to stage 1.
   void PrefetchStage(uint64_t line, int core, int stage, PrefetchHint* hint);
+  // The part of PrefetchStage for a line the L1d does not hold.
+  void PrefetchMissState(uint64_t line, int core, int stage);
   void BackInvalidate(uint64_t line, int socket);
   // Invalidates every copy of `line` in `socket` (`in_llc`: its LLC holds one).
   void InvalidateSocket(uint64_t line, int socket, LineDirectory::Entry e, bool in_llc);
