@@ -111,6 +111,11 @@ class Cache {
     MakeNewest(set, way);
     return evicted;
   }
+  // A number for `way` of `set`, unique in the cache and below capacity_lines(): an index
+  // for per-way state kept outside the cache (MemorySystem's LLC dirty bits).
+  uint64_t WayIndex(const unsigned char* set, uint32_t way) const {
+    return SetNumber(set) * ways_ + way;
+  }
   // The line in `way` of `set`, or kNoLine if the way is invalid.
   uint64_t LineAt(const unsigned char* set, uint32_t way) const {
     const uint32_t stored = Tags(set)[way];

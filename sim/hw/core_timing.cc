@@ -48,9 +48,8 @@ double CoreTiming::DramStart(int core, double start_ns, const DramPath& dram) {
   return start_ns;
 }
 
-double CoreTiming::Schedule(int core, double ready_ns, double latency_ns, Level level,
-                            const DramPath* dram, bool l2_only) {
-  if (level == Level::kL1) return ready_ns + latency_ns;  // no slot: an L1 hit
+double CoreTiming::ScheduleMiss(int core, double ready_ns, double latency_ns, Level level,
+                                const DramPath* dram, bool l2_only) {
   double start = ready_ns;
   double* fb = nullptr;
   double* sq = nullptr;
@@ -85,19 +84,6 @@ double CoreTiming::ScheduleStreamerPrefetch(int core, double ready_ns, double la
   return *q;
 }
 
-void CoreTiming::RecordPrefetch(int core, uint64_t line, double ready_ns, LatencySource source) {
-  cores_[core].in_flight[line & (kInFlightRing - 1)] = Prefetched{line, ready_ns, source};
-}
-
-bool CoreTiming::TakePrefetch(int core, uint64_t line, double* ready_ns, LatencySource* source) {
-  Prefetched& p = cores_[core].in_flight[line & (kInFlightRing - 1)];
-  if (p.line != line) return false;
-  *ready_ns = p.ready_ns;
-  if (source != nullptr) *source = p.source;
-  p.line = ~uint64_t{0};
-  return true;
-}
-
 int CoreTiming::StreamerLookup(int core, uint64_t line, uint64_t out[2], int* dir) {
   const uint64_t page = line >> page_lines_shift_;
   const int32_t lines = 1 << page_lines_shift_;
@@ -127,16 +113,6 @@ int CoreTiming::StreamerLookup(int core, uint64_t line, uint64_t out[2], int* di
   }
   *dir = d;
   return n;
-}
-
-uint64_t CoreTiming::NextLineLookup(int core, uint64_t line) {
-  PerCore& c = cores_[core];
-  const bool ascending = c.last_demand + 1 == line;
-  c.last_demand = line;
-  if (!ascending) return kNone;
-  const uint64_t next = line + 1;
-  if ((next >> page_lines_shift_) != (line >> page_lines_shift_)) return kNone;
-  return next;
 }
 
 }  // namespace memsim::hw

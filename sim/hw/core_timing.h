@@ -60,7 +60,10 @@ class CoreTiming {
   // and when every shared account on its path has room (booking it there). Holds the slots
   // until it completes; returns the completion time.
   double Schedule(int core, double ready_ns, double latency_ns, Level level, const DramPath* dram,
-                  bool l2_only = false);
+                  bool l2_only = false) {
+    if (level == Level::kL1) return ready_ns + latency_ns;  // no slot: an L1 hit
+    return ScheduleMiss(core, ready_ns, latency_ns, level, dram, l2_only);
+  }
   // An L2 streamer prefetch served beyond the L2, as Schedule(kBeyondL2, l2_only) but
   // holding an entry of the streamer's own queue instead of a superqueue entry when the
   // machine has one (Timing.streamer_queue_entries); the core's and the shared DRAM
@@ -70,11 +73,20 @@ class CoreTiming {
 
   // A prefetch of `line` whose data arrives at `ready_ns`, served by `source`.
   void RecordPrefetch(int core, uint64_t line, double ready_ns,
-                      LatencySource source = LatencySource::kL1);
+                      LatencySource source = LatencySource::kL1) {
+    cores_[core].in_flight[line & (kInFlightRing - 1)] = Prefetched{line, ready_ns, source};
+  }
   // If `line` was prefetched and not yet demanded, forgets it and stores when its data
   // arrives(d) in `ready_ns` (and its source in `*source` if not null). A line prefetched
   // long ago may have been forgotten (one entry per line & 63): then false.
-  bool TakePrefetch(int core, uint64_t line, double* ready_ns, LatencySource* source = nullptr);
+  bool TakePrefetch(int core, uint64_t line, double* ready_ns, LatencySource* source = nullptr) {
+    Prefetched& p = cores_[core].in_flight[line & (kInFlightRing - 1)];
+    if (p.line != line) return false;
+    *ready_ns = p.ready_ns;
+    if (source != nullptr) *source = p.source;
+    p.line = ~uint64_t{0};
+    return true;
+  }
 
   // The L2 streamer sees an L2 lookup of `line` (a demand L1 miss or an L1 prefetch);
   // stores the lines to prefetch (at most 2, within the line's 4 KiB page) in `out` and
@@ -84,7 +96,15 @@ class CoreTiming {
   // into the L1d (ascending access: the previous demand line was line - 1; same 4 KiB
   // page) or kNone.
   static constexpr uint64_t kNone = ~uint64_t{0};
-  uint64_t NextLineLookup(int core, uint64_t line);
+  uint64_t NextLineLookup(int core, uint64_t line) {
+    PerCore& c = cores_[core];
+    const bool ascending = c.last_demand + 1 == line;
+    c.last_demand = line;
+    if (!ascending) return kNone;
+    const uint64_t next = line + 1;
+    if ((next >> page_lines_shift_) != (line >> page_lines_shift_)) return kNone;
+    return next;
+  }
 
  private:
   static constexpr int kStreams = 32;       // streams tracked per core (direct-mapped by page)
@@ -108,6 +128,9 @@ class CoreTiming {
     Stream streams[kStreams];
     Prefetched in_flight[kInFlightRing];
   };
+  // Schedule() of a request beyond the L1d (level kL2 or kBeyondL2).
+  double ScheduleMiss(int core, double ready_ns, double latency_ns, Level level,
+                      const DramPath* dram, bool l2_only);
   // Takes the earliest-free slot of `slots[0..n)`: returns when it is free.
   static double* Earliest(double* slots, uint32_t n);
   // The start of a DRAM line that could start at `start_ns` on `core` (bandwidth only).

@@ -42,7 +42,7 @@ void LineDirectory::Grow() {
   }
 }
 
-void LineDirectory::RemoveCopy(uint64_t line, int socket) {
+bool LineDirectory::RemoveCopy(uint64_t line, int socket, uint32_t n) {
   const uint64_t key = line + 1;
   uint64_t i = Hash(key);
   for (;; i = (i + 1) & mask_) {
@@ -52,13 +52,15 @@ void LineDirectory::RemoveCopy(uint64_t line, int socket) {
   }
   unsigned char* p = Slot(i);
   Entry e(p);
-  MEMSIM_CHECK(e.copies(socket) > 0, "RemoveCopy below zero copies");
-  if (--p[8 + socket] > 0) return;
-  if (e.modified_socket() == socket) e.set_modified_socket(-1);
+  MEMSIM_CHECK(e.copies(socket) >= n, "RemoveCopy below zero copies");
+  p[8 + socket] = static_cast<unsigned char>(p[8 + socket] - n);
+  if (p[8 + socket] > 0) return false;
+  const bool modified = e.modified_socket() == socket;
   // Counts of sockets the machine lacks stay 0, so all eight bytes can be tested at once.
-  uint64_t counts;
-  std::memcpy(&counts, p + 8, sizeof(counts));
-  if (counts != 0) return;
+  if (!e.copyless()) {
+    if (modified) e.set_modified_socket(-1);
+    return false;
+  }
   // Backward-shift deletion: pull later members of the probe chain into the hole.
   --size_;
   uint64_t hole = i;
@@ -74,6 +76,7 @@ void LineDirectory::RemoveCopy(uint64_t line, int socket) {
     }
   }
   std::memset(Slot(hole), 0, kSlotBytes);
+  return modified;
 }
 
 }  // namespace memsim::hw

@@ -1,14 +1,15 @@
-// Machine-wide record of where each cached line lives: per socket, how many copies the
-// socket's caches (all L1d, L2 and its LLC) hold, and which socket, if any, holds it
-// modified. An entry exists exactly while some cache holds the line (open addressing,
-// linear probing, backward-shift deletion).
+// Machine-wide record of the private copies of each cached line: per socket, how many
+// copies its cores' L1d and L2 caches hold, and which socket, if any, holds the line
+// modified. An entry exists exactly while some private cache holds the line (open
+// addressing, linear probing, backward-shift deletion). What the LLCs hold is not recorded
+// here: MemorySystem reads it from the LLC tags, and keeps the modified state of a line only
+// an LLC holds in a dirty bit of that LLC way (docs/performance.md, "Third session").
 //
 // Size: the table starts small and doubles whenever it would be more than 3/4 full, so it
-// holds what the replay's caches actually hold, not what every cache of the machine could:
-// a trace of two CPUs on an 8-socket machine fills two cores' private caches and one or two
-// LLCs, a few percent of the machine. It never grows past the size `max_lines` (the
-// machine's total cache capacity) calls for, so after warm-up nothing on the per-access
-// path allocates.
+// holds what the replay's private caches actually hold, not what every core of the machine
+// could: a trace of two CPUs fills two cores' L1d and L2 (~34 k lines on a Skylake-SP). It
+// never grows past the size `max_lines` (the machine's total private-cache capacity) calls
+// for, so after warm-up nothing on the per-access path allocates.
 //
 // A slot is 16 bytes on every machine (up to kMaxSockets = 8 sockets): one 64-bit word with
 // the key (line + 1, 0 = empty; lines are below 2^58) in its low 60 bits and the modified
@@ -48,12 +49,18 @@ class LineDirectory {
       std::memcpy(p_, &w, sizeof(w));
     }
     uint32_t copies(int socket) const { return p_[8 + socket]; }
+    // No copies anywhere: only a FindOrInsert() that just inserted returns such an entry.
+    bool copyless() const {
+      uint64_t counts;
+      std::memcpy(&counts, p_ + 8, sizeof(counts));
+      return counts == 0;
+    }
     void AddCopies(int socket, uint32_t n) {
       p_[8 + socket] = static_cast<unsigned char>(p_[8 + socket] + n);
     }
     // Removes `n` copies of `socket` that are known not to be the line's last copies
     // anywhere (the entry survives); a socket left without copies of a line it held
-    // modified writes it back. REQUIRES: copies(socket) >= n.
+    // modified loses the modified state. REQUIRES: copies(socket) >= n.
     void DropCopies(int socket, uint32_t n) {
       p_[8 + socket] = static_cast<unsigned char>(p_[8 + socket] - n);
       if (p_[8 + socket] == 0 && modified_socket() == socket) set_modified_socket(-1);
@@ -65,7 +72,8 @@ class LineDirectory {
     unsigned char* p_ = nullptr;
   };
 
-  // REQUIRES: max_lines >= the total line capacity of all caches; 1 <= sockets <= kMaxSockets.
+  // REQUIRES: max_lines >= the total line capacity of all private caches;
+  // 1 <= sockets <= kMaxSockets.
   LineDirectory(uint64_t max_lines, int sockets);
   LineDirectory(const LineDirectory&) = delete;
   LineDirectory& operator=(const LineDirectory&) = delete;
@@ -104,9 +112,12 @@ class LineDirectory {
     }
   }
 
-  // One copy fewer; the entry goes away with the last copy anywhere. A socket losing its
-  // last copy of a line it held modified writes it back (the line becomes clean).
-  void RemoveCopy(uint64_t line, int socket);
+  // `n` (>= 1) copies fewer; the entry goes away with the last copy anywhere. Returns true
+  // if it went away while `socket` held the line modified (the caller decides whether the
+  // modified state survives elsewhere, e.g. in an LLC); a socket losing its last copy of a
+  // line it held modified while other sockets keep copies loses the modified state.
+  // REQUIRES: copies(socket) >= n.
+  bool RemoveCopy(uint64_t line, int socket, uint32_t n = 1);
 
   // Hints the host to fetch the slot where `line`'s probe starts (no effect on the model).
   void Prefetch(uint64_t line) const { HostPrefetch(Slot(Hash(line + 1))); }

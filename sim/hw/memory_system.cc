@@ -30,9 +30,9 @@ void CountAccess(AccessKind kind, uint64_t lines, AccessStats* stats) {
 // How many accesses ahead each host prefetch stage runs (see AccessBatch): each stage
 // needs the data the previous one fetched, and a host DRAM miss takes about as long as
 // one or two simulated misses.
-// Measured on the shipped compaction trace: {4, 3, 1} is at least as good as {3, 2, 1} and
-// {8, 5, 2}.
-constexpr size_t kStageAhead[3] = {4, 3, 1};
+// Measured on the shipped compaction trace: {4, 2} (docs/performance.md, "Third session").
+constexpr int kStages = 2;
+constexpr size_t kStageAhead[kStages] = {4, 2};
 
 uint32_t EffectiveWays(uint32_t ways, double share) {
   if (share <= 0 || share >= 1) return ways;
@@ -54,11 +54,10 @@ uint64_t CapacityLines(const config::CacheLevel& c, double share) {
   return sets * slices * EffectiveWays(c.ways(), share);
 }
 
-uint64_t TotalLines(const MachineTopology& t, double share) {
+uint64_t PrivateLines(const MachineTopology& t, double share) {
   const config::Machine& m = t.machine();
   const uint64_t cores = static_cast<uint64_t>(t.cores());
-  return cores * (CapacityLines(m.l1d(), share) + CapacityLines(m.l2(), share)) +
-         static_cast<uint64_t>(t.sockets()) * CapacityLines(m.llc(), share);
+  return cores * (CapacityLines(m.l1d(), share) + CapacityLines(m.l2(), share));
 }
 
 }  // namespace
@@ -72,8 +71,10 @@ MemorySystem::MemorySystem(const MachineTopology& topology)
       l1_ns_(topology.l1_hit_ns()),
       l2_ns_(topology.l2_hit_ns()),
       llc_ns_(topology.llc_hit_ns()),
-      directory_(TotalLines(topology, topology.machine().metadata_cache_share()),
-                 topology.sockets()) {
+      directory_(PrivateLines(topology, topology.machine().metadata_cache_share()),
+                 topology.sockets()),
+      llc_filled_(topology.sockets(), 0),
+      llc_dirty_(topology.sockets()) {
   const config::Machine& m = topology_.machine();
   const double share = m.metadata_cache_share();
   l1_.reserve(topology_.cores());
@@ -191,24 +192,35 @@ double MemorySystem::AccessSlow(uint64_t first, uint64_t last, AccessKind kind, 
   return total;
 }
 
+// Inline: most accesses hit the L1d, and then a stage is only the L1d probe.
+inline void MemorySystem::PrefetchStage(uint64_t line, int core, int stage, PrefetchHint* hint) {
+  bool l1_hit;
+  if (stage == 0 || hint == nullptr || !hint->l1_known) {
+    l1_hit = l1_[core].Contains(line);
+    if (hint != nullptr) *hint = PrefetchHint{.line = line, .l1_known = true, .l1_hit = l1_hit};
+  } else {
+    l1_hit = hint->l1_hit;
+  }
+  if (!l1_hit) PrefetchMissState(line, core, stage);  // an L1 hit needs nothing else
+}
+
 double MemorySystem::AccessBatch(const MemoryAccess* accesses, size_t n, int core,
                                  double* per_access_ns) {
   batch_sources_.Clear();
   if (timing_ != nullptr) return TimedBatch(accesses, n, core, per_access_ns);
-  // Each access's host state is fetched in three steps, some accesses apart, because each
-  // step needs the previous one's data: its sets and directory slot; then (its L1 and L2
-  // sets now cached) the slots of its L1 victim and the LLC set its L2 victim moves to;
-  // then the slot of the line that LLC fill evicts.
-  // A later stage of an access reuses what an earlier one found (whether the line was in
-  // the L1d, the L2 victim) instead of probing the sets again; the sets may have changed
-  // in between, which only makes a prefetch useless, never a result different.
+  // Each access's host state is fetched in two steps, some accesses apart, because the
+  // second needs the first one's data: its sets and directory slot; then (its L1 and L2
+  // sets now cached) the slots of its L1 and L2 victims and the LLC set the L2 victim
+  // moves to. The later stage reuses what the earlier one found (whether the line was in
+  // the L1d) instead of probing the set again; the set may have changed in between, which
+  // only makes a prefetch useless, never a result different.
   auto line_of = [&](size_t i) { return accesses[i].address >> line_shift_; };
   static_assert(kStageAhead[0] < kHintRing);
   PrefetchHint hints[kHintRing];
   in_batch_ = true;
   double sum = 0;
   for (size_t i = 0; i < n; ++i) {
-    for (int stage = 0; stage < 3; ++stage) {
+    for (int stage = 0; stage < kStages; ++stage) {
       const size_t j = i + kStageAhead[stage];
       if (j < n) PrefetchStage(line_of(j), core, stage, &hints[j % kHintRing]);
     }
@@ -244,7 +256,7 @@ double MemorySystem::TimedBatch(const MemoryAccess* accesses, size_t n, int core
   timed_segments_.clear();
   in_batch_ = true;
   for (size_t i = 0; i < n; ++i) {
-    for (int stage = 0; stage < 3; ++stage) {
+    for (int stage = 0; stage < kStages; ++stage) {
       const size_t j = i + kStageAhead[stage];
       if (j < n) PrefetchStage(line_of(j), core, stage, &hints[j % kHintRing]);
     }
@@ -380,7 +392,7 @@ void MemorySystem::StreamerSees(uint64_t line, int core, double issue_ns) {
   PrefetchStage(last + 4 * step, core, 0, nullptr);
   PrefetchStage(last + 3 * step, core, 0, nullptr);
   PrefetchStage(last + 2 * step, core, 1, nullptr);
-  PrefetchStage(last + step, core, 2, nullptr);
+  PrefetchStage(last + step, core, 1, nullptr);
   for (int i = 0; i < n; ++i) PrefetchFill(lines[i], core, issue_ns, /*into_l1=*/false);
 }
 
@@ -390,9 +402,9 @@ void MemorySystem::PrefetchFill(uint64_t line, int core, double issue_ns, bool i
   if (!into_l1 && l2.Contains(line)) return;
   // The fill runs on the demand path's code with the prefetch counters in place of the
   // demand ones.
-  std::swap(stats_, prefetch_stats_);
-  const uint64_t l2_misses = stats_.l2_misses;
-  const uint64_t dram = stats_.dram();
+  counts_ = &prefetch_stats_;
+  const uint64_t l2_misses = prefetch_stats_.l2_misses;
+  const uint64_t dram = prefetch_stats_.dram();
   double ns;
   if (into_l1) {
     ns = MissL1(line, /*write=*/false, core);
@@ -400,10 +412,10 @@ void MemorySystem::PrefetchFill(uint64_t line, int core, double issue_ns, bool i
     ns = MissL2(line, /*write=*/false, core, topology_.socket_of_core(core), l2.SetOf(line),
                 nullptr, nullptr);
   }
-  const bool l2_miss = stats_.l2_misses != l2_misses;
-  const bool from_dram = stats_.dram() != dram;
+  const bool l2_miss = prefetch_stats_.l2_misses != l2_misses;
+  const bool from_dram = prefetch_stats_.dram() != dram;
   const LatencySource source = last_source_;
-  std::swap(stats_, prefetch_stats_);
+  counts_ = &stats_;
   CoreTiming& t = *timing_;
   if (l2_miss) {
     ++stats_.prefetch_fills;
@@ -428,7 +440,7 @@ void MemorySystem::PrefetchFill(uint64_t line, int core, double issue_ns, bool i
 
 void MemorySystem::PrefetchPredicted(uint64_t first, uint64_t last, int core) {
   // Metadata walks (memmap scans, compaction, buddy merges) mostly move by a constant small
-  // line stride: fetch the state of the next three predicted lines in the staged way
+  // line stride: fetch the state of the next predicted lines in the staged way
   // AccessBatch uses. A wrong guess costs only host bandwidth.
   const uint64_t stride = first - predict_last_;
   predict_last_ = last;
@@ -436,9 +448,9 @@ void MemorySystem::PrefetchPredicted(uint64_t first, uint64_t last, int core) {
     predict_core_ = core;
     return;
   }
-  // A predicted line passes through the three stages on successive calls; the ring (by
+  // A predicted line passes through the stages on successive calls; the ring (by
   // line number, checked) hands each stage what the earlier ones found.
-  for (int stage = 0; stage < 3; ++stage) {
+  for (int stage = 0; stage < kStages; ++stage) {
     const uint64_t line = last + kStageAhead[stage] * stride;
     PrefetchHint& hint = predicted_hints_[line % kHintRing];
     if (stage == 0 || hint.line != line) hint = PrefetchHint{.line = line};
@@ -446,16 +458,8 @@ void MemorySystem::PrefetchPredicted(uint64_t first, uint64_t last, int core) {
   }
 }
 
-void MemorySystem::PrefetchStage(uint64_t line, int core, int stage, PrefetchHint* hint) {
+void MemorySystem::PrefetchMissState(uint64_t line, int core, int stage) {
   const Cache& l1 = l1_[core];
-  bool l1_hit;
-  if (stage == 0 || hint == nullptr || !hint->l1_known) {
-    l1_hit = l1.Contains(line);
-    if (hint != nullptr) *hint = PrefetchHint{.line = line, .l1_known = true, .l1_hit = l1_hit};
-  } else {
-    l1_hit = hint->l1_hit;
-  }
-  if (l1_hit) return;  // an L1 hit needs nothing else
   const Cache& l2 = l2_[core];
   const Cache& llc = llc_[topology_.socket_of_core(core)];
   if (stage == 0) {
@@ -464,28 +468,12 @@ void MemorySystem::PrefetchStage(uint64_t line, int core, int stage, PrefetchHin
     directory_.Prefetch(line);
     return;
   }
-  uint64_t l2_victim;
-  if (stage == 1 || hint == nullptr || !hint->victim_known) {
-    l2_victim = l2.Contains(line) ? Cache::kNoLine : l2.VictimOf(line);
-    if (hint != nullptr) {
-      hint->victim_known = true;
-      hint->l2_victim = l2_victim;
-    }
-  } else {
-    l2_victim = hint->l2_victim;
-  }
-  if (stage == 1) {
-    const uint64_t l1_victim = l1.VictimOf(line);
-    if (l1_victim != Cache::kNoLine) directory_.Prefetch(l1_victim);
-    if (l2_victim != Cache::kNoLine) {
-      if (!llc_inclusive_) llc.PrefetchSet(l2_victim);
-      directory_.Prefetch(l2_victim);
-    }
-    return;
-  }
-  if (l2_victim != Cache::kNoLine && !llc_inclusive_ && !llc.Contains(l2_victim)) {
-    const uint64_t llc_victim = llc.VictimOf(l2_victim);
-    if (llc_victim != Cache::kNoLine) directory_.Prefetch(llc_victim);
+  const uint64_t l1_victim = l1.VictimOf(line);
+  if (l1_victim != Cache::kNoLine) directory_.Prefetch(l1_victim);
+  const uint64_t l2_victim = l2.Contains(line) ? Cache::kNoLine : l2.VictimOf(line);
+  if (l2_victim != Cache::kNoLine) {
+    if (!llc_inclusive_) llc.PrefetchSet(l2_victim);
+    directory_.Prefetch(l2_victim);
   }
 }
 
@@ -510,7 +498,7 @@ double MemorySystem::MissL1(uint64_t line, bool write, int core) {
   const int socket = topology_.socket_of_core(core);
   Cache& l1 = l1_[core];
   Cache& l2 = l2_[core];
-  ++stats_.l1_misses;
+  ++counts_->l1_misses;
   recent_l1_miss_ = true;
   // Each set is probed once: the way found (or the victim way) is reused for the fill as
   // long as nothing can have changed the set in between (only an inclusive LLC's
@@ -530,7 +518,7 @@ double MemorySystem::MissL1(uint64_t line, bool write, int core) {
   const uint32_t l2_hit_way = l2.WayOf(l2_set, line);
   if (l2_hit_way != l2.ways()) {
     l2.Touch(l2_set, l2_hit_way);
-    ++stats_.l2_hits;
+    ++counts_->l2_hits;
     latency = l2_ns_;
     last_source_ = LatencySource::kL2;
     directory_.AddCopies(line, socket, 1);  // the L1 copy
@@ -538,7 +526,7 @@ double MemorySystem::MissL1(uint64_t line, bool write, int core) {
     latency = MissL2(line, write, core, socket, l2_set, l1_set, &l1_way);
   }
   const uint64_t victim = l1.FillWay(l1_set, l1_way, line);
-  if (victim != Cache::kNoLine) directory_.RemoveCopy(victim, socket);
+  if (victim != Cache::kNoLine) RemovePrivateCopy(victim, socket);
   return write ? WriteOwnership(line, core, socket, latency) : latency;
 }
 
@@ -548,7 +536,7 @@ double MemorySystem::MissL2(uint64_t line, bool write, int core, int socket, uns
   Cache& llc = llc_[socket];
   const uint32_t private_copies = l1_set != nullptr ? 2 : 1;
   double latency;
-  ++stats_.l2_misses;
+  ++counts_->l2_misses;
   unsigned char* llc_set = llc.SetOf(line);
   uint32_t l2_way = l2.VictimWayOf(l2_set);
   const uint64_t l2_victim_hint = l2.LineAt(l2_set, l2_way);
@@ -560,35 +548,55 @@ double MemorySystem::MissL2(uint64_t line, bool write, int core, int socket, uns
   const uint32_t llc_hit_way = llc.WayOf(llc_set, line);
   if (llc_hit_way != llc.ways()) {
     llc.Touch(llc_set, llc_hit_way);
-    ++stats_.llc_hits;
+    ++counts_->llc_hits;
     llc_hit = true;
     latency = llc_ns_;
     last_source_ = LatencySource::kLlc;
-    directory_.AddCopies(line, socket, private_copies);  // L2 (and L1)
+    LineDirectory::Entry e = directory_.FindOrInsert(line);
+    // The line's first private copy: if the LLC held it modified, the state moves to the
+    // entry (no other socket can hold it then).
+    if (e.copyless() && LlcDirty(socket, llc_set, llc_hit_way)) {
+      ClearLlcDirty(socket, llc_set, llc_hit_way);
+      e.set_modified_socket(socket);
+    }
+    e.AddCopies(socket, private_copies);  // L2 (and L1)
   } else {
-    ++stats_.llc_misses;
-    LineDirectory::Entry e =
-        directory_.FindOrInsert(line);  // a new entry has no copies: served by DRAM
+    ++counts_->llc_misses;
+    LineDirectory::Entry e = directory_.FindOrInsert(line);
+    if (e.copyless()) {
+      // No private copy anywhere: another socket's LLC may hold the line modified (then no
+      // other cache holds it). A new entry without that has no copies: served by DRAM.
+      for (int t = 0; t < topology_.sockets(); ++t) {
+        if (t == socket || llc_dirty_[t] == nullptr) continue;
+        Cache& other = llc_[t];
+        unsigned char* set = other.SetOf(line);
+        const uint32_t way = other.WayOf(set, line);
+        if (way != other.ways() && LlcDirty(t, set, way)) {
+          ClearLlcDirty(t, set, way);
+          e.set_modified_socket(t);
+          break;
+        }
+      }
+    }
     const int owner = e.modified_socket();
     if (owner >= 0 && owner != socket) {
-      ++stats_.hitm;
+      ++counts_->hitm;
       latency = topology_.HitmNs(topology_.home_node_of_core(core), owner);
       last_source_ = LatencySource::kCoherence;
       if (!write) e.set_modified_socket(-1);  // the owner writes back and keeps a clean copy
     } else if (e.copies(socket) > 0) {
-      ++stats_.peer_forwards;  // misses here imply the copy is in another core's L1d/L2
+      ++counts_->peer_forwards;  // misses here imply the copy is in another core's L1d/L2
       latency = llc_ns_;
       last_source_ = LatencySource::kLlc;
     } else {
       latency = DramNs(line, core);
     }
-    e.AddCopies(socket, private_copies + (llc_inclusive_ ? 1 : 0));
+    e.AddCopies(socket, private_copies);
   }
   if (!llc_hit && llc_inclusive_) {
-    const uint64_t victim = llc.FillWay(llc_set, llc.VictimWayOf(llc_set), line);
+    const uint64_t victim = FillLlc(socket, llc_set, llc.VictimWayOf(llc_set), line);
     if (victim != Cache::kNoLine) {
       BackInvalidate(victim, socket);
-      directory_.RemoveCopy(victim, socket);
       // Back-invalidation may have freed ways of this core's sets.
       l2_way = l2.VictimWayOf(l2_set);
       if (l1_set != nullptr) *l1_way = l1_[core].VictimWayOf(l1_set);
@@ -597,19 +605,19 @@ double MemorySystem::MissL2(uint64_t line, bool write, int core, int socket, uns
   const uint64_t victim = l2.FillWay(l2_set, l2_way, line);
   if (victim != Cache::kNoLine) {
     if (llc_inclusive_) {
-      directory_.RemoveCopy(victim, socket);
+      RemovePrivateCopy(victim, socket);
     } else {
       unsigned char* victim_set = llc.SetOf(victim);
       const uint32_t way = llc.WayOf(victim_set, victim);
       if (way != llc.ways()) {
         llc.Touch(victim_set, way);
-        directory_.RemoveCopy(victim, socket);  // its LLC copy remains
       } else {
         // A non-inclusive LLC is a victim cache of the L2s: the copy moves from the L2
-        // to the LLC, so the socket's count of it does not change.
-        const uint64_t llc_victim = llc.FillWay(victim_set, llc.VictimWayOf(victim_set), victim);
-        if (llc_victim != Cache::kNoLine) directory_.RemoveCopy(llc_victim, socket);
+        // to the LLC. The line the LLC evicts needs no directory work: if a private cache
+        // holds it, its modified state (if any) is that socket's, which keeps copies.
+        FillLlc(socket, victim_set, llc.VictimWayOf(victim_set), victim);
       }
+      RemovePrivateCopy(victim, socket);  // its LLC copy remains
     }
   }
   return latency;
@@ -631,40 +639,71 @@ double MemorySystem::DramNs(uint64_t line, int core) {
   const int home = topology_.home_node_of_core(core);
   int node = cached_node_;
   if (node < 0) {
-    ++stats_.unmapped;
+    ++counts_->unmapped;
     node = home;
   }
   if (node == home) {
-    ++stats_.dram_local;
+    ++counts_->dram_local;
   } else if (topology_.socket_of_node(node) == topology_.socket_of_core(core)) {
-    ++stats_.dram_remote_node;
+    ++counts_->dram_remote_node;
   } else {
-    ++stats_.dram_remote_socket;
+    ++counts_->dram_remote_socket;
   }
-  ++stats_.dram_by_node[node];
+  ++counts_->dram_by_node[node];
   last_dram_node_ = node;
   last_source_ = dram_source_[home * topology_.nodes() + node];
   return topology_.latency_ns(home, node);
 }
 
+uint64_t MemorySystem::FillLlc(int socket, unsigned char* set, uint32_t way, uint64_t line) {
+  llc_filled_[socket] = 1;
+  ClearLlcDirty(socket, set, way);
+  return llc_[socket].FillWay(set, way, line);
+}
+
+void MemorySystem::SetLlcDirty(int socket, const unsigned char* set, uint32_t way) {
+  std::unique_ptr<unsigned char[], HugeDeleter>& bits = llc_dirty_[socket];
+  if (bits == nullptr) [[unlikely]] {
+    const size_t bytes = (llc_[socket].capacity_lines() + 7) / 8;
+    bits = std::unique_ptr<unsigned char[], HugeDeleter>(
+        static_cast<unsigned char*>(AllocateHugeZeroed(bytes)), HugeDeleter{bytes});
+    MEMSIM_CHECK(bits != nullptr, "out of memory for the LLC dirty bits");
+  }
+  const uint64_t i = llc_[socket].WayIndex(set, way);
+  bits[i >> 3] |= static_cast<unsigned char>(1u << (i & 7));
+}
+
+void MemorySystem::RemovePrivateCopy(uint64_t line, int socket) {
+  if (!directory_.RemoveCopy(line, socket)) return;
+  // The last private copy of a line this socket holds modified: the modified state stays
+  // with the LLC's copy if there is one, else the line is written back.
+  Cache& llc = llc_[socket];
+  const unsigned char* set = llc.SetOf(line);
+  const uint32_t way = llc.WayOf(set, line);
+  if (way != llc.ways()) SetLlcDirty(socket, set, way);
+}
+
 void MemorySystem::BackInvalidate(uint64_t line, int socket) {
+  // The LLC copy is going: its dirty bit (a modified line no private cache holds) goes with
+  // the way's next fill.
   LineDirectory::Entry e = directory_.Find(line);
-  if (!e || e.copies(socket) <= 1) return;  // only the LLC copy itself
-  // The LLC copy keeps the entry alive and the count above zero while the private copies go.
-  uint32_t remaining = e.copies(socket) - 1;
+  if (!e || e.copies(socket) == 0) return;
+  uint32_t remaining = e.copies(socket);
   const int first = socket * cores_per_socket_;
   for (int c = first; c < first + cores_per_socket_ && remaining > 0; ++c) {
     remaining -= l1_[c].Invalidate(line) ? 1 : 0;
     remaining -= l2_[c].Invalidate(line) ? 1 : 0;
   }
   MEMSIM_CHECK(remaining == 0, "directory copy count disagrees with the private caches");
-  e.DropCopies(socket, e.copies(socket) - 1);
+  // With the LLC copy, the socket's last: a line it held modified is written back.
+  directory_.RemoveCopy(line, socket, e.copies(socket));
 }
 
-void MemorySystem::InvalidateSocket(uint64_t line, int socket, LineDirectory::Entry e) {
+void MemorySystem::InvalidateSocket(uint64_t line, int socket, LineDirectory::Entry e,
+                                    bool in_llc) {
   // Scanning stops once the counted copies are found: the rest of the socket has none.
   uint32_t remaining = e.copies(socket);
-  remaining -= llc_[socket].Invalidate(line) ? 1 : 0;
+  if (in_llc) llc_[socket].Invalidate(line);
   const int first = socket * cores_per_socket_;
   for (int c = first; c < first + cores_per_socket_ && remaining > 0; ++c) {
     remaining -= l1_[c].Invalidate(line) ? 1 : 0;
@@ -679,29 +718,33 @@ double MemorySystem::WriteOwnership(uint64_t line, int core, int socket, double 
   MEMSIM_CHECK(static_cast<bool>(e), "a written line must be cached by the writer");
   // The writer's own copies keep the entry alive, so `e` stays valid while other
   // sockets' copies are removed (no slot is freed).
-  const int home = topology_.home_node_of_core(core);
-  for (int t = 0; t < topology_.sockets(); ++t) {
-    if (t == socket || e.copies(t) == 0) continue;
-    ++stats_.remote_invalidations;
-    const double invalidate_ns = topology_.HitmNs(home, t);
-    if (invalidate_ns > latency) {
-      latency = invalidate_ns;
-      last_source_ = LatencySource::kCoherence;
+  // A line this socket already holds modified has no copies elsewhere.
+  if (e.modified_socket() != socket) {
+    const int home = topology_.home_node_of_core(core);
+    for (int t = 0; t < topology_.sockets(); ++t) {
+      if (t == socket) continue;
+      const bool in_llc = llc_filled_[t] != 0 && llc_[t].Contains(line);
+      if (!in_llc && e.copies(t) == 0) continue;
+      ++counts_->remote_invalidations;
+      const double invalidate_ns = topology_.HitmNs(home, t);
+      if (invalidate_ns > latency) {
+        latency = invalidate_ns;
+        last_source_ = LatencySource::kCoherence;
+      }
+      InvalidateSocket(line, t, e, in_llc);
     }
-    InvalidateSocket(line, t, e);
   }
-  // Copies beyond the writer's L1d, L2 and LLC are in other cores' private caches.
+  // Private copies beyond the writer's L1d and L2 are in other cores' caches.
   const uint32_t copies = e.copies(socket);
   if (copies > 1) {
-    const uint32_t own =
-        1 + (l2_[core].Contains(line) ? 1 : 0) + (llc_[socket].Contains(line) ? 1 : 0);
+    const uint32_t own = 1 + (l2_[core].Contains(line) ? 1 : 0);
     if (copies > own) {
       uint32_t remaining = copies - own;
       const int first = socket * cores_per_socket_;
       for (int c = first; c < first + cores_per_socket_ && remaining > 0; ++c) {
         if (c == core) continue;
         const uint32_t had = (l1_[c].Invalidate(line) ? 1 : 0) + (l2_[c].Invalidate(line) ? 1 : 0);
-        if (had != 0) ++stats_.peer_invalidations;
+        if (had != 0) ++counts_->peer_invalidations;
         remaining -= had;
       }
       MEMSIM_CHECK(remaining == 0, "directory copy count disagrees with the peers' caches");

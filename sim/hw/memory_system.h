@@ -37,6 +37,7 @@
 #include "absl/status/statusor.h"
 #include "sim/hw/cache.h"
 #include "sim/hw/core_timing.h"
+#include "sim/hw/huge_alloc.h"
 #include "sim/hw/latency_source.h"
 #include "sim/hw/line_directory.h"
 #include "sim/hw/machine_topology.h"
@@ -220,15 +221,34 @@ class MemorySystem {
     uint64_t line = Cache::kNoLine;
     bool l1_known = false;
     bool l1_hit = false;
-    bool victim_known = false;
-    uint64_t l2_victim = Cache::kNoLine;
   };
   static constexpr size_t kHintRing = 8;  // > the farthest stage distance
-  // Host prefetch step `stage` (0, 1, 2) for a line accessed soon; see AccessBatch. `hint`
-  // (may be null) carries what stage 0 and 1 found for this access to the later stages.
+  // Host prefetch step `stage` (0, 1) for a line accessed soon; see AccessBatch. `hint`
+  // (may be null) carries what stage 0 found for this access to stage 1.
   void PrefetchStage(uint64_t line, int core, int stage, PrefetchHint* hint);
+  // The part of PrefetchStage for a line the L1d does not hold.
+  void PrefetchMissState(uint64_t line, int core, int stage);
   void BackInvalidate(uint64_t line, int socket);
-  void InvalidateSocket(uint64_t line, int socket, LineDirectory::Entry e);
+  // Invalidates every copy of `line` in `socket` (`in_llc`: its LLC holds one).
+  void InvalidateSocket(uint64_t line, int socket, LineDirectory::Entry e, bool in_llc);
+  // One private copy (L1d or L2) of `line` in `socket` fewer: the directory's count, and
+  // the modified state moved to the LLC's dirty bit if it was the last private copy.
+  void RemovePrivateCopy(uint64_t line, int socket);
+  // Fills `way` of `socket`'s LLC set `set` with `line`, clean; returns the evicted line
+  // (kNoLine if none), whose modified state, if any, is written back with it.
+  uint64_t FillLlc(int socket, unsigned char* set, uint32_t way, uint64_t line);
+  // The dirty bit of an LLC way (see llc_dirty_).
+  bool LlcDirty(int socket, const unsigned char* set, uint32_t way) const {
+    if (llc_dirty_[socket] == nullptr) return false;
+    const uint64_t i = llc_[socket].WayIndex(set, way);
+    return ((llc_dirty_[socket][i >> 3] >> (i & 7)) & 1) != 0;
+  }
+  void SetLlcDirty(int socket, const unsigned char* set, uint32_t way);
+  void ClearLlcDirty(int socket, const unsigned char* set, uint32_t way) {
+    if (llc_dirty_[socket] == nullptr) return;
+    const uint64_t i = llc_[socket].WayIndex(set, way);
+    llc_dirty_[socket][i >> 3] &= static_cast<unsigned char>(~(1u << (i & 7)));
+  }
   double WriteOwnership(uint64_t line, int core, int socket, double latency_ns);
   double DramNs(uint64_t line, int core);
 
@@ -241,7 +261,17 @@ class MemorySystem {
   std::vector<Cache> l1_;   // per core
   std::vector<Cache> l2_;   // per core
   std::vector<Cache> llc_;  // per socket
+  // The private copies of every line and their modified state (LineDirectory). The LLCs'
+  // copies are not in it: they are read from the LLC tags (only sockets whose LLC has ever
+  // been filled, llc_filled_, need probing), and the modified state of a line no private
+  // cache holds is a dirty bit of the LLC way holding it, per socket one bit per way
+  // (Cache::WayIndex), allocated when the socket's first one is set (null: all clear).
+  // Meaningful for valid ways only: every LLC fill clears its way's bit. So the directory
+  // holds what the replay's cores hold privately (tens of thousands of lines) instead of
+  // every LLC's content too (a million), and an LLC eviction needs no directory work.
   LineDirectory directory_;
+  std::vector<char> llc_filled_;
+  std::vector<std::unique_ptr<unsigned char[], HugeDeleter>> llc_dirty_;
   // Last node range hit, for the common case of consecutive accesses on one node.
   uint64_t cached_start_pfn_ = 1, cached_end_pfn_ = 0;
   int cached_node_ = -1;
@@ -271,10 +301,11 @@ class MemorySystem {
   };
   std::vector<TimedStep> timed_steps_;
   std::vector<TimedSegment> timed_segments_;
-  // Timing model (null: serial). Prefetch fills run with prefetch_stats_ swapped in for
-  // stats_, so the demand counters never see them.
+  // Timing model (null: serial). The miss paths count into *counts_: stats_, or
+  // prefetch_stats_ while a prefetch fill runs, so the demand counters never see those.
   std::unique_ptr<CoreTiming> timing_;
   AccessStats prefetch_stats_;
+  AccessStats* counts_ = &stats_;
   int last_dram_node_ = 0;  // node of the last DRAM line (DramNs)
   // Bandwidth shared by all cores: one account per node with a DRAM bandwidth, one per link
   // with a bandwidth (docs/machine-model.md, "Shared bandwidth").

@@ -131,6 +131,35 @@ TEST(MemorySystemTest, CrossSocketWriteInvalidatesAndNextReaderPaysHitm) {
   EXPECT_EQ(ms.stats().writes, 1u);
 }
 
+// The directory holds private copies only; a modified line that only the LLC holds keeps
+// its modified state there (an LLC dirty bit), and moves it back into the directory when a
+// core of the socket reads it again.
+TEST(MemorySystemTest, ModifiedLineOnlyInTheLlcStaysModified) {
+  MemorySystem ms(Topo(TinyMachine(false)));
+  // Lines 0, 4, 8 share L1d set 0 and L2 set 0 (2 ways each): after the two reads, line 0
+  // left core 0's L1d and L2 for the LLC; lines 4 and 8 are in both private caches.
+  EXPECT_DOUBLE_EQ(ms.Access(0 * kLine, 8, AccessKind::kWrite, 0), 100);
+  for (uint64_t l : {4, 8}) ms.Access(l * kLine, 8, AccessKind::kRead, 0);
+  // Same with lines 1, 5, 9 (set 1 of both).
+  EXPECT_DOUBLE_EQ(ms.Access(1 * kLine, 8, AccessKind::kWrite, 0), 100);
+  for (uint64_t l : {5, 9}) ms.Access(l * kLine, 8, AccessKind::kRead, 0);
+  EXPECT_TRUE(ms.InLlc(0, 0 * kLine));
+  EXPECT_FALSE(ms.InL2(0, 0 * kLine));
+  EXPECT_FALSE(ms.InL1(0, 0 * kLine));
+  EXPECT_EQ(ms.directory_size(), 4u);  // lines 4, 5, 8, 9
+  // Core 2 (socket 1) reads line 0: modified in socket 0's LLC, HITM = latency[1][0].
+  EXPECT_DOUBLE_EQ(ms.Access(0 * kLine, 8, AccessKind::kRead, 2), 150);
+  EXPECT_EQ(ms.stats().hitm, 1u);
+  // Core 1 (socket 0) reads line 1 from its LLC; then core 2's read still pays HITM.
+  EXPECT_DOUBLE_EQ(ms.Access(1 * kLine, 8, AccessKind::kRead, 1), 40);
+  EXPECT_EQ(ms.directory_size(), 6u);
+  EXPECT_DOUBLE_EQ(ms.Access(1 * kLine, 8, AccessKind::kRead, 2), 150);
+  EXPECT_EQ(ms.stats().hitm, 2u);
+  // Both lines are clean now: a third reader on socket 1 is served by its peer, core 2.
+  EXPECT_DOUBLE_EQ(ms.Access(0 * kLine, 8, AccessKind::kRead, 3), 40);
+  EXPECT_EQ(ms.stats().peer_forwards, 1u);
+}
+
 TEST(MemorySystemTest, FixedHitmLatencyOverridesMatrix) {
   config::Machine m = TinyMachine();
   m.mutable_coherence()->set_remote_hitm_ns(175);
