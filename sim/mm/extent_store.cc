@@ -276,27 +276,55 @@ void ExtentStore::Assign(uint64_t start, uint64_t end, PageState state, uint32_t
   }
 }
 
+void ExtentStore::FindHintRecord(Hint& h, uint32_t off) const {
+  if (h.window == nullptr) {
+    h.record = InitialRecordAt(h.wbase, h.wbase + off);
+    return;
+  }
+  const Window& w = *h.window;
+  size_t k;
+  if (off >= h.record.end() && h.index + 1 < w.size() && off < w[h.index + 1].end()) {
+    k = h.index + 1;
+  } else if (off < h.record.start && h.index > 0 && off >= w[h.index - 1].start) {
+    k = h.index - 1;
+  } else {
+    k = RecordIndex(w, off);
+  }
+  h.index = k;
+  h.record = w[k];
+}
+
 bool ExtentStore::HintRecord(uint64_t pfn) const {
   const uint64_t wbase = pfn & ~(kWindowPages - 1);
   const uint32_t off = static_cast<uint32_t>(pfn - wbase);
-  if (wbase != hint_wbase_) {
-    uint64_t index = 0;
-    const Segment* seg = FindSegment(pfn, &index);
-    if (seg == nullptr) return false;
-    hint_wbase_ = wbase;
-    hint_window_ = BuiltWindow(*seg, index);
-  } else if (off >= hint_.start && off < hint_.end()) {
-    return true;
+  Hint& h = hints_[0];
+  if (wbase != h.wbase) {
+    if (wbase == hints_[1].wbase) {
+      std::swap(h, hints_[1]);
+    } else {
+      uint64_t index = 0;
+      const Segment* seg = FindSegment(pfn, &index);
+      if (seg == nullptr) return false;
+      hints_[1] = h;
+      h.wbase = wbase;
+      h.window = BuiltWindow(*seg, index);
+      if (h.window != nullptr) {
+        h.index = RecordIndex(*h.window, off);
+        h.record = (*h.window)[h.index];
+      } else {
+        h.record = InitialRecordAt(wbase, pfn);
+      }
+      return true;
+    }
   }
-  hint_ = hint_window_ != nullptr ? (*hint_window_)[RecordIndex(*hint_window_, off)]
-                                  : InitialRecordAt(wbase, pfn);
+  if (off < h.record.start || off >= h.record.end()) FindHintRecord(h, off);
   return true;
 }
 
 bool ExtentStore::RangeInZones(uint64_t start, uint64_t end) const {
   // Common case: one record (one zone, so one node) holds the whole range.
-  if (HintRecord(start) && end - hint_wbase_ <= hint_.end()) {
-    return hint_.state != static_cast<uint8_t>(PageState::kHole);
+  if (HintRecord(start) && end - hints_[0].wbase <= hints_[0].record.end()) {
+    return hints_[0].record.state != static_cast<uint8_t>(PageState::kHole);
   }
   // A block never spans two nodes: the models address its metadata on one node.
   const int node = NodeOf(start);
@@ -333,8 +361,8 @@ BlockInfo ExtentStore::Lookup(uint64_t pfn) const {
   BlockInfo info;
   info.head_pfn = pfn;
   if (!HintRecord(pfn)) return info;
-  const uint64_t wbase = hint_wbase_;
-  const Extent& e = hint_;
+  const uint64_t wbase = hints_[0].wbase;
+  const Extent& e = hints_[0].record;
   info.state = static_cast<PageState>(e.state);
   if (info.state == PageState::kHole) return info;
   info.zone = e.zone;

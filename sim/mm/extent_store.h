@@ -87,7 +87,7 @@ class ExtentStore {
 
   // What pfn belongs to: for kFree the canonical free block holding it, for kAllocated its
   // naturally aligned block, otherwise the page. Remembers the record it found (see
-  // hint_wbase_), so not safe to call from two threads at once even though const.
+  // hints_), so not safe to call from two threads at once even though const.
   BlockInfo Lookup(uint64_t pfn) const;
   // Canonical free block holding pfn in the free run [a, b).
   BuddyBlock FreeBlockAt(uint64_t a, uint64_t b, uint64_t pfn) const;
@@ -204,18 +204,27 @@ class ExtentStore {
   void AssignInWindow(Window& w, uint64_t base, uint32_t lo, uint32_t hi, const Extent& proto);
   void AddStats(uint64_t base, const Extent& e, int64_t sign);
 
-  // Lookup()'s last record: the compaction scanners, isolation and the pcp lists look up
-  // consecutive pfns, mostly in one record, so a lookup in the record or window of the last
-  // one skips one or both binary searches. hint_window_ points into a chunk (whose windows
-  // never move, and move with the store), or is nullptr for a window in its initial state;
-  // hint_ is a copy of the record. Any change of the records (Assign, Compact) forgets it.
+  // Lookup()'s last records, in two windows: the compaction scanners, isolation and the pcp
+  // lists look up consecutive pfns, mostly in one record, and compaction alternates between
+  // the migrate scanner's window and the free scanner's; a lookup in the record or window
+  // of one of the last two skips one or both binary searches. hints_[0] is the most recent.
+  // A hint's window points into a chunk (whose windows never move, and move with the store),
+  // or is nullptr for a window in its initial state; its record is a copy, and `index` its
+  // place in the window (a scanner leaving a record nearly always enters a neighbour, found
+  // without a search). Any change of the records (Assign, Compact) forgets both.
   static constexpr uint64_t kNoHint = ~uint64_t{0};
-  void ForgetHint() { hint_wbase_ = kNoHint; }
-  // Points hint_ at the record holding pfn; false if pfn is in no window.
+  struct Hint {
+    uint64_t wbase = kNoHint;  // first pfn of the window
+    const Window* window = nullptr;
+    size_t index = 0;  // of record in *window
+    Extent record{};
+  };
+  // Sets h.record (and h.index) to the record of h's window holding window offset `off`.
+  void FindHintRecord(Hint& h, uint32_t off) const;
+  void ForgetHint() { hints_[0].wbase = hints_[1].wbase = kNoHint; }
+  // Makes hints_[0] the record holding pfn; false if pfn is in no window.
   bool HintRecord(uint64_t pfn) const;
-  mutable uint64_t hint_wbase_ = kNoHint;  // first pfn of hint_window_
-  mutable const Window* hint_window_ = nullptr;
-  mutable Extent hint_{};
+  mutable std::array<Hint, 2> hints_;
 
   uint32_t max_free_order_ = 0;
   std::vector<NodeLayout> nodes_;

@@ -145,6 +145,29 @@ TEST(ExtentStoreTest, LookupsAfterChangesSeeTheNewState) {
   EXPECT_EQ(s.Lookup(17), (BlockInfo{PageState::kAllocated, 16, 4, trace::OWNER_ANON, 0, 0}));
 }
 
+TEST(ExtentStoreTest, LookupsAlternatingBetweenWindowsSeeEveryChange) {
+  // Lookup() remembers records in the last two windows (the compaction scanners alternate
+  // between two); a third window replaces the older one, and a change forgets both.
+  ExtentStore s = Make({{0, 0, 16384, {}}});
+  s.Assign(0, 16384, PageState::kFree, 0, trace::OWNER_FREE);
+  s.Assign(16, 32, PageState::kAllocated, 4, trace::OWNER_ANON);
+  s.Assign(12288, 12800, PageState::kAllocated, 9, trace::OWNER_FILE);
+  EXPECT_EQ(s.Lookup(20), (BlockInfo{PageState::kAllocated, 16, 4, trace::OWNER_ANON, 0, 0}));
+  EXPECT_EQ(s.Lookup(12300), (BlockInfo{PageState::kAllocated, 12288, 9, trace::OWNER_FILE, 0, 0}));
+  EXPECT_EQ(s.Lookup(40), (BlockInfo{PageState::kFree, 32, 5, trace::OWNER_FREE, 0, 0}));
+  EXPECT_EQ(s.Lookup(12900), (BlockInfo{PageState::kFree, 12800, 9, trace::OWNER_FREE, 0, 0}));
+  EXPECT_EQ(s.Lookup(8000), (BlockInfo{PageState::kFree, 7168, 10, trace::OWNER_FREE, 0, 0}));
+  EXPECT_EQ(s.Lookup(12300), (BlockInfo{PageState::kAllocated, 12288, 9, trace::OWNER_FILE, 0, 0}));
+  EXPECT_EQ(s.Lookup(17), (BlockInfo{PageState::kAllocated, 16, 4, trace::OWNER_ANON, 0, 0}));
+  EXPECT_TRUE(s.RangeInZones(12288, 12800));
+  s.Assign(12288, 12800, PageState::kFree, 0, trace::OWNER_FREE);
+  EXPECT_EQ(s.Lookup(20), (BlockInfo{PageState::kAllocated, 16, 4, trace::OWNER_ANON, 0, 0}));
+  EXPECT_EQ(s.Lookup(12300), (BlockInfo{PageState::kFree, 12288, 10, trace::OWNER_FREE, 0, 0}));
+  s.Assign(16, 32, PageState::kFree, 0, trace::OWNER_FREE);
+  EXPECT_EQ(s.Lookup(12301), (BlockInfo{PageState::kFree, 12288, 10, trace::OWNER_FREE, 0, 0}));
+  EXPECT_EQ(s.Lookup(20), (BlockInfo{PageState::kFree, 0, 10, trace::OWNER_FREE, 0, 0}));
+}
+
 TEST(ExtentStoreTest, RunsAndSpansSplitAtWindowsAndNodes) {
   // Two nodes; node 1 starts at 6144, in the middle of the second 4096-page window.
   ExtentStore s = Make({{0, 0, 6144, {}}, {1, 6144, 2048, {}}});
