@@ -1,6 +1,8 @@
 #include "sim/mm/extent_store.h"
 
 #include <algorithm>
+#include <iterator>
+#include <memory>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -73,49 +75,90 @@ absl::StatusOr<ExtentStore> ExtentStore::Create(std::vector<NodeLayout> nodes,
   }
   mem.nodes_ = std::move(nodes);
   mem.zone_counts_.resize(mem.zones_.size());
-  mem.BuildWindows();
+  // Every zone page starts kUnknown (the windows that hold them are built lazily).
+  for (size_t k = 0; k < mem.zones_.size(); ++k) {
+    mem.zone_counts_[k].unknown_pages = mem.zones_[k].end_pfn - mem.zones_[k].start_pfn;
+  }
+  mem.BuildSegments();
   return mem;
 }
 
-void ExtentStore::BuildWindows() {
+void ExtentStore::BuildSegments() {
   // Segments: maximal runs of consecutive windows that hold at least one zone page.
   for (const ZoneInfo& z : zones_) {
     const uint64_t first = z.start_pfn >> kWindowShift;
     const uint64_t last = (z.end_pfn - 1) >> kWindowShift;
     if (!segments_.empty()) {
       Segment& s = segments_.back();
-      const uint64_t seg_last = s.first_window + s.windows.size() - 1;
+      const uint64_t seg_last = s.first_window + s.num_windows - 1;
       if (first <= seg_last + 1) {
-        if (last > seg_last) s.windows.resize(last - s.first_window + 1);
+        if (last > seg_last) s.num_windows = last - s.first_window + 1;
         continue;
       }
     }
-    segments_.push_back({first, std::vector<Window>(last - first + 1)});
+    segments_.push_back({first, last - first + 1, {}});
   }
-  size_t zi = 0;
-  for (Segment& s : segments_) {
-    for (size_t wi = 0; wi < s.windows.size(); ++wi) {
-      const uint64_t base = (s.first_window + wi) << kWindowShift;
-      const uint64_t wend = base + kWindowPages;
-      Window& w = s.windows[wi];
-      uint64_t cursor = base;
-      auto push = [&](uint64_t a, uint64_t b, PageState st, uint8_t zone) {
-        w.push_back(Extent{static_cast<uint16_t>(a - base), static_cast<uint16_t>(b - a - 1),
-                           static_cast<uint8_t>(st), 0, 0, zone});
-      };
-      for (size_t k = zi; k < zones_.size() && zones_[k].start_pfn < wend; ++k) {
-        const uint64_t a = std::max(zones_[k].start_pfn, base);
-        const uint64_t b = std::min(zones_[k].end_pfn, wend);
-        if (a >= b) continue;
-        if (a > cursor) push(cursor, a, PageState::kHole, kNoZone);
-        push(a, b, PageState::kUnknown, static_cast<uint8_t>(k));
-        zone_counts_[k].unknown_pages += b - a;
-        cursor = b;
-      }
-      if (cursor < wend) push(cursor, wend, PageState::kHole, kNoZone);
-      while (zi < zones_.size() && zones_[zi].end_pfn <= wend) ++zi;
-    }
+  for (Segment& s : segments_) s.chunks.resize((s.num_windows + kChunkWindows - 1) >> kChunkShift);
+}
+
+void ExtentStore::MakeInitialRecords(uint64_t wbase, InitialRecords& out) const {
+  out.clear();
+  const uint64_t wend = wbase + kWindowPages;
+  auto push = [&](uint64_t a, uint64_t b, PageState st, uint8_t zone) {
+    out.push_back(Extent{static_cast<uint16_t>(a - wbase), static_cast<uint16_t>(b - a - 1),
+                         static_cast<uint8_t>(st), 0, 0, zone});
+  };
+  // Zones are sorted and disjoint: start at the first one ending after wbase.
+  auto it = std::upper_bound(zones_.begin(), zones_.end(), wbase,
+                             [](uint64_t v, const ZoneInfo& z) { return v < z.end_pfn; });
+  uint64_t cursor = wbase;
+  for (; it != zones_.end() && it->start_pfn < wend; ++it) {
+    const uint64_t a = std::max(it->start_pfn, wbase);
+    const uint64_t b = std::min(it->end_pfn, wend);
+    if (a > cursor) push(cursor, a, PageState::kHole, kNoZone);
+    push(a, b, PageState::kUnknown, static_cast<uint8_t>(it - zones_.begin()));
+    cursor = b;
   }
+  if (cursor < wend) push(cursor, wend, PageState::kHole, kNoZone);
+}
+
+ExtentStore::Extent ExtentStore::InitialRecordAt(uint64_t wbase, uint64_t pfn) const {
+  const uint64_t wend = wbase + kWindowPages;
+  // The first zone ending after pfn: it holds pfn, or the hole before it ends at its start.
+  auto it = std::upper_bound(zones_.begin(), zones_.end(), pfn,
+                             [](uint64_t v, const ZoneInfo& z) { return v < z.end_pfn; });
+  uint64_t a, b;
+  if (it != zones_.end() && it->start_pfn <= pfn) {
+    a = std::max(it->start_pfn, wbase);
+    b = std::min(it->end_pfn, wend);
+    return Extent{static_cast<uint16_t>(a - wbase),
+                  static_cast<uint16_t>(b - a - 1),
+                  static_cast<uint8_t>(PageState::kUnknown),
+                  0,
+                  0,
+                  static_cast<uint8_t>(it - zones_.begin())};
+  }
+  a = it == zones_.begin() ? wbase : std::max(std::prev(it)->end_pfn, wbase);
+  b = it == zones_.end() ? wend : std::min(it->start_pfn, wend);
+  return Extent{static_cast<uint16_t>(a - wbase),
+                static_cast<uint16_t>(b - a - 1),
+                static_cast<uint8_t>(PageState::kHole),
+                0,
+                0,
+                kNoZone};
+}
+
+ExtentStore::Window& ExtentStore::BuildWindow(Segment& s, uint64_t index, uint64_t wbase) {
+  std::unique_ptr<Chunk>& c = s.chunks[index >> kChunkShift];
+  if (c == nullptr) c = std::make_unique<Chunk>();
+  Window& w = (*c)[index & (kChunkWindows - 1)];
+  if (w.empty()) {
+    // The counts already hold the initial records (Create).
+    InitialRecords initial;
+    MakeInitialRecords(wbase, initial);
+    w.assign(initial.begin(), initial.end());
+  }
+  return w;
 }
 
 BuddyBlock ExtentStore::FreeBlockAt(uint64_t a, uint64_t b, uint64_t pfn) const {
@@ -223,33 +266,65 @@ void ExtentStore::Assign(uint64_t start, uint64_t end, PageState state, uint32_t
   for (uint64_t p = start; p < end;) {
     const uint64_t wbase = p & ~(kWindowPages - 1);
     const uint64_t hi = std::min(end, wbase + kWindowPages);
-    if (Window* w = FindWindow(p)) {
-      AssignInWindow(*w, wbase, static_cast<uint32_t>(p - wbase), static_cast<uint32_t>(hi - wbase),
+    uint64_t index = 0;
+    if (const Segment* seg = FindSegment(p, &index)) {
+      Window& w = BuildWindow(const_cast<Segment&>(*seg), index, wbase);
+      AssignInWindow(w, wbase, static_cast<uint32_t>(p - wbase), static_cast<uint32_t>(hi - wbase),
                      proto);
     }
     p = hi;
   }
 }
 
+void ExtentStore::FindHintRecord(Hint& h, uint32_t off) const {
+  if (h.window == nullptr) {
+    h.record = InitialRecordAt(h.wbase, h.wbase + off);
+    return;
+  }
+  const Window& w = *h.window;
+  size_t k;
+  if (off >= h.record.end() && h.index + 1 < w.size() && off < w[h.index + 1].end()) {
+    k = h.index + 1;
+  } else if (off < h.record.start && h.index > 0 && off >= w[h.index - 1].start) {
+    k = h.index - 1;
+  } else {
+    k = RecordIndex(w, off);
+  }
+  h.index = k;
+  h.record = w[k];
+}
+
 bool ExtentStore::HintRecord(uint64_t pfn) const {
   const uint64_t wbase = pfn & ~(kWindowPages - 1);
   const uint32_t off = static_cast<uint32_t>(pfn - wbase);
-  if (wbase != hint_wbase_) {
-    const Window* w = FindWindow(pfn);
-    if (w == nullptr) return false;
-    hint_wbase_ = wbase;
-    hint_window_ = w;
-    hint_ = (*w)[RecordIndex(*w, off)];
-  } else if (off < hint_.start || off >= hint_.end()) {
-    hint_ = (*hint_window_)[RecordIndex(*hint_window_, off)];
+  Hint& h = hints_[0];
+  if (wbase != h.wbase) {
+    if (wbase == hints_[1].wbase) {
+      std::swap(h, hints_[1]);
+    } else {
+      uint64_t index = 0;
+      const Segment* seg = FindSegment(pfn, &index);
+      if (seg == nullptr) return false;
+      hints_[1] = h;
+      h.wbase = wbase;
+      h.window = BuiltWindow(*seg, index);
+      if (h.window != nullptr) {
+        h.index = RecordIndex(*h.window, off);
+        h.record = (*h.window)[h.index];
+      } else {
+        h.record = InitialRecordAt(wbase, pfn);
+      }
+      return true;
+    }
   }
+  if (off < h.record.start || off >= h.record.end()) FindHintRecord(h, off);
   return true;
 }
 
 bool ExtentStore::RangeInZones(uint64_t start, uint64_t end) const {
   // Common case: one record (one zone, so one node) holds the whole range.
-  if (HintRecord(start) && end - hint_wbase_ <= hint_.end()) {
-    return hint_.state != static_cast<uint8_t>(PageState::kHole);
+  if (HintRecord(start) && end - hints_[0].wbase <= hints_[0].record.end()) {
+    return hints_[0].record.state != static_cast<uint8_t>(PageState::kHole);
   }
   // A block never spans two nodes: the models address its metadata on one node.
   const int node = NodeOf(start);
@@ -271,8 +346,11 @@ void ExtentStore::SplitStraddlingBlocks(uint64_t start, uint64_t end) {
 }
 
 std::pair<uint64_t, uint64_t> ExtentStore::FreeRunAt(uint64_t pfn) const {
-  const Window* w = FindWindow(pfn);
-  MEMSIM_CHECK(w != nullptr, "FreeRunAt outside every window");
+  uint64_t index = 0;
+  const Segment* seg = FindSegment(pfn, &index);
+  MEMSIM_CHECK(seg != nullptr, "FreeRunAt outside every window");
+  const Window* w = BuiltWindow(*seg, index);
+  MEMSIM_CHECK(w != nullptr, "FreeRunAt of a non-free pfn");  // initial state: no free page
   const uint64_t wbase = pfn & ~(kWindowPages - 1);
   const Extent& e = (*w)[RecordIndex(*w, static_cast<uint32_t>(pfn - wbase))];
   MEMSIM_CHECK(e.state == static_cast<uint8_t>(PageState::kFree), "FreeRunAt of a non-free pfn");
@@ -283,8 +361,8 @@ BlockInfo ExtentStore::Lookup(uint64_t pfn) const {
   BlockInfo info;
   info.head_pfn = pfn;
   if (!HintRecord(pfn)) return info;
-  const uint64_t wbase = hint_wbase_;
-  const Extent& e = hint_;
+  const uint64_t wbase = hints_[0].wbase;
+  const Extent& e = hints_[0].record;
   info.state = static_cast<PageState>(e.state);
   if (info.state == PageState::kHole) return info;
   info.zone = e.zone;
@@ -313,7 +391,7 @@ void ExtentStore::VisitRuns(uint64_t start_pfn, uint64_t end_pfn,
   // Skip the gaps between segments instead of walking them window by window.
   for (const Segment& seg : segments_) {
     const uint64_t seg_start = seg.first_window << kWindowShift;
-    const uint64_t seg_end = seg_start + (seg.windows.size() << kWindowShift);
+    const uint64_t seg_end = seg_start + (seg.num_windows << kWindowShift);
     const uint64_t s = std::max(seg_start, start_pfn);
     const uint64_t t = std::min(seg_end, end_pfn);
     if (s >= t) continue;
@@ -341,8 +419,27 @@ uint64_t ExtentStore::total_allocated_blocks() const {
 
 uint64_t ExtentStore::record_count() const {
   uint64_t total = 0;
+  InitialRecords initial;
   for (const Segment& s : segments_) {
-    for (const Window& w : s.windows) total += w.size();
+    for (uint64_t i = 0; i < s.num_windows; ++i) {
+      if (const Window* w = BuiltWindow(s, i)) {
+        total += w->size();
+      } else {
+        MakeInitialRecords((s.first_window + i) << kWindowShift, initial);
+        total += initial.size();
+      }
+    }
+  }
+  return total;
+}
+
+uint64_t ExtentStore::built_windows() const {
+  uint64_t total = 0;
+  for (const Segment& s : segments_) {
+    for (const std::unique_ptr<Chunk>& c : s.chunks) {
+      if (c == nullptr) continue;
+      for (const Window& w : *c) total += w.empty() ? 0 : 1;
+    }
   }
   return total;
 }
@@ -352,9 +449,13 @@ uint64_t ExtentStore::host_bytes() const {
                    zones_.capacity() * sizeof(ZoneInfo) +
                    zone_counts_.capacity() * sizeof(ZoneCounts);
   for (const Segment& s : segments_) {
-    total += s.windows.capacity() * sizeof(Window);
-    for (const Window& w : s.windows) {
-      if (w.capacity() > 1) total += w.capacity() * sizeof(Extent);
+    total += s.chunks.capacity() * sizeof(std::unique_ptr<Chunk>);
+    for (const std::unique_ptr<Chunk>& c : s.chunks) {
+      if (c == nullptr) continue;
+      total += sizeof(Chunk);
+      for (const Window& w : *c) {
+        if (w.capacity() > 1) total += w.capacity() * sizeof(Extent);
+      }
     }
   }
   return total;
@@ -363,7 +464,10 @@ uint64_t ExtentStore::host_bytes() const {
 void ExtentStore::Compact() {
   ForgetHint();
   for (Segment& s : segments_) {
-    for (Window& w : s.windows) w.shrink_to_fit();
+    for (std::unique_ptr<Chunk>& c : s.chunks) {
+      if (c == nullptr) continue;
+      for (Window& w : *c) w.shrink_to_fit();
+    }
   }
 }
 

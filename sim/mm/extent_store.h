@@ -10,6 +10,13 @@
 // state(pfn) = binary search over window segments + index + binary search over the
 // window's records: O(log n).
 //
+// Windows are built lazily: until a change (Assign) first reaches it, a window is in its
+// initial state (its zones' pages kUnknown, the rest holes), which every read derives from
+// the zones without storing it. A replay touches a few GiB of a machine's memory, so the
+// store costs nothing for the rest (16 TiB on an 8-socket machine are a million windows).
+// Every read, count and record_count() is what it would be had every window been built
+// at Create.
+//
 // A free run stands for the maximal naturally aligned blocks up to `max_free_order` that
 // tile it (canonical buddy blocks): Lookup() and free_blocks() report those blocks.
 #ifndef MEMSIM_SIM_MM_EXTENT_STORE_H_
@@ -18,12 +25,14 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <utility>
 #include <vector>
 
 #include "absl/container/inlined_vector.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "sim/mm/mm_types.h"
 
 namespace memsim::mm {
@@ -72,9 +81,13 @@ class ExtentStore {
   template <typename Fn>
   void ForEachSpan(uint64_t start, uint64_t end, Fn&& fn) const;
 
+  // Windows built so far (host-memory figures and tests: the rest are in their initial
+  // state and cost nothing).
+  uint64_t built_windows() const;
+
   // What pfn belongs to: for kFree the canonical free block holding it, for kAllocated its
   // naturally aligned block, otherwise the page. Remembers the record it found (see
-  // hint_wbase_), so not safe to call from two threads at once even though const.
+  // hints_), so not safe to call from two threads at once even though const.
   BlockInfo Lookup(uint64_t pfn) const;
   // Canonical free block holding pfn in the free run [a, b).
   BuddyBlock FreeBlockAt(uint64_t a, uint64_t b, uint64_t pfn) const;
@@ -126,11 +139,21 @@ class ExtentStore {
     uint32_t end() const { return uint32_t{start} + len_m1 + 1; }
   };
   static_assert(sizeof(Extent) == 8);
+  // A built window holds at least one record: an empty one is still in its initial state.
   using Window = absl::InlinedVector<Extent, 1>;
+  // Windows are allocated in chunks of kChunkWindows (2^19 pages, 2 GiB of simulated
+  // memory) when a change first reaches one of them.
+  static constexpr uint32_t kChunkShift = 7;
+  static constexpr uint64_t kChunkWindows = uint64_t{1} << kChunkShift;
+  using Chunk = std::array<Window, kChunkWindows>;
   struct Segment {
     uint64_t first_window = 0;
-    std::vector<Window> windows;
+    uint64_t num_windows = 0;
+    std::vector<std::unique_ptr<Chunk>> chunks;  // null: no window of the chunk built
   };
+  // Records of a window in its initial state: one per zone piece and hole, at most one
+  // more than the zones it overlaps.
+  using InitialRecords = absl::InlinedVector<Extent, 4>;
   struct ZoneCounts {
     std::array<uint64_t, kMaxSupportedBuddyOrder + 1> free_blocks{};
     uint64_t free_pages = 0;
@@ -142,24 +165,37 @@ class ExtentStore {
   static constexpr uint8_t kNoZone = 255;
 
   ExtentStore() = default;
-  void BuildWindows();
+  void BuildSegments();
 
-  // Window holding pfn, or nullptr.
-  const Window* FindWindow(uint64_t pfn) const {
+  // Segment holding pfn's window and the window's index in it; nullptr if pfn is in no
+  // segment (outside every window).
+  const Segment* FindSegment(uint64_t pfn, uint64_t* index) const {
     const uint64_t w = pfn >> kWindowShift;
     auto it = std::upper_bound(segments_.begin(), segments_.end(), w,
                                [](uint64_t v, const Segment& s) { return v < s.first_window; });
     if (it == segments_.begin()) return nullptr;
     --it;
-    const uint64_t idx = w - it->first_window;
-    if (idx >= it->windows.size()) return nullptr;
-    return &it->windows[idx];
+    *index = w - it->first_window;
+    if (*index >= it->num_windows) return nullptr;
+    return &*it;
   }
-  Window* FindWindow(uint64_t pfn) {
-    return const_cast<Window*>(static_cast<const ExtentStore*>(this)->FindWindow(pfn));
+  // The built window of `index` in `s`, or nullptr if it is still in its initial state.
+  static const Window* BuiltWindow(const Segment& s, uint64_t index) {
+    const Chunk* c = s.chunks[index >> kChunkShift].get();
+    if (c == nullptr) return nullptr;
+    const Window& w = (*c)[index & (kChunkWindows - 1)];
+    return w.empty() ? nullptr : &w;
   }
+  // The window holding pfn, built (in its initial state) if it was not.
+  // REQUIRES: pfn is in a segment.
+  Window& BuildWindow(Segment& s, uint64_t index, uint64_t wbase);
+  // The records of the window starting at wbase in its initial state.
+  void MakeInitialRecords(uint64_t wbase, InitialRecords& out) const;
+  // The record of that window holding pfn.
+  Extent InitialRecordAt(uint64_t wbase, uint64_t pfn) const;
   // Index of the record of `w` containing window offset `off`.
-  static size_t RecordIndex(const Window& w, uint32_t off) {
+  template <typename Records>
+  static size_t RecordIndex(const Records& w, uint32_t off) {
     auto it = std::upper_bound(w.begin(), w.end(), off,
                                [](uint32_t v, const Extent& e) { return v < e.start; });
     return static_cast<size_t>(it - w.begin()) - 1;
@@ -168,18 +204,27 @@ class ExtentStore {
   void AssignInWindow(Window& w, uint64_t base, uint32_t lo, uint32_t hi, const Extent& proto);
   void AddStats(uint64_t base, const Extent& e, int64_t sign);
 
-  // Lookup()'s last record: the compaction scanners, isolation and the pcp lists look up
-  // consecutive pfns, mostly in one record, so a lookup in the record or window of the last
-  // one skips one or both binary searches. hint_window_ points into segments_ (whose
-  // windows never move after BuildWindows, and move with the store); hint_ is a copy of the
-  // record. Any change of the records (Assign, Compact) forgets it.
+  // Lookup()'s last records, in two windows: the compaction scanners, isolation and the pcp
+  // lists look up consecutive pfns, mostly in one record, and compaction alternates between
+  // the migrate scanner's window and the free scanner's; a lookup in the record or window
+  // of one of the last two skips one or both binary searches. hints_[0] is the most recent.
+  // A hint's window points into a chunk (whose windows never move, and move with the store),
+  // or is nullptr for a window in its initial state; its record is a copy, and `index` its
+  // place in the window (a scanner leaving a record nearly always enters a neighbour, found
+  // without a search). Any change of the records (Assign, Compact) forgets both.
   static constexpr uint64_t kNoHint = ~uint64_t{0};
-  void ForgetHint() { hint_wbase_ = kNoHint; }
-  // Points hint_ at the record holding pfn; false if pfn is in no window.
+  struct Hint {
+    uint64_t wbase = kNoHint;  // first pfn of the window
+    const Window* window = nullptr;
+    size_t index = 0;  // of record in *window
+    Extent record{};
+  };
+  // Sets h.record (and h.index) to the record of h's window holding window offset `off`.
+  void FindHintRecord(Hint& h, uint32_t off) const;
+  void ForgetHint() { hints_[0].wbase = hints_[1].wbase = kNoHint; }
+  // Makes hints_[0] the record holding pfn; false if pfn is in no window.
   bool HintRecord(uint64_t pfn) const;
-  mutable uint64_t hint_wbase_ = kNoHint;  // first pfn of hint_window_
-  mutable const Window* hint_window_ = nullptr;
-  mutable Extent hint_{};
+  mutable std::array<Hint, 2> hints_;
 
   uint32_t max_free_order_ = 0;
   std::vector<NodeLayout> nodes_;
@@ -193,19 +238,31 @@ class ExtentStore {
 
 template <typename Fn>
 void ExtentStore::ForEachSpan(uint64_t start, uint64_t end, Fn&& fn) const {
+  InitialRecords initial;
   for (uint64_t p = start; p < end;) {
     const uint64_t wbase = p & ~(kWindowPages - 1);
     const uint64_t wend = wbase + kWindowPages;
-    const Window* w = FindWindow(p);
-    if (w == nullptr) {
+    uint64_t index = 0;
+    const Segment* seg = FindSegment(p, &index);
+    if (seg == nullptr) {
       const uint64_t t = std::min(end, wend);
       fn(Span{{p, t, PageState::kHole, 0, trace::OWNER_UNKNOWN, 0}, p, t});
       p = t;
       continue;
     }
-    for (size_t k = RecordIndex(*w, static_cast<uint32_t>(p - wbase)); k < w->size() && p < end;
-         ++k) {
-      const Extent& e = (*w)[k];
+    const Extent* records;
+    size_t n;
+    if (const Window* w = BuiltWindow(*seg, index)) {
+      records = w->data();
+      n = w->size();
+    } else {
+      MakeInitialRecords(wbase, initial);
+      records = initial.data();
+      n = initial.size();
+    }
+    const absl::Span<const Extent> recs(records, n);
+    for (size_t k = RecordIndex(recs, static_cast<uint32_t>(p - wbase)); k < n && p < end; ++k) {
+      const Extent& e = recs[k];
       const uint64_t t = std::min(wbase + e.end(), end);
       const PageState state = static_cast<PageState>(e.state);
       fn(Span{{p, t, state, e.order, static_cast<OwnerType>(e.owner),

@@ -24,20 +24,28 @@ double LatencyHistogram::BucketMidNs(int bucket) {
   return (lo + (width - 1) / 2.0) / kUnitsPerNs;
 }
 
+uint64_t& LatencyHistogram::Counter(int bucket) {
+  if (ranges_.empty()) ranges_.resize(kRanges);
+  std::vector<uint64_t>& range = ranges_[bucket >> kSubBits];
+  if (range.empty()) range.assign(kSubBuckets, 0);
+  return range[bucket & (kSubBuckets - 1)];
+}
+
 void LatencyHistogram::Add(double latency_ns) {
   if (!(latency_ns >= 0)) latency_ns = 0;  // also maps NaN to 0
   const double units = std::min(latency_ns * kUnitsPerNs, 1.8e19);
-  if (counts_.empty()) counts_.assign(kBuckets, 0);
-  ++counts_[BucketOf(static_cast<uint64_t>(std::llround(units)))];
+  ++Counter(BucketOf(static_cast<uint64_t>(std::llround(units))));
   ++count_;
   total_ns_ += latency_ns;
   max_ns_ = std::max(max_ns_, latency_ns);
 }
 
 void LatencyHistogram::Merge(const LatencyHistogram& other) {
-  if (!other.counts_.empty()) {
-    if (counts_.empty()) counts_.assign(kBuckets, 0);
-    for (int i = 0; i < kBuckets; ++i) counts_[i] += other.counts_[i];
+  for (size_t r = 0; r < other.ranges_.size(); ++r) {
+    const std::vector<uint64_t>& from = other.ranges_[r];
+    if (from.empty()) continue;
+    const int first = static_cast<int>(r) << kSubBits;
+    for (int i = 0; i < kSubBuckets; ++i) Counter(first + i) += from[i];
   }
   count_ += other.count_;
   total_ns_ += other.total_ns_;
@@ -50,9 +58,14 @@ double LatencyHistogram::Percentile(double q) const {
   // Rank of the sample: ceil(q * n), at least 1.
   const uint64_t rank = std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(q * count_)));
   uint64_t seen = 0;
-  for (int i = 0; i < kBuckets; ++i) {
-    seen += counts_[i];
-    if (seen >= rank) return std::min(BucketMidNs(i), max_ns_);
+  for (size_t r = 0; r < ranges_.size(); ++r) {
+    const std::vector<uint64_t>& range = ranges_[r];
+    if (range.empty()) continue;
+    for (int i = 0; i < kSubBuckets; ++i) {
+      seen += range[i];
+      if (seen >= rank)
+        return std::min(BucketMidNs((static_cast<int>(r) << kSubBits) + i), max_ns_);
+    }
   }
   return max_ns_;
 }

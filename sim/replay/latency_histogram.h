@@ -1,8 +1,10 @@
 // Latency distribution of one event kind: a log-linear histogram over 1/16-ns units.
 // Values below 16 ns (256 units) are kept exactly; above, each power-of-two range is cut into
 // 256 sub-buckets, so a percentile is within 1/256 (0.4 %) of the true value. Mean, total and
-// max are exact. At most 114 KiB, allocated on the first sample (a replay keeps one per event
-// kind, most of them often empty), O(1) per sample, deterministic.
+// max are exact. Each power-of-two range's 256 counters (2 KiB) are allocated on its first
+// sample: a replay keeps one histogram per event kind, most of them empty or spanning a few
+// ranges, and a short replay (a sweep point) would otherwise spend more on faulting in 114 KiB
+// of zeros per kind than on its events. O(1) per sample, deterministic.
 #ifndef MEMSIM_SIM_REPLAY_LATENCY_HISTOGRAM_H_
 #define MEMSIM_SIM_REPLAY_LATENCY_HISTOGRAM_H_
 
@@ -28,11 +30,16 @@ class LatencyHistogram {
   double Percentile(double q) const;
 
  private:
-  static constexpr int kBuckets = (64 - kSubBits + 1) << kSubBits;
+  static constexpr int kRanges = 64 - kSubBits + 1;
+  static constexpr int kSubBuckets = 1 << kSubBits;
   static int BucketOf(uint64_t units);
   static double BucketMidNs(int bucket);
+  // The counter of `bucket`, its range allocated if it was not.
+  uint64_t& Counter(int bucket);
 
-  std::vector<uint64_t> counts_;  // kBuckets entries once a sample was added, else empty
+  // Counters by range (bucket >> kSubBits): kRanges entries once a sample was added, else
+  // empty; each empty until a sample falls in that range, then kSubBuckets entries.
+  std::vector<std::vector<uint64_t>> ranges_;
   uint64_t count_ = 0;
   double total_ns_ = 0;
   double max_ns_ = 0;

@@ -145,6 +145,29 @@ TEST(ExtentStoreTest, LookupsAfterChangesSeeTheNewState) {
   EXPECT_EQ(s.Lookup(17), (BlockInfo{PageState::kAllocated, 16, 4, trace::OWNER_ANON, 0, 0}));
 }
 
+TEST(ExtentStoreTest, LookupsAlternatingBetweenWindowsSeeEveryChange) {
+  // Lookup() remembers records in the last two windows (the compaction scanners alternate
+  // between two); a third window replaces the older one, and a change forgets both.
+  ExtentStore s = Make({{0, 0, 16384, {}}});
+  s.Assign(0, 16384, PageState::kFree, 0, trace::OWNER_FREE);
+  s.Assign(16, 32, PageState::kAllocated, 4, trace::OWNER_ANON);
+  s.Assign(12288, 12800, PageState::kAllocated, 9, trace::OWNER_FILE);
+  EXPECT_EQ(s.Lookup(20), (BlockInfo{PageState::kAllocated, 16, 4, trace::OWNER_ANON, 0, 0}));
+  EXPECT_EQ(s.Lookup(12300), (BlockInfo{PageState::kAllocated, 12288, 9, trace::OWNER_FILE, 0, 0}));
+  EXPECT_EQ(s.Lookup(40), (BlockInfo{PageState::kFree, 32, 5, trace::OWNER_FREE, 0, 0}));
+  EXPECT_EQ(s.Lookup(12900), (BlockInfo{PageState::kFree, 12800, 9, trace::OWNER_FREE, 0, 0}));
+  EXPECT_EQ(s.Lookup(8000), (BlockInfo{PageState::kFree, 7168, 10, trace::OWNER_FREE, 0, 0}));
+  EXPECT_EQ(s.Lookup(12300), (BlockInfo{PageState::kAllocated, 12288, 9, trace::OWNER_FILE, 0, 0}));
+  EXPECT_EQ(s.Lookup(17), (BlockInfo{PageState::kAllocated, 16, 4, trace::OWNER_ANON, 0, 0}));
+  EXPECT_TRUE(s.RangeInZones(12288, 12800));
+  s.Assign(12288, 12800, PageState::kFree, 0, trace::OWNER_FREE);
+  EXPECT_EQ(s.Lookup(20), (BlockInfo{PageState::kAllocated, 16, 4, trace::OWNER_ANON, 0, 0}));
+  EXPECT_EQ(s.Lookup(12300), (BlockInfo{PageState::kFree, 12288, 10, trace::OWNER_FREE, 0, 0}));
+  s.Assign(16, 32, PageState::kFree, 0, trace::OWNER_FREE);
+  EXPECT_EQ(s.Lookup(12301), (BlockInfo{PageState::kFree, 12288, 10, trace::OWNER_FREE, 0, 0}));
+  EXPECT_EQ(s.Lookup(20), (BlockInfo{PageState::kFree, 0, 10, trace::OWNER_FREE, 0, 0}));
+}
+
 TEST(ExtentStoreTest, RunsAndSpansSplitAtWindowsAndNodes) {
   // Two nodes; node 1 starts at 6144, in the middle of the second 4096-page window.
   ExtentStore s = Make({{0, 0, 6144, {}}, {1, 6144, 2048, {}}});
@@ -162,6 +185,133 @@ TEST(ExtentStoreTest, RunsAndSpansSplitAtWindowsAndNodes) {
   EXPECT_EQ(runs[2].node, 1u);
   EXPECT_EQ(s.zones().size(), 2u);
   EXPECT_EQ(s.free_pages(1), 2048u);
+}
+
+// Two nodes with holes inside windows and a window between them outside every node:
+//   node 0 [0, 10000): DMA [16, 4096), Normal [4096, 6000), Movable [6100, 10000)
+//   node 1 [20000, 30000): Normal. Windows 0-2 and 4-7 hold zone pages; window 3 none.
+ExtentStore MakeHoleyStore() {
+  return Make({{0,
+                0,
+                10000,
+                {{ZoneKind::kDma, 16, 4080},
+                 {ZoneKind::kNormal, 4096, 1904},
+                 {ZoneKind::kMovable, 6100, 3900}}},
+               {1, 20000, 10000, {}}});
+}
+
+// Every window builds itself in its initial state (an Assign of kUnknown over a whole
+// window leaves its records and the counts as they were).
+void BuildEveryWindow(ExtentStore& s) {
+  for (uint64_t w : {0, 1, 2, 4, 5, 6, 7}) {
+    s.Assign(w * 4096, (w + 1) * 4096, PageState::kUnknown, 0, trace::OWNER_UNKNOWN);
+  }
+}
+
+TEST(ExtentStoreLazyTest, WindowsInTheirInitialStateReadAsIfBuilt) {
+  ExtentStore s = MakeHoleyStore();
+  EXPECT_EQ(s.built_windows(), 0u);
+  // 2 + 3 + 2 records in windows 0-2; 2 + 1 + 1 + 2 in windows 4-7.
+  EXPECT_EQ(s.record_count(), 13u);
+  EXPECT_EQ(s.unknown_pages(0), 4080u);
+  EXPECT_EQ(s.unknown_pages(1), 1904u);
+  EXPECT_EQ(s.unknown_pages(2), 3900u);
+  EXPECT_EQ(s.unknown_pages(3), 10000u);
+  EXPECT_EQ(Spans(s, 0, 12288),
+            (std::vector<SpanView>{{0, 16, PageState::kHole, 0, 16},
+                                   {16, 4096, PageState::kUnknown, 16, 4096},
+                                   {4096, 6000, PageState::kUnknown, 4096, 6000},
+                                   {6000, 6100, PageState::kHole, 6000, 6100},
+                                   {6100, 8192, PageState::kUnknown, 6100, 8192},
+                                   {8192, 10000, PageState::kUnknown, 8192, 10000},
+                                   {10000, 12288, PageState::kHole, 10000, 12288}}));
+  EXPECT_EQ(Spans(s, 13000, 13010),
+            (std::vector<SpanView>{{13000, 13010, PageState::kHole, 13000, 13010}}));
+  EXPECT_EQ(Spans(s, 19990, 20010),
+            (std::vector<SpanView>{{19990, 20000, PageState::kHole, 16384, 20000},
+                                   {20000, 20010, PageState::kUnknown, 20000, 20480}}));
+  // Lookups move between records and windows (the remembered record follows).
+  EXPECT_EQ(s.Lookup(5).state, PageState::kHole);
+  EXPECT_EQ(s.Lookup(16), (BlockInfo{PageState::kUnknown, 16, 0, trace::OWNER_UNKNOWN, 0, 0}));
+  EXPECT_EQ(s.Lookup(4095), (BlockInfo{PageState::kUnknown, 4095, 0, trace::OWNER_UNKNOWN, 0, 0}));
+  EXPECT_EQ(s.Lookup(4096), (BlockInfo{PageState::kUnknown, 4096, 0, trace::OWNER_UNKNOWN, 0, 1}));
+  EXPECT_EQ(s.Lookup(6050).state, PageState::kHole);
+  EXPECT_EQ(s.Lookup(5999), (BlockInfo{PageState::kUnknown, 5999, 0, trace::OWNER_UNKNOWN, 0, 1}));
+  EXPECT_EQ(s.Lookup(6100), (BlockInfo{PageState::kUnknown, 6100, 0, trace::OWNER_UNKNOWN, 0, 2}));
+  EXPECT_EQ(s.Lookup(10000).state, PageState::kHole);
+  EXPECT_EQ(s.Lookup(13000).state, PageState::kHole);
+  EXPECT_EQ(s.Lookup(29999),
+            (BlockInfo{PageState::kUnknown, 29999, 0, trace::OWNER_UNKNOWN, 1, 3}));
+  EXPECT_TRUE(s.RangeInZones(16, 4096));
+  EXPECT_FALSE(s.RangeInZones(0, 20));
+  EXPECT_TRUE(s.RangeInZones(4000, 4200));  // zones DMA and Normal: one node, no hole
+  EXPECT_FALSE(s.RangeInZones(9990, 10010));
+  EXPECT_TRUE(s.RangeInZones(20000, 30000));  // four windows
+  std::vector<ExtentStore::Run> runs;
+  s.VisitRuns(0, ~uint64_t{0}, [&](const ExtentStore::Run& r) { runs.push_back(r); });
+  ASSERT_EQ(runs.size(), 8u);  // zone pieces cut at windows: 1 + 2 + 1 in node 0, 4 in node 1
+  EXPECT_EQ(runs[2].start_pfn, 6100u);
+  EXPECT_EQ(runs[2].end_pfn, 8192u);
+  EXPECT_EQ(runs[4].start_pfn, 20000u);
+  EXPECT_EQ(runs[4].end_pfn, 20480u);
+  EXPECT_EQ(runs[4].node, 1u);
+  EXPECT_EQ(runs[7].start_pfn, 28672u);
+  EXPECT_EQ(runs[7].end_pfn, 30000u);
+  EXPECT_EQ(s.built_windows(), 0u);  // reading built nothing
+}
+
+TEST(ExtentStoreLazyTest, ChangesBuildOnlyTheWindowsTheyReach) {
+  ExtentStore s = MakeHoleyStore();
+  EXPECT_EQ(s.Lookup(6150), (BlockInfo{PageState::kUnknown, 6150, 0, trace::OWNER_UNKNOWN, 0, 2}));
+  // [6100, 6200) free: blocks 6100/2, 6104/3, 6112/5, 6144/5, 6176/4, 6192/3.
+  s.Assign(6100, 6200, PageState::kFree, 0, trace::OWNER_FREE);
+  EXPECT_EQ(s.built_windows(), 1u);
+  EXPECT_EQ(s.record_count(), 14u);  // window 1: unknown, hole, free, unknown
+  EXPECT_EQ(s.unknown_pages(2), 3800u);
+  EXPECT_EQ(s.free_pages(2), 100u);
+  EXPECT_EQ(s.free_blocks(2, 5), 2u);
+  EXPECT_EQ(s.free_blocks(2, 4), 1u);
+  EXPECT_EQ(s.free_blocks(2, 3), 2u);
+  EXPECT_EQ(s.Lookup(6150), (BlockInfo{PageState::kFree, 6144, 5, trace::OWNER_FREE, 0, 2}));
+  EXPECT_EQ(s.FreeRunAt(6150), (std::pair<uint64_t, uint64_t>{6100, 6200}));
+  // From the built window to unbuilt ones and back.
+  EXPECT_EQ(s.Lookup(100), (BlockInfo{PageState::kUnknown, 100, 0, trace::OWNER_UNKNOWN, 0, 0}));
+  EXPECT_EQ(s.Lookup(8200), (BlockInfo{PageState::kUnknown, 8200, 0, trace::OWNER_UNKNOWN, 0, 2}));
+  EXPECT_EQ(s.Lookup(7000), (BlockInfo{PageState::kUnknown, 7000, 0, trace::OWNER_UNKNOWN, 0, 2}));
+  EXPECT_EQ(s.Lookup(6199), (BlockInfo{PageState::kFree, 6192, 3, trace::OWNER_FREE, 0, 2}));
+  // An allocation across windows 5 and 6 of node 1 builds both.
+  s.Assign(24064, 25088, PageState::kAllocated, 9, trace::OWNER_ANON);
+  EXPECT_EQ(s.built_windows(), 3u);
+  EXPECT_EQ(s.record_count(), 16u);
+  EXPECT_EQ(s.allocated_blocks(trace::OWNER_ANON), 2u);
+  EXPECT_EQ(s.unknown_pages(3), 10000u - 1024u);
+  EXPECT_EQ(s.Lookup(24600), (BlockInfo{PageState::kAllocated, 24576, 9, trace::OWNER_ANON, 1, 3}));
+  EXPECT_EQ(s.Lookup(25088),
+            (BlockInfo{PageState::kUnknown, 25088, 0, trace::OWNER_UNKNOWN, 1, 3}));
+  s.Compact();
+  EXPECT_EQ(s.Lookup(24063),
+            (BlockInfo{PageState::kUnknown, 24063, 0, trace::OWNER_UNKNOWN, 1, 3}));
+}
+
+TEST(ExtentStoreLazyTest, EagerlyBuiltWindowsReadTheSame) {
+  ExtentStore lazy = MakeHoleyStore();
+  ExtentStore eager = MakeHoleyStore();
+  BuildEveryWindow(eager);
+  EXPECT_EQ(eager.built_windows(), 7u);
+  EXPECT_EQ(lazy.built_windows(), 0u);
+  EXPECT_EQ(eager.record_count(), lazy.record_count());
+  for (uint32_t z = 0; z < 4; ++z) {
+    EXPECT_EQ(eager.unknown_pages(z), lazy.unknown_pages(z)) << "zone " << z;
+    EXPECT_EQ(eager.free_pages(z), 0u);
+  }
+  EXPECT_EQ(Spans(eager, 0, 33000), Spans(lazy, 0, 33000));
+  EXPECT_EQ(Spans(lazy, 0, 33000).size(), 15u);  // 13 records, window 3, beyond window 7
+  for (uint64_t pfn = 0; pfn < 33000; pfn += 7) {
+    ASSERT_EQ(eager.Lookup(pfn), lazy.Lookup(pfn)) << "pfn " << pfn;
+  }
+  for (uint64_t pfn = 0; pfn < 33000; pfn += 97) {
+    ASSERT_EQ(eager.RangeInZones(pfn, pfn + 50), lazy.RangeInZones(pfn, pfn + 50)) << pfn;
+  }
 }
 
 }  // namespace

@@ -49,6 +49,32 @@ TEST(LatencyHistogram, MergeEqualsAddingEverything) {
   EXPECT_DOUBLE_EQ(a.Percentile(0.9), all.Percentile(0.9));
 }
 
+TEST(LatencyHistogram, SamplesFarApartInHistogramsMergedFromDifferentRanges) {
+  // Buckets: 1 ns -> 16 (exact); 1000 ns -> range 6, mid 1000.96875; 1e6 ns -> range 16,
+  // mid 1000447.96875; 5e6 ns -> range 19, mid 5005311.96875 (clamped to the max).
+  LatencyHistogram a, b;
+  a.Add(1.0);
+  a.Add(1e6);
+  b.Add(5e6);
+  b.Add(1000.0);
+  EXPECT_DOUBLE_EQ(a.Percentile(0.5), 1.0);
+  EXPECT_DOUBLE_EQ(a.Percentile(1.0), 1e6);
+  EXPECT_DOUBLE_EQ(b.Percentile(0.5), 1000.96875);
+  a.Merge(b);
+  EXPECT_EQ(a.count(), 4u);
+  EXPECT_DOUBLE_EQ(a.Percentile(0.25), 1.0);
+  EXPECT_DOUBLE_EQ(a.Percentile(0.5), 1000.96875);
+  EXPECT_DOUBLE_EQ(a.Percentile(0.75), 1000447.96875);
+  EXPECT_DOUBLE_EQ(a.Percentile(1.0), 5e6);
+  EXPECT_DOUBLE_EQ(a.max_ns(), 5e6);
+  // Merging into an empty histogram, and an empty one into it, keeps the figures.
+  LatencyHistogram c, empty;
+  c.Merge(a);
+  c.Merge(empty);
+  EXPECT_DOUBLE_EQ(c.Percentile(0.75), 1000447.96875);
+  EXPECT_DOUBLE_EQ(c.total_ns(), 1.0 + 1000.0 + 1e6 + 5e6);
+}
+
 TEST(LatencyHistogram, EmptyIsZero) {
   LatencyHistogram h;
   EXPECT_EQ(h.Percentile(0.5), 0);
