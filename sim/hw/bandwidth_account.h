@@ -9,12 +9,16 @@
 // which the replay keeps near the trace's time) still share it by simulated time rather than
 // by call order. The bins are a ring over the latest kBins bins: a transfer older than that
 // window is not accounted (it starts when ready). Plain arithmetic; nothing allocates after
-// construction.
+// construction. The ring is fresh zeroed memory (an unused bin is all zero bytes), so the
+// accounts of nodes and links a replay never uses cost no host page (a sweep point of a
+// small trace paid 16 page faults per account writing "unused" into every bin).
 #ifndef MEMSIM_SIM_HW_BANDWIDTH_ACCOUNT_H_
 #define MEMSIM_SIM_HW_BANDWIDTH_ACCOUNT_H_
 
 #include <cstdint>
-#include <vector>
+#include <memory>
+
+#include "sim/hw/huge_alloc.h"
 
 namespace memsim::hw {
 
@@ -34,13 +38,14 @@ class BandwidthAccount {
 
  private:
   struct Bin {
-    int64_t index = -1;  // absolute bin number (time / bin_ns_); -1: never used
-    uint32_t lines = 0;  // lines booked in it
+    int64_t id;      // 1 + absolute bin number (time / bin_ns_); 0: never used
+    uint32_t lines;  // lines booked in it
   };
   double line_ns_;  // transfer time of one line at the full bandwidth
   double bin_ns_;   // kLinesPerBin x line_ns_
   int64_t latest_ = -1;
-  std::vector<Bin> bins_;
+  std::unique_ptr<unsigned char[], HugeDeleter> storage_;  // kBins zeroed Bins
+  Bin* bins_;
 };
 
 }  // namespace memsim::hw

@@ -130,7 +130,7 @@ class LineDirectory {
  private:
   static constexpr int kKeyBits = 60;
   static constexpr uint64_t kKeyMask = (uint64_t{1} << kKeyBits) - 1;
-  static constexpr uint64_t kInitialCapacity = uint64_t{1} << 16;  // 1 MiB
+  static constexpr uint64_t kInitialCapacity = uint64_t{1} << 12;  // 64 KiB
 
   // Home slot of a key. Runs of kRunLines consecutive lines hash as one block to
   // consecutive slots (one host cache line): memmap scans and cache victims both walk

@@ -9,7 +9,7 @@ namespace {
 
 TEST(LineDirectoryTest, StartsSmallAndGrowsToWhatIsHeld) {
   LineDirectory d(/*max_lines=*/uint64_t{1} << 22, /*sockets=*/8);
-  EXPECT_EQ(d.capacity(), uint64_t{1} << 16);
+  EXPECT_EQ(d.capacity(), uint64_t{1} << 12);
   EXPECT_EQ(d.max_capacity(), uint64_t{1} << 23);  // 4 Mi lines at <= 3/4 load
   // 100000 lines, each with one copy in socket (line % 8); every 3rd also modified there.
   for (uint64_t line = 0; line < 100000; ++line) {
