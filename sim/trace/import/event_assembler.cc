@@ -141,12 +141,18 @@ absl::Status EventAssembler::Add(const TraceRecord& r) {
   RETURN_IF_ERROR(CheckRanges(r));
   inference_.Observe(r);
   if (static_cast<int64_t>(r.cpu) > max_cpu_) max_cpu_ = r.cpu;
+  // The record's task, if it has state: looked up once per record (nothing below inserts
+  // into tasks_ before the handlers use it).
+  TaskState* task = nullptr;
   if (r.pid >= 0) {
     auto it = tasks_.find(r.pid);
-    if (it != tasks_.end() && it->second.has_pending_fault) {
-      const Event& f = it->second.pending_fault;
-      if (r.time_ns > f.time_ns + kFaultPairWindowNs || r.cpu != f.cpu) {
-        RETURN_IF_ERROR(FlushFault(it->second));
+    if (it != tasks_.end()) {
+      task = &it->second;
+      if (task->has_pending_fault) {
+        const Event& f = task->pending_fault;
+        if (r.time_ns > f.time_ns + kFaultPairWindowNs || r.cpu != f.cpu) {
+          RETURN_IF_ERROR(FlushFault(*task));
+        }
       }
     }
   }
@@ -155,11 +161,11 @@ absl::Status EventAssembler::Add(const TraceRecord& r) {
   e.cpu = r.cpu;
   switch (r.tracepoint) {
     case Tracepoint::kMmPageAlloc:
-      return AddAlloc(r, e);
+      return AddAlloc(r, e, task);
     case Tracepoint::kMmPageFree:
-      return AddFree(r, e, /*batched=*/false);
+      return AddFree(r, e, /*batched=*/false, task);
     case Tracepoint::kMmPageFreeBatched:
-      return AddFree(r, e, /*batched=*/true);
+      return AddFree(r, e, /*batched=*/true, task);
     case Tracepoint::kPageFaultUser:
       RETURN_IF_ERROR(Require(r, {F::kAddress, F::kIp, F::kErrorCode}));
       e.kind = trace::EVENT_FAULT;
@@ -172,11 +178,11 @@ absl::Status EventAssembler::Add(const TraceRecord& r) {
         return Write(e);
       }
       {
-        TaskState& task = Task(r.pid);
-        RETURN_IF_ERROR(FlushFault(task));
-        task.has_pending_fault = true;
-        task.pending_fault = e;
-        task.pending_repeat_pfn = fault_pfns_.Recall(r.pid, e.address);
+        TaskState& t = task != nullptr ? *task : Task(r.pid);
+        RETURN_IF_ERROR(FlushFault(t));
+        t.has_pending_fault = true;
+        t.pending_fault = e;
+        t.pending_repeat_pfn = fault_pfns_.Recall(r.pid, e.address);
       }
       return absl::OkStatus();
     case Tracepoint::kMmMigratePagesStart: {
@@ -257,7 +263,7 @@ absl::Status EventAssembler::Add(const TraceRecord& r) {
   return absl::InternalError("EventAssembler::Add: record of an unknown tracepoint");
 }
 
-absl::Status EventAssembler::AddAlloc(const TraceRecord& r, Event& e) {
+absl::Status EventAssembler::AddAlloc(const TraceRecord& r, Event& e, TaskState* task) {
   RETURN_IF_ERROR(Require(r, {F::kPfn, F::kOrder, F::kMigratetype, F::kGfpFlags}));
   const uint64_t pfn = r.value(F::kPfn);
   // A failed allocation still fires the tracepoint: the raw field is -1UL and the text
@@ -275,7 +281,10 @@ absl::Status EventAssembler::AddAlloc(const TraceRecord& r, Event& e) {
   e.owner = InferOwner(e.gfp_flags, e.migratetype, e.order);
   // Where the CPU allocates under the default local policy: migration targets are placed
   // on purpose, so they do not count.
-  if (e.order == 0 && !inference_.InMigration(r.pid, r.cpu)) ++cpu_block_allocs_[r.cpu][pfn >> 9];
+  if (e.order == 0 && !inference_.InMigration(r.pid, r.cpu)) {
+    if (r.cpu >= cpu_block_allocs_.size()) cpu_block_allocs_.resize(r.cpu + 1);
+    ++cpu_block_allocs_[r.cpu][pfn >> 9];
+  }
   if (e.order < 64) {
     free_.Erase(pfn, pfn + (uint64_t{1} << e.order));
     fault_pfns_.Forget(pfn, pfn + (uint64_t{1} << e.order));
@@ -287,12 +296,11 @@ absl::Status EventAssembler::AddAlloc(const TraceRecord& r, Event& e) {
                          e.owner == trace::OWNER_HUGETLB);
   // The user page a held-back fault of this task was waiting for. Page-table pages and
   // other kernel allocations made inside the handler leave the fault waiting.
-  if (r.pid >= 0 && (e.owner == trace::OWNER_ANON || e.owner == trace::OWNER_FILE) &&
+  if (task != nullptr && (e.owner == trace::OWNER_ANON || e.owner == trace::OWNER_FILE) &&
       e.order <= 9) {
-    auto it = tasks_.find(r.pid);
-    if (it != tasks_.end() && it->second.has_pending_fault) {
-      Event f = it->second.pending_fault;
-      it->second.has_pending_fault = false;
+    if (task->has_pending_fault) {
+      Event f = task->pending_fault;
+      task->has_pending_fault = false;
       f.pfn = pfn + ((f.address >> 12) & ((uint64_t{1} << e.order) - 1));
       f.time_ns = std::max(f.time_ns, e.time_ns);  // mapped after the allocation
       ++counters_[kFaultPfnFromAlloc];
@@ -319,7 +327,8 @@ uint64_t EventAssembler::GfpBits(std::string_view names) {
   return it->second.first;
 }
 
-absl::Status EventAssembler::AddFree(const TraceRecord& r, Event& e, bool batched) {
+absl::Status EventAssembler::AddFree(const TraceRecord& r, Event& e, bool batched,
+                                     TaskState* known_task) {
   RETURN_IF_ERROR(Require(r, {F::kPfn}));
   if (!batched) RETURN_IF_ERROR(Require(r, {F::kOrder}));
   const uint64_t pfn = r.value(F::kPfn);
@@ -327,7 +336,7 @@ absl::Status EventAssembler::AddFree(const TraceRecord& r, Event& e, bool batche
   // larger (free_unref_folios), which the preceding mm_page_free of the same folio says.
   const uint32_t order = batched ? 0 : static_cast<uint32_t>(r.value(F::kOrder));
   const uint64_t end = pfn + (uint64_t{1} << (order < 64 ? order : 63));
-  TaskState& task = Task(r.pid);
+  TaskState& task = known_task != nullptr ? *known_task : Task(r.pid);
   const FreeRangeSet::Coverage coverage = free_.Cover(pfn, end);
   Event moved;  // an inferred compaction migration of this source, written first
   const bool is_source =
@@ -435,10 +444,12 @@ void EventAssembler::InferCpuNodes(trace::TraceHeader* header) const {
   const int nodes = header->nodes_size();
   if (nodes < 2 || header->cpu_node_size() > 0 || cpu_block_allocs_.empty()) return;
   uint32_t cpus = header->num_cpus();
-  for (const auto& [cpu, blocks] : cpu_block_allocs_) cpus = std::max(cpus, cpu + 1);
+  cpus = std::max(cpus, static_cast<uint32_t>(cpu_block_allocs_.size()));
   std::vector<int32_t> map(cpus, -1);
   uint64_t counted = 0, agreeing = 0;
-  for (const auto& [cpu, blocks] : cpu_block_allocs_) {
+  for (uint32_t cpu = 0; cpu < cpu_block_allocs_.size(); ++cpu) {
+    const auto& blocks = cpu_block_allocs_[cpu];
+    if (blocks.empty()) continue;
     std::vector<uint64_t> per_node(nodes, 0);
     for (const auto& [block, count] : blocks) {
       const uint64_t pfn = block << 9;

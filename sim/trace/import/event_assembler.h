@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -137,9 +138,10 @@ class EventAssembler {
   absl::Status Write(const Event& e);
   // Writes the task's held-back fault without a pfn, if any.
   absl::Status FlushFault(TaskState& task);
-  absl::Status AddAlloc(const TraceRecord& r, Event& e);
+  // `task`: the record's task state if it has one (Add looked it up), else nullptr.
+  absl::Status AddAlloc(const TraceRecord& r, Event& e, TaskState* task);
   uint64_t GfpBits(std::string_view names);
-  absl::Status AddFree(const TraceRecord& r, Event& e, bool batched);
+  absl::Status AddFree(const TraceRecord& r, Event& e, bool batched, TaskState* known_task);
   absl::Status AddRemoveMigrationPte(const TraceRecord& r, Event& e);
   void AddSetMigrationPte(const TraceRecord& r);
   void EndMigration(TaskState& task);
@@ -154,8 +156,9 @@ class EventAssembler {
   absl::flat_hash_map<int32_t, TaskState> tasks_;
   // gfp_flags text -> (GfpBit mask, unknown names): a capture repeats a few dozen strings.
   absl::flat_hash_map<std::string, std::pair<uint64_t, uint32_t>> gfp_cache_;
-  // Per CPU: order-0 allocations outside migrations, by pageblock (pfn >> 9).
-  absl::flat_hash_map<uint32_t, absl::flat_hash_map<uint64_t, uint64_t>> cpu_block_allocs_;
+  // Per CPU (index; CheckRanges bounds it by kMaxCpus): order-0 allocations outside
+  // migrations, by pageblock (pfn >> 9). Sized to the highest CPU counted + 1.
+  std::vector<absl::flat_hash_map<uint64_t, uint64_t>> cpu_block_allocs_;
   int64_t max_cpu_ = -1;
   uint64_t events_written_ = 0;
   uint64_t events_by_kind_[kNumEventKinds] = {};  // indexed by trace::EventKind

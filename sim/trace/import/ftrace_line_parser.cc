@@ -98,11 +98,36 @@ static_assert(sizeof(kSpecs) / sizeof(kSpecs[0]) ==
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
+// The whole of `s` as an unsigned number in base 10 or 16: what std::from_chars accepts (digits
+// only: no sign, prefix or space; any number of leading zeros; nothing if the value passes
+// 2^64 - 1), without its run-time base dispatch (it was the parser's costliest call).
 std::optional<uint64_t> ParseUnsigned(std::string_view s, int base) {
   if (s.empty()) return std::nullopt;
   uint64_t v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
-  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
+  if (base == 10) {
+    for (const char c : s) {
+      const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(c)) - '0';
+      if (d > 9) return std::nullopt;
+      if (__builtin_mul_overflow(v, uint64_t{10}, &v) || __builtin_add_overflow(v, d, &v)) {
+        return std::nullopt;
+      }
+    }
+    return v;
+  }
+  for (const char c : s) {
+    unsigned d;
+    if (c >= '0' && c <= '9') {
+      d = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      d = c - 'a' + 10;
+    } else if (c >= 'A' && c <= 'F') {
+      d = c - 'A' + 10;
+    } else {
+      return std::nullopt;
+    }
+    if ((v >> 60) != 0) return std::nullopt;
+    v = v << 4 | d;
+  }
   return v;
 }
 

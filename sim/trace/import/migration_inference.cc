@@ -111,12 +111,14 @@ void MigrationInference::AddFreeRange(Run& run, uint64_t start, uint64_t end, ui
   uint64_t need = std::min(taken, end - start);
   for (uint64_t hi = end; need > 0 && hi > start;) {
     uint64_t lo = start;
-    auto it = allocated_.upper_bound(hi - 1);
-    if (it != allocated_.begin()) {
-      --it;
-      const uint64_t held_end = it->first + Pages(it->second);
+    // The held block with the highest head at or below hi - 1. One starting more than
+    // 2^kMaxOrder pages below `start` ends by `start`: as good as none.
+    const auto held =
+        allocated_.Last(hi - 1, start > Pages(kMaxOrder) ? start - Pages(kMaxOrder) : 0);
+    if (held) {
+      const uint64_t held_end = held->head + Pages(held->order);
       if (held_end >= hi) {  // hi - 1 is held
-        hi = std::max(start, std::min(hi, it->first));
+        hi = std::max(start, std::min(hi, held->head));
         continue;
       }
       lo = std::max(start, held_end);
@@ -243,7 +245,7 @@ void MigrationInference::Return(Run& run, uint64_t pfn, uint32_t order) {
 }
 
 void MigrationInference::OnAlloc(const TraceRecord& r, uint64_t pfn, uint32_t order, bool movable) {
-  if (order <= kMaxOrder) allocated_[pfn] = order;
+  if (order <= kMaxOrder) allocated_.Set(pfn, order);
   if (!movable || order > kMaxOrder) return;
   auto b = batches_.find(Key(r.pid, r.cpu));
   if (b != batches_.end()) b->second.targets[order].push_back(pfn);
@@ -282,7 +284,7 @@ bool MigrationInference::OnBatchFree(Batch& batch, const TraceRecord& r, uint64_
 
 bool MigrationInference::OnFree(const TraceRecord& r, uint64_t pfn, uint32_t order, bool shown_free,
                                 Event* migrate) {
-  if (!shown_free) allocated_.erase(pfn);
+  if (!shown_free) allocated_.Erase(pfn);
   if (auto b = batches_.find(Key(r.pid, r.cpu)); b != batches_.end()) {
     return OnBatchFree(b->second, r, pfn, order, shown_free, migrate);
   }
@@ -315,7 +317,7 @@ bool MigrationInference::OnFree(const TraceRecord& r, uint64_t pfn, uint32_t ord
   run.modelled_pages += Pages(order);
   inferred_pages_ += Pages(order);
   ++inferred_events_;
-  allocated_[dst] = order;
+  allocated_.Set(dst, order);
   *migrate = Event();
   migrate->kind = trace::EVENT_MIGRATE;
   migrate->time_ns = r.time_ns;
@@ -330,7 +332,7 @@ bool MigrationInference::OnFree(const TraceRecord& r, uint64_t pfn, uint32_t ord
 void MigrationInference::OnExactMigrate(int32_t pid, uint32_t cpu, uint64_t src_head,
                                         uint64_t dst_head, uint32_t order) {
   exact_pages_ += Pages(order);
-  if (order <= kMaxOrder) allocated_[dst_head] = order;
+  if (order <= kMaxOrder) allocated_.Set(dst_head, order);
   if (auto b = batches_.find(Key(pid, cpu)); b != batches_.end()) {
     Batch& batch = b->second;
     batch.exact_heads.insert(src_head);

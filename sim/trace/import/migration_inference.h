@@ -44,6 +44,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "proto/trace.pb.h"
 #include "sim/trace/event.h"
+#include "sim/trace/import/held_blocks.h"
 #include "sim/trace/import/trace_record.h"
 
 namespace memsim {
@@ -133,7 +134,7 @@ class MigrationInference {
 
   // Blocks a traced allocation or a migration (exact or inferred) holds and no traced free
   // has released since: head pfn -> order. A free-scanner range never takes them.
-  absl::btree_map<uint64_t, uint32_t> allocated_;
+  HeldBlocks allocated_;
   absl::flat_hash_map<int64_t, Run> runs_;
   absl::flat_hash_map<int64_t, Batch> batches_;
   uint64_t reported_pages_ = 0;

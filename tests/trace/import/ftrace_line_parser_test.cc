@@ -160,5 +160,36 @@ TEST(FtraceLineParserTest, MalformedKnownEvents) {
             Kind::kMalformed);
 }
 
+// Numbers are read as std::from_chars reads them (the parser's own digit loop since it
+// replaced from_chars): digits only, leading zeros allowed, nothing past 2^64 - 1.
+TEST(FtraceLineParserTest, NumbersAtAndPastTheirLimits) {
+  FtraceLineParser p;
+  TraceRecord r;
+  ASSERT_EQ(p.Parse("sh-1 [000] 1.0: mm_page_free: pfn=18446744073709551615 order=0", &r),
+            Kind::kEvent);
+  EXPECT_EQ(r.value(F::kPfn), 18'446'744'073'709'551'615u);
+  EXPECT_EQ(p.Parse("sh-1 [000] 1.0: mm_page_free: pfn=18446744073709551616 order=0", &r),
+            Kind::kMalformed);
+  EXPECT_EQ(p.error(), "bad value '18446744073709551616' for 'pfn'");
+  EXPECT_EQ(p.Parse("sh-1 [000] 1.0: mm_page_free: pfn=0xFFFFFFFFFFFFFFFF order=0", &r),
+            Kind::kEvent);
+  EXPECT_EQ(r.value(F::kPfn), 0xffff'ffff'ffff'ffffu);
+  EXPECT_EQ(p.Parse("sh-1 [000] 1.0: mm_page_free: pfn=0x10000000000000000 order=0", &r),
+            Kind::kMalformed);
+  EXPECT_EQ(p.error(), "bad value '0x10000000000000000' for 'pfn'");
+  ASSERT_EQ(p.Parse("sh-1 [000] 1.0: mm_page_free: pfn=0xAbC order=0000000000000000000000003", &r),
+            Kind::kEvent);
+  EXPECT_EQ(r.value(F::kPfn), 0xabcu);
+  EXPECT_EQ(r.value(F::kOrder), 3u);
+  ASSERT_EQ(p.Parse("sh-1 [000] 1.0: mm_page_free: pfn=0x000000000000000000001 order=0", &r),
+            Kind::kEvent);
+  EXPECT_EQ(r.value(F::kPfn), 1u);
+  EXPECT_EQ(p.Parse("sh-1 [000] 1.0: mm_page_free: pfn=+5 order=0", &r), Kind::kMalformed);
+  EXPECT_EQ(p.error(), "bad value '+5' for 'pfn'");
+  EXPECT_EQ(p.Parse("sh-1 [000] 1.0: mm_page_free: pfn=5 order=1a", &r), Kind::kMalformed);
+  EXPECT_EQ(p.error(), "bad value '1a' for 'order'");
+  EXPECT_EQ(p.Parse("sh-1 [000] 1.0: mm_page_free: pfn=0xg order=0", &r), Kind::kMalformed);
+}
+
 }  // namespace
 }  // namespace memsim

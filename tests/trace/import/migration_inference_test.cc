@@ -453,6 +453,49 @@ TEST(CpuNodeMapTest, InferredFromWhereEachCpuAllocates) {
   EXPECT_DOUBLE_EQ(h.cpu_node_agreement(), 8.0 / 9.0);
 }
 
+// CPUs with no counted allocation stay -1, also between counted ones (the per-CPU counts are
+// indexed by CPU number): CPUs 1 and 5 allocate, 0 and 2-4 only free; CPU 5's page is on node
+// 1, CPU 1's two on node 0; all three agree.
+TEST(CpuNodeMapTest, CpusWithoutAllocationsStayUnmapped) {
+  auto line = [](int cpu, int us, const std::string& event) {
+    return absl::StrCat(" record-workload-", 100 + cpu, " [00", cpu, "] ..... 100.", 100000 + us,
+                        ": ", event, "\n");
+  };
+  std::string text;
+  text += line(1, 2,
+               "mm_page_alloc: page=0 pfn=0x2000 order=0 migratetype=1 "
+               "gfp_flags=GFP_HIGHUSER_MOVABLE");
+  text += line(0, 4, "mm_page_free: page=0 pfn=0x2000 order=0");
+  text += line(5, 6,
+               "mm_page_alloc: page=0 pfn=0x42000 order=0 migratetype=1 "
+               "gfp_flags=GFP_HIGHUSER_MOVABLE");
+  text += line(3, 8, "mm_page_free: page=0 pfn=0x42000 order=0");
+  text += line(1, 10,
+               "mm_page_alloc: page=0 pfn=0x2001 order=0 migratetype=1 "
+               "gfp_flags=GFP_HIGHUSER_MOVABLE");
+  const std::string input = testing::WriteTemp("gaps.ftrace", text);
+  const std::string out = testing::ImportTempPath("gaps.mtrace");
+  ImporterRegistry registry;
+  RegisterBuiltinImporters(registry);
+  auto writer = TraceWriter::Create(out);
+  ASSERT_TRUE(writer.ok()) << writer.status();
+  for (uint32_t n = 0; n < 2; ++n) {
+    trace::NodeRange* range = (*writer)->mutable_header()->add_nodes();
+    range->set_node_id(n);
+    range->set_start_pfn(n == 0 ? 0x1000 : 0x40000);
+    range->set_end_pfn(n == 0 ? 0x40000 : 0x80000);
+  }
+  ImportStats stats;
+  ASSERT_TRUE(registry.Create("ftrace")->Import(input, {}, writer->get(), &stats).ok());
+  ASSERT_TRUE((*writer)->Finish().ok());
+  auto reader = TraceReader::Open(out);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  const trace::TraceHeader& h = (*reader)->header();
+  EXPECT_EQ(std::vector<int32_t>(h.cpu_node().begin(), h.cpu_node().end()),
+            (std::vector<int32_t>{-1, 0, -1, -1, -1, 1}));
+  EXPECT_DOUBLE_EQ(h.cpu_node_agreement(), 1.0);
+}
+
 // A one-node recording gets no map: every CPU is on its only node.
 TEST(CpuNodeMapTest, NoneForOneNode) {
   auto imp = Import(RunText(
