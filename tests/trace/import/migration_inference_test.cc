@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "import_test_util.h"
 #include "sim/util/input_file.h"
+#include "sim/util/status_macros.h"
 
 namespace memsim {
 namespace {
@@ -399,6 +400,36 @@ TEST(MigrationInferenceTest, InferredDestinationsAgreeWithTheTrail) {
   EXPECT_EQ(same_pageblock, 1185u);
 }
 
+// A trace_pipe line of CPU `cpu` (task record-workload-<100 + cpu>) at 100.1 s + `us` us.
+std::string CpuLine(int cpu, int us, const std::string& event) {
+  return absl::StrCat(" record-workload-", 100 + cpu, " [00", cpu, "] ..... 100.", 100000 + us,
+                      ": ", event, "\n");
+}
+
+// `text` imported as ftrace into a trace whose header has two nodes, as the recorder's
+// metadata gives them (node 0: pfns 0x1000-0x40000, node 1: 0x40000-0x80000); its header.
+absl::StatusOr<trace::TraceHeader> ImportOnTwoNodes(const std::string& name,
+                                                    const std::string& text) {
+  const std::string input = testing::WriteTemp(name + ".ftrace", text);
+  const std::string out = testing::ImportTempPath(name + ".mtrace");
+  ImporterRegistry registry;
+  RegisterBuiltinImporters(registry);
+  absl::StatusOr<std::unique_ptr<TraceWriter>> writer = TraceWriter::Create(out);
+  if (!writer.ok()) return writer.status();
+  for (uint32_t n = 0; n < 2; ++n) {
+    trace::NodeRange* range = (*writer)->mutable_header()->add_nodes();
+    range->set_node_id(n);
+    range->set_start_pfn(n == 0 ? 0x1000 : 0x40000);
+    range->set_end_pfn(n == 0 ? 0x40000 : 0x80000);
+  }
+  ImportStats stats;
+  RETURN_IF_ERROR(registry.Create("ftrace")->Import(input, {}, writer->get(), &stats));
+  RETURN_IF_ERROR((*writer)->Finish());
+  absl::StatusOr<std::unique_ptr<TraceReader>> reader = TraceReader::Open(out);
+  if (!reader.ok()) return reader.status();
+  return (*reader)->header();
+}
+
 // The CPU -> node map of a multi-node recording (TraceHeader.cpu_node), inferred at import
 // from where each CPU's order-0 allocations land (the default local policy allocates on the
 // running CPU's node). Here four CPUs numbered round robin over two nodes (CPUs 0 and 2 on
@@ -407,10 +438,6 @@ TEST(MigrationInferenceTest, InferredDestinationsAgreeWithTheTrail) {
 // counted allocations agree with the map. Not counted: CPU 0's order-1 allocation on node 1,
 // and its NUMA-balancing destination on node 1 (placed there on purpose).
 TEST(CpuNodeMapTest, InferredFromWhereEachCpuAllocates) {
-  auto line = [](int cpu, int us, const std::string& event) {
-    return absl::StrCat(" record-workload-", 100 + cpu, " [00", cpu, "] ..... 100.", 100000 + us,
-                        ": ", event, "\n");
-  };
   auto alloc = [](uint64_t pfn, int order = 0) {
     return absl::StrCat("mm_page_alloc: page=0 pfn=0x", absl::Hex(pfn), " order=", order,
                         " migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE");
@@ -419,35 +446,20 @@ TEST(CpuNodeMapTest, InferredFromWhereEachCpuAllocates) {
   int us = 0;
   for (int cpu = 0; cpu < 4; ++cpu) {
     const uint64_t base = cpu % 2 == 0 ? 0x2000 : 0x42000;
-    text += line(cpu, us += 2, alloc(base + 16 * cpu));
-    text += line(cpu, us += 2, alloc(base + 16 * cpu + 1));
+    text += CpuLine(cpu, us += 2, alloc(base + 16 * cpu));
+    text += CpuLine(cpu, us += 2, alloc(base + 16 * cpu + 1));
   }
-  text += line(3, us += 2, alloc(0x3000));
-  text += line(0, us += 2, alloc(0x43000, 1));
-  text += line(0, us += 2, "mm_migrate_pages_start: mode=MIGRATE_ASYNC reason=numa_misplaced");
-  text += line(0, us += 2, alloc(0x44000));
-  text += line(0, us += 2, "mm_page_free: page=0000000000000004 pfn=0x2000 order=0");
-  text += line(0, us += 2,
-               "mm_migrate_pages: nr_succeeded=1 nr_failed=0 nr_thp_succeeded=0 nr_thp_failed=0 "
-               "nr_thp_split=0 nr_split=0 mode=MIGRATE_ASYNC reason=numa_misplaced");
-  const std::string input = testing::WriteTemp("cpus.ftrace", text);
-  const std::string out = testing::ImportTempPath("cpus.mtrace");
-  ImporterRegistry registry;
-  RegisterBuiltinImporters(registry);
-  auto writer = TraceWriter::Create(out);
-  ASSERT_TRUE(writer.ok()) << writer.status();
-  for (uint32_t n = 0; n < 2; ++n) {  // as the recorder's metadata gives them
-    trace::NodeRange* range = (*writer)->mutable_header()->add_nodes();
-    range->set_node_id(n);
-    range->set_start_pfn(n == 0 ? 0x1000 : 0x40000);
-    range->set_end_pfn(n == 0 ? 0x40000 : 0x80000);
-  }
-  ImportStats stats;
-  ASSERT_TRUE(registry.Create("ftrace")->Import(input, {}, writer->get(), &stats).ok());
-  ASSERT_TRUE((*writer)->Finish().ok());
-  auto reader = TraceReader::Open(out);
-  ASSERT_TRUE(reader.ok()) << reader.status();
-  const trace::TraceHeader& h = (*reader)->header();
+  text += CpuLine(3, us += 2, alloc(0x3000));
+  text += CpuLine(0, us += 2, alloc(0x43000, 1));
+  text += CpuLine(0, us += 2, "mm_migrate_pages_start: mode=MIGRATE_ASYNC reason=numa_misplaced");
+  text += CpuLine(0, us += 2, alloc(0x44000));
+  text += CpuLine(0, us += 2, "mm_page_free: page=0000000000000004 pfn=0x2000 order=0");
+  text += CpuLine(0, us += 2,
+                  "mm_migrate_pages: nr_succeeded=1 nr_failed=0 nr_thp_succeeded=0 nr_thp_failed=0 "
+                  "nr_thp_split=0 nr_split=0 mode=MIGRATE_ASYNC reason=numa_misplaced");
+  absl::StatusOr<trace::TraceHeader> imported = ImportOnTwoNodes("cpus", text);
+  ASSERT_TRUE(imported.ok()) << imported.status();
+  const trace::TraceHeader& h = *imported;
   EXPECT_EQ(std::vector<int32_t>(h.cpu_node().begin(), h.cpu_node().end()),
             (std::vector<int32_t>{0, 1, 0, 1}));
   EXPECT_DOUBLE_EQ(h.cpu_node_agreement(), 8.0 / 9.0);
@@ -457,40 +469,21 @@ TEST(CpuNodeMapTest, InferredFromWhereEachCpuAllocates) {
 // indexed by CPU number): CPUs 1 and 5 allocate, 0 and 2-4 only free; CPU 5's page is on node
 // 1, CPU 1's two on node 0; all three agree.
 TEST(CpuNodeMapTest, CpusWithoutAllocationsStayUnmapped) {
-  auto line = [](int cpu, int us, const std::string& event) {
-    return absl::StrCat(" record-workload-", 100 + cpu, " [00", cpu, "] ..... 100.", 100000 + us,
-                        ": ", event, "\n");
-  };
   std::string text;
-  text += line(1, 2,
-               "mm_page_alloc: page=0 pfn=0x2000 order=0 migratetype=1 "
-               "gfp_flags=GFP_HIGHUSER_MOVABLE");
-  text += line(0, 4, "mm_page_free: page=0 pfn=0x2000 order=0");
-  text += line(5, 6,
-               "mm_page_alloc: page=0 pfn=0x42000 order=0 migratetype=1 "
-               "gfp_flags=GFP_HIGHUSER_MOVABLE");
-  text += line(3, 8, "mm_page_free: page=0 pfn=0x42000 order=0");
-  text += line(1, 10,
-               "mm_page_alloc: page=0 pfn=0x2001 order=0 migratetype=1 "
-               "gfp_flags=GFP_HIGHUSER_MOVABLE");
-  const std::string input = testing::WriteTemp("gaps.ftrace", text);
-  const std::string out = testing::ImportTempPath("gaps.mtrace");
-  ImporterRegistry registry;
-  RegisterBuiltinImporters(registry);
-  auto writer = TraceWriter::Create(out);
-  ASSERT_TRUE(writer.ok()) << writer.status();
-  for (uint32_t n = 0; n < 2; ++n) {
-    trace::NodeRange* range = (*writer)->mutable_header()->add_nodes();
-    range->set_node_id(n);
-    range->set_start_pfn(n == 0 ? 0x1000 : 0x40000);
-    range->set_end_pfn(n == 0 ? 0x40000 : 0x80000);
-  }
-  ImportStats stats;
-  ASSERT_TRUE(registry.Create("ftrace")->Import(input, {}, writer->get(), &stats).ok());
-  ASSERT_TRUE((*writer)->Finish().ok());
-  auto reader = TraceReader::Open(out);
-  ASSERT_TRUE(reader.ok()) << reader.status();
-  const trace::TraceHeader& h = (*reader)->header();
+  text += CpuLine(1, 2,
+                  "mm_page_alloc: page=0 pfn=0x2000 order=0 migratetype=1 "
+                  "gfp_flags=GFP_HIGHUSER_MOVABLE");
+  text += CpuLine(0, 4, "mm_page_free: page=0 pfn=0x2000 order=0");
+  text += CpuLine(5, 6,
+                  "mm_page_alloc: page=0 pfn=0x42000 order=0 migratetype=1 "
+                  "gfp_flags=GFP_HIGHUSER_MOVABLE");
+  text += CpuLine(3, 8, "mm_page_free: page=0 pfn=0x42000 order=0");
+  text += CpuLine(1, 10,
+                  "mm_page_alloc: page=0 pfn=0x2001 order=0 migratetype=1 "
+                  "gfp_flags=GFP_HIGHUSER_MOVABLE");
+  absl::StatusOr<trace::TraceHeader> imported = ImportOnTwoNodes("gaps", text);
+  ASSERT_TRUE(imported.ok()) << imported.status();
+  const trace::TraceHeader& h = *imported;
   EXPECT_EQ(std::vector<int32_t>(h.cpu_node().begin(), h.cpu_node().end()),
             (std::vector<int32_t>{-1, 0, -1, -1, -1, 1}));
   EXPECT_DOUBLE_EQ(h.cpu_node_agreement(), 1.0);
