@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "absl/strings/str_format.h"
+#include "sim/hw/huge_alloc.h"
 #include "sim/hw/machine_topology.h"
 #include "sim/sweep/point_runner.h"
 #include "sim/sweep/sweep_table.h"
@@ -52,6 +53,7 @@ int PointWorker::RunBatch(const config::SweepManifest& manifest, const std::vect
   // top, and blocks up to 64 MiB from the heap rather than mappings of their own.
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  hw::RecycleHugeMappings();
   for (const uint32_t index : batch) {
     const config::SweepPoint& point = manifest.point(index);
     if (!CanRun(point)) break;
