@@ -1,7 +1,6 @@
 #include "sim/sweep/point_worker.h"
 
 #include <fcntl.h>
-#include <malloc.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -48,11 +47,7 @@ absl::Status PointWorker::Run(const config::SweepPoint& point) {
 
 int PointWorker::RunBatch(const config::SweepManifest& manifest, const std::vector<uint32_t>& batch,
                           int report_fd, const std::function<void(uint32_t)>& before_point) {
-  // Heap memory a point frees stays with the process for the next point instead of going
-  // back to the kernel (and being faulted in again, page by page): no trimming of the heap's
-  // top, and blocks up to 64 MiB from the heap rather than mappings of their own.
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  // The next point's tables reuse this one's mappings (huge_alloc.h).
   hw::RecycleHugeMappings();
   for (const uint32_t index : batch) {
     const config::SweepPoint& point = manifest.point(index);
