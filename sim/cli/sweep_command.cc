@@ -1,4 +1,4 @@
-// memsim sweep: many replays along the axes of a sweep spec, locally in parallel processes
+// memsim sweep: many replays along the axes of a sweep spec, locally in parallel workers
 // or as a Slurm job array, gathered into one results table (docs/sweeps.md).
 #include <algorithm>
 
@@ -11,7 +11,8 @@
 #include "sim/sweep/sweep_runner.h"
 
 ABSL_FLAG(int32_t, jobs, 0,
-          "sweep: points run at once, each in its own process; 0 means one per CPU.");
+          "sweep: worker processes run at once, each replaying a batch of points; 0 means one "
+          "per CPU.");
 ABSL_FLAG(bool, slurm, false,
           "sweep: prepare DIR and submit the points as a Slurm job array (sbatch) instead of "
           "running them here; gather the table afterwards with --collect.");
@@ -75,8 +76,9 @@ Command SweepCommand() {
       "Run a sweep spec's points in parallel (or on Slurm) and write one results table.",
       "memsim sweep SPEC.textproto --out=DIR [--jobs=N] [--slurm] | memsim sweep --collect DIR",
       "Expands the spec (proto/config.proto SweepSpec; examples in configs/sweeps/) into\n"
-      "points, one per combination of axis values, and replays each in its own process,\n"
-      "--jobs at a time. Each point's result is written atomically to DIR/points/; a killed\n"
+      "points, one per combination of axis values, and replays them in forked worker\n"
+      "processes, --jobs at a time (a crash takes down only its worker; docs/sweeps.md).\n"
+      "Each point's result is written atomically to DIR/points/; a killed\n"
       "sweep, run again with the same spec and --out, skips finished points. A failed point\n"
       "is recorded with its error and the sweep goes on. At the end DIR/results.csv and\n"
       "DIR/results.jsonl hold one row per point (axes, then metrics; docs/sweeps.md) and the\n"

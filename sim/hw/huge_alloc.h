@@ -18,6 +18,13 @@ void* AllocateHuge(size_t bytes);
 void* AllocateHugeZeroed(size_t bytes);
 void FreeHuge(void* p, size_t bytes);
 
+// From now on, FreeHuge keeps the mappings it is given (64 KiB and up) and AllocateHuge of
+// the same size reuses one, its touched pages zeroed (found in /proc/self/pagemap), instead
+// of unmapping and mapping again: a sweep worker replays point after point, and the unmap
+// (a TLB shootdown) and the page faults of fresh mappings were most of what a point cost.
+// Memory handed out is zero either way.
+void RecycleHugeMappings();
+
 // A std::unique_ptr deleter for AllocateHuge() memory.
 struct HugeDeleter {
   size_t bytes = 0;

@@ -19,6 +19,18 @@ namespace {
 
 // The one platform this process may build (SimGrid 3.32: one engine, one sealed platform).
 std::atomic<bool> platform_built{false};
+// Whether a batch ran in SimGrid's engine (EngineHasRun).
+std::atomic<bool> engine_ran{false};
+
+// Appends the bytes of `v` to `key` (doubles exactly, not as rounded text).
+template <typename T>
+void AppendBytes(std::string* key, const T& v) {
+  key->append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+void AppendString(std::string* key, const std::string& s) {
+  AppendBytes(key, s.size());
+  key->append(s);
+}
 
 // Latency-only links must never limit bandwidth.
 constexpr double kUnlimitedBytesPerS = 1e18;
@@ -125,6 +137,60 @@ absl::StatusOr<std::unique_ptr<SimPlatform>> SimPlatform::Create(
   std::unique_ptr<SimPlatform> platform(new SimPlatform(topology, options, sg));
   RETURN_IF_ERROR(platform->Build());
   return platform;
+}
+
+std::string SimPlatform::Key(const MachineTopology& topology, const SimPlatformOptions& options) {
+  // What Build, RunBatch and Simulate read of the machine, and the options.
+  std::string key;
+  AppendString(&key, options.network_model);
+  AppendBytes(&key, options.allow_tcp_models);
+  AppendBytes(&key, options.closed_form_when_alone);
+  const config::Machine& m = topology.machine();
+  AppendBytes(&key, topology.sockets());
+  AppendBytes(&key, topology.nodes());
+  AppendBytes(&key, topology.cores());
+  AppendBytes(&key, m.line_bytes());
+  AppendBytes(&key, m.clock_ghz());
+  AppendBytes(&key, m.cores_per_socket());
+  for (int c = 0; c < topology.cores(); ++c) AppendBytes(&key, topology.socket_of_core(c));
+  for (int s = 0; s < topology.sockets(); ++s) AppendBytes(&key, topology.first_cpu_node(s));
+  for (int n = 0; n < topology.nodes(); ++n) {
+    AppendBytes(&key, topology.socket_of_node(n));
+    AppendBytes(&key, m.node(n).dram_bandwidth_bytes_per_s());
+    for (int to = 0; to < topology.nodes(); ++to) AppendBytes(&key, topology.latency_ns(n, to));
+  }
+  AppendBytes(&key, m.link_size());
+  for (const config::InterconnectLink& l : m.link()) {
+    AppendString(&key, l.name());
+    AppendBytes(&key, l.bandwidth_bytes_per_s());
+    AppendBytes(&key, l.latency_ns());
+  }
+  AppendBytes(&key, m.route_size());
+  for (const config::Route& r : m.route()) {
+    AppendBytes(&key, r.from_socket());
+    AppendBytes(&key, r.to_socket());
+    AppendBytes(&key, r.links_size());
+    for (const std::string& name : r.links()) AppendString(&key, name);
+  }
+  return key;
+}
+
+bool SimPlatform::EngineHasRun() { return engine_ran.load(); }
+
+bool SimPlatform::CanRebind(const MachineTopology& topology) const {
+  return Key(topology, options_) == Key(topology_, options_);
+}
+
+absl::Status SimPlatform::Rebind(const MachineTopology& topology) {
+  if (!CanRebind(topology)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("machine '", topology.machine().name(),
+                     "' needs another SimGrid platform than the one this process built (for '",
+                     topology_.machine().name(), "')"));
+  }
+  topology_ = topology;
+  simulated_transfers_ = 0;
+  return absl::OkStatus();
 }
 
 absl::Status SimPlatform::Build() {
@@ -311,6 +377,7 @@ absl::StatusOr<std::vector<double>> SimPlatform::RunBatch(const std::vector<Tran
 void SimPlatform::Simulate(const std::vector<Transfer>& transfers, const std::vector<size_t>& which,
                            std::vector<double>* done_ns) {
   simulated_transfers_ += which.size();
+  engine_ran = true;
   const double start_s = sg_->ClockS();
   // The simulated CPUs are the actors: each core with transfers in this batch issues its own,
   // in start order (`which` is sorted by start, so each core's share is too). One actor per

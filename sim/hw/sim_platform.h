@@ -9,7 +9,10 @@
 //
 // SimGrid 3.32 allows one Engine per process and a sealed platform cannot be extended, so a
 // process builds at most one SimPlatform; tests run each scenario in a forked child
-// (tests/hw/sim_platform_test.cc). Batches can be run any number of times.
+// (tests/hw/sim_platform_test.cc). Batches can be run any number of times. A sweep worker
+// replays several points on the one platform: Rebind gives it the next point's machine when
+// that machine has the same platform (Key), as long as the engine has not run (EngineHasRun;
+// docs/sweeps.md, "Processes").
 //
 // SimGrid itself is loaded on first use (CreateEngine or Create), from the module
 // libmemsim_simgrid.so (simgrid_backend.h): commands that build no platform never map it. It
@@ -72,6 +75,22 @@ class SimPlatform {
   static absl::StatusOr<std::unique_ptr<SimPlatform>> Create(const MachineTopology& topology,
                                                              const SimPlatformOptions& options);
   static absl::StatusOr<std::unique_ptr<SimPlatform>> Create(const MachineTopology& topology);
+
+  // Everything of `topology` (and `options`) that the platform reads, in bytes: two machines
+  // with the same key build the same platform (hosts, links, routes, latencies, bandwidths)
+  // and have their transfers placed and timed alike, whatever else differs (caches, metadata
+  // cache share, name).
+  static std::string Key(const MachineTopology& topology, const SimPlatformOptions& options);
+  // Whether SimGrid's engine has run in this process (a batch went through Simulate). Its
+  // clock then is no longer 0, and the completion times of later batches, differences of
+  // absolute times, may differ in their last bits from those of a fresh process.
+  static bool EngineHasRun();
+  // Makes `topology` the platform's machine (topology() returns it from now on) and starts
+  // simulated_transfers() again from 0. FailedPrecondition if its Key differs from the
+  // platform's. The route costs looked up so far stay: they depend only on the key.
+  absl::Status Rebind(const MachineTopology& topology);
+  // Whether Rebind(topology) would succeed.
+  bool CanRebind(const MachineTopology& topology) const;
 
   // Runs `transfers` concurrently (each starts at its start_ns) and returns, per transfer,
   // its completion time in ns after the batch start. Bandwidth is shared among

@@ -19,13 +19,20 @@ class CopierHolder {
   // SimGrid-backed if `simgrid`, else the uncontended analytic estimate. REQUIRES: `machine`
   // validated (LoadMachine, sweep expansion): its topology is built without validating again.
   static absl::StatusOr<CopierHolder> Create(const config::Machine& machine, bool simgrid);
+  // The same, but a SimGrid copier uses `*shared`, a platform that outlives this holder and
+  // is kept for the next replay in this process (a sweep worker's): built into it if null,
+  // else rebound to `machine` (hw::SimPlatform::Rebind: FailedPrecondition unless `machine`
+  // has the platform's key).
+  static absl::StatusOr<CopierHolder> Create(const config::Machine& machine, bool simgrid,
+                                             std::unique_ptr<hw::SimPlatform>* shared);
   BulkCopier* get() const { return copier_.get(); }
   // The SimGrid platform, or nullptr for the analytic copier.
-  const hw::SimPlatform* platform() const { return platform_.get(); }
+  const hw::SimPlatform* platform() const { return platform_; }
 
  private:
   std::unique_ptr<hw::MachineTopology> topology_;
-  std::unique_ptr<hw::SimPlatform> platform_;
+  std::unique_ptr<hw::SimPlatform> owned_platform_;
+  hw::SimPlatform* platform_ = nullptr;
   std::unique_ptr<BulkCopier> copier_;
 };
 

@@ -16,7 +16,8 @@ namespace memsim::sweep {
 namespace {
 
 absl::StatusOr<result::Result> Replay(const config::SweepPoint& p,
-                                      const memmap::ModelRegistry& models) {
+                                      const memmap::ModelRegistry& models,
+                                      std::unique_ptr<hw::SimPlatform>* platform) {
   if (!p.error().empty()) return absl::InvalidArgumentError(p.error());
   replay::ReplayJob job;
   job.trace_path = p.trace();
@@ -30,7 +31,7 @@ absl::StatusOr<result::Result> Replay(const config::SweepPoint& p,
   job.options.paced = !r.back_to_back();
   if (r.quantum_ns() != 0) job.options.quantum_ns = r.quantum_ns();
   ASSIGN_OR_RETURN(replay::CopierHolder copier,
-                   replay::CopierHolder::Create(job.machine, !r.no_simgrid()));
+                   replay::CopierHolder::Create(job.machine, !r.no_simgrid(), platform));
   return replay::RunReplayJob(job, models, copier.get());
 }
 
@@ -43,12 +44,13 @@ absl::Status RunSweepPoint(const std::string& dir, uint32_t index,
     return absl::InvalidArgumentError(
         absl::StrCat("--run_point=", index, ": the sweep has ", manifest.point_size(), " points"));
   }
-  return RunSweepPoint(dir, manifest.point(index), models);
+  return RunSweepPoint(dir, manifest.point(index), models, nullptr);
 }
 
 absl::Status RunSweepPoint(const std::string& dir, const config::SweepPoint& point,
-                           const memmap::ModelRegistry& models) {
-  absl::StatusOr<result::Result> r = Replay(point, models);
+                           const memmap::ModelRegistry& models,
+                           std::unique_ptr<hw::SimPlatform>* platform) {
+  absl::StatusOr<result::Result> r = Replay(point, models, platform);
   if (!r.ok()) {
     RETURN_IF_ERROR(RecordPointFailure(dir, point.index(), std::string(r.status().message())));
     return r.status();

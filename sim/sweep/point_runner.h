@@ -1,14 +1,19 @@
-// One point of a sweep, run in this process (the child `memsim sweep --run_point=I DIR`
-// that the sweep starts for each point): the replay whose result the table reads.
+// One point of a sweep, run in this process (a sweep's worker, or `memsim sweep
+// --run_point=I DIR`): the replay whose result the table reads.
 #ifndef MEMSIM_SIM_SWEEP_POINT_RUNNER_H_
 #define MEMSIM_SIM_SWEEP_POINT_RUNNER_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
 #include "proto/config.pb.h"
 #include "sim/memmap/model_registry.h"
+
+namespace memsim::hw {
+class SimPlatform;
+}
 
 namespace memsim::sweep {
 
@@ -18,11 +23,13 @@ namespace memsim::sweep {
 absl::Status RunSweepPoint(const std::string& dir, uint32_t index,
                            const memmap::ModelRegistry& models);
 
-// The same for a point of a manifest the caller has read already (a forked point of the
-// running sweep: the manifest, every point's machine included, is parsed once, not once per
-// point).
+// The same for a point of a manifest the caller has read already (a point of a sweep's
+// worker: the manifest, every point's machine included, is parsed once, not once per point).
+// With `platform` non-null, a SimGrid replay uses *platform, building it if null
+// (replay::CopierHolder::Create); null: a platform of its own.
 absl::Status RunSweepPoint(const std::string& dir, const config::SweepPoint& point,
-                           const memmap::ModelRegistry& models);
+                           const memmap::ModelRegistry& models,
+                           std::unique_ptr<hw::SimPlatform>* platform);
 
 }  // namespace memsim::sweep
 

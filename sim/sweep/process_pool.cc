@@ -40,17 +40,22 @@ ProcessOutcome Outcome(int status) {
   return o;
 }
 
-// In the child: die with the parent, send output to the log, then run or exec the task.
-[[noreturn]] void ExecChild(const ProcessTask& task, pid_t parent) {
+// In a child: die with the parent, send output to the log.
+void SetUpChild(const std::string& log_path, pid_t parent) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != parent) _exit(125);  // the parent died before prctl took effect
-  if (!task.log_path.empty()) {
-    int fd = open(task.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (!log_path.empty()) {
+    int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd >= 0) {
       dup2(fd, STDOUT_FILENO);
       dup2(fd, STDERR_FILENO);
     }
   }
+}
+
+// In the child: set up, then run or exec the task.
+[[noreturn]] void ExecChild(const ProcessTask& task, pid_t parent) {
+  SetUpChild(task.log_path, parent);
   if (task.run) {
     const int code = task.run();
     std::fflush(nullptr);
@@ -91,6 +96,42 @@ absl::Status RunProcesses(const std::vector<ProcessTask>& tasks, int jobs,
     on_done(index, Outcome(status));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<ReportingChild> ForkReporting(const std::function<int(int report_fd)>& run,
+                                             const std::string& log_path) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0)
+    return absl::InternalError(absl::StrCat("pipe: ", std::strerror(errno)));
+  const pid_t self = getpid();
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
+  }
+  if (pid == 0) {
+    close(fds[0]);
+    SetUpChild(log_path, self);
+    const int code = run(fds[1]);
+    std::fflush(nullptr);
+    _exit(code);  // not exit(): the parent's atexit handlers and static destructors are its own
+  }
+  close(fds[1]);
+  return ReportingChild{pid, fds[0]};
+}
+
+ProcessOutcome WaitFor(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      ProcessOutcome o;
+      o.what = absl::StrCat("waitpid: ", std::strerror(errno));
+      return o;
+    }
+  }
+  return Outcome(status);
 }
 
 absl::StatusOr<std::string> RunAndCapture(const std::vector<std::string>& argv) {

@@ -1,8 +1,10 @@
-// Child processes for sweeps: each point (and each generated trace) runs in its own
-// process, because a SimGrid engine lives once per process and a crashing point must not
-// take the sweep down.
+// Child processes for sweeps: points run in forked workers (and each generated trace in a
+// process of its own), because a SimGrid engine lives once per process and a crashing point
+// must not take the sweep down.
 #ifndef MEMSIM_SIM_SWEEP_PROCESS_POOL_H_
 #define MEMSIM_SIM_SWEEP_PROCESS_POOL_H_
+
+#include <sys/types.h>
 
 #include <functional>
 #include <string>
@@ -32,6 +34,21 @@ struct ProcessOutcome {
 // (PR_SET_PDEATHSIG), so killing a sweep leaves no orphan points running.
 absl::Status RunProcesses(const std::vector<ProcessTask>& tasks, int jobs,
                           const std::function<void(size_t, const ProcessOutcome&)>& on_done);
+
+// A forked child that reports to its parent through a pipe.
+struct ReportingChild {
+  pid_t pid = -1;
+  int report_fd = -1;  // the pipe's read end (the parent's to close)
+};
+
+// Forks a child that runs `run(fd)`, fd the pipe's write end, with its stdout and stderr
+// appended to `log_path`; its return value is the exit status. The child dies with the
+// parent (PR_SET_PDEATHSIG). REQUIRES: as for ProcessTask::run.
+absl::StatusOr<ReportingChild> ForkReporting(const std::function<int(int report_fd)>& run,
+                                             const std::string& log_path);
+
+// Waits for child `pid` to end.
+ProcessOutcome WaitFor(pid_t pid);
 
 // Runs one program to completion and returns its stdout (stderr passes through).
 // Non-zero exit or a signal is an error naming the program.

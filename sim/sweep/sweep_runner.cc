@@ -1,10 +1,14 @@
 #include "sim/sweep/sweep_runner.h"
 
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <deque>
 #include <thread>
 #include <utility>
 
@@ -15,6 +19,7 @@
 #include "sim/hw/sim_platform.h"
 #include "sim/report/result_format.h"
 #include "sim/sweep/point_runner.h"
+#include "sim/sweep/point_worker.h"
 #include "sim/sweep/process_pool.h"
 #include "sim/sweep/sweep_manifest.h"
 #include "sim/sweep/sweep_table.h"
@@ -43,12 +48,11 @@ int SweepRunner::Jobs() const {
 }
 
 absl::Status SweepRunner::RunPoints(const config::SweepManifest& manifest, const std::string& dir,
-                                    const std::string& self, const std::vector<uint32_t>& points,
-                                    int jobs) {
-  // What every forked point would otherwise build for itself, built once here and inherited
+                                    const std::vector<uint32_t>& points, int jobs) {
+  // What every worker would otherwise build for itself, built once here and inherited
   // copy-on-write: the manifest (passed, not re-read), the protobuf descriptors the result's
-  // JSON needs (built lazily on first use) and the SimGrid engine (its configuration flags;
-  // each point still builds its own platform, which depends on the point's machine).
+  // JSON needs (built lazily on first use) and the SimGrid engine (loaded, configured, never
+  // run here; each worker builds its own platform, which depends on the points' machines).
   if (!points.empty()) {
     (void)report::ResultToJson(result::Result());
     for (uint32_t i : points) {
@@ -58,38 +62,22 @@ absl::Status SweepRunner::RunPoints(const config::SweepManifest& manifest, const
       }
     }
   }
-  std::vector<ProcessTask> tasks;
-  for (uint32_t i : points) {
-    ProcessTask t;
-    t.argv = {self, "sweep", absl::StrCat("--run_point=", i), dir};
-    // Forked, not exec'ed: the per-point cost of starting the binary (~30 ms) is gone;
-    // the point still runs in a process of its own (docs/sweeps.md, "Processes").
-    t.run = [this, &manifest, dir, i] {
-      const absl::Status s = RunSweepPoint(dir, manifest.point(i), models_);
-      if (!s.ok()) std::fprintf(stderr, "memsim sweep: %s\n", std::string(s.message()).c_str());
-      return s.ok() ? 0 : 1;
-    };
-    t.log_path = absl::StrFormat("%s/logs/point-%06u.log", dir, i);
-    std::remove(t.log_path.c_str());
-    tasks.push_back(std::move(t));
-  }
+  for (uint32_t i : points) std::remove(PointLogPath(dir, i).c_str());
+  // Points not yet given to a worker, or given back by one that ended before it ran them.
+  std::deque<uint32_t> queue(points.begin(), points.end());
+  struct Worker {
+    ReportingChild child;
+    std::vector<uint32_t> batch;
+    std::string report;  // bytes read from the pipe, not yet a whole index
+  };
+  std::vector<Worker> workers;
   const auto start = std::chrono::steady_clock::now();
   size_t done = 0, failed = 0;
   absl::Status status;
   const bool tty = isatty(STDERR_FILENO);
-  RETURN_IF_ERROR(RunProcesses(tasks, jobs, [&](size_t k, const ProcessOutcome& o) {
-    const uint32_t index = points[k];
+  auto finished = [&](uint32_t index, bool ok) {
     ++done;
-    if (!o.ok) {
-      ++failed;
-      // The point writes its own error; a crash or a kill leaves that to us.
-      if (StateOf(dir, index) == PointState::kPending) {
-        status.Update(RecordPointFailure(
-            dir, index,
-            absl::StrCat("point process ", o.what, ": ", LastLineOf(tasks[k].log_path), " (log ",
-                         tasks[k].log_path, ")")));
-      }
-    }
+    if (!ok) ++failed;
     const double s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double eta = s / done * (points.size() - done);
@@ -99,9 +87,75 @@ absl::Status SweepRunner::RunPoints(const config::SweepManifest& manifest, const
     if (tty) {
       if (options_.progress_line) options_.progress_line(line);
     } else {
-      std::fprintf(stderr, "%s (point %u %s)\n", line.c_str(), index, o.ok ? "ok" : "failed");
+      std::fprintf(stderr, "%s (point %u %s)\n", line.c_str(), index, ok ? "ok" : "failed");
     }
-  }));
+  };
+  // A worker ended: the points of its batch without an outcome go back to the queue's front.
+  // If it died (a signal, or exit status 1: a point without an outcome) before its first
+  // point had an outcome, that point killed a fresh process: it fails, as it would alone.
+  auto worker_ended = [&](const Worker& w, const ProcessOutcome& o) {
+    std::vector<uint32_t> unfinished;
+    for (uint32_t i : w.batch) {
+      if (StateOf(dir, i) == PointState::kPending) unfinished.push_back(i);
+    }
+    if (!unfinished.empty() && unfinished[0] == w.batch[0]) {
+      const std::string log = PointLogPath(dir, w.batch[0]);
+      status.Update(
+          RecordPointFailure(dir, w.batch[0],
+                             absl::StrCat("point process ", o.ok ? "ran no point" : o.what, ": ",
+                                          LastLineOf(log), " (log ", log, ")")));
+      finished(w.batch[0], false);
+      unfinished.erase(unfinished.begin());
+    }
+    queue.insert(queue.begin(), unfinished.begin(), unfinished.end());
+  };
+  while (!queue.empty() || !workers.empty()) {
+    while (!queue.empty() && workers.size() < static_cast<size_t>(jobs)) {
+      // One job: every queued point to one worker. More: a share small enough that the
+      // workers finish together even when points differ in cost.
+      const size_t take = jobs == 1
+                              ? queue.size()
+                              : std::max<size_t>(1, (queue.size() + 2 * jobs - 1) / (2 * jobs));
+      Worker w;
+      w.batch.assign(queue.begin(), queue.begin() + take);
+      queue.erase(queue.begin(), queue.begin() + take);
+      const std::vector<uint32_t>& batch = w.batch;
+      ASSIGN_OR_RETURN(w.child, ForkReporting(
+                                    [&](int report_fd) {
+                                      PointWorker worker(dir, models_);
+                                      return worker.RunBatch(manifest, batch, report_fd,
+                                                             options_.before_point);
+                                    },
+                                    PointLogPath(dir, w.batch[0])));
+      workers.push_back(std::move(w));
+    }
+    std::vector<pollfd> fds;
+    for (const Worker& w : workers) fds.push_back({w.child.report_fd, POLLIN, 0});
+    if (poll(fds.data(), fds.size(), -1) < 0) {
+      if (errno == EINTR) continue;
+      return absl::InternalError(absl::StrCat("poll: ", std::strerror(errno)));
+    }
+    for (size_t k = fds.size(); k-- > 0;) {
+      if (fds[k].revents == 0) continue;
+      Worker& w = workers[k];
+      char buf[256];
+      const ssize_t n = read(w.child.report_fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n > 0) {
+        w.report.append(buf, n);
+        while (w.report.size() >= sizeof(uint32_t)) {
+          uint32_t index;
+          std::memcpy(&index, w.report.data(), sizeof index);
+          w.report.erase(0, sizeof index);
+          finished(index, StateOf(dir, index) == PointState::kOk);
+        }
+        continue;
+      }
+      close(w.child.report_fd);
+      worker_ended(w, WaitFor(w.child.pid));
+      workers.erase(workers.begin() + k);
+    }
+  }
   if (options_.progress_done) options_.progress_done();
   return status;
 }
@@ -150,7 +204,7 @@ absl::Status SweepRunner::Run(const std::string& spec_path, const std::string& d
   const size_t finished = manifest.point_size() - pending.size();
   std::fprintf(stderr, "sweep %s: %d points (%zu already finished), %d at a time\n",
                manifest.spec().name().c_str(), manifest.point_size(), finished, jobs);
-  RETURN_IF_ERROR(RunPoints(manifest, dir, self, pending, jobs));
+  RETURN_IF_ERROR(RunPoints(manifest, dir, pending, jobs));
   return FinishTable(manifest, dir);
 }
 
@@ -161,14 +215,13 @@ absl::Status SweepRunner::Collect(const std::string& dir) {
 }
 
 absl::Status SweepRunner::RunTask(const std::string& dir, uint32_t task) {
-  ASSIGN_OR_RETURN(const std::string self, SelfExecutable());
   ASSIGN_OR_RETURN(config::SweepManifest manifest, ReadSweepManifest(dir));
   const int batch = options_.slurm_options.batch;
   if (batch < 1) return absl::InvalidArgumentError("--slurm_batch must be >= 1");
   const uint64_t first = uint64_t{task} * batch;
   ASSIGN_OR_RETURN(std::vector<uint32_t> pending,
                    PendingPoints(manifest, dir, /*retry_failed=*/false, first, first + batch));
-  return RunPoints(manifest, dir, self, pending, 1);
+  return RunPoints(manifest, dir, pending, 1);
 }
 
 absl::Status SweepRunner::RunPoint(const std::string& dir, uint32_t index) {

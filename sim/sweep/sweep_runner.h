@@ -1,6 +1,6 @@
 // SweepRunner: a sweep from spec to results table (docs/sweeps.md). Locally: expand the spec
-// into DIR (resuming a sweep already there), make its traces, run each pending point in its
-// own child process (`memsim sweep --run_point=I DIR`), `jobs` at a time, and write the table.
+// into DIR (resuming a sweep already there), make its traces, run the pending points in
+// forked worker processes (PointWorker), `jobs` at a time, and write the table.
 // On Slurm: the same preparation, then one job array; Collect writes the table afterwards.
 // What `memsim sweep` runs; the CLI only reads the flags into Options.
 #ifndef MEMSIM_SIM_SWEEP_SWEEP_RUNNER_H_
@@ -33,6 +33,9 @@ class SweepRunner {
     std::function<void()> progress_done;
     // Called with DIR after the table is written, when the spec has plots. May be null.
     std::function<absl::Status(const std::string& dir)> draw_plots;
+    // Tests only: called in the worker process before each point runs, with its index (to
+    // record which process ran it, or to kill the worker). May be null.
+    std::function<void(uint32_t index)> before_point;
   };
 
   // `models` must outlive the runner.
@@ -50,9 +53,11 @@ class SweepRunner {
 
  private:
   int Jobs() const;
-  // Runs `points` in child processes, `jobs` at a time, printing progress.
+  // Runs `points` in forked workers, at most `jobs` at a time, each replaying a batch of
+  // points (PointWorker::RunBatch); the points a worker did not finish go to the next one.
+  // Prints progress as each point finishes.
   absl::Status RunPoints(const config::SweepManifest& manifest, const std::string& dir,
-                         const std::string& self, const std::vector<uint32_t>& points, int jobs);
+                         const std::vector<uint32_t>& points, int jobs);
   // Writes the table; with `require_complete`, unfinished points are an error naming them.
   absl::Status WriteTable(const config::SweepManifest& manifest, const std::string& dir,
                           bool require_complete);

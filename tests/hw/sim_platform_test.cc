@@ -293,5 +293,51 @@ TEST(SimPlatformTest, BadEndpointIsAnError) {
   EXPECT_EQ(lines[0], "no node 9");
 }
 
+// A sweep worker reuses its platform for a machine with the same Key: fields the platform
+// does not read (the metadata cache share, the LLC, the name) leave the key alone, and the
+// link bandwidth, a node's DRAM bandwidth or a latency change it. Rebind refuses another key
+// and takes the same one, after which the platform's topology is the new machine's.
+TEST(SimPlatformTest, RebindOnlyToAMachineWithTheSamePlatform) {
+  auto base = LoadMachine(kSkylake);
+  ASSERT_TRUE(base.ok()) << base.status();
+  auto key = [](const config::Machine& m) {
+    return SimPlatform::Key(MachineTopology(m), SimPlatformOptions());
+  };
+  config::Machine same = *base;
+  same.set_metadata_cache_share(base->metadata_cache_share() / 2 + 0.01);
+  same.mutable_llc()->set_size_bytes(base->llc().size_bytes() / 2);
+  same.set_name("renamed");
+  EXPECT_EQ(key(same), key(*base));
+  config::Machine link = *base;
+  link.mutable_link(0)->set_bandwidth_bytes_per_s(base->link(0).bandwidth_bytes_per_s() * 2);
+  EXPECT_NE(key(link), key(*base));
+  config::Machine dram = *base;
+  dram.mutable_node(1)->set_dram_bandwidth_bytes_per_s(base->node(1).dram_bandwidth_bytes_per_s() +
+                                                       1);
+  EXPECT_NE(key(dram), key(*base));
+  config::Machine latency = *base;
+  latency.set_latency_ns(1, base->latency_ns(1) + 1);
+  EXPECT_NE(key(latency), key(*base));
+  SimPlatformOptions all_simgrid;
+  all_simgrid.closed_form_when_alone = false;
+  EXPECT_NE(SimPlatform::Key(MachineTopology(*base), all_simgrid), key(*base));
+
+  auto lines = InChild([&]() -> std::vector<std::string> {
+    auto p = SimPlatform::Create(MachineTopology(*base));
+    if (!p.ok()) return {"error"};
+    const absl::Status other = (*p)->Rebind(MachineTopology(link));
+    const absl::Status ok = (*p)->Rebind(MachineTopology(same));
+    return {absl::StrCat(static_cast<int>(other.code())), std::string(other.message()),
+            absl::StrCat(ok.ok()), (*p)->topology().machine().name(),
+            absl::StrCat(SimPlatform::EngineHasRun())};
+  });
+  ASSERT_EQ(lines.size(), 5u) << (lines.empty() ? "" : lines[0]);
+  EXPECT_EQ(lines[0], absl::StrCat(static_cast<int>(absl::StatusCode::kFailedPrecondition)));
+  EXPECT_THAT(lines[1], HasSubstr("needs another SimGrid platform"));
+  EXPECT_EQ(lines[2], "1");  // ok
+  EXPECT_EQ(lines[3], "renamed");
+  EXPECT_EQ(lines[4], "0");  // building and rebinding run no engine
+}
+
 }  // namespace
 }  // namespace memsim::hw
