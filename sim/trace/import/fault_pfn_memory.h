@@ -40,6 +40,19 @@ class FaultPfnMemory {
   uint64_t Recall(int32_t pid, uint64_t address) const;
   // Pages [start, end) were freed or reallocated: their entries no longer hold.
   void Forget(uint64_t start, uint64_t end);
+  // Start loading what Recall or Remember of this page, and Forget of this pfn, will read
+  // (a hint to the cache: no effect on the answers).
+  void PrefetchPage(int32_t pid, uint64_t address) const {
+    by_page_.prefetch(Key{pid, address >> 12});
+  }
+  void PrefetchPfn(uint64_t pfn) const {
+    const uint64_t c = pfn >> kChunkShift;
+    if (pfn < kDirectPfns && c < chunks_.size() && chunks_[c] != nullptr) {
+      const uint64_t i = pfn & (kChunkPfns - 1);
+      __builtin_prefetch(&chunks_[c]->held[i / 64]);
+      __builtin_prefetch(&chunks_[c]->version[i]);
+    }
+  }
   // Pages remembered and not forgotten. O(entries): for tests.
   size_t size() const;
 

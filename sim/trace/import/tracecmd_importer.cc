@@ -791,11 +791,14 @@ class RecordSink {
     Decoder d(message);
     if (d.done()) return Garbled();
     while (!d.done()) {
-      char kind = d.GetUnchecked<char>();
+      const char kind = d.GetUnchecked<char>();
+      if (kind == kEntryRecord) {
+        RETURN_IF_ERROR(OnRecord(d));
+        continue;
+      }
+      // Every record before another entry is added before it is acted on.
+      RETURN_IF_ERROR(AddPending());
       switch (kind) {
-        case kEntryRecord:
-          RETURN_IF_ERROR(OnRecord(d));
-          break;
         case kEntrySymbol: {
           uint32_t id;
           std::string_view name;
@@ -830,7 +833,7 @@ class RecordSink {
           return Garbled();
       }
     }
-    return absl::OkStatus();
+    return AddPending();
   }
 
   bool have_summary() const { return have_summary_; }
@@ -864,16 +867,19 @@ class RecordSink {
     return absl::OkStatus();
   }
 
+  // Decodes a record, lets the assembler start loading what it will need for it, and adds
+  // the record before it: the loads of one record overlap the work on the previous one.
   absl::Status OnRecord(Decoder& d) {
     if (d.left() < kRecordHeadBytes - 1) return Garbled();
+    Pending& next = pending_[have_pending_ ? 1 - current_ : current_];
     const uint8_t tp = d.GetUnchecked<uint8_t>();
     const uint32_t present = d.GetUnchecked<uint32_t>();
-    TraceRecord& r = record_;
+    TraceRecord& r = next.record;
     r.Clear();
     r.time_ns = d.GetUnchecked<uint64_t>();
     r.cpu = d.GetUnchecked<uint32_t>();
     r.pid = d.GetUnchecked<int32_t>();
-    const uint64_t offset = d.GetUnchecked<uint64_t>();
+    next.offset = d.GetUnchecked<uint64_t>();
     if (tp == 0 || tp >= static_cast<uint8_t>(Tracepoint::kNumTracepoints) ||
         present >= (uint64_t{1} << static_cast<int>(TraceField::kNumFields))) {
       return Garbled();
@@ -891,10 +897,31 @@ class RecordSink {
         r.Set(f, v);
       }
     }
-    absl::Status error = assembler_->Add(r);
+    assembler_->Prefetch(r);
+    if (have_pending_) {
+      RETURN_IF_ERROR(Add(pending_[current_]));
+      current_ = 1 - current_;
+    }
+    have_pending_ = true;
+    return absl::OkStatus();
+  }
+
+  absl::Status AddPending() {
+    if (!have_pending_) return absl::OkStatus();
+    have_pending_ = false;
+    return Add(pending_[current_]);
+  }
+
+  struct Pending {
+    TraceRecord record;
+    uint64_t offset = 0;  // in the .dat, for errors
+  };
+
+  absl::Status Add(const Pending& p) {
+    absl::Status error = assembler_->Add(p.record);
     if (error.ok()) return error;
     if (error.code() != absl::StatusCode::kInvalidArgument) return error;
-    return Malformed(offset, r.cpu,
+    return Malformed(p.offset, p.record.cpu,
                      std::string_view(error.message().data(), error.message().size()));
   }
 
@@ -928,7 +955,11 @@ class RecordSink {
   const ImportOptions& options_;
   EventAssembler* assembler_;
   ImportStats* stats_;
-  TraceRecord record_;
+  // The record decoded and not yet added (pending_[current_] if have_pending_), and the
+  // slot the next one is decoded into.
+  Pending pending_[2];
+  int current_ = 0;
+  bool have_pending_ = false;
   // Symbol number -> name (a deque: names keep their place while it grows).
   std::deque<std::string> symbols_;
   SkipCounts skips_;
