@@ -56,8 +56,8 @@ bool skip_kallsyms = false;
 
 // libtracecmd parses the capture's copy of /proc/kallsyms when it opens a file
 // (read_proc_kallsyms in trace-input.c calls libtraceevent's tep_parse_kallsyms: one sscanf
-// and two allocations per kernel symbol, ~200 k of them, 10-20 % of the CPU of an import of a
-// 650 k-record capture) and has no open flag to skip it. The importer never resolves a kernel
+// and two allocations per kernel symbol, over 100 k of them, ~8 % of the CPU of an import of
+// a 560 k-record capture) and has no open flag to skip it. The importer never resolves a kernel
 // address to a symbol (it reads numeric fields and the print formats' flag tables), so the
 // child skips the parse: this definition in the executable interposes on libtraceevent's for
 // libtracecmd's call. Anywhere else, and before the child sets the flag, it forwards to
