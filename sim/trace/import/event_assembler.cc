@@ -16,7 +16,8 @@ namespace {
 
 using F = TraceField;
 
-absl::Status Require(const TraceRecord& r, std::initializer_list<TraceField> fields) {
+// The error for the first field of `fields` the record lacks.
+absl::Status MissingField(const TraceRecord& r, std::initializer_list<TraceField> fields) {
   for (TraceField f : fields) {
     if (!r.Has(f)) {
       return absl::InvalidArgumentError(absl::StrCat(AbslView(TracepointName(r.tracepoint)),
@@ -25,6 +26,12 @@ absl::Status Require(const TraceRecord& r, std::initializer_list<TraceField> fie
     }
   }
   return absl::OkStatus();
+}
+
+inline absl::Status Require(const TraceRecord& r, std::initializer_list<TraceField> fields) {
+  if (r.HasAll(fields)) [[likely]]
+    return absl::OkStatus();
+  return MissingField(r, fields);
 }
 
 int32_t AsInt32(uint64_t v) { return static_cast<int32_t>(static_cast<uint32_t>(v)); }
@@ -261,6 +268,31 @@ absl::Status EventAssembler::Add(const TraceRecord& r) {
       break;
   }
   return absl::InternalError("EventAssembler::Add: record of an unknown tracepoint");
+}
+
+void EventAssembler::Prefetch(const TraceRecord& r) const {
+  if (r.pid >= 0) tasks_.prefetch(r.pid);
+  switch (r.tracepoint) {
+    case Tracepoint::kPageFaultUser:
+      if (r.pid >= 0 && r.Has(F::kAddress)) fault_pfns_.PrefetchPage(r.pid, r.value(F::kAddress));
+      break;
+    case Tracepoint::kMmPageAlloc:
+      if (r.cpu < cpu_block_allocs_.size() && r.Has(F::kPfn)) {
+        cpu_block_allocs_[r.cpu].prefetch(r.value(F::kPfn) >> 9);
+      }
+      [[fallthrough]];
+    case Tracepoint::kMmPageFree:
+    case Tracepoint::kMmPageFreeBatched:
+      if (r.Has(F::kPfn)) {
+        const uint64_t pfn = r.value(F::kPfn);
+        free_.Prefetch(pfn);
+        fault_pfns_.PrefetchPfn(pfn);
+        inference_.Prefetch(pfn);
+      }
+      break;
+    default:
+      break;
+  }
 }
 
 absl::Status EventAssembler::AddAlloc(const TraceRecord& r, Event& e, TaskState* task) {

@@ -87,6 +87,11 @@ class EventAssembler {
   // tracepoint requires is an InvalidArgumentError naming the field; the caller adds the
   // file and line. REQUIRES: record.tracepoint != kUnknown.
   absl::Status Add(const TraceRecord& record);
+  // Starts loading what Add(record) will read from the assembler's tables (hash slots and
+  // bitmap words that are mostly cache misses in a large trace), so that an importer that
+  // has the next record at hand can overlap those loads with the current record's work. A
+  // hint: no effect on what Add does.
+  void Prefetch(const TraceRecord& record) const;
   // Call once after the last record: writes faults still held back and settles pending
   // migration ptes into counters.
   absl::Status Finish();

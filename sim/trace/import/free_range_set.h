@@ -43,6 +43,13 @@ class FreeRangeSet {
   void Insert(uint64_t start, uint64_t end);
   // Removes [start, end), splitting ranges that straddle it. start >= end: no change.
   void Erase(uint64_t start, uint64_t end);
+  // Start loading the bitmap word of `pfn` (a hint to the cache: no effect on the answers).
+  void Prefetch(uint64_t pfn) const {
+    const uint64_t c = pfn / kChunkPfns;
+    if (pfn < kBitmapPfns && c < chunks_.size() && chunks_[c] != nullptr) {
+      __builtin_prefetch(&chunks_[c]->words[pfn % kChunkPfns / 64]);
+    }
+  }
   // The set as disjoint, coalesced ranges in ascending order (inert ones last). O(size of the
   // set): for tests and debugging.
   std::vector<std::pair<uint64_t, uint64_t>> Ranges() const;

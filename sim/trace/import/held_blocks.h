@@ -41,6 +41,14 @@ class HeldBlocks {
   void Set(uint64_t head, uint32_t order);
   // The block at `head` is no longer held; nothing if it was not.
   void Erase(uint64_t head);
+  // Start loading the words of `head` (a hint to the cache: no effect on the answers).
+  void Prefetch(uint64_t head) const {
+    const uint64_t c = head / kChunkPfns;
+    if (head < kBitmapPfns && c < chunks_.size() && chunks_[c] != nullptr) {
+      __builtin_prefetch(&chunks_[c]->heads[head % kChunkPfns / 64]);
+      __builtin_prefetch(&chunks_[c]->big[head % kChunkPfns / 64]);
+    }
+  }
   // The held block with the highest head in [floor, pfn], if any.
   std::optional<Block> Last(uint64_t pfn, uint64_t floor) const;
   size_t size() const { return size_; }

@@ -57,6 +57,8 @@ class MigrationInference {
   // MAX_PAGE_ORDER of x86-64 (NR_PAGE_ORDERS - 1).
   static constexpr uint32_t kMaxOrder = 10;
 
+  // Start loading what OnAlloc or OnFree of `pfn` will read first (a hint to the cache).
+  void Prefetch(uint64_t pfn) const { allocated_.Prefetch(pfn); }
   // Sees every record before the assembler converts it (compaction begin/end, scanner
   // ranges, migrate_pages batches; other records only close a free-scanner call).
   void Observe(const TraceRecord& r);

@@ -57,9 +57,4 @@ std::string_view TracepointSystem(Tracepoint tp) {
 
 std::string_view TraceFieldName(TraceField f) { return kFieldNames[static_cast<int>(f)]; }
 
-bool IsSymbolicField(TraceField f) {
-  return f == TraceField::kGfpFlags || f == TraceField::kMode || f == TraceField::kReason ||
-         f == TraceField::kStatus;
-}
-
 }  // namespace memsim

@@ -12,6 +12,7 @@
 #define MEMSIM_SIM_TRACE_IMPORT_TRACE_RECORD_H_
 
 #include <cstdint>
+#include <initializer_list>
 #include <string_view>
 
 #include "absl/strings/string_view.h"
@@ -77,7 +78,10 @@ enum class TraceField : uint8_t {
 // The kernel's field name ("pfn", "gfp_flags", "succeeded", ...).
 std::string_view TraceFieldName(TraceField f);
 // True for fields carried as names (TraceRecord::symbol) rather than numbers.
-bool IsSymbolicField(TraceField f);
+constexpr bool IsSymbolicField(TraceField f) {
+  return f == TraceField::kGfpFlags || f == TraceField::kMode || f == TraceField::kReason ||
+         f == TraceField::kStatus;
+}
 
 struct TraceRecord {
   Tracepoint tracepoint = Tracepoint::kUnknown;
@@ -95,6 +99,12 @@ struct TraceRecord {
     present_ |= Bit(f);
   }
   bool Has(TraceField f) const { return (present_ & Bit(f)) != 0; }
+  // True if every field of `fields` is present.
+  bool HasAll(std::initializer_list<TraceField> fields) const {
+    uint32_t mask = 0;
+    for (TraceField f : fields) mask |= Bit(f);
+    return (present_ & mask) == mask;
+  }
   // REQUIRES: Has(f).
   uint64_t value(TraceField f) const { return value_[Index(f)]; }
   std::string_view symbol(TraceField f) const { return symbol_[Index(f)]; }

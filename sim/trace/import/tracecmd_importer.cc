@@ -1,5 +1,6 @@
 #include "sim/trace/import/tracecmd_importer.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,6 +9,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
+#include <memory>
 #include <optional>
 #include <type_traits>
 #include <vector>
@@ -42,6 +45,29 @@ void tracecmd_set_loglevel(enum tep_loglevel level);
 const char* tracecmd_get_uname(struct tracecmd_input* handle);
 const char* tracecmd_get_trace_clock(struct tracecmd_input* handle);
 int tracecmd_cpus(struct tracecmd_input* handle);
+}
+
+namespace memsim {
+namespace {
+// Set in the libtracecmd child before it opens the file (see tep_parse_kallsyms below).
+bool skip_kallsyms = false;
+}  // namespace
+}  // namespace memsim
+
+// libtracecmd parses the capture's copy of /proc/kallsyms when it opens a file
+// (read_proc_kallsyms in trace-input.c calls libtraceevent's tep_parse_kallsyms: one sscanf
+// and two allocations per kernel symbol, over 100 k of them, ~8 % of the CPU of an import of
+// a 560 k-record capture) and has no open flag to skip it. The importer never resolves a kernel
+// address to a symbol (it reads numeric fields and the print formats' flag tables), so the
+// child skips the parse: this definition in the executable interposes on libtraceevent's for
+// libtracecmd's call. Anywhere else, and before the child sets the flag, it forwards to
+// libtraceevent's. Imports are byte-identical with and without the parse (docs/trace-import.md).
+extern "C" __attribute__((visibility("default"))) int tep_parse_kallsyms(struct tep_handle* tep,
+                                                                         const char* kallsyms) {
+  if (memsim::skip_kallsyms) return 0;
+  using Parse = int (*)(struct tep_handle*, const char*);
+  static const Parse next = reinterpret_cast<Parse>(dlsym(RTLD_NEXT, "tep_parse_kallsyms"));
+  return next != nullptr ? next(tep, kallsyms) : -1;
 }
 
 namespace memsim {
@@ -142,17 +168,6 @@ bool FindTable(const tep_print_arg* arg, std::string_view field, SymbolTable* ta
   }
   return false;
 }
-
-struct EventInfo {
-  Tracepoint tracepoint = Tracepoint::kUnknown;
-  std::string name;
-  struct Field {
-    TraceField field;
-    tep_format_field* format;
-    SymbolTable symbols;  // for symbolic fields
-  };
-  std::vector<Field> fields;
-};
 
 // The kernel's trace_print_flags_seq / trace_print_symbols_seq, into `out`.
 void RenderSymbol(const SymbolTable& t, uint64_t value, std::string* out) {
@@ -336,15 +351,31 @@ absl::Status ValidateDatHeader(const std::string& path, const std::string& input
 //
 // libtracecmd/libtraceevent run in a child process (IsolatedCall): it decodes records into
 // the TraceRecord fields the importer needs and streams them; the parent assembles events
-// and writes the trace. One message per record or note, fields in host byte order.
+// and writes the trace. A message is a batch of entries (up to kBatchBytes of them, so that
+// the pipe's framing and the parent's dispatch are paid per batch, not per record); each
+// entry starts with its kind byte, fields in host byte order. A symbolic field's name
+// (gfp_flags "GFP_HIGHUSER_MOVABLE|__GFP_COMP", a migrate mode) is sent once, as a symbol
+// entry giving it a number, and records carry the number.
 
-constexpr char kMsgRecord = 'R';    // a record of a known tracepoint
-constexpr char kMsgBad = 'B';       // a known tracepoint whose fields could not be read
-constexpr char kMsgProgress = 'P';  // records read so far (keeps the idle timer quiet)
-constexpr char kMsgSummary = 'S';   // once, after the last record
+constexpr char kEntryRecord = 'R';    // a record of a known tracepoint
+constexpr char kEntrySymbol = 'Y';    // the name a symbol number stands for, before its use
+constexpr char kEntryBad = 'B';       // a known tracepoint whose fields could not be read
+constexpr char kEntryProgress = 'P';  // records read so far (keeps the idle timer quiet)
+constexpr char kEntrySummary = 'S';   // once, after the last record
 
-// Records between progress messages.
-constexpr uint64_t kProgressMessageEvery = uint64_t{1} << 16;
+// Records between progress entries.
+constexpr uint64_t kProgressEntryEvery = uint64_t{1} << 16;
+// A batch is sent once it holds this much.
+constexpr size_t kBatchBytes = 32 << 10;
+// Symbol numbers at most (a malformed file may have a new value in every record): past
+// this the numbering starts again at 0, and a symbol entry redefines its number.
+constexpr uint32_t kMaxSymbols = 1 << 16;
+
+// A record entry: kind, tracepoint, present-field bits, time, cpu, pid, byte offset; then a
+// value per present field in TraceField order (8 bytes, or a 4-byte symbol number).
+constexpr size_t kRecordHeadBytes = 1 + 1 + 4 + 8 + 4 + 4 + 8;
+constexpr size_t kMaxRecordBytes =
+    kRecordHeadBytes + 8 * static_cast<size_t>(TraceField::kNumFields);
 
 class Encoder {
  public:
@@ -359,46 +390,128 @@ class Encoder {
     buf_.append(s.data(), s.size());
   }
   std::string_view view() const { return buf_; }
-  void Reset(char kind) {
-    buf_.clear();
-    buf_.push_back(kind);
-  }
 
  private:
   std::string buf_;
 };
 
+// Writes fixed-size values at a cursor; the caller has made room.
+class RawWriter {
+ public:
+  explicit RawWriter(char* p) : p_(p) {}
+  template <typename T>
+  void Put(T v) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    std::memcpy(p_, &v, sizeof v);
+    p_ += sizeof v;
+  }
+  char* end() const { return p_; }
+
+ private:
+  char* p_;
+};
+
 class Decoder {
  public:
-  explicit Decoder(std::string_view s) : s_(s) {}
+  explicit Decoder(std::string_view s) : p_(s.data()), end_(s.data() + s.size()) {}
   template <typename T>
   bool Get(T* v) {
-    if (s_.size() < sizeof(T)) return false;
-    std::memcpy(v, s_.data(), sizeof(T));
-    s_.remove_prefix(sizeof(T));
+    if (static_cast<size_t>(end_ - p_) < sizeof(T)) return false;
+    std::memcpy(v, p_, sizeof(T));
+    p_ += sizeof(T);
     return true;
+  }
+  // REQUIRES: left() >= sizeof(T).
+  template <typename T>
+  T GetUnchecked() {
+    T v;
+    std::memcpy(&v, p_, sizeof(T));
+    p_ += sizeof(T);
+    return v;
   }
   bool GetString(std::string_view* out) {
     uint32_t size;
-    if (!Get(&size) || s_.size() < size) return false;
-    *out = s_.substr(0, size);
-    s_.remove_prefix(size);
+    if (!Get(&size) || left() < size) return false;
+    *out = std::string_view(p_, size);
+    p_ += size;
     return true;
   }
-  bool done() const { return s_.empty(); }
+  size_t left() const { return static_cast<size_t>(end_ - p_); }
+  bool done() const { return p_ == end_; }
 
  private:
-  std::string_view s_;
+  const char* p_;
+  const char* end_;
 };
+
+// The child's batch of entries, sent through the sink when full and before the end.
+class Batch {
+ public:
+  explicit Batch(IsolatedSink* sink) : sink_(sink), buf_(new char[kBatchBytes + kMaxRecordBytes]) {}
+  // Room for one record entry: the returned pointer has kMaxRecordBytes free.
+  char* RecordSpace() { return buf_.get() + used_; }
+  void RecordWritten(const char* end) {
+    used_ = static_cast<size_t>(end - buf_.get());
+    if (used_ >= kBatchBytes) Send();
+  }
+  void Append(std::string_view entry) {
+    if (used_ + entry.size() > kBatchBytes + kMaxRecordBytes) {
+      Send();
+      if (entry.size() > kBatchBytes) {
+        sink_->Send(entry);
+        return;
+      }
+    }
+    std::memcpy(buf_.get() + used_, entry.data(), entry.size());
+    used_ += entry.size();
+    if (used_ >= kBatchBytes) Send();
+  }
+  void Send() {
+    if (used_ == 0) return;
+    sink_->Send(std::string_view(buf_.get(), used_));
+    used_ = 0;
+  }
+
+ private:
+  IsolatedSink* sink_;
+  std::unique_ptr<char[]> buf_;
+  size_t used_ = 0;
+};
+
+// A number as libtraceevent's tep_read_number reads it, in a file of the host's byte order.
+uint64_t ReadNumber(const void* p, int size) {
+  switch (size) {
+    case 1:
+      return *static_cast<const uint8_t*>(p);
+    case 2: {
+      uint16_t v;
+      std::memcpy(&v, p, 2);
+      return v;
+    }
+    case 4: {
+      uint32_t v;
+      std::memcpy(&v, p, 4);
+      return v;
+    }
+    case 8: {
+      uint64_t v;
+      std::memcpy(&v, p, 8);
+      return v;
+    }
+    default:
+      return 0;
+  }
+}
 
 // The child's side: reads the .dat with libtracecmd and sends what it finds.
 class DatDecoder {
  public:
-  DatDecoder(IsolatedSink* sink) : sink_(sink), msg_(kMsgRecord) {}
+  explicit DatDecoder(IsolatedSink* sink) : batch_(sink) {}
 
   absl::Status Run(const std::string& input, const std::string& dat_path,
                    const IsolationLimits& limits) {
     tracecmd_set_loglevel(TEP_LOG_NONE);
+    skip_kallsyms = true;  // this process ends with the import
     errno = 0;
     tracecmd_input* handle = tracecmd_open(dat_path.c_str(), TRACECMD_FL_LOAD_NO_PLUGINS);
     if (handle == nullptr) {
@@ -421,9 +534,10 @@ class DatDecoder {
     const int rc = tracecmd_iterate_events_multi(handles.data(), static_cast<int>(handles.size()),
                                                  &DatDecoder::OnRecord, this);
     if (rc < 0) {
+      batch_.Send();
       return absl::DataLossError(absl::StrCat(input, ": libtracecmd failed reading records"));
     }
-    Encoder s(kMsgSummary);
+    Encoder s(kEntrySummary);
     s.Put(records_);
     s.Put(skips_.unknown_event);
     s.Put(skips_.non_event_line);
@@ -440,104 +554,229 @@ class DatDecoder {
     s.Put(static_cast<uint8_t>(clock != nullptr));
     s.PutString(clock != nullptr ? clock : "");
     s.Put(static_cast<int32_t>(tracecmd_cpus(handle)));
-    sink_->Send(s.view());
+    batch_.Append(s.view());
+    batch_.Send();
     // No tracecmd_close: the process ends now, and a malformed file's state could make
     // even that crash after the work is done.
     return absl::OkStatus();
   }
 
  private:
-  const EventInfo& Info(tep_event* event) {
-    auto it = events_.find(event);
-    if (it != events_.end()) return it->second;
-    EventInfo info;
-    info.name = event->name != nullptr ? event->name : "";
-    info.tracepoint = TracepointFromName(info.name);
-    if (info.tracepoint != Tracepoint::kUnknown && event->system != nullptr &&
-        TracepointSystem(info.tracepoint) != event->system) {
-      info.tracepoint = Tracepoint::kUnknown;  // same name in another system
+  // What the child needs of an event, found once per event.
+  struct EventInfo {
+    Tracepoint tracepoint = Tracepoint::kUnknown;
+    std::string name;
+    struct Field {
+      TraceField field;
+      tep_format_field* format;
+      bool is_symbolic;
+      SymbolTable symbols;                          // for symbolic fields
+      absl::flat_hash_map<uint64_t, uint32_t> ids;  // symbolic value -> symbol number
+    };
+    std::vector<Field> fields;
+    uint32_t present = 0;  // bits of the fields'
+  };
+
+  // Where every record of one tep handle keeps its type and pid: libtraceevent takes them
+  // from the common fields of the handle's first event (get_common_info in event-parse.c)
+  // and reads them with tep_read_number. `direct` when the file's byte order is the host's
+  // and the type field exists: records are then read here, as libtraceevent would, without
+  // its calls; otherwise through them.
+  struct Layout {
+    tep_handle* tep = nullptr;
+    bool direct = false;
+    int type_offset = 0, type_size = 0;
+    bool has_pid = false;
+    int pid_offset = 0, pid_size = 0;
+    // Event type -> its info (nullptr: not looked up yet; &no_event_: no such event).
+    std::vector<EventInfo*> by_type;
+  };
+
+  static constexpr int kMaxCachedType = 1 << 16;
+
+  Layout& LayoutOf(tep_handle* tep) {
+    if (last_layout_ != nullptr && last_layout_->tep == tep) return *last_layout_;
+    for (auto& l : layouts_) {
+      if (l->tep == tep) return *(last_layout_ = l.get());
     }
-    for (TraceField f : FieldsOf(info.tracepoint)) {
+    auto l = std::make_unique<Layout>();
+    l->tep = tep;
+    tep_event* first = tep_get_first_event(tep);
+    if (first != nullptr && tep_is_file_bigendian(tep) == tep_is_local_bigendian(tep)) {
+      if (tep_format_field* type = tep_find_common_field(first, "common_type")) {
+        l->direct = true;
+        l->type_offset = type->offset;
+        l->type_size = type->size;
+        if (tep_format_field* pid = tep_find_common_field(first, "common_pid")) {
+          l->has_pid = true;
+          l->pid_offset = pid->offset;
+          l->pid_size = pid->size;
+        }
+      }
+    }
+    layouts_.push_back(std::move(l));
+    return *(last_layout_ = layouts_.back().get());
+  }
+
+  // tep_find_event_by_record, with the answer kept per type.
+  EventInfo* Find(Layout& layout, tep_record* rec) {
+    if (!layout.direct) {
+      tep_event* event = tep_find_event_by_record(layout.tep, rec);
+      return event != nullptr ? &Info(event) : nullptr;
+    }
+    if (rec->size < 0) return nullptr;
+    const int type = static_cast<int>(
+        ReadNumber(static_cast<const char*>(rec->data) + layout.type_offset, layout.type_size));
+    if (type < 0 || type >= kMaxCachedType) {
+      tep_event* event = tep_find_event(layout.tep, type);
+      return event != nullptr ? &Info(event) : nullptr;
+    }
+    if (static_cast<size_t>(type) >= layout.by_type.size()) layout.by_type.resize(type + 1);
+    EventInfo*& cached = layout.by_type[type];
+    if (cached == nullptr) {
+      tep_event* event = tep_find_event(layout.tep, type);
+      cached = event != nullptr ? &Info(event) : &no_event_;
+    }
+    return cached != &no_event_ ? cached : nullptr;
+  }
+
+  int Pid(const Layout& layout, tep_record* rec) const {
+    if (!layout.direct) return tep_data_pid(layout.tep, rec);
+    if (!layout.has_pid) return -1;
+    return static_cast<int>(
+        ReadNumber(static_cast<const char*>(rec->data) + layout.pid_offset, layout.pid_size));
+  }
+
+  EventInfo& Info(tep_event* event) {
+    auto it = events_.find(event);
+    if (it != events_.end()) return *it->second;
+    auto info = std::make_unique<EventInfo>();
+    info->name = event->name != nullptr ? event->name : "";
+    info->tracepoint = TracepointFromName(info->name);
+    if (info->tracepoint != Tracepoint::kUnknown && event->system != nullptr &&
+        TracepointSystem(info->tracepoint) != event->system) {
+      info->tracepoint = Tracepoint::kUnknown;  // same name in another system
+    }
+    for (TraceField f : FieldsOf(info->tracepoint)) {
       std::string name(TraceFieldName(f));
       tep_format_field* format = tep_find_field(event, name.c_str());
       if (format == nullptr) continue;  // not in this kernel: the assembler decides
-      EventInfo::Field field{f, format, {}};
-      if (IsSymbolicField(f)) FindTable(event->print_fmt.args, name, &field.symbols);
-      info.fields.push_back(std::move(field));
+      EventInfo::Field field{f, format, IsSymbolicField(f), {}, {}};
+      if (field.is_symbolic) FindTable(event->print_fmt.args, name, &field.symbols);
+      info->fields.push_back(std::move(field));
     }
     // Fields in TraceField order: the order the parent decodes them in.
     std::sort(
-        info.fields.begin(), info.fields.end(),
+        info->fields.begin(), info->fields.end(),
         [](const EventInfo::Field& a, const EventInfo::Field& b) { return a.field < b.field; });
-    return events_.emplace(event, std::move(info)).first->second;
+    for (const EventInfo::Field& f : info->fields) {
+      info->present |= uint32_t{1} << static_cast<int>(f.field);
+    }
+    return *events_.emplace(event, std::move(info)).first->second;
   }
 
   static int OnRecord(tracecmd_input* handle, tep_record* rec, int /*cpu*/, void* data) {
     return static_cast<DatDecoder*>(data)->Record(handle, rec);
   }
 
+  // The number standing for a symbolic field's value, sent with its name the first time.
+  uint32_t SymbolId(EventInfo::Field& f, uint64_t value) {
+    auto it = f.ids.find(value);
+    if (it != f.ids.end()) return it->second;
+    const uint32_t id = next_symbol_++;
+    f.ids.emplace(value, id);
+    RenderSymbol(f.symbols, value, &rendered_);
+    Encoder y(kEntrySymbol);
+    y.Put(id);
+    y.PutString(rendered_);
+    batch_.Append(y.view());
+    return id;
+  }
+
   int Record(tracecmd_input* handle, tep_record* rec) {
-    if (++records_ % kProgressMessageEvery == 0) {
-      Encoder p(kMsgProgress);
+    if (++records_ % kProgressEntryEvery == 0) {
+      Encoder p(kEntryProgress);
       p.Put(records_);
-      sink_->Send(p.view());
+      batch_.Append(p.view());
+      batch_.Send();
     }
     if (rec->missed_events != 0)
       skips_.lost_events += rec->missed_events > 0 ? rec->missed_events : 1;
-    tep_handle* tep = tracecmd_get_tep(handle);
-    tep_event* event = tep_find_event_by_record(tep, rec);
-    if (event == nullptr) {
+    Layout& layout = LayoutOf(tracecmd_get_tep(handle));
+    EventInfo* found = Find(layout, rec);
+    if (found == nullptr) {
       ++skips_.non_event_line;
       return 0;
     }
-    const EventInfo& info = Info(event);
+    EventInfo& info = *found;
     if (info.tracepoint == Tracepoint::kUnknown) {
       skips_.CountUnknown(info.name);
       return 0;
     }
-    uint32_t present = 0;
-    for (const EventInfo::Field& f : info.fields)
-      present |= uint32_t{1} << static_cast<int>(f.field);
-    msg_.Reset(kMsgRecord);
-    msg_.Put(static_cast<uint8_t>(info.tracepoint));
-    msg_.Put(static_cast<uint64_t>(rec->ts));
-    msg_.Put(static_cast<uint32_t>(rec->cpu));
-    msg_.Put(static_cast<int32_t>(tep_data_pid(tep, rec)));
-    msg_.Put(static_cast<uint64_t>(rec->offset));
-    msg_.Put(present);
-    for (const EventInfo::Field& f : info.fields) {
-      unsigned long long val = 0;
-      if (tep_read_number_field(f.format, rec->data, &val) != 0) {
-        Encoder b(kMsgBad);
-        b.Put(static_cast<uint64_t>(rec->offset));
-        b.Put(static_cast<uint32_t>(rec->cpu));
-        b.PutString(absl::StrCat(info.name, ": cannot read field '",
-                                 AbslView(TraceFieldName(f.field)), "'"));
-        sink_->Send(b.view());
-        return 0;
+    if (next_symbol_ + static_cast<uint32_t>(TraceField::kNumFields) > kMaxSymbols) {
+      // Numbers again from 0, between records (a record's symbols keep their numbers).
+      for (auto& [event, event_info] : events_) {
+        for (EventInfo::Field& field : event_info->fields) field.ids.clear();
       }
-      uint64_t v = val;
+      next_symbol_ = 0;
+    }
+    // Symbol entries go before the record that uses them: read the values first.
+    uint64_t values[static_cast<int>(TraceField::kNumFields)];
+    const char* data = static_cast<const char*>(rec->data);
+    for (size_t i = 0; i < info.fields.size(); ++i) {
+      EventInfo::Field& f = info.fields[i];
       const int size = f.format->size;
+      uint64_t v;
+      if (layout.direct && (size == 1 || size == 2 || size == 4 || size == 8)) {
+        v = ReadNumber(data + f.format->offset, size);
+      } else {
+        unsigned long long val = 0;
+        if (tep_read_number_field(f.format, rec->data, &val) != 0) {
+          Encoder b(kEntryBad);
+          b.Put(static_cast<uint64_t>(rec->offset));
+          b.Put(static_cast<uint32_t>(rec->cpu));
+          b.PutString(absl::StrCat(info.name, ": cannot read field '",
+                                   AbslView(TraceFieldName(f.field)), "'"));
+          batch_.Append(b.view());
+          return 0;
+        }
+        v = val;
+      }
       if ((f.format->flags & TEP_FIELD_IS_SIGNED) && size > 0 && size < 8) {
         const int shift = 64 - 8 * size;
         v = static_cast<uint64_t>(static_cast<int64_t>(v << shift) >> shift);
       }
-      if (IsSymbolicField(f.field)) {
-        RenderSymbol(f.symbols, v, &rendered_);
-        msg_.PutString(rendered_);
+      if (f.is_symbolic) v = SymbolId(f, v);
+      values[i] = v;
+    }
+    char* const start = batch_.RecordSpace();
+    RawWriter w(start);
+    w.Put(kEntryRecord);
+    w.Put(static_cast<uint8_t>(info.tracepoint));
+    w.Put(info.present);
+    w.Put(static_cast<uint64_t>(rec->ts));
+    w.Put(static_cast<uint32_t>(rec->cpu));
+    w.Put(static_cast<int32_t>(Pid(layout, rec)));
+    w.Put(static_cast<uint64_t>(rec->offset));
+    for (size_t i = 0; i < info.fields.size(); ++i) {
+      if (info.fields[i].is_symbolic) {
+        w.Put(static_cast<uint32_t>(values[i]));
       } else {
-        msg_.Put(v);
+        w.Put(values[i]);
       }
     }
-    sink_->Send(msg_.view());
+    batch_.RecordWritten(w.end());
     return 0;
   }
 
-  IsolatedSink* sink_;
-  Encoder msg_;
+  Batch batch_;
   uint64_t records_ = 0;
   SkipCounts skips_;
-  absl::flat_hash_map<const tep_event*, EventInfo> events_;
+  absl::flat_hash_map<const tep_event*, std::unique_ptr<EventInfo>> events_;
+  std::vector<std::unique_ptr<Layout>> layouts_;
+  Layout* last_layout_ = nullptr;
+  EventInfo no_event_;
+  uint32_t next_symbol_ = 0;
   std::string rendered_;
 };
 
@@ -549,29 +788,52 @@ class RecordSink {
       : input_(input), options_(options), assembler_(assembler), stats_(stats) {}
 
   absl::Status OnMessage(std::string_view message) {
-    if (message.empty()) return Garbled();
-    Decoder d(message.substr(1));
-    switch (message[0]) {
-      case kMsgRecord:
-        return OnRecord(d);
-      case kMsgBad: {
-        uint64_t offset;
-        uint32_t cpu;
-        std::string_view what;
-        if (!d.Get(&offset) || !d.Get(&cpu) || !d.GetString(&what)) return Garbled();
-        return Malformed(offset, cpu, what);
+    Decoder d(message);
+    if (d.done()) return Garbled();
+    while (!d.done()) {
+      const char kind = d.GetUnchecked<char>();
+      if (kind == kEntryRecord) {
+        RETURN_IF_ERROR(OnRecord(d));
+        continue;
       }
-      case kMsgProgress: {
-        uint64_t records;
-        if (!d.Get(&records)) return Garbled();
-        Progress(records);
-        return absl::OkStatus();
+      // Every record before another entry is added before it is acted on.
+      RETURN_IF_ERROR(AddPending());
+      switch (kind) {
+        case kEntrySymbol: {
+          uint32_t id;
+          std::string_view name;
+          if (!d.Get(&id) || !d.GetString(&name) || id >= kMaxSymbols || id > symbols_.size()) {
+            return Garbled();
+          }
+          if (id == symbols_.size()) {
+            symbols_.emplace_back(name);
+          } else {
+            symbols_[id].assign(name.data(), name.size());
+          }
+          break;
+        }
+        case kEntryBad: {
+          uint64_t offset;
+          uint32_t cpu;
+          std::string_view what;
+          if (!d.Get(&offset) || !d.Get(&cpu) || !d.GetString(&what)) return Garbled();
+          RETURN_IF_ERROR(Malformed(offset, cpu, what));
+          break;
+        }
+        case kEntryProgress: {
+          uint64_t records;
+          if (!d.Get(&records)) return Garbled();
+          Progress(records);
+          break;
+        }
+        case kEntrySummary:
+          RETURN_IF_ERROR(OnSummary(d));
+          break;
+        default:
+          return Garbled();
       }
-      case kMsgSummary:
-        return OnSummary(d);
-      default:
-        return Garbled();
     }
+    return AddPending();
   }
 
   bool have_summary() const { return have_summary_; }
@@ -605,39 +867,62 @@ class RecordSink {
     return absl::OkStatus();
   }
 
+  // Decodes a record, lets the assembler start loading what it will need for it, and adds
+  // the record before it: the loads of one record overlap the work on the previous one.
   absl::Status OnRecord(Decoder& d) {
-    uint8_t tp;
-    uint64_t time_ns, offset;
-    uint32_t cpu, present;
-    int32_t pid;
-    if (!d.Get(&tp) || !d.Get(&time_ns) || !d.Get(&cpu) || !d.Get(&pid) || !d.Get(&offset) ||
-        !d.Get(&present) || tp == 0 || tp >= static_cast<uint8_t>(Tracepoint::kNumTracepoints)) {
+    if (d.left() < kRecordHeadBytes - 1) return Garbled();
+    Pending& next = pending_[have_pending_ ? 1 - current_ : current_];
+    const uint8_t tp = d.GetUnchecked<uint8_t>();
+    const uint32_t present = d.GetUnchecked<uint32_t>();
+    TraceRecord& r = next.record;
+    r.Clear();
+    r.time_ns = d.GetUnchecked<uint64_t>();
+    r.cpu = d.GetUnchecked<uint32_t>();
+    r.pid = d.GetUnchecked<int32_t>();
+    next.offset = d.GetUnchecked<uint64_t>();
+    if (tp == 0 || tp >= static_cast<uint8_t>(Tracepoint::kNumTracepoints) ||
+        present >= (uint64_t{1} << static_cast<int>(TraceField::kNumFields))) {
       return Garbled();
     }
-    TraceRecord& r = record_;
-    r.Clear();
     r.tracepoint = static_cast<Tracepoint>(tp);
-    r.time_ns = time_ns;
-    r.cpu = cpu;
-    r.pid = pid;
-    for (int i = 0; i < static_cast<int>(TraceField::kNumFields); ++i) {
-      if ((present & (uint32_t{1} << i)) == 0) continue;
-      const TraceField f = static_cast<TraceField>(i);
+    for (uint32_t bits = present; bits != 0; bits &= bits - 1) {
+      const TraceField f = static_cast<TraceField>(__builtin_ctz(bits));
       if (IsSymbolicField(f)) {
-        std::string_view s;
-        if (!d.GetString(&s)) return Garbled();
-        r.SetSymbol(f, s);
+        uint32_t id;
+        if (!d.Get(&id) || id >= symbols_.size()) return Garbled();
+        r.SetSymbol(f, symbols_[id]);
       } else {
         uint64_t v;
         if (!d.Get(&v)) return Garbled();
         r.Set(f, v);
       }
     }
-    if (!d.done()) return Garbled();
-    absl::Status error = assembler_->Add(r);
+    assembler_->Prefetch(r);
+    if (have_pending_) {
+      RETURN_IF_ERROR(Add(pending_[current_]));
+      current_ = 1 - current_;
+    }
+    have_pending_ = true;
+    return absl::OkStatus();
+  }
+
+  absl::Status AddPending() {
+    if (!have_pending_) return absl::OkStatus();
+    have_pending_ = false;
+    return Add(pending_[current_]);
+  }
+
+  struct Pending {
+    TraceRecord record;
+    uint64_t offset = 0;  // in the .dat, for errors
+  };
+
+  absl::Status Add(const Pending& p) {
+    absl::Status error = assembler_->Add(p.record);
     if (error.ok()) return error;
     if (error.code() != absl::StatusCode::kInvalidArgument) return error;
-    return Malformed(offset, cpu, std::string_view(error.message().data(), error.message().size()));
+    return Malformed(p.offset, p.record.cpu,
+                     std::string_view(error.message().data(), error.message().size()));
   }
 
   absl::Status OnSummary(Decoder& d) {
@@ -659,7 +944,7 @@ class RecordSink {
       if (!d.Get(&has) || !d.GetString(&s)) return Garbled();
       if (has) *out = std::string(s);
     }
-    if (!d.Get(&cpus_) || !d.done()) return Garbled();
+    if (!d.Get(&cpus_)) return Garbled();
     Progress(records);
     stats_->input_records = records;
     have_summary_ = true;
@@ -670,7 +955,13 @@ class RecordSink {
   const ImportOptions& options_;
   EventAssembler* assembler_;
   ImportStats* stats_;
-  TraceRecord record_;
+  // The record decoded and not yet added (pending_[current_] if have_pending_), and the
+  // slot the next one is decoded into.
+  Pending pending_[2];
+  int current_ = 0;
+  bool have_pending_ = false;
+  // Symbol number -> name (a deque: names keep their place while it grows).
+  std::deque<std::string> symbols_;
   SkipCounts skips_;
   uint64_t next_progress_ = kProgressEveryRecords;
   bool have_summary_ = false;

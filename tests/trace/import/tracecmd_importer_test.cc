@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "event-parse.h"
 #include "import_test_util.h"
 
 namespace memsim {
@@ -84,6 +85,25 @@ TEST(TracecmdImporterTest, NotADatFileIsAnError) {
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("not a trace-cmd trace.dat file"), std::string::npos)
       << r.status();
+}
+
+// The importer's libtracecmd child skips the parse of the capture's kallsyms (it resolves no
+// kernel address to a symbol; the imports above are unchanged by it), through a definition
+// of tep_parse_kallsyms that takes libtraceevent's place in the process. Outside that child
+// the definition passes the call on: this process resolves symbols as libtraceevent would.
+TEST(TracecmdImporterTest, KallsymsAreParsedOutsideTheImportChild) {
+  tep_handle* tep = tep_alloc();
+  ASSERT_NE(tep, nullptr);
+  EXPECT_EQ(tep_parse_kallsyms(tep,
+                               "ffffffff81000000 T _stext\n"
+                               "ffffffff81001000 t do_one_initcall\n"),
+            0);
+  // An address inside the first function (libtraceevent matches inside a function only
+  // when another follows it).
+  const char* name = tep_find_function(tep, 0xffffffff81000010ull);
+  ASSERT_NE(name, nullptr);
+  EXPECT_STREQ(name, "_stext");
+  tep_free(tep);
 }
 
 }  // namespace
