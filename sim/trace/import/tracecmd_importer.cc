@@ -479,6 +479,15 @@ class Batch {
 };
 
 // A number as libtraceevent's tep_read_number reads it, in a file of the host's byte order.
+// Whether a record holds `size` bytes at `offset`. The offsets and sizes come from the file's
+// event formats, so a corrupt format can place a field past its record: reading it anyway (as
+// libtraceevent's own readers do) would read the bytes after the record, or past the mapped
+// page.
+bool Holds(const tep_record* rec, int offset, int size) {
+  return offset >= 0 && size >= 0 && rec->size >= 0 &&
+         static_cast<int64_t>(offset) + size <= static_cast<int64_t>(rec->size);
+}
+
 uint64_t ReadNumber(const void* p, int size) {
   switch (size) {
     case 1:
@@ -624,7 +633,7 @@ class DatDecoder {
       tep_event* event = tep_find_event_by_record(layout.tep, rec);
       return event != nullptr ? &Info(event) : nullptr;
     }
-    if (rec->size < 0) return nullptr;
+    if (!Holds(rec, layout.type_offset, layout.type_size)) return nullptr;
     const int type = static_cast<int>(
         ReadNumber(static_cast<const char*>(rec->data) + layout.type_offset, layout.type_size));
     if (type < 0 || type >= kMaxCachedType) {
@@ -642,7 +651,7 @@ class DatDecoder {
 
   int Pid(const Layout& layout, tep_record* rec) const {
     if (!layout.direct) return tep_data_pid(layout.tep, rec);
-    if (!layout.has_pid) return -1;
+    if (!layout.has_pid || !Holds(rec, layout.pid_offset, layout.pid_size)) return -1;
     return static_cast<int>(
         ReadNumber(static_cast<const char*>(rec->data) + layout.pid_offset, layout.pid_size));
   }
@@ -693,6 +702,19 @@ class DatDecoder {
     return id;
   }
 
+  // Sends a record whose field `f` could not be read as a bad-record entry; returns 0 for the
+  // iteration to go on.
+  int BadRecord(const EventInfo& info, const EventInfo::Field& f, const tep_record* rec,
+                absl::string_view why) {
+    Encoder b(kEntryBad);
+    b.Put(static_cast<uint64_t>(rec->offset));
+    b.Put(static_cast<uint32_t>(rec->cpu));
+    b.PutString(
+        absl::StrCat(info.name, ": cannot read field '", AbslView(TraceFieldName(f.field)), why));
+    batch_.Append(b.view());
+    return 0;
+  }
+
   int Record(tracecmd_input* handle, tep_record* rec) {
     if (++records_ % kProgressEntryEvery == 0) {
       Encoder p(kEntryProgress);
@@ -727,19 +749,14 @@ class DatDecoder {
       EventInfo::Field& f = info.fields[i];
       const int size = f.format->size;
       uint64_t v;
-      if (layout.direct && (size == 1 || size == 2 || size == 4 || size == 8)) {
+      unsigned long long val = 0;
+      if (layout.direct && !Holds(rec, f.format->offset, size)) {
+        return BadRecord(info, f, rec, "' past the end of its record");
+      } else if (layout.direct && (size == 1 || size == 2 || size == 4 || size == 8)) {
         v = ReadNumber(data + f.format->offset, size);
+      } else if (tep_read_number_field(f.format, rec->data, &val) != 0) {
+        return BadRecord(info, f, rec, "'");
       } else {
-        unsigned long long val = 0;
-        if (tep_read_number_field(f.format, rec->data, &val) != 0) {
-          Encoder b(kEntryBad);
-          b.Put(static_cast<uint64_t>(rec->offset));
-          b.Put(static_cast<uint32_t>(rec->cpu));
-          b.PutString(absl::StrCat(info.name, ": cannot read field '",
-                                   AbslView(TraceFieldName(f.field)), "'"));
-          batch_.Append(b.view());
-          return 0;
-        }
         v = val;
       }
       if ((f.format->flags & TEP_FIELD_IS_SIGNED) && size > 0 && size < 8) {

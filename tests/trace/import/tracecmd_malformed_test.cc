@@ -25,9 +25,9 @@ using ::testing::HasSubstr;
 
 // capture_6.18.dat decompressed: trace-cmd file version 7, zstd-compressed sections,
 // 163291 bytes (tests/trace/import/testdata/README.md).
-std::string Capture() {
-  auto in = InputFile::Open(std::string(MEMSIM_SOURCE_DIR) +
-                            "/tests/trace/import/testdata/capture_6.18.dat.zst");
+std::string Capture(const std::string& name = "capture_6.18.dat.zst") {
+  auto in =
+      InputFile::Open(std::string(MEMSIM_SOURCE_DIR) + "/tests/trace/import/testdata/" + name);
   EXPECT_TRUE(in.ok()) << in.status();
   if (!in.ok()) return "";
   std::string out;
@@ -167,6 +167,27 @@ TEST(TracecmdMalformedTest, FlippedByteCrashIsALocatedError) {
   absl::Status s = Import(path);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(s.message(), HasSubstr(path + ": libtracecmd crashed with signal 11 (SIGSEGV"));
+}
+
+// The import child reads the fields of a record itself, at the offsets the file's event format
+// gives (the file's byte order is the host's). A format that puts a field past the end of its
+// records (mm_page_alloc's gfp_flags moved from offset 24 to 99 in a 40-byte record) is a
+// malformed record at the record's byte offset, not a read of the bytes after it. The
+// capture is in file version 6 here, whose formats are plain text.
+TEST(TracecmdMalformedTest, FieldPastTheEndOfItsRecordIsAMalformedRecord) {
+  std::string d = Capture("capture_6.18.v6.dat.zst");
+  const size_t event = d.find("name: mm_page_alloc\n");
+  ASSERT_NE(event, std::string::npos);
+  const size_t field = d.find("offset:24;\tsize:8;", event);
+  ASSERT_NE(field, std::string::npos);
+  ASSERT_EQ(Import(Write("v6.dat", d)), absl::OkStatus());
+  d.replace(field, 10, "offset:99;");
+  const std::string path = Write("past.dat", d);
+  absl::Status s = Import(path);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr(path + ": record at byte offset "));
+  EXPECT_THAT(s.message(), HasSubstr("malformed mm_page_alloc: cannot read field 'gfp_flags' past "
+                                     "the end of its record"));
 }
 
 TEST(TracecmdMalformedTest, CliExitsNonZeroWithTheLocatedError) {
