@@ -105,6 +105,7 @@ void MemorySystem::InitTiming() {
   const config::Machine& m = topology_.machine();
   const config::Timing& t = m.timing();
   timing_ = std::make_unique<CoreTiming>(t, topology_.cores(), line_bytes_, m.clock_ghz());
+  staged_.assign(topology_.cores(), StagedStream{});
   prefetch_stats_.dram_by_node.assign(topology_.nodes(), 0);
   cycles_per_operation_ns_ = t.cycles_per_operation() / m.clock_ghz();
   cycles_per_pfn_ns_ = t.cycles_per_scanned_pfn() / m.clock_ghz();
@@ -387,12 +388,20 @@ void MemorySystem::StreamerSees(uint64_t line, int core, double issue_ns) {
   if (n == 0) return;
   // The stream's next fills are known: fetch their host state in stages, as AccessBatch
   // does for demand lines (no effect on results).
+  // Stage 0 runs 3 and 4 lines beyond the stream's last fill, stage 1 runs 1 and 2 beyond.
+  // A stream that moved on by one line since the previous call (the steady state: one fill
+  // per lookup) had stage 0 run for line 3 (then 4 beyond) and stage 1 for line 1 (then 2
+  // beyond): those are not run again, so each line gets each stage once, at the same
+  // distances, instead of twice.
   const uint64_t last = lines[n - 1];
   const uint64_t step = static_cast<uint64_t>(static_cast<int64_t>(dir));
+  StagedStream& staged = staged_[core];
+  const bool moved_one = dir == staged.dir && last == staged.last + step;
+  staged = StagedStream{last, dir};
   PrefetchStage(last + 4 * step, core, 0, nullptr);
-  PrefetchStage(last + 3 * step, core, 0, nullptr);
+  if (!moved_one) PrefetchStage(last + 3 * step, core, 0, nullptr);
   PrefetchStage(last + 2 * step, core, 1, nullptr);
-  PrefetchStage(last + step, core, 1, nullptr);
+  if (!moved_one) PrefetchStage(last + step, core, 1, nullptr);
   for (int i = 0; i < n; ++i) PrefetchFill(lines[i], core, issue_ns, /*into_l1=*/false);
 }
 

@@ -301,6 +301,14 @@ class MemorySystem {
   };
   std::vector<TimedStep> timed_steps_;
   std::vector<TimedSegment> timed_segments_;
+  // Per core, the last line and direction of the streamer fills whose host state
+  // StreamerSees fetched last (no effect on results): lines it staged then are not staged
+  // again.
+  struct StagedStream {
+    uint64_t last = Cache::kNoLine;
+    int dir = 0;
+  };
+  std::vector<StagedStream> staged_;
   // Timing model (null: serial). The miss paths count into *counts_: stats_, or
   // prefetch_stats_ while a prefetch fill runs, so the demand counters never see those.
   std::unique_ptr<CoreTiming> timing_;
