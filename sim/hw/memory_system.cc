@@ -83,6 +83,8 @@ MemorySystem::MemorySystem(const MachineTopology& topology)
     l1_.push_back(MakeCache(m.l1d(), share));
     l2_.push_back(MakeCache(m.l2(), share));
   }
+  l1_lines_ = l1_[0].capacity_lines();
+  owned_.assign(l1_lines_ * topology_.cores(), 0);
   llc_.reserve(topology_.sockets());
   for (int s = 0; s < topology_.sockets(); ++s) llc_.push_back(MakeCache(m.llc(), share));
   stats_.dram_by_node.assign(topology_.nodes(), 0);
@@ -489,12 +491,19 @@ void MemorySystem::PrefetchMissState(uint64_t line, int core, int stage) {
 // Inlined into Access(): an L1d hit is the common case and costs only a few nanoseconds,
 // so a call and its register saves would be a large part of it.
 [[gnu::always_inline]] inline double MemorySystem::AccessLine(uint64_t line, bool write, int core) {
-  if (l1_[core].Lookup(line)) [[likely]] {
+  Cache& l1 = l1_[core];
+  unsigned char* set = l1.SetOf(line);
+  const uint32_t way = l1.WayOf(set, line);
+  if (way != l1.ways()) [[likely]] {
+    l1.Touch(set, way);
     ++stats_.l1_hits;
     last_source_ = LatencySource::kL1;
     // A line in our L1 is valid (writes elsewhere invalidate it), so a read needs nothing more.
     if (!write) return l1_ns_;
-    return WriteOwnership(line, core, topology_.socket_of_core(core), l1_ns_);
+    // Nor does a write to a line this core already owns (see owned_).
+    unsigned char* owned = OwnedFlag(core, set, way);
+    if (*owned != 0) return l1_ns_;
+    return WriteOwnership(line, core, topology_.socket_of_core(core), l1_ns_, owned);
   }
   return MissL1(line, write, core);
 }
@@ -535,8 +544,10 @@ double MemorySystem::MissL1(uint64_t line, bool write, int core) {
     latency = MissL2(line, write, core, socket, l2_set, l1_set, &l1_way);
   }
   const uint64_t victim = l1.FillWay(l1_set, l1_way, line);
+  unsigned char* owned = OwnedFlag(core, l1_set, l1_way);
+  *owned = 0;  // the way's new line
   if (victim != Cache::kNoLine) RemovePrivateCopy(victim, socket);
-  return write ? WriteOwnership(line, core, socket, latency) : latency;
+  return write ? WriteOwnership(line, core, socket, latency, owned) : latency;
 }
 
 double MemorySystem::MissL2(uint64_t line, bool write, int core, int socket, unsigned char* l2_set,
@@ -568,7 +579,8 @@ double MemorySystem::MissL2(uint64_t line, bool write, int core, int socket, uns
       ClearLlcDirty(socket, llc_set, llc_hit_way);
       e.set_modified_socket(socket);
     }
-    e.AddCopies(socket, private_copies);  // L2 (and L1)
+    if (e.modified_socket() == socket) Disown(line, socket, e);  // a peer's copy comes
+    e.AddCopies(socket, private_copies);                         // L2 (and L1)
   } else {
     ++counts_->llc_misses;
     LineDirectory::Entry e = directory_.FindOrInsert(line);
@@ -589,11 +601,13 @@ double MemorySystem::MissL2(uint64_t line, bool write, int core, int socket, uns
     }
     const int owner = e.modified_socket();
     if (owner >= 0 && owner != socket) {
+      Disown(line, owner, e);
       ++counts_->hitm;
       latency = topology_.HitmNs(topology_.home_node_of_core(core), owner);
       last_source_ = LatencySource::kCoherence;
       if (!write) e.set_modified_socket(-1);  // the owner writes back and keeps a clean copy
     } else if (e.copies(socket) > 0) {
+      if (owner == socket) Disown(line, socket, e);
       ++counts_->peer_forwards;  // misses here imply the copy is in another core's L1d/L2
       latency = llc_ns_;
       last_source_ = LatencySource::kLlc;
@@ -722,7 +736,26 @@ void MemorySystem::InvalidateSocket(uint64_t line, int socket, LineDirectory::En
   e.DropCopies(socket, e.copies(socket));
 }
 
-double MemorySystem::WriteOwnership(uint64_t line, int core, int socket, double latency) {
+void MemorySystem::Disown(uint64_t line, int socket, LineDirectory::Entry e) {
+  // An owner holds every private copy of its socket (its L1d's, perhaps its L2's): with none
+  // or more than two there is none, and the first core whose L1d holds the line is the only
+  // candidate.
+  const uint32_t copies = e.copies(socket);
+  if (copies == 0 || copies > 2) return;
+  const int first = socket * cores_per_socket_;
+  for (int c = first; c < first + cores_per_socket_; ++c) {
+    Cache& l1 = l1_[c];
+    const unsigned char* set = l1.SetOf(line);
+    const uint32_t way = l1.WayOf(set, line);
+    if (way != l1.ways()) {
+      *OwnedFlag(c, set, way) = 0;
+      return;
+    }
+  }
+}
+
+double MemorySystem::WriteOwnership(uint64_t line, int core, int socket, double latency,
+                                    unsigned char* owned) {
   LineDirectory::Entry e = directory_.Find(line);
   MEMSIM_CHECK(static_cast<bool>(e), "a written line must be cached by the writer");
   // The writer's own copies keep the entry alive, so `e` stays valid while other
@@ -761,6 +794,9 @@ double MemorySystem::WriteOwnership(uint64_t line, int core, int socket, double 
     }
   }
   e.set_modified_socket(socket);
+  // Now modified here and held by this core's L1d (and L2) only: until a peer or another
+  // socket gets a copy (Disown), the next writes need nothing.
+  *owned = 1;
   return latency;
 }
 
