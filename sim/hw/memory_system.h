@@ -207,6 +207,10 @@ class MemorySystem {
   void InitTiming();
   double TimedBatch(const MemoryAccess* accesses, size_t n, int core, double* per_access_ns);
   double TimedLine(uint64_t line, bool write, int core, double ready_ns);
+  // TimedLine for a line the L1d holds and that needs no directory work (a read, or a write
+  // to an owned line): stores when its data is there in `*done_ns` and returns true; else
+  // changes nothing and returns false.
+  bool TimedL1Hit(uint64_t line, bool write, int core, double ready_ns, double* done_ns);
   void StreamerSees(uint64_t line, int core, double issue_ns);
   void PrefetchFill(uint64_t line, int core, double issue_ns, bool into_l1);
   // The bandwidth path of the last DRAM line (DramNs) for `core`; null: bandwidth is not
