@@ -244,7 +244,12 @@ double MemorySystem::TimedBatch(const MemoryAccess* accesses, size_t n, int core
   // of one access issue together; successive accesses at least issue_ns() apart. Serial (<= 1
   // outstanding miss): each line waits for the one before it, as Access() charges them.
   auto line_of = [&](size_t i) { return accesses[i].address >> line_shift_; };
-  PrefetchHint hints[kHintRing];
+  // The host prefetch stages as in AccessBatch, unrolled: stage 0 for access i + 4, stage
+  // 1 for access i + 2, which reuses stage 0's L1d probe of it. Bit k of `stage0_missed`
+  // is whether stage 0 found the L1d without the line of access i + 4 - k.
+  static_assert(kStages == 2 && kStageAhead[0] == 4 && kStageAhead[1] == 2);
+  const Cache& l1 = l1_[core];
+  uint32_t stage0_missed = 0;
   CoreTiming& t = *timing_;
   const bool serial = t.serial();
   const double issue = t.issue_ns();
@@ -259,9 +264,19 @@ double MemorySystem::TimedBatch(const MemoryAccess* accesses, size_t n, int core
   timed_segments_.clear();
   in_batch_ = true;
   for (size_t i = 0; i < n; ++i) {
-    for (int stage = 0; stage < kStages; ++stage) {
-      const size_t j = i + kStageAhead[stage];
-      if (j < n) PrefetchStage(line_of(j), core, stage, &hints[j % kHintRing]);
+    stage0_missed <<= 1;
+    if (i + 4 < n) {
+      const uint64_t line = line_of(i + 4);
+      if (!l1.Contains(line)) {
+        stage0_missed |= 1;
+        PrefetchMissState(line, core, 0);
+      }
+    }
+    if (i + 2 < n) {
+      // Accesses 2 and 3 had no stage 0 (it starts at access 4).
+      const uint64_t line = line_of(i + 2);
+      const bool missed = i >= 2 ? ((stage0_missed >> 2) & 1) != 0 : !l1.Contains(line);
+      if (missed) PrefetchMissState(line, core, 1);
     }
     const MemoryAccess& a = accesses[i];
     const uint64_t first = a.address >> line_shift_;
