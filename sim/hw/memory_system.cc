@@ -534,7 +534,11 @@ void MemorySystem::PrefetchMissState(uint64_t line, int core, int stage) {
   }
   const uint64_t l1_victim = l1.VictimOf(line);
   if (l1_victim != Cache::kNoLine) directory_.Prefetch(l1_victim);
-  const uint64_t l2_victim = l2.Contains(line) ? Cache::kNoLine : l2.VictimOf(line);
+  // The line's L2 set once, for the probe and the victim.
+  const unsigned char* l2_set = l2.SetOf(line);
+  const uint64_t l2_victim = l2.WayOf(l2_set, line) != l2.ways()
+                                 ? Cache::kNoLine
+                                 : l2.LineAt(l2_set, l2.VictimWayOf(l2_set));
   if (l2_victim != Cache::kNoLine) {
     if (!llc_inclusive_) llc.PrefetchSet(l2_victim);
     directory_.Prefetch(l2_victim);
