@@ -84,7 +84,11 @@ MemorySystem::MemorySystem(const MachineTopology& topology)
     l2_.push_back(MakeCache(m.l2(), share));
   }
   l1_lines_ = l1_[0].capacity_lines();
-  owned_.assign(l1_lines_ * topology_.cores(), 0);
+  // Fresh zeroed memory from 64 KiB up (8-socket machines): idle cores' flags cost no page.
+  const size_t owned_bytes = l1_lines_ * topology_.cores();
+  owned_ = std::unique_ptr<unsigned char[], HugeDeleter>(
+      static_cast<unsigned char*>(AllocateHugeZeroed(owned_bytes)), HugeDeleter{owned_bytes});
+  MEMSIM_CHECK(owned_ != nullptr, "out of memory for the L1d owned flags");
   llc_.reserve(topology_.sockets());
   for (int s = 0; s < topology_.sockets(); ++s) llc_.push_back(MakeCache(m.llc(), share));
   stats_.dram_by_node.assign(topology_.nodes(), 0);

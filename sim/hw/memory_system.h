@@ -293,7 +293,7 @@ class MemorySystem {
   // WriteOwnership, cleared by an L1d fill of the way and by Disown when a peer or another
   // socket gets a copy; an invalidated way cannot hit, and its flag is cleared by its next
   // fill. So a write hit to an owned line skips the directory.
-  std::vector<unsigned char> owned_;
+  std::unique_ptr<unsigned char[], HugeDeleter> owned_;
   uint64_t l1_lines_ = 0;
   std::vector<std::unique_ptr<unsigned char[], HugeDeleter>> llc_dirty_;
   // Last node range hit, for the common case of consecutive accesses on one node.
