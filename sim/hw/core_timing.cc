@@ -2,6 +2,10 @@
 
 #include <algorithm>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace memsim::hw {
 
 bool CoreTiming::Enabled(const config::Timing& t) {
@@ -29,11 +33,25 @@ CoreTiming::CoreTiming(const config::Timing& t, int cores, uint32_t line_bytes, 
       stream_free_(static_cast<size_t>(cores) * stream_slots_, 0.0) {}
 
 double* CoreTiming::Earliest(double* slots, uint32_t n) {
+#if defined(__SSE2__)
+  // The minimum two lanes at a time, then the first slot holding it: the same slot as a
+  // scan for the first strict minimum, in fewer instructions (the times are never NaN).
+  __m128d m = _mm_set1_pd(slots[0]);
+  uint32_t i = 0;
+  for (; i + 2 <= n; i += 2) m = _mm_min_pd(m, _mm_loadu_pd(slots + i));
+  m = _mm_min_sd(m, _mm_unpackhi_pd(m, m));
+  if (i < n) m = _mm_min_sd(m, _mm_load_sd(slots + i));
+  const double best = _mm_cvtsd_f64(m);
+  double* p = slots;
+  while (*p != best) ++p;
+  return p;
+#else
   double* best = slots;
   for (uint32_t i = 1; i < n; ++i) {
     if (slots[i] < *best) best = slots + i;
   }
   return best;
+#endif
 }
 
 double CoreTiming::DramStart(int core, double start_ns, const DramPath& dram) {

@@ -83,6 +83,12 @@ MemorySystem::MemorySystem(const MachineTopology& topology)
     l1_.push_back(MakeCache(m.l1d(), share));
     l2_.push_back(MakeCache(m.l2(), share));
   }
+  l1_lines_ = l1_[0].capacity_lines();
+  // Fresh zeroed memory from 64 KiB up (8-socket machines): idle cores' flags cost no page.
+  const size_t owned_bytes = l1_lines_ * topology_.cores();
+  owned_ = std::unique_ptr<unsigned char[], HugeDeleter>(
+      static_cast<unsigned char*>(AllocateHugeZeroed(owned_bytes)), HugeDeleter{owned_bytes});
+  MEMSIM_CHECK(owned_ != nullptr, "out of memory for the L1d owned flags");
   llc_.reserve(topology_.sockets());
   for (int s = 0; s < topology_.sockets(); ++s) llc_.push_back(MakeCache(m.llc(), share));
   stats_.dram_by_node.assign(topology_.nodes(), 0);
@@ -105,6 +111,7 @@ void MemorySystem::InitTiming() {
   const config::Machine& m = topology_.machine();
   const config::Timing& t = m.timing();
   timing_ = std::make_unique<CoreTiming>(t, topology_.cores(), line_bytes_, m.clock_ghz());
+  staged_.assign(topology_.cores(), StagedStream{});
   prefetch_stats_.dram_by_node.assign(topology_.nodes(), 0);
   cycles_per_operation_ns_ = t.cycles_per_operation() / m.clock_ghz();
   cycles_per_pfn_ns_ = t.cycles_per_scanned_pfn() / m.clock_ghz();
@@ -241,7 +248,12 @@ double MemorySystem::TimedBatch(const MemoryAccess* accesses, size_t n, int core
   // of one access issue together; successive accesses at least issue_ns() apart. Serial (<= 1
   // outstanding miss): each line waits for the one before it, as Access() charges them.
   auto line_of = [&](size_t i) { return accesses[i].address >> line_shift_; };
-  PrefetchHint hints[kHintRing];
+  // The host prefetch stages as in AccessBatch, unrolled: stage 0 for access i + 4, stage
+  // 1 for access i + 2, which reuses stage 0's L1d probe of it. Bit k of `stage0_missed`
+  // is whether stage 0 found the L1d without the line of access i + 4 - k.
+  static_assert(kStages == 2 && kStageAhead[0] == 4 && kStageAhead[1] == 2);
+  const Cache& l1 = l1_[core];
+  uint32_t stage0_missed = 0;
   CoreTiming& t = *timing_;
   const bool serial = t.serial();
   const double issue = t.issue_ns();
@@ -256,9 +268,19 @@ double MemorySystem::TimedBatch(const MemoryAccess* accesses, size_t n, int core
   timed_segments_.clear();
   in_batch_ = true;
   for (size_t i = 0; i < n; ++i) {
-    for (int stage = 0; stage < kStages; ++stage) {
-      const size_t j = i + kStageAhead[stage];
-      if (j < n) PrefetchStage(line_of(j), core, stage, &hints[j % kHintRing]);
+    stage0_missed <<= 1;
+    if (i + 4 < n) {
+      const uint64_t line = line_of(i + 4);
+      if (!l1.Contains(line)) {
+        stage0_missed |= 1;
+        PrefetchMissState(line, core, 0);
+      }
+    }
+    if (i + 2 < n) {
+      // Accesses 2 and 3 had no stage 0 (it starts at access 4).
+      const uint64_t line = line_of(i + 2);
+      const bool missed = i >= 2 ? ((stage0_missed >> 2) & 1) != 0 : !l1.Contains(line);
+      if (missed) PrefetchMissState(line, core, 1);
     }
     const MemoryAccess& a = accesses[i];
     const uint64_t first = a.address >> line_shift_;
@@ -298,7 +320,11 @@ double MemorySystem::TimedBatch(const MemoryAccess* accesses, size_t n, int core
     double done = ready;
     LatencySource slowest = LatencySource::kL1;
     for (uint64_t line = first; line <= last; ++line) {
-      const double line_done = TimedLine(line, write, core, serial ? done : ready);
+      const double line_ready = serial ? done : ready;
+      double line_done;
+      if (!TimedL1Hit(line, write, core, line_ready, &line_done)) {
+        line_done = TimedLine(line, write, core, line_ready);
+      }
       if (line_done > done) {
         if (serial) {
           timed_segments_.push_back({last_source_, line_done - done});
@@ -340,6 +366,40 @@ double MemorySystem::TimedBatch(const MemoryAccess* accesses, size_t n, int core
   }
   stats_.latency_ns += elapsed;
   return elapsed;
+}
+
+// Inlined into TimedBatch: most line accesses hit the L1d.
+[[gnu::always_inline]] inline bool MemorySystem::TimedL1Hit(uint64_t line, bool write, int core,
+                                                            double ready_ns, double* done_ns) {
+  Cache& l1 = l1_[core];
+  unsigned char* set = l1.SetOf(line);
+  const uint32_t way = l1.WayOf(set, line);
+  // A miss, or a write needing the directory: TimedLine (the probe changed nothing).
+  if (way == l1.ways() || (write && *OwnedFlag(core, set, way) == 0)) return false;
+  // What TimedLine does for such a hit (AccessLine's L1-hit case, then the timing of a
+  // line that needs no slot), in the same order with the same arithmetic.
+  l1.Touch(set, way);
+  ++stats_.l1_hits;
+  CoreTiming& t = *timing_;
+  double done = t.Schedule(core, ready_ns, l1_ns_, CoreTiming::Level::kL1, nullptr);
+  LatencySource source = LatencySource::kL1;
+  double prefetched_ns;
+  LatencySource prefetch_source;
+  if (t.TakePrefetch(core, line, &prefetched_ns, &prefetch_source)) {
+    ++stats_.prefetch_useful;
+    if (prefetched_ns > done) {
+      ++stats_.prefetch_late;
+      done = prefetched_ns;
+      source = prefetch_source;
+    }
+  }
+  if (!write && t.next_line_prefetcher()) {
+    const uint64_t next = t.NextLineLookup(core, line);
+    if (next != CoreTiming::kNone) PrefetchFill(next, core, ready_ns, /*into_l1=*/true);
+  }
+  last_source_ = source;
+  *done_ns = done;
+  return true;
 }
 
 double MemorySystem::TimedLine(uint64_t line, bool write, int core, double ready_ns) {
@@ -387,12 +447,20 @@ void MemorySystem::StreamerSees(uint64_t line, int core, double issue_ns) {
   if (n == 0) return;
   // The stream's next fills are known: fetch their host state in stages, as AccessBatch
   // does for demand lines (no effect on results).
+  // Stage 0 runs 3 and 4 lines beyond the stream's last fill, stage 1 runs 1 and 2 beyond.
+  // A stream that moved on by one line since the previous call (the steady state: one fill
+  // per lookup) had stage 0 run for line 3 (then 4 beyond) and stage 1 for line 1 (then 2
+  // beyond): those are not run again, so each line gets each stage once, at the same
+  // distances, instead of twice.
   const uint64_t last = lines[n - 1];
   const uint64_t step = static_cast<uint64_t>(static_cast<int64_t>(dir));
+  StagedStream& staged = staged_[core];
+  const bool moved_one = dir == staged.dir && last == staged.last + step;
+  staged = StagedStream{last, dir};
   PrefetchStage(last + 4 * step, core, 0, nullptr);
-  PrefetchStage(last + 3 * step, core, 0, nullptr);
+  if (!moved_one) PrefetchStage(last + 3 * step, core, 0, nullptr);
   PrefetchStage(last + 2 * step, core, 1, nullptr);
-  PrefetchStage(last + step, core, 1, nullptr);
+  if (!moved_one) PrefetchStage(last + step, core, 1, nullptr);
   for (int i = 0; i < n; ++i) PrefetchFill(lines[i], core, issue_ns, /*into_l1=*/false);
 }
 
@@ -470,7 +538,11 @@ void MemorySystem::PrefetchMissState(uint64_t line, int core, int stage) {
   }
   const uint64_t l1_victim = l1.VictimOf(line);
   if (l1_victim != Cache::kNoLine) directory_.Prefetch(l1_victim);
-  const uint64_t l2_victim = l2.Contains(line) ? Cache::kNoLine : l2.VictimOf(line);
+  // The line's L2 set once, for the probe and the victim.
+  const unsigned char* l2_set = l2.SetOf(line);
+  const uint64_t l2_victim = l2.WayOf(l2_set, line) != l2.ways()
+                                 ? Cache::kNoLine
+                                 : l2.LineAt(l2_set, l2.VictimWayOf(l2_set));
   if (l2_victim != Cache::kNoLine) {
     if (!llc_inclusive_) llc.PrefetchSet(l2_victim);
     directory_.Prefetch(l2_victim);
@@ -480,12 +552,19 @@ void MemorySystem::PrefetchMissState(uint64_t line, int core, int stage) {
 // Inlined into Access(): an L1d hit is the common case and costs only a few nanoseconds,
 // so a call and its register saves would be a large part of it.
 [[gnu::always_inline]] inline double MemorySystem::AccessLine(uint64_t line, bool write, int core) {
-  if (l1_[core].Lookup(line)) [[likely]] {
+  Cache& l1 = l1_[core];
+  unsigned char* set = l1.SetOf(line);
+  const uint32_t way = l1.WayOf(set, line);
+  if (way != l1.ways()) [[likely]] {
+    l1.Touch(set, way);
     ++stats_.l1_hits;
     last_source_ = LatencySource::kL1;
     // A line in our L1 is valid (writes elsewhere invalidate it), so a read needs nothing more.
     if (!write) return l1_ns_;
-    return WriteOwnership(line, core, topology_.socket_of_core(core), l1_ns_);
+    // Nor does a write to a line this core already owns (see owned_).
+    unsigned char* owned = OwnedFlag(core, set, way);
+    if (*owned != 0) return l1_ns_;
+    return WriteOwnership(line, core, topology_.socket_of_core(core), l1_ns_, owned);
   }
   return MissL1(line, write, core);
 }
@@ -526,8 +605,10 @@ double MemorySystem::MissL1(uint64_t line, bool write, int core) {
     latency = MissL2(line, write, core, socket, l2_set, l1_set, &l1_way);
   }
   const uint64_t victim = l1.FillWay(l1_set, l1_way, line);
+  unsigned char* owned = OwnedFlag(core, l1_set, l1_way);
+  *owned = 0;  // the way's new line
   if (victim != Cache::kNoLine) RemovePrivateCopy(victim, socket);
-  return write ? WriteOwnership(line, core, socket, latency) : latency;
+  return write ? WriteOwnership(line, core, socket, latency, owned) : latency;
 }
 
 double MemorySystem::MissL2(uint64_t line, bool write, int core, int socket, unsigned char* l2_set,
@@ -559,7 +640,8 @@ double MemorySystem::MissL2(uint64_t line, bool write, int core, int socket, uns
       ClearLlcDirty(socket, llc_set, llc_hit_way);
       e.set_modified_socket(socket);
     }
-    e.AddCopies(socket, private_copies);  // L2 (and L1)
+    if (e.modified_socket() == socket) Disown(line, socket, e);  // a peer's copy comes
+    e.AddCopies(socket, private_copies);                         // L2 (and L1)
   } else {
     ++counts_->llc_misses;
     LineDirectory::Entry e = directory_.FindOrInsert(line);
@@ -580,11 +662,13 @@ double MemorySystem::MissL2(uint64_t line, bool write, int core, int socket, uns
     }
     const int owner = e.modified_socket();
     if (owner >= 0 && owner != socket) {
+      Disown(line, owner, e);
       ++counts_->hitm;
       latency = topology_.HitmNs(topology_.home_node_of_core(core), owner);
       last_source_ = LatencySource::kCoherence;
       if (!write) e.set_modified_socket(-1);  // the owner writes back and keeps a clean copy
     } else if (e.copies(socket) > 0) {
+      if (owner == socket) Disown(line, socket, e);
       ++counts_->peer_forwards;  // misses here imply the copy is in another core's L1d/L2
       latency = llc_ns_;
       last_source_ = LatencySource::kLlc;
@@ -713,7 +797,26 @@ void MemorySystem::InvalidateSocket(uint64_t line, int socket, LineDirectory::En
   e.DropCopies(socket, e.copies(socket));
 }
 
-double MemorySystem::WriteOwnership(uint64_t line, int core, int socket, double latency) {
+void MemorySystem::Disown(uint64_t line, int socket, LineDirectory::Entry e) {
+  // An owner holds every private copy of its socket (its L1d's, perhaps its L2's): with none
+  // or more than two there is none, and the first core whose L1d holds the line is the only
+  // candidate.
+  const uint32_t copies = e.copies(socket);
+  if (copies == 0 || copies > 2) return;
+  const int first = socket * cores_per_socket_;
+  for (int c = first; c < first + cores_per_socket_; ++c) {
+    Cache& l1 = l1_[c];
+    const unsigned char* set = l1.SetOf(line);
+    const uint32_t way = l1.WayOf(set, line);
+    if (way != l1.ways()) {
+      *OwnedFlag(c, set, way) = 0;
+      return;
+    }
+  }
+}
+
+double MemorySystem::WriteOwnership(uint64_t line, int core, int socket, double latency,
+                                    unsigned char* owned) {
   LineDirectory::Entry e = directory_.Find(line);
   MEMSIM_CHECK(static_cast<bool>(e), "a written line must be cached by the writer");
   // The writer's own copies keep the entry alive, so `e` stays valid while other
@@ -752,6 +855,9 @@ double MemorySystem::WriteOwnership(uint64_t line, int core, int socket, double 
     }
   }
   e.set_modified_socket(socket);
+  // Now modified here and held by this core's L1d (and L2) only: until a peer or another
+  // socket gets a copy (Disown), the next writes need nothing.
+  *owned = 1;
   return latency;
 }
 

@@ -207,6 +207,10 @@ class MemorySystem {
   void InitTiming();
   double TimedBatch(const MemoryAccess* accesses, size_t n, int core, double* per_access_ns);
   double TimedLine(uint64_t line, bool write, int core, double ready_ns);
+  // TimedLine for a line the L1d holds and that needs no directory work (a read, or a write
+  // to an owned line): stores when its data is there in `*done_ns` and returns true; else
+  // changes nothing and returns false.
+  bool TimedL1Hit(uint64_t line, bool write, int core, double ready_ns, double* done_ns);
   void StreamerSees(uint64_t line, int core, double issue_ns);
   void PrefetchFill(uint64_t line, int core, double issue_ns, bool into_l1);
   // The bandwidth path of the last DRAM line (DramNs) for `core`; null: bandwidth is not
@@ -249,7 +253,19 @@ class MemorySystem {
     const uint64_t i = llc_[socket].WayIndex(set, way);
     llc_dirty_[socket][i >> 3] &= static_cast<unsigned char>(~(1u << (i & 7)));
   }
-  double WriteOwnership(uint64_t line, int core, int socket, double latency_ns);
+  // A write by `core` (of `socket`) to `line`, which its L1d holds: invalidates the other
+  // copies (other sockets', then peers') and makes the line modified by `socket`; returns
+  // `latency_ns` or the invalidations' cost if higher. Sets `*owned` (the way's owned_ flag).
+  double WriteOwnership(uint64_t line, int core, int socket, double latency_ns,
+                        unsigned char* owned);
+  // The owned_ flag of `way` of `set` in `core`'s L1d.
+  unsigned char* OwnedFlag(int core, const unsigned char* set, uint32_t way) {
+    return &owned_[static_cast<uint64_t>(core) * l1_lines_ + l1_[core].WayIndex(set, way)];
+  }
+  // Clears the owned_ flag of `line` in the core of `socket` that may hold it owned: a peer
+  // is about to get a copy of a line `socket` holds modified, or another socket to read or
+  // write it. `e` is the line's entry.
+  void Disown(uint64_t line, int socket, LineDirectory::Entry e);
   double DramNs(uint64_t line, int core);
 
   MachineTopology topology_;
@@ -271,6 +287,14 @@ class MemorySystem {
   // every LLC's content too (a million), and an LLC eviction needs no directory work.
   LineDirectory directory_;
   std::vector<char> llc_filled_;
+  // Per core, one flag per L1d way ([core * l1_lines_ + Cache::WayIndex]): 1 while the line
+  // in that way is modified by the core's socket and held privately by this core only (its
+  // L1d, perhaps its L2), i.e. while a write to it needs no directory work. Set by
+  // WriteOwnership, cleared by an L1d fill of the way and by Disown when a peer or another
+  // socket gets a copy; an invalidated way cannot hit, and its flag is cleared by its next
+  // fill. So a write hit to an owned line skips the directory.
+  std::unique_ptr<unsigned char[], HugeDeleter> owned_;
+  uint64_t l1_lines_ = 0;
   std::vector<std::unique_ptr<unsigned char[], HugeDeleter>> llc_dirty_;
   // Last node range hit, for the common case of consecutive accesses on one node.
   uint64_t cached_start_pfn_ = 1, cached_end_pfn_ = 0;
@@ -301,6 +325,14 @@ class MemorySystem {
   };
   std::vector<TimedStep> timed_steps_;
   std::vector<TimedSegment> timed_segments_;
+  // Per core, the last line and direction of the streamer fills whose host state
+  // StreamerSees fetched last (no effect on results): lines it staged then are not staged
+  // again.
+  struct StagedStream {
+    uint64_t last = Cache::kNoLine;
+    int dir = 0;
+  };
+  std::vector<StagedStream> staged_;
   // Timing model (null: serial). The miss paths count into *counts_: stats_, or
   // prefetch_stats_ while a prefetch fill runs, so the demand counters never see those.
   std::unique_ptr<CoreTiming> timing_;

@@ -183,6 +183,51 @@ TEST(MemorySystemTest, SameSocketPeersForwardAndInvalidate) {
   EXPECT_EQ(ms.stats().dram(), 1u);
 }
 
+// A write hit to a line the core already holds modified and alone skips the directory
+// (MemorySystem::owned_); a peer's read must end that, so the next write invalidates it.
+TEST(MemorySystemTest, OwnedLineLosesOwnershipWhenAPeerReadsIt) {
+  MemorySystem ms(Topo(TinyMachine()));
+  const uint64_t y = 7 * kLine;
+  EXPECT_DOUBLE_EQ(ms.Access(y, 8, AccessKind::kWrite, 0), 100);  // DRAM, now owned
+  EXPECT_DOUBLE_EQ(ms.Access(y, 8, AccessKind::kWrite, 0), 1);    // owned: L1 hit only
+  EXPECT_DOUBLE_EQ(ms.Access(y, 8, AccessKind::kAtomic, 0), 1);
+  EXPECT_EQ(ms.stats().peer_invalidations, 0u);
+  // Core 1 reads: forwarded by core 0 (LLC cost); the line stays modified in socket 0.
+  EXPECT_DOUBLE_EQ(ms.Access(y, 8, AccessKind::kRead, 1), 40);
+  EXPECT_EQ(ms.stats().peer_forwards, 1u);
+  // Core 0's next write is no longer a bare hit: it invalidates core 1's copy.
+  EXPECT_DOUBLE_EQ(ms.Access(y, 8, AccessKind::kWrite, 0), 1);
+  EXPECT_EQ(ms.stats().peer_invalidations, 1u);
+  EXPECT_FALSE(ms.InL1(1, y));
+  EXPECT_FALSE(ms.InL2(1, y));
+  // Owned again: core 1 reading once more is forwarded again, and invalidated again.
+  EXPECT_DOUBLE_EQ(ms.Access(y, 8, AccessKind::kWrite, 0), 1);
+  EXPECT_DOUBLE_EQ(ms.Access(y, 8, AccessKind::kRead, 1), 40);
+  EXPECT_DOUBLE_EQ(ms.Access(y, 8, AccessKind::kWrite, 0), 1);
+  EXPECT_EQ(ms.stats().peer_invalidations, 2u);
+  EXPECT_EQ(ms.stats().peer_forwards, 2u);
+  EXPECT_EQ(ms.stats().dram(), 1u);
+}
+
+TEST(MemorySystemTest, OwnedLineLosesOwnershipWhenAnotherSocketReadsIt) {
+  MemorySystem ms(Topo(TinyMachine()));
+  const uint64_t x = 5 * kLine;
+  EXPECT_DOUBLE_EQ(ms.Access(x, 8, AccessKind::kWrite, 0), 100);
+  EXPECT_DOUBLE_EQ(ms.Access(x, 8, AccessKind::kWrite, 0), 1);  // owned
+  // Core 2 (socket 1) reads: HITM = latency[1][0]; both copies clean afterwards.
+  EXPECT_DOUBLE_EQ(ms.Access(x, 8, AccessKind::kRead, 2), 150);
+  EXPECT_EQ(ms.stats().hitm, 1u);
+  // Core 0 writes: socket 1's copy is invalidated at the HITM cost latency[0][1].
+  EXPECT_DOUBLE_EQ(ms.Access(x, 8, AccessKind::kWrite, 0), 150);
+  EXPECT_EQ(ms.stats().remote_invalidations, 1u);
+  EXPECT_FALSE(ms.InL1(2, x));
+  // Owned again: a bare hit, and socket 1's next read pays HITM again.
+  EXPECT_DOUBLE_EQ(ms.Access(x, 8, AccessKind::kWrite, 0), 1);
+  EXPECT_EQ(ms.stats().remote_invalidations, 1u);
+  EXPECT_DOUBLE_EQ(ms.Access(x, 8, AccessKind::kRead, 2), 150);
+  EXPECT_EQ(ms.stats().hitm, 2u);
+}
+
 TEST(MemorySystemTest, UnmappedAddressIsChargedAsLocal) {
   MemorySystem ms(Topo(TinyMachine()));
   EXPECT_DOUBLE_EQ(ms.Access(1 << 20, 8, AccessKind::kRead, 2), 100);

@@ -120,6 +120,50 @@ TEST(MemorySystemTimingTest, MissesUnderL2HitsAndHitsUnderMisses) {
   EXPECT_DOUBLE_EQ(RunOp(ms, op), 110);
 }
 
+// L1d hits that need no directory work (reads, writes to a line the core owns) take an
+// inlined path in AccessBatch; a write to a line the core does not own, and misses, take
+// the general one. The times are the per-line model's either way.
+TEST(MemorySystemTimingTest, L1HitRunsAndOwnedWritesKeepTheirTimes) {
+  MemorySystem ms(Topo(TimedMachine("outstanding_l1_misses: 2")));
+  const uint64_t a = 3 * kPage, b = 4 * kPage, c = 5 * kPage, d = 6 * kPage;
+  using K = AccessKind;
+  // Warm, dependent: A written (DRAM, 100; A is now owned by core 0), B read (DRAM, 100).
+  const std::vector<MemoryAccess> warm{{a, 8, K::kWrite, true}, {b, 8, K::kRead, true}};
+  EXPECT_DOUBLE_EQ(RunOp(ms, warm), 200);
+  // Dependent: owned write hit on A (1), read hits on B and A (1 each), a write hit on B,
+  // which core 0 does not own (the directory finds nothing to invalidate: 1), a DRAM miss
+  // on C (100), an owned write hit on A (1): 105, each access its own latency.
+  const std::vector<MemoryAccess> op{{a, 8, K::kWrite, true}, {b, 8, K::kRead, true},
+                                     {a, 8, K::kRead, true},  {b, 8, K::kWrite, true},
+                                     {c, 8, K::kRead, true},  {a, 8, K::kWrite, true}};
+  std::vector<double> per(op.size());
+  EXPECT_DOUBLE_EQ(ms.AccessBatch(op.data(), op.size(), 0, per.data()), 105);
+  EXPECT_EQ(per, (std::vector<double>{1, 1, 1, 1, 100, 1}));
+  // Independent: the hits (now also B, owned since its write) complete under a DRAM miss.
+  const std::vector<MemoryAccess> under{{d, 8, K::kRead, false},
+                                        {a, 8, K::kWrite, false},
+                                        {b, 8, K::kWrite, false},
+                                        {c, 8, K::kRead, false}};
+  per.resize(under.size());
+  EXPECT_DOUBLE_EQ(ms.AccessBatch(under.data(), under.size(), 0, per.data()), 100);
+  EXPECT_EQ(per, (std::vector<double>{100, 1, 1, 1}));
+  const AccessStats& s = ms.stats();
+  EXPECT_EQ(s.l1_misses, 4u);
+  EXPECT_EQ(s.l1_hits, 8u);
+  EXPECT_EQ(s.writes, 6u);
+  EXPECT_EQ(s.peer_invalidations, 0u);
+  // Core 1 (same socket) reads A: core 0 forwards it (LLC latency, 40). Core 0's next write
+  // to A is no longer a bare hit: it invalidates core 1's copies (still 1 ns).
+  const std::vector<MemoryAccess> read_a{{a, 8, K::kRead, true}};
+  const std::vector<MemoryAccess> write_a{{a, 8, K::kWrite, true}};
+  EXPECT_DOUBLE_EQ(RunOp(ms, read_a, 1), 40);
+  EXPECT_DOUBLE_EQ(RunOp(ms, write_a, 0), 1);
+  EXPECT_EQ(s.peer_forwards, 1u);
+  EXPECT_EQ(s.peer_invalidations, 1u);
+  EXPECT_FALSE(ms.InL1(1, a));
+  EXPECT_FALSE(ms.InL2(1, a));
+}
+
 TEST(MemorySystemTimingTest, CoreBandwidthSpacesDramLines) {
   // 6.4 GB/s: one 64-byte line per 10 ns. 10 independent misses with 10 fill buffers start
   // at 0, 10, ..., 90 and the last completes at 90 + 100.
