@@ -88,6 +88,39 @@ TEST(ExtentStoreTest, FreeRunsCountAsCanonicalBlocks) {
   EXPECT_EQ(capped.Lookup(13), (BlockInfo{PageState::kFree, 12, 2, trace::OWNER_FREE, 0, 0}));
 }
 
+// FreeBlockAt computes the block without a loop over orders; it must be the largest
+// naturally aligned block of order <= max that holds pfn and lies inside the run.
+TEST(ExtentStoreTest, FreeBlockAtIsTheLargestAlignedBlockInsideTheRun) {
+  ExtentStore s = Make({{0, 0, 1 << 14, {}}});                      // max order 10
+  EXPECT_EQ(s.FreeBlockAt(0, 3, 2), (BuddyBlock{2, 0}));            // [2, 4) reaches past 3
+  EXPECT_EQ(s.FreeBlockAt(0, 3, 1), (BuddyBlock{0, 1}));            // [0, 2)
+  EXPECT_EQ(s.FreeBlockAt(1, 4, 2), (BuddyBlock{2, 1}));            // [0, 4) starts before 1
+  EXPECT_EQ(s.FreeBlockAt(0, 4096, 4000), (BuddyBlock{3072, 10}));  // capped at max order
+  EXPECT_EQ(s.FreeBlockAt(4095, 4096, 4095), (BuddyBlock{4095, 0}));
+  EXPECT_EQ(s.FreeBlockAt(1000, 3000, 2047), (BuddyBlock{1024, 10}));
+  EXPECT_EQ(s.FreeBlockAt(1000, 3000, 1023), (BuddyBlock{1008, 4}));  // [1008, 1024)
+  EXPECT_EQ(s.FreeBlockAt(1000, 3000, 2999), (BuddyBlock{2992, 3}));  // [2992, 3000)
+  // Against the definition, every run inside [0, 70) and every max order up to 12.
+  for (uint32_t max : {0u, 1u, 3u, 10u, 12u}) {
+    ExtentStore m = Make({{0, 0, 1 << 14, {}}}, max);
+    for (uint64_t a = 0; a < 70; ++a) {
+      for (uint64_t b = a + 1; b <= 70; ++b) {
+        for (uint64_t pfn = a; pfn < b; ++pfn) {
+          BuddyBlock want{pfn, 0};
+          for (int o = static_cast<int>(max); o > 0; --o) {
+            const uint64_t q = pfn & ~((uint64_t{1} << o) - 1);
+            if (q >= a && q + (uint64_t{1} << o) <= b) {
+              want = {q, static_cast<uint32_t>(o)};
+              break;
+            }
+          }
+          ASSERT_EQ(m.FreeBlockAt(a, b, pfn), want) << a << " " << b << " " << pfn << " " << max;
+        }
+      }
+    }
+  }
+}
+
 TEST(ExtentStoreTest, AssignKeepsCountsAndMergesRecords) {
   ExtentStore s = Make({{0, 0, 4096, {}}});
   s.Assign(0, 4096, PageState::kFree, 0, trace::OWNER_FREE);
@@ -206,6 +239,43 @@ void BuildEveryWindow(ExtentStore& s) {
   for (uint64_t w : {0, 1, 2, 4, 5, 6, 7}) {
     s.Assign(w * 4096, (w + 1) * 4096, PageState::kUnknown, 0, trace::OWNER_UNKNOWN);
   }
+}
+
+// A range inside one window is walked from the lookup hint: the same runs as the general
+// walk (clipped, holes skipped, records as stored, unbuilt windows in their initial state).
+TEST(ExtentStoreTest, RunsInsideOneWindow) {
+  // Node 0: zones [0, 1000) and [2000, 8192) (a hole between); node 1 at 65536, unbuilt.
+  NodeLayout n0{0, 0, 8192, {{ZoneKind::kDma32, 0, 1000}, {ZoneKind::kNormal, 2000, 6192}}};
+  ExtentStore s = Make({n0, {1, 65536, 4096, {}}});
+  s.Assign(0, 8192, PageState::kFree, 0, trace::OWNER_FREE);
+  s.Assign(2000, 2004, PageState::kAllocated, 2, trace::OWNER_ANON);
+  auto runs = [&](uint64_t a, uint64_t b) {
+    std::vector<ExtentStore::Run> out;
+    s.VisitRuns(a, b, [&](const ExtentStore::Run& r) { out.push_back(r); });
+    return out;
+  };
+  const std::vector<ExtentStore::Run> r = runs(900, 2100);
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(r[0].start_pfn, 900u);
+  EXPECT_EQ(r[0].end_pfn, 1000u);
+  EXPECT_EQ(r[0].state, PageState::kFree);
+  EXPECT_EQ(r[1].start_pfn, 2000u);
+  EXPECT_EQ(r[1].end_pfn, 2004u);
+  EXPECT_EQ(r[1].state, PageState::kAllocated);
+  EXPECT_EQ(r[1].order, 2u);
+  EXPECT_EQ(r[1].owner, trace::OWNER_ANON);
+  EXPECT_EQ(r[2].start_pfn, 2004u);
+  EXPECT_EQ(r[2].end_pfn, 2100u);
+  EXPECT_TRUE(runs(1200, 1300).empty());    // the hole
+  EXPECT_TRUE(runs(20000, 20100).empty());  // outside every node
+  EXPECT_TRUE(runs(5000, 5000).empty());    // empty range
+  const std::vector<ExtentStore::Run> u = runs(65546, 65556);
+  ASSERT_EQ(u.size(), 1u);
+  EXPECT_EQ(u[0].start_pfn, 65546u);
+  EXPECT_EQ(u[0].end_pfn, 65556u);
+  EXPECT_EQ(u[0].state, PageState::kUnknown);
+  EXPECT_EQ(u[0].node, 1u);
+  EXPECT_EQ(s.built_windows(), 2u);  // reading built nothing
 }
 
 TEST(ExtentStoreLazyTest, WindowsInTheirInitialStateReadAsIfBuilt) {
