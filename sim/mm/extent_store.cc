@@ -1,6 +1,7 @@
 #include "sim/mm/extent_store.h"
 
 #include <algorithm>
+#include <cstring>
 #include <iterator>
 #include <memory>
 
@@ -281,15 +282,16 @@ void ExtentStore::AssignInWindow(Window& w, uint64_t base, uint32_t lo, uint32_t
   }
   for (size_t k = first + keep_front; k + keep_back <= last; ++k) AddStats(base, w[k], -1);
   for (size_t k = keep_front; k + keep_back < new_count; ++k) AddStats(base, scratch_[k], +1);
-  if (new_count == old_count) {
-    std::copy(scratch_.begin(), scratch_.end(), w.begin() + first);
-  } else if (new_count < old_count) {
-    std::copy(scratch_.begin(), scratch_.end(), w.begin() + first);
-    w.erase(w.begin() + first + new_count, w.begin() + last + 1);
-  } else {
-    std::copy(scratch_.begin(), scratch_.begin() + old_count, w.begin() + first);
-    w.insert(w.begin() + last + 1, scratch_.begin() + old_count, scratch_.end());
+  // Records are 8 trivially copyable bytes: the tail moves by one memmove (a window holds
+  // hundreds of records where the trace fragments memory).
+  const size_t tail = n - last - 1;
+  if (new_count > old_count) w.resize(n + (new_count - old_count));
+  Extent* d = w.data();
+  if (new_count != old_count) {
+    std::memmove(d + first + new_count, d + last + 1, tail * sizeof(Extent));
   }
+  std::memcpy(d + first, scratch_.data(), new_count * sizeof(Extent));
+  if (new_count < old_count) w.resize(n - (old_count - new_count));
   // The record now holding lo becomes this window's hint (the operation looks its block up
   // next); any other hint of the window is stale.
   size_t at = 0;
