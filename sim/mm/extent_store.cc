@@ -230,12 +230,48 @@ void ExtentStore::AssignInWindow(Window& w, uint64_t base, uint32_t lo, uint32_t
   }
   const size_t i = RecordIndexNear(w, lo, guess);
   const size_t j = RecordIndexNear(w, hi - 1, i);
-  const size_t first = i > 0 ? i - 1 : 0;
-  const size_t last = j + 1 < n ? j + 1 : j;
-  scratch_.clear();
   auto mergeable = [](const Extent& x, const Extent& y) {
     return x.state == y.state && x.zone == y.zone && x.order == y.order && x.owner == y.owner;
   };
+  if (i == j && w[i].state != static_cast<uint8_t>(PageState::kHole)) {
+    // Common case: the change lies inside one record and gives it a new state. It becomes
+    // up to three records (the record's part before lo, the new state, its part after hi),
+    // the new state merging with a neighbour it touches. Exactly what the general walk
+    // below builds, as long as the record itself does not merge with a neighbour (never
+    // the case in a store it maintains; checked, not assumed).
+    const Extent r = w[i];
+    Extent x = proto;
+    x.zone = r.zone;
+    const uint32_t rs = r.start;
+    const uint32_t re = r.end();
+    const bool prev = i > 0, next = i + 1 < n;
+    if (!mergeable(r, x) && !(prev && mergeable(w[i - 1], r)) &&
+        !(next && mergeable(r, w[i + 1]))) {
+      const bool merge_prev = lo == rs && prev && mergeable(w[i - 1], x);
+      const bool merge_next = hi == re && next && mergeable(w[i + 1], x);
+      const size_t first = merge_prev ? i - 1 : i;
+      const size_t last = merge_next ? i + 1 : i;
+      Extent out[3];
+      size_t count = 0;
+      auto piece = [&](Extent e, uint32_t a, uint32_t b) {
+        e.start = static_cast<uint16_t>(a);
+        e.len_m1 = static_cast<uint16_t>(b - a - 1);
+        out[count++] = e;
+      };
+      if (rs < lo) piece(r, rs, lo);
+      const size_t at = count;
+      piece(x, merge_prev ? w[i - 1].start : lo, merge_next ? w[i + 1].end() : hi);
+      if (re > hi) piece(r, hi, re);
+      for (size_t k = first; k <= last; ++k) AddStats(base, w[k], -1);
+      for (size_t k = 0; k < count; ++k) AddStats(base, out[k], +1);
+      ReplaceRecords(w, first, last - first + 1, out, count);
+      SetWindowHint(base, w, first + at, out[at]);
+      return;
+    }
+  }
+  const size_t first = i > 0 ? i - 1 : 0;
+  const size_t last = j + 1 < n ? j + 1 : j;
+  scratch_.clear();
   auto push = [&](Extent e, uint32_t s, uint32_t t) {
     e.start = static_cast<uint16_t>(s);
     e.len_m1 = static_cast<uint16_t>(t - s - 1);
@@ -282,26 +318,37 @@ void ExtentStore::AssignInWindow(Window& w, uint64_t base, uint32_t lo, uint32_t
   }
   for (size_t k = first + keep_front; k + keep_back <= last; ++k) AddStats(base, w[k], -1);
   for (size_t k = keep_front; k + keep_back < new_count; ++k) AddStats(base, scratch_[k], +1);
+  ReplaceRecords(w, first, old_count, scratch_.data(), new_count);
+  size_t at = 0;
+  while (scratch_[at].end() <= lo) ++at;
+  SetWindowHint(base, w, first + at, scratch_[at]);
+}
+
+void ExtentStore::ReplaceRecords(Window& w, size_t first, size_t old_count, const Extent* records,
+                                 size_t new_count) {
   // Records are 8 trivially copyable bytes: the tail moves by one memmove (a window holds
   // hundreds of records where the trace fragments memory).
-  const size_t tail = n - last - 1;
+  const size_t n = w.size();
+  const size_t tail = n - first - old_count;
   if (new_count > old_count) w.resize(n + (new_count - old_count));
   Extent* d = w.data();
   if (new_count != old_count) {
-    std::memmove(d + first + new_count, d + last + 1, tail * sizeof(Extent));
+    std::memmove(d + first + new_count, d + first + old_count, tail * sizeof(Extent));
   }
-  std::memcpy(d + first, scratch_.data(), new_count * sizeof(Extent));
+  std::memcpy(d + first, records, new_count * sizeof(Extent));
   if (new_count < old_count) w.resize(n - (old_count - new_count));
-  // The record now holding lo becomes this window's hint (the operation looks its block up
-  // next); any other hint of the window is stale.
-  size_t at = 0;
-  while (scratch_[at].end() <= lo) ++at;
+}
+
+void ExtentStore::SetWindowHint(uint64_t base, const Window& w, size_t index,
+                                const Extent& record) {
+  // The record now holding the start of a change becomes its window's hint (the operation
+  // looks its block up next); any other hint of the window is stale.
   Hint& h0 = hints_[0];
   if (h0.wbase != base) hints_[1] = h0;
   h0.wbase = base;
   h0.window = &w;
-  h0.index = first + at;
-  h0.record = scratch_[at];
+  h0.index = index;
+  h0.record = record;
 }
 
 void ExtentStore::Assign(uint64_t start, uint64_t end, PageState state, uint32_t order,

@@ -211,6 +211,12 @@ class ExtentStore {
   // Sets window offsets [lo, hi) of `w` (at `base`) to proto's state; counts follow. Leaves
   // hints_[0] on the record now holding lo.
   void AssignInWindow(Window& w, uint64_t base, uint32_t lo, uint32_t hi, const Extent& proto);
+  // Replaces w[first, first + old_count) by `records`.
+  static void ReplaceRecords(Window& w, size_t first, size_t old_count, const Extent* records,
+                             size_t new_count);
+  // Makes (w's record `index`, a copy of which is `record`) hints_[0], dropping any other
+  // hint of w's window.
+  void SetWindowHint(uint64_t base, const Window& w, size_t index, const Extent& record);
   void AddStats(uint64_t base, const Extent& e, int64_t sign);
 
   // Lookup()'s last records, in two windows: the compaction scanners, isolation and the pcp
