@@ -1,6 +1,7 @@
 #include "sim/mm/extent_store.h"
 
 #include <algorithm>
+#include <cstring>
 #include <iterator>
 #include <memory>
 
@@ -162,12 +163,19 @@ ExtentStore::Window& ExtentStore::BuildWindow(Segment& s, uint64_t index, uint64
 }
 
 BuddyBlock ExtentStore::FreeBlockAt(uint64_t a, uint64_t b, uint64_t pfn) const {
-  for (int o = static_cast<int>(max_free_order_); o > 0; --o) {
-    const uint64_t m = uint64_t{1} << o;
-    const uint64_t q = pfn & ~(m - 1);
-    if (q >= a && q + m <= b) return {q, static_cast<uint32_t>(o)};
-  }
-  return {pfn, 0};
+  // The largest order o <= max_free_order_ whose aligned block q = pfn & ~(2^o - 1) lies in
+  // [a, b) (the greedy decomposition's block at pfn). Both conditions hold for every order
+  // up to a bound, computed without a loop:
+  //  q >= a: q > a - 1 iff pfn's bits above o exceed a - 1's, i.e. o <= the highest bit
+  //    where pfn and a - 1 differ (pfn > a - 1 has a 1 there);
+  //  q + 2^o <= b: pfn | (2^o - 1) <= b - 1 iff o <= the highest bit where pfn and b - 1
+  //    differ (b - 1 has the 1) or the low o bits of b - 1 are all ones (o <= ctz(b)).
+  uint32_t o = max_free_order_;
+  if (a > 0) o = std::min<uint32_t>(o, 63 - __builtin_clzll(pfn ^ (a - 1)));
+  const uint64_t x = pfn ^ (b - 1);
+  const uint32_t top = x == 0 ? 0 : 63 - __builtin_clzll(x);
+  o = std::min<uint32_t>(o, std::max<uint32_t>(top, __builtin_ctzll(b)));
+  return {pfn & ~((uint64_t{1} << o) - 1), o};
 }
 
 void ExtentStore::AddStats(uint64_t base, const Extent& e, int64_t sign) {
@@ -200,17 +208,70 @@ void ExtentStore::AddStats(uint64_t base, const Extent& e, int64_t sign) {
   }
 }
 
+size_t ExtentStore::RecordIndexNear(const Window& w, uint32_t off, size_t guess) {
+  const size_t n = w.size();
+  if (guess < n && off >= w[guess].start) {
+    if (off < w[guess].end()) return guess;
+    if (guess + 1 < n && off < w[guess + 1].end()) return guess + 1;
+  } else if (guess > 0 && guess <= n && off >= w[guess - 1].start) {
+    return guess - 1;
+  }
+  return RecordIndex(w, off);
+}
+
 void ExtentStore::AssignInWindow(Window& w, uint64_t base, uint32_t lo, uint32_t hi,
                                  const Extent& proto) {
   const size_t n = w.size();
-  const size_t i = RecordIndex(w, lo);
-  const size_t j = RecordIndex(w, hi - 1);
-  const size_t first = i > 0 ? i - 1 : 0;
-  const size_t last = j + 1 < n ? j + 1 : j;
-  scratch_.clear();
+  // Where lo is: an operation nearly always looked its block up just before, so a hint of
+  // this window usually holds the record or a neighbour.
+  size_t guess = n;
+  for (const Hint& h : hints_) {
+    if (h.wbase == base && h.window == &w) guess = h.index;
+  }
+  const size_t i = RecordIndexNear(w, lo, guess);
+  const size_t j = RecordIndexNear(w, hi - 1, i);
   auto mergeable = [](const Extent& x, const Extent& y) {
     return x.state == y.state && x.zone == y.zone && x.order == y.order && x.owner == y.owner;
   };
+  if (i == j && w[i].state != static_cast<uint8_t>(PageState::kHole)) {
+    // Common case: the change lies inside one record and gives it a new state. It becomes
+    // up to three records (the record's part before lo, the new state, its part after hi),
+    // the new state merging with a neighbour it touches. Exactly what the general walk
+    // below builds, as long as the record itself does not merge with a neighbour (never
+    // the case in a store it maintains; checked, not assumed).
+    const Extent r = w[i];
+    Extent x = proto;
+    x.zone = r.zone;
+    const uint32_t rs = r.start;
+    const uint32_t re = r.end();
+    const bool prev = i > 0, next = i + 1 < n;
+    if (!mergeable(r, x) && !(prev && mergeable(w[i - 1], r)) &&
+        !(next && mergeable(r, w[i + 1]))) {
+      const bool merge_prev = lo == rs && prev && mergeable(w[i - 1], x);
+      const bool merge_next = hi == re && next && mergeable(w[i + 1], x);
+      const size_t first = merge_prev ? i - 1 : i;
+      const size_t last = merge_next ? i + 1 : i;
+      Extent out[3];
+      size_t count = 0;
+      auto piece = [&](Extent e, uint32_t a, uint32_t b) {
+        e.start = static_cast<uint16_t>(a);
+        e.len_m1 = static_cast<uint16_t>(b - a - 1);
+        out[count++] = e;
+      };
+      if (rs < lo) piece(r, rs, lo);
+      const size_t at = count;
+      piece(x, merge_prev ? w[i - 1].start : lo, merge_next ? w[i + 1].end() : hi);
+      if (re > hi) piece(r, hi, re);
+      for (size_t k = first; k <= last; ++k) AddStats(base, w[k], -1);
+      for (size_t k = 0; k < count; ++k) AddStats(base, out[k], +1);
+      ReplaceRecords(w, first, last - first + 1, out, count);
+      SetWindowHint(base, w, first + at, out[at]);
+      return;
+    }
+  }
+  const size_t first = i > 0 ? i - 1 : 0;
+  const size_t last = j + 1 < n ? j + 1 : j;
+  scratch_.clear();
   auto push = [&](Extent e, uint32_t s, uint32_t t) {
     e.start = static_cast<uint16_t>(s);
     e.len_m1 = static_cast<uint16_t>(t - s - 1);
@@ -225,7 +286,6 @@ void ExtentStore::AssignInWindow(Window& w, uint64_t base, uint32_t lo, uint32_t
   };
   for (size_t k = first; k <= last; ++k) {
     const Extent r = w[k];
-    AddStats(base, r, -1);
     const uint32_t rs = r.start;
     const uint32_t re = r.end();
     if (rs < lo) push(r, rs, std::min(re, lo));
@@ -242,22 +302,57 @@ void ExtentStore::AssignInWindow(Window& w, uint64_t base, uint32_t lo, uint32_t
     }
     if (re > hi) push(r, std::max(rs, hi), re);
   }
-  for (const Extent& e : scratch_) AddStats(base, e, +1);
+  // Records at either end that come out as they were (an unmerged neighbour, a record
+  // assigned its own state) keep their counts: only the rest is counted out and in.
   const size_t old_count = last - first + 1;
-  if (scratch_.size() == old_count) {
-    std::copy(scratch_.begin(), scratch_.end(), w.begin() + first);
-  } else if (scratch_.size() < old_count) {
-    std::copy(scratch_.begin(), scratch_.end(), w.begin() + first);
-    w.erase(w.begin() + first + scratch_.size(), w.begin() + last + 1);
-  } else {
-    std::copy(scratch_.begin(), scratch_.begin() + old_count, w.begin() + first);
-    w.insert(w.begin() + last + 1, scratch_.begin() + old_count, scratch_.end());
+  const size_t new_count = scratch_.size();
+  size_t keep_front = 0;
+  while (keep_front < old_count && keep_front < new_count &&
+         SameExtent(w[first + keep_front], scratch_[keep_front])) {
+    ++keep_front;
   }
+  size_t keep_back = 0;
+  while (keep_back < old_count - keep_front && keep_back < new_count - keep_front &&
+         SameExtent(w[last - keep_back], scratch_[new_count - 1 - keep_back])) {
+    ++keep_back;
+  }
+  for (size_t k = first + keep_front; k + keep_back <= last; ++k) AddStats(base, w[k], -1);
+  for (size_t k = keep_front; k + keep_back < new_count; ++k) AddStats(base, scratch_[k], +1);
+  ReplaceRecords(w, first, old_count, scratch_.data(), new_count);
+  size_t at = 0;
+  while (scratch_[at].end() <= lo) ++at;
+  SetWindowHint(base, w, first + at, scratch_[at]);
+}
+
+void ExtentStore::ReplaceRecords(Window& w, size_t first, size_t old_count, const Extent* records,
+                                 size_t new_count) {
+  // Records are 8 trivially copyable bytes: the tail moves by one memmove (a window holds
+  // hundreds of records where the trace fragments memory).
+  const size_t n = w.size();
+  const size_t tail = n - first - old_count;
+  if (new_count > old_count) w.resize(n + (new_count - old_count));
+  Extent* d = w.data();
+  if (new_count != old_count) {
+    std::memmove(d + first + new_count, d + first + old_count, tail * sizeof(Extent));
+  }
+  std::memcpy(d + first, records, new_count * sizeof(Extent));
+  if (new_count < old_count) w.resize(n - (old_count - new_count));
+}
+
+void ExtentStore::SetWindowHint(uint64_t base, const Window& w, size_t index,
+                                const Extent& record) {
+  // The record now holding the start of a change becomes its window's hint (the operation
+  // looks its block up next); any other hint of the window is stale.
+  Hint& h0 = hints_[0];
+  if (h0.wbase != base) hints_[1] = h0;
+  h0.wbase = base;
+  h0.window = &w;
+  h0.index = index;
+  h0.record = record;
 }
 
 void ExtentStore::Assign(uint64_t start, uint64_t end, PageState state, uint32_t order,
                          OwnerType owner) {
-  ForgetHint();
   Extent proto{0, 0, static_cast<uint8_t>(state), 0, 0, 0};
   if (state == PageState::kAllocated) {
     proto.order = static_cast<uint8_t>(order);
@@ -346,13 +441,9 @@ void ExtentStore::SplitStraddlingBlocks(uint64_t start, uint64_t end) {
 }
 
 std::pair<uint64_t, uint64_t> ExtentStore::FreeRunAt(uint64_t pfn) const {
-  uint64_t index = 0;
-  const Segment* seg = FindSegment(pfn, &index);
-  MEMSIM_CHECK(seg != nullptr, "FreeRunAt outside every window");
-  const Window* w = BuiltWindow(*seg, index);
-  MEMSIM_CHECK(w != nullptr, "FreeRunAt of a non-free pfn");  // initial state: no free page
-  const uint64_t wbase = pfn & ~(kWindowPages - 1);
-  const Extent& e = (*w)[RecordIndex(*w, static_cast<uint32_t>(pfn - wbase))];
+  MEMSIM_CHECK(HintRecord(pfn), "FreeRunAt outside every window");
+  const uint64_t wbase = hints_[0].wbase;
+  const Extent& e = hints_[0].record;
   MEMSIM_CHECK(e.state == static_cast<uint8_t>(PageState::kFree), "FreeRunAt of a non-free pfn");
   return {wbase + e.start, wbase + e.end()};
 }
@@ -388,6 +479,14 @@ BlockInfo ExtentStore::Lookup(uint64_t pfn) const {
 
 void ExtentStore::VisitRuns(uint64_t start_pfn, uint64_t end_pfn,
                             absl::FunctionRef<void(const Run&)> fn) const {
+  if (start_pfn >= end_pfn) return;
+  if ((start_pfn >> kWindowShift) == ((end_pfn - 1) >> kWindowShift)) {
+    // One window (a block's range): ForEachSpan walks it from the lookup hint.
+    ForEachSpan(start_pfn, end_pfn, [&](const Span& x) {
+      if (x.state != PageState::kHole) fn(x);
+    });
+    return;
+  }
   // Skip the gaps between segments instead of walking them window by window.
   for (const Segment& seg : segments_) {
     const uint64_t seg_start = seg.first_window << kWindowShift;

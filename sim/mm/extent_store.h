@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <memory>
 #include <utility>
@@ -201,7 +202,21 @@ class ExtentStore {
     return static_cast<size_t>(it - w.begin()) - 1;
   }
 
+  // Index of the record of `w` containing window offset `off`, trying `guess` and its
+  // neighbours before a binary search.
+  static size_t RecordIndexNear(const Window& w, uint32_t off, size_t guess);
+  static bool SameExtent(const Extent& a, const Extent& b) {
+    return std::bit_cast<uint64_t>(a) == std::bit_cast<uint64_t>(b);
+  }
+  // Sets window offsets [lo, hi) of `w` (at `base`) to proto's state; counts follow. Leaves
+  // hints_[0] on the record now holding lo.
   void AssignInWindow(Window& w, uint64_t base, uint32_t lo, uint32_t hi, const Extent& proto);
+  // Replaces w[first, first + old_count) by `records`.
+  static void ReplaceRecords(Window& w, size_t first, size_t old_count, const Extent* records,
+                             size_t new_count);
+  // Makes (w's record `index`, a copy of which is `record`) hints_[0], dropping any other
+  // hint of w's window.
+  void SetWindowHint(uint64_t base, const Window& w, size_t index, const Extent& record);
   void AddStats(uint64_t base, const Extent& e, int64_t sign);
 
   // Lookup()'s last records, in two windows: the compaction scanners, isolation and the pcp
@@ -211,7 +226,9 @@ class ExtentStore {
   // A hint's window points into a chunk (whose windows never move, and move with the store),
   // or is nullptr for a window in its initial state; its record is a copy, and `index` its
   // place in the window (a scanner leaving a record nearly always enters a neighbour, found
-  // without a search). Any change of the records (Assign, Compact) forgets both.
+  // without a search). A change of a window's records (Assign) leaves hints_[0] on the
+  // record holding the start of the change and drops any other hint of that window; hints
+  // of other windows stay valid (their records did not move). Compact forgets both.
   static constexpr uint64_t kNoHint = ~uint64_t{0};
   struct Hint {
     uint64_t wbase = kNoHint;  // first pfn of the window
@@ -238,6 +255,26 @@ class ExtentStore {
 
 template <typename Fn>
 void ExtentStore::ForEachSpan(uint64_t start, uint64_t end, Fn&& fn) const {
+  if (start < end && (start >> kWindowShift) == ((end - 1) >> kWindowShift)) {
+    // One window (a block's range, the common case): walk its records from the lookup
+    // hint, which usually holds the first one already. The same spans as the walk below.
+    for (uint64_t p = start; p < end;) {
+      if (!HintRecord(p)) {  // outside every segment: one hole to the range's end
+        fn(Span{{p, end, PageState::kHole, 0, trace::OWNER_UNKNOWN, 0}, p, end});
+        return;
+      }
+      const uint64_t wbase = hints_[0].wbase;
+      const Extent e = hints_[0].record;
+      const uint64_t t = std::min(wbase + e.end(), end);
+      const PageState state = static_cast<PageState>(e.state);
+      fn(Span{{p, t, state, e.order, static_cast<OwnerType>(e.owner),
+               state == PageState::kHole ? 0 : zones_[e.zone].node},
+              wbase + e.start,
+              wbase + e.end()});
+      p = t;
+    }
+    return;
+  }
   InitialRecords initial;
   for (uint64_t p = start; p < end;) {
     const uint64_t wbase = p & ~(kWindowPages - 1);

@@ -33,8 +33,16 @@ class TracedPages {
   // (window offsets, lo < hi <= kWindowPages).
   template <typename Fn>
   static void ForEachWord(uint32_t lo, uint32_t hi, Fn&& fn);
+  // The bitmap of `window`, created (all zero) if it has none. The last two windows marked
+  // are remembered (a migration marks its source's and its destination's, an event stream
+  // mostly the same few): a hit skips the hash lookup. Inserting a window may move every
+  // bitmap (rehash), so it forgets the other one.
+  Bitmap& BitmapOf(uint64_t window);
 
   absl::flat_hash_map<uint64_t, Bitmap> bits_;
+  static constexpr uint64_t kNoWindow = ~uint64_t{0};
+  std::array<uint64_t, 2> recent_window_ = {kNoWindow, kNoWindow};
+  std::array<Bitmap*, 2> recent_bits_ = {nullptr, nullptr};
 };
 
 }  // namespace memsim::mm

@@ -3,6 +3,9 @@
 // (phys_mem_test.cc).
 #include "sim/mm/extent_store.h"
 
+#include <algorithm>
+#include <array>
+#include <random>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -86,6 +89,39 @@ TEST(ExtentStoreTest, FreeRunsCountAsCanonicalBlocks) {
   capped.Assign(0, 16, PageState::kFree, 0, trace::OWNER_FREE);
   EXPECT_EQ(capped.free_blocks(0, 2), 4u);
   EXPECT_EQ(capped.Lookup(13), (BlockInfo{PageState::kFree, 12, 2, trace::OWNER_FREE, 0, 0}));
+}
+
+// FreeBlockAt computes the block without a loop over orders; it must be the largest
+// naturally aligned block of order <= max that holds pfn and lies inside the run.
+TEST(ExtentStoreTest, FreeBlockAtIsTheLargestAlignedBlockInsideTheRun) {
+  ExtentStore s = Make({{0, 0, 1 << 14, {}}});                      // max order 10
+  EXPECT_EQ(s.FreeBlockAt(0, 3, 2), (BuddyBlock{2, 0}));            // [2, 4) reaches past 3
+  EXPECT_EQ(s.FreeBlockAt(0, 3, 1), (BuddyBlock{0, 1}));            // [0, 2)
+  EXPECT_EQ(s.FreeBlockAt(1, 4, 2), (BuddyBlock{2, 1}));            // [0, 4) starts before 1
+  EXPECT_EQ(s.FreeBlockAt(0, 4096, 4000), (BuddyBlock{3072, 10}));  // capped at max order
+  EXPECT_EQ(s.FreeBlockAt(4095, 4096, 4095), (BuddyBlock{4095, 0}));
+  EXPECT_EQ(s.FreeBlockAt(1000, 3000, 2047), (BuddyBlock{1024, 10}));
+  EXPECT_EQ(s.FreeBlockAt(1000, 3000, 1023), (BuddyBlock{1008, 4}));  // [1008, 1024)
+  EXPECT_EQ(s.FreeBlockAt(1000, 3000, 2999), (BuddyBlock{2992, 3}));  // [2992, 3000)
+  // Against the definition, every run inside [0, 70) and every max order up to 12.
+  for (uint32_t max : {0u, 1u, 3u, 10u, 12u}) {
+    ExtentStore m = Make({{0, 0, 1 << 14, {}}}, max);
+    for (uint64_t a = 0; a < 70; ++a) {
+      for (uint64_t b = a + 1; b <= 70; ++b) {
+        for (uint64_t pfn = a; pfn < b; ++pfn) {
+          BuddyBlock want{pfn, 0};
+          for (int o = static_cast<int>(max); o > 0; --o) {
+            const uint64_t q = pfn & ~((uint64_t{1} << o) - 1);
+            if (q >= a && q + (uint64_t{1} << o) <= b) {
+              want = {q, static_cast<uint32_t>(o)};
+              break;
+            }
+          }
+          ASSERT_EQ(m.FreeBlockAt(a, b, pfn), want) << a << " " << b << " " << pfn << " " << max;
+        }
+      }
+    }
+  }
 }
 
 TEST(ExtentStoreTest, AssignKeepsCountsAndMergesRecords) {
@@ -208,6 +244,43 @@ void BuildEveryWindow(ExtentStore& s) {
   }
 }
 
+// A range inside one window is walked from the lookup hint: the same runs as the general
+// walk (clipped, holes skipped, records as stored, unbuilt windows in their initial state).
+TEST(ExtentStoreTest, RunsInsideOneWindow) {
+  // Node 0: zones [0, 1000) and [2000, 8192) (a hole between); node 1 at 65536, unbuilt.
+  NodeLayout n0{0, 0, 8192, {{ZoneKind::kDma32, 0, 1000}, {ZoneKind::kNormal, 2000, 6192}}};
+  ExtentStore s = Make({n0, {1, 65536, 4096, {}}});
+  s.Assign(0, 8192, PageState::kFree, 0, trace::OWNER_FREE);
+  s.Assign(2000, 2004, PageState::kAllocated, 2, trace::OWNER_ANON);
+  auto runs = [&](uint64_t a, uint64_t b) {
+    std::vector<ExtentStore::Run> out;
+    s.VisitRuns(a, b, [&](const ExtentStore::Run& r) { out.push_back(r); });
+    return out;
+  };
+  const std::vector<ExtentStore::Run> r = runs(900, 2100);
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(r[0].start_pfn, 900u);
+  EXPECT_EQ(r[0].end_pfn, 1000u);
+  EXPECT_EQ(r[0].state, PageState::kFree);
+  EXPECT_EQ(r[1].start_pfn, 2000u);
+  EXPECT_EQ(r[1].end_pfn, 2004u);
+  EXPECT_EQ(r[1].state, PageState::kAllocated);
+  EXPECT_EQ(r[1].order, 2u);
+  EXPECT_EQ(r[1].owner, trace::OWNER_ANON);
+  EXPECT_EQ(r[2].start_pfn, 2004u);
+  EXPECT_EQ(r[2].end_pfn, 2100u);
+  EXPECT_TRUE(runs(1200, 1300).empty());    // the hole
+  EXPECT_TRUE(runs(20000, 20100).empty());  // outside every node
+  EXPECT_TRUE(runs(5000, 5000).empty());    // empty range
+  const std::vector<ExtentStore::Run> u = runs(65546, 65556);
+  ASSERT_EQ(u.size(), 1u);
+  EXPECT_EQ(u[0].start_pfn, 65546u);
+  EXPECT_EQ(u[0].end_pfn, 65556u);
+  EXPECT_EQ(u[0].state, PageState::kUnknown);
+  EXPECT_EQ(u[0].node, 1u);
+  EXPECT_EQ(s.built_windows(), 2u);  // reading built nothing
+}
+
 TEST(ExtentStoreLazyTest, WindowsInTheirInitialStateReadAsIfBuilt) {
   ExtentStore s = MakeHoleyStore();
   EXPECT_EQ(s.built_windows(), 0u);
@@ -312,6 +385,139 @@ TEST(ExtentStoreLazyTest, EagerlyBuiltWindowsReadTheSame) {
   for (uint64_t pfn = 0; pfn < 33000; pfn += 97) {
     ASSERT_EQ(eager.RangeInZones(pfn, pfn + 50), lazy.RangeInZones(pfn, pfn + 50)) << pfn;
   }
+}
+
+// Against a page-by-page model: random changes (most inside one record, the fast path of
+// AssignInWindow; some across records and windows), with lookups in between that move the
+// hints, must leave every page's Lookup, the spans and every count as the model says.
+TEST(ExtentStoreTest, RandomChangesAgreeWithAPageByPageModel) {
+  // Node 0: zones [0, 5000) and [5100, 12288); node 1 [12288, 16384).
+  constexpr uint64_t kPages = 16384;
+  NodeLayout n0{0, 0, 12288, {{ZoneKind::kDma32, 0, 5000}, {ZoneKind::kNormal, 5100, 7188}}};
+  ExtentStore s = Make({n0, {1, 12288, 4096, {}}}, 10);
+  struct Page {
+    PageState state = PageState::kHole;
+    uint32_t order = 0;
+    OwnerType owner = trace::OWNER_UNKNOWN;
+    int zone = -1;
+  };
+  std::vector<Page> model(kPages);
+  for (uint64_t p = 0; p < kPages; ++p) {
+    const int zone = p < 5000 ? 0 : p < 5100 ? -1 : p < 12288 ? 1 : 2;
+    if (zone >= 0) model[p] = {PageState::kUnknown, 0, trace::OWNER_UNKNOWN, zone};
+  }
+  std::mt19937_64 rng(12);
+  auto check_all = [&]() {
+    // Counts: pages by state, allocated heads, canonical free blocks of maximal runs.
+    std::array<uint64_t, 3> free_pages{}, unknown{};
+    std::array<std::array<uint64_t, 11>, 3> blocks{};
+    std::array<uint64_t, 32> alloc_pages{}, alloc_blocks{};
+    for (uint64_t p = 0; p < kPages;) {
+      const Page& m = model[p];
+      if (m.state == PageState::kFree) {
+        uint64_t e = p;
+        while (e < kPages && model[e].state == PageState::kFree && model[e].zone == m.zone) ++e;
+        free_pages[m.zone] += e - p;
+        for (uint64_t q = p; q < e;) {
+          uint32_t o = 10;
+          while (o > 0 && ((q & ((uint64_t{1} << o) - 1)) != 0 || q + (uint64_t{1} << o) > e)) --o;
+          ++blocks[m.zone][o];
+          q += uint64_t{1} << o;
+        }
+        p = e;
+        continue;
+      }
+      if (m.state == PageState::kUnknown) ++unknown[m.zone];
+      if (m.state == PageState::kAllocated) {
+        ++alloc_pages[m.owner];
+        if ((p & ((uint64_t{1} << m.order) - 1)) == 0) ++alloc_blocks[m.owner];
+      }
+      ++p;
+    }
+    for (uint32_t z = 0; z < 3; ++z) {
+      ASSERT_EQ(s.free_pages(z), free_pages[z]) << z;
+      ASSERT_EQ(s.unknown_pages(z), unknown[z]) << z;
+      for (uint32_t o = 0; o <= 10; ++o) ASSERT_EQ(s.free_blocks(z, o), blocks[z][o]) << z << o;
+    }
+    for (int o = 0; o < 32; ++o) {
+      ASSERT_EQ(s.allocated_pages(static_cast<OwnerType>(o)), alloc_pages[o]) << o;
+      ASSERT_EQ(s.allocated_blocks(static_cast<OwnerType>(o)), alloc_blocks[o]) << o;
+    }
+    for (uint64_t p = 0; p < kPages; ++p) {
+      const BlockInfo b = s.Lookup(p);
+      const Page& m = model[p];
+      ASSERT_EQ(b.state, m.state) << p;
+      if (m.state == PageState::kAllocated) {
+        ASSERT_EQ(b.head_pfn, p & ~((uint64_t{1} << m.order) - 1)) << p;
+        ASSERT_EQ(b.order, m.order) << p;
+        ASSERT_EQ(b.owner, m.owner) << p;
+      }
+      if (m.state != PageState::kHole) {
+        ASSERT_EQ(b.zone, static_cast<uint32_t>(m.zone)) << p;
+      }
+      if (m.state == PageState::kFree) {
+        // The stored free run: the model's run of free pages of the zone, cut at windows
+        // (records stay merged, or the buddy walk would stop early).
+        uint64_t lo = p, hi = p + 1;
+        while (lo % 4096 != 0 && model[lo - 1].state == PageState::kFree &&
+               model[lo - 1].zone == m.zone) {
+          --lo;
+        }
+        while (hi % 4096 != 0 && model[hi].state == PageState::kFree && model[hi].zone == m.zone) {
+          ++hi;
+        }
+        ASSERT_EQ(s.FreeRunAt(p), (std::pair<uint64_t, uint64_t>{lo, hi})) << p;
+      }
+    }
+  };
+  const OwnerType owners[] = {trace::OWNER_ANON, trace::OWNER_FILE, trace::OWNER_FREE};
+  for (int step = 0; step < 3000; ++step) {
+    uint64_t a = rng() % kPages;
+    // Mostly a block inside one record; sometimes a longer range.
+    const uint64_t len = rng() % 8 == 0 ? 1 + rng() % 6000 : uint64_t{1} << (rng() % 4);
+    uint64_t b = std::min(kPages, a + len);
+    if (rng() % 2 == 0) {
+      // From the start or to the end of a run of equal pages (in the window), so that the
+      // change touches a neighbouring record and may merge with it.
+      auto same = [&](uint64_t x, uint64_t y) {
+        return model[x].state == model[y].state && model[x].order == model[y].order &&
+               model[x].owner == model[y].owner && model[x].zone == model[y].zone;
+      };
+      if (rng() % 2 == 0) {
+        while (a % 4096 != 0 && same(a - 1, a)) --a;
+        b = std::min(b, a + len);
+      } else {
+        b = a + 1;
+        while (b % 4096 != 0 && b < a + 8 && same(b, a)) ++b;
+      }
+    }
+    // Few distinct states, so that changes often merge with a neighbour.
+    const int kind = static_cast<int>(rng() % 10);
+    const PageState state = kind == 0  ? PageState::kUnknown
+                            : kind < 5 ? PageState::kFree
+                                       : PageState::kAllocated;
+    const uint32_t order = kind == 9 ? static_cast<uint32_t>(rng() % 4) : 0;
+    const OwnerType owner = kind == 9 ? owners[rng() % 3] : trace::OWNER_ANON;
+    s.Assign(a, b, state, order, owner);
+    for (uint64_t p = a; p < b; ++p) {
+      if (model[p].state == PageState::kHole) continue;
+      model[p].state = state;
+      model[p].order = state == PageState::kAllocated ? order : 0;
+      model[p].owner = state == PageState::kAllocated ? owner : trace::OWNER_UNKNOWN;
+    }
+    for (int k = 0; k < 3; ++k) s.Lookup(rng() % kPages);  // moves the hints
+    // Spans inside one window, from a hint.
+    const uint64_t q = rng() % kPages;
+    const uint64_t t = std::min((q | 4095) + 1, q + 1 + rng() % 64);
+    s.ForEachSpan(q, t, [&](const ExtentStore::Span& x) {
+      for (uint64_t p = x.start_pfn; p < x.end_pfn; ++p) ASSERT_EQ(x.state, model[p].state) << p;
+    });
+    if (step % 100 == 99) {
+      check_all();
+      if (HasFatalFailure()) return;
+    }
+  }
+  check_all();
 }
 
 }  // namespace
