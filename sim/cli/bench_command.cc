@@ -46,10 +46,10 @@ ABSL_FLAG(uint64_t, synthetic_events, 0,
 ABSL_FLAG(std::string, bench_models, "page64,memdesc,allocatee",
           "Models to replay (comma-separated).");
 ABSL_FLAG(bool, long, false, "Also run the 50 M-event synthetic trace (several minutes).");
-ABSL_FLAG(std::string, bench_dat, MEMSIM_SOURCE_DIR "/traces/thp-anon.dat.zst",
+ABSL_FLAG(std::string, bench_dat, MEMSIM_SOURCE_DIR "/traces/whole-vm-compaction.dat.zst",
           "trace.dat (or .dat.zst) whose import is measured against `trace-cmd report`; empty: "
-          "skip. The shipped one is small (17 k records): there the start of both programs "
-          "dominates.");
+          "skip. The shipped one is a 160 k-record recording of the whole machine with kallsyms, "
+          "as trace-cmd records by default (traces/README.md).");
 ABSL_FLAG(bool, simgrid_stub, false,
           "Also replay each trace with SimGrid stubbed out (analytic copies) and print the "
           "difference SimGrid makes.");
