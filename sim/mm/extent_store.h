@@ -241,6 +241,14 @@ class ExtentStore {
   void ForgetHint() { hints_[0].wbase = hints_[1].wbase = kNoHint; }
   // Makes hints_[0] the record holding pfn; false if pfn is in no window.
   bool HintRecord(uint64_t pfn) const;
+  // The span of record `e` of the window at `wbase` from pfn `p`, clipped at `end`.
+  Span SpanOf(const Extent& e, uint64_t wbase, uint64_t p, uint64_t end) const {
+    const PageState state = static_cast<PageState>(e.state);
+    return Span{{p, std::min(wbase + e.end(), end), state, e.order, static_cast<OwnerType>(e.owner),
+                 state == PageState::kHole ? 0 : zones_[e.zone].node},
+                wbase + e.start,
+                wbase + e.end()};
+  }
   mutable std::array<Hint, 2> hints_;
 
   uint32_t max_free_order_ = 0;
@@ -263,15 +271,9 @@ void ExtentStore::ForEachSpan(uint64_t start, uint64_t end, Fn&& fn) const {
         fn(Span{{p, end, PageState::kHole, 0, trace::OWNER_UNKNOWN, 0}, p, end});
         return;
       }
-      const uint64_t wbase = hints_[0].wbase;
-      const Extent e = hints_[0].record;
-      const uint64_t t = std::min(wbase + e.end(), end);
-      const PageState state = static_cast<PageState>(e.state);
-      fn(Span{{p, t, state, e.order, static_cast<OwnerType>(e.owner),
-               state == PageState::kHole ? 0 : zones_[e.zone].node},
-              wbase + e.start,
-              wbase + e.end()});
-      p = t;
+      const Span span = SpanOf(hints_[0].record, hints_[0].wbase, p, end);
+      fn(span);
+      p = span.end_pfn;
     }
     return;
   }
@@ -299,14 +301,9 @@ void ExtentStore::ForEachSpan(uint64_t start, uint64_t end, Fn&& fn) const {
     }
     const absl::Span<const Extent> recs(records, n);
     for (size_t k = RecordIndex(recs, static_cast<uint32_t>(p - wbase)); k < n && p < end; ++k) {
-      const Extent& e = recs[k];
-      const uint64_t t = std::min(wbase + e.end(), end);
-      const PageState state = static_cast<PageState>(e.state);
-      fn(Span{{p, t, state, e.order, static_cast<OwnerType>(e.owner),
-               state == PageState::kHole ? 0 : zones_[e.zone].node},
-              wbase + e.start,
-              wbase + e.end()});
-      p = t;
+      const Span span = SpanOf(recs[k], wbase, p, end);
+      fn(span);
+      p = span.end_pfn;
     }
   }
 }
